@@ -1,0 +1,95 @@
+// Package fault defines the errors that domain packages return and that the
+// API edges turn into answers: not found, conflict, and invalid input with
+// the path of each offending field, so a form can show it beside the field.
+package fault
+
+import (
+	"errors"
+	"strings"
+)
+
+// ErrNotFound reports that a record does not exist (or is not visible).
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict reports that a write clashes with what is already recorded.
+var ErrConflict = errors.New("conflict")
+
+// Reasons a field can be refused; the API passes them on as they are.
+const (
+	Required   = "REQUIRED"
+	Invalid    = "INVALID"
+	Unknown    = "UNKNOWN"
+	TooLong    = "TOO_LONG"
+	FutureDate = "FUTURE_DATE"
+	Duplicate  = "DUPLICATE"
+)
+
+// Field is one refused input field.
+type Field struct {
+	Path    string // e.g. "input.amount" or "input.items.2.quantity"
+	Reason  string // one of the reason constants
+	Message string // a sentence for a person
+}
+
+// InvalidInput collects the refused fields of one input. Its zero value is ready
+// to use; Err returns nil while nothing has been added.
+type InvalidInput struct {
+	Fields []Field
+}
+
+// Add records a refused field.
+func (v *InvalidInput) Add(path, reason, message string) {
+	v.Fields = append(v.Fields, Field{Path: path, Reason: reason, Message: message})
+}
+
+// Err returns v as an error, or nil when no field was refused.
+func (v *InvalidInput) Err() error {
+	if len(v.Fields) == 0 {
+		return nil
+	}
+	return v
+}
+
+func (v *InvalidInput) Error() string {
+	parts := make([]string, len(v.Fields))
+	for i, f := range v.Fields {
+		parts[i] = f.Path + ": " + f.Message
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Refuse returns an error for a single refused field.
+func Refuse(path, reason, message string) error {
+	return &InvalidInput{Fields: []Field{{Path: path, Reason: reason, Message: message}}}
+}
+
+// Text checks a free-text field: required or not, and at most max characters.
+func (v *InvalidInput) Text(path, value string, required bool, max int) {
+	switch {
+	case required && strings.TrimSpace(value) == "":
+		v.Add(path, Required, "must not be empty")
+	case len([]rune(value)) > max:
+		v.Add(path, TooLong, "must be at most "+itoa(max)+" characters")
+	}
+}
+
+// OptionalText checks an optional free-text field.
+func (v *InvalidInput) OptionalText(path string, value *string, max int) {
+	if value != nil {
+		v.Text(path, *value, false, max)
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,111 @@
+// Package postgres opens the database, applies the embedded migrations, runs
+// a private PostgreSQL cluster from the machine's binaries when no server is
+// given, and maps PostgreSQL errors to what the domain understands.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Open connects to dsn and checks the connection.
+func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	connector, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse database address: %w", err)
+	}
+	return OpenConnector(ctx, connector)
+}
+
+// OpenConnector is Open for a ready connector; tests wrap pq's connector to
+// count the statements a request sends.
+func OpenConnector(ctx context.Context, c driver.Connector) (*sqlx.DB, error) {
+	db := sqlx.NewDb(sql.OpenDB(c), "postgres")
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return db, nil
+}
+
+// Migrate applies every embedded migration not yet applied.
+func Migrate(ctx context.Context, db *sqlx.DB) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, sub)
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
+// EnsureDatabase creates database name on the server behind adminDSN when
+// it does not exist yet.
+func EnsureDatabase(ctx context.Context, adminDSN, name string) error {
+	db, err := Open(ctx, adminDSN)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var exists bool
+	if err := db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name); err != nil {
+		return fmt.Errorf("look for database %s: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name)); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// InTx runs fn in one transaction, committing when fn returns nil. The
+// deferred rollback is a no-op after a commit.
+func InTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Violation reports which constraint err broke, if it is a unique (23505),
+// foreign key (23503) or check (23514) violation.
+func Violation(err error) (constraint string, ok bool) {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return "", false
+	}
+	switch pqErr.Code {
+	case "23505", "23503", "23514":
+		return pqErr.Constraint, true
+	}
+	return "", false
+}
