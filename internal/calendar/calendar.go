@@ -6,6 +6,8 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"time"
+
+	"github.com/sinergi-id/sinergi/internal/fault"
 )
 
 // Date is a calendar day. The zero Date is not a valid day.
@@ -99,4 +101,17 @@ func (d *Date) scanString(s string) error {
 	}
 	*d = p
 	return nil
+}
+
+// Earliest is the first business date the ledgers accept.
+var Earliest = New(2000, time.January, 1)
+
+// Check refuses, at path, a missing or implausibly early date. The future is
+// judged by each organization's own today.
+func Check(v *fault.InvalidInput, path string, d Date) {
+	if d.IsZero() {
+		v.Add(path, fault.Required, "is required")
+	} else if d.Before(Earliest) {
+		v.Add(path, fault.Invalid, "must be on or after "+Earliest.String())
+	}
 }

@@ -2,7 +2,11 @@
 // of rupiah: no floating point anywhere, not even in reports.
 package money
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/sinergi-id/sinergi/internal/fault"
+)
 
 // Rupiah is an amount in whole Indonesian rupiah.
 type Rupiah int64
@@ -26,4 +30,24 @@ func (r Rupiah) String() string {
 		out = append(out, c)
 	}
 	return neg + "Rp " + string(out)
+}
+
+// Check refuses, at path, an amount that is not positive or is above Max.
+func Check(v *fault.InvalidInput, path string, a Rupiah) {
+	switch {
+	case a <= 0:
+		v.Add(path, fault.Invalid, "must be more than zero")
+	case a > Max:
+		v.Add(path, fault.Invalid, "must be at most "+Max.String())
+	}
+}
+
+// CheckNonNegative refuses, at path, a negative amount or one above Max.
+func CheckNonNegative(v *fault.InvalidInput, path string, a Rupiah) {
+	switch {
+	case a < 0:
+		v.Add(path, fault.Invalid, "must not be negative")
+	case a > Max:
+		v.Add(path, fault.Invalid, "must be at most "+Max.String())
+	}
 }

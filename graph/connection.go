@@ -1,0 +1,64 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/sinergi-id/sinergi/graph/model"
+	"github.com/sinergi-id/sinergi/internal/box"
+	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/page"
+)
+
+// edges turns a page into GraphQL edges and page info.
+func edges[T any](p page.Page[T], cursor func(T) page.Cursor) ([]model.Edge[T], model.PageInfo) {
+	out := make([]model.Edge[T], len(p.Items))
+	for i, item := range p.Items {
+		out[i] = model.Edge[T]{Cursor: cursor(item).Encode(), Node: item}
+	}
+	info := model.PageInfo{HasNextPage: p.HasNext}
+	if len(out) > 0 {
+		info.EndCursor = &out[len(out)-1].Cursor
+	}
+	return out, info
+}
+
+// orNull answers a lookup by id: a missing record is null, not an error.
+func orNull[T any](v T, err error) (*T, error) {
+	if errors.Is(err, fault.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// written answers a mutation with what it wrote.
+func written[T any](v T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// value returns *p, or the zero value for an absent argument.
+func value[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+// boxCollections answers both the top-level list and a box's own list.
+func (r *Resolver) boxCollections(ctx context.Context, f box.CollectionFilter, first *int, after *string) (*model.BoxCollectionConnection, error) {
+	p, err := r.BoxStore.Collections(ctx, f, page.Request{First: first, After: after})
+	if err != nil {
+		return nil, err
+	}
+	c := &model.BoxCollectionConnection{Totals: sync.OnceValues(func() (box.CollectionTotals, error) { return r.BoxStore.CollectionTotals(ctx, f) })}
+	c.Edges, c.PageInfo = edges(p, func(x box.Collection) page.Cursor { return page.Cursor{Date: x.CollectedOn, Seq: x.Seq} })
+	return c, nil
+}

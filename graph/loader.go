@@ -1,0 +1,134 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/box"
+	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/meeting"
+	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/partner"
+)
+
+// loaders batch the nested lookups of one request. They are made per
+// request: a cache shared between requests would serve one caller's data
+// to another.
+type loaders struct {
+	organization         *dataloadgen.Loader[string, organization.Organization]
+	children             *dataloadgen.Loader[string, []organization.Organization]
+	regency              *dataloadgen.Loader[string, organization.Organization]
+	partner              *dataloadgen.Loader[string, partner.Partner]
+	aidType              *dataloadgen.Loader[string, aid.Type]
+	donation             *dataloadgen.Loader[string, donation.Donation]
+	items                *dataloadgen.Loader[string, []donation.Item]
+	box                  *dataloadgen.Loader[string, box.Box]
+	collectionByDonation *dataloadgen.Loader[string, box.Collection]
+	attendance           *dataloadgen.Loader[string, []meeting.Attendance]
+}
+
+// wait is how long a loader gathers keys before it queries; resolvers of one
+// list run concurrently, so a short wait collects a whole page.
+var wait = dataloadgen.WithWait(time.Millisecond)
+
+func newLoaders(r *Resolver) *loaders {
+	return &loaders{
+		organization: dataloadgen.NewMappedLoader(byID(r.OrganizationStore.ByIDs, func(o organization.Organization) string { return o.ID }), wait),
+		children: dataloadgen.NewMappedLoader(groupBy(r.OrganizationStore.ChildrenOf, func(o organization.Organization) string {
+			return *o.ParentID
+		}), wait),
+		regency: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]organization.Organization, error) {
+			rows, err := r.OrganizationStore.RegenciesOf(ctx, ids)
+			out := make(map[string]organization.Organization, len(rows))
+			for _, p := range rows {
+				out[p.ForID] = p.Organization
+			}
+			return out, err
+		}, wait),
+		partner:              dataloadgen.NewMappedLoader(byID(r.PartnerStore.ByIDs, func(p partner.Partner) string { return p.ID }), wait),
+		aidType:              dataloadgen.NewMappedLoader(byID(r.AidStore.TypesByIDs, func(t aid.Type) string { return t.ID }), wait),
+		donation:             dataloadgen.NewMappedLoader(byID(r.DonationStore.ByIDs, func(d donation.Donation) string { return d.ID }), wait),
+		items:                dataloadgen.NewMappedLoader(groupBy(r.DonationStore.ItemsOf, func(i donation.Item) string { return i.DonationID }), wait),
+		box:                  dataloadgen.NewMappedLoader(byID(r.BoxStore.ByIDs, func(b box.Box) string { return b.ID }), wait),
+		collectionByDonation: dataloadgen.NewMappedLoader(byID(r.BoxStore.ByDonationIDs, func(c box.Collection) string { return c.DonationID }), wait),
+		attendance:           dataloadgen.NewMappedLoader(groupBy(r.MeetingStore.AttendanceOf, func(a meeting.Attendance) string { return a.MeetingID }), wait),
+	}
+}
+
+func byID[T any](fetch func(context.Context, []string) ([]T, error), key func(T) string) func(context.Context, []string) (map[string]T, error) {
+	return func(ctx context.Context, ids []string) (map[string]T, error) {
+		rows, err := fetch(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]T, len(rows))
+		for _, row := range rows {
+			out[key(row)] = row
+		}
+		return out, nil
+	}
+}
+
+func groupBy[T any](fetch func(context.Context, []string) ([]T, error), key func(T) string) func(context.Context, []string) (map[string][]T, error) {
+	return func(ctx context.Context, ids []string) (map[string][]T, error) {
+		rows, err := fetch(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string][]T, len(ids))
+		for _, id := range ids {
+			out[id] = []T{} // a key with no rows is an empty list, not "not found"
+		}
+		for _, row := range rows {
+			out[key(row)] = append(out[key(row)], row)
+		}
+		return out, nil
+	}
+}
+
+type loadersKey struct{}
+
+// WithLoaders gives each request its own loaders.
+func (r *Resolver) WithLoaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		ctx := context.WithValue(req.Context(), loadersKey{}, newLoaders(r))
+		next.ServeHTTP(w, req.WithContext(ctx))
+	})
+}
+
+func (r *Resolver) loaders(ctx context.Context) *loaders {
+	if l, ok := ctx.Value(loadersKey{}).(*loaders); ok {
+		return l
+	}
+	return newLoaders(r) // outside an HTTP request (tests calling resolvers directly)
+}
+
+// load fetches key through l, turning "no such row" into fault.ErrNotFound.
+func load[T any](ctx context.Context, l *dataloadgen.Loader[string, T], key string) (*T, error) {
+	v, err := l.Load(ctx, key)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, fault.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// loadOptional is load for a reference that may be null.
+func loadOptional[T any](ctx context.Context, l *dataloadgen.Loader[string, T], key *string) (*T, error) {
+	if key == nil {
+		return nil, nil
+	}
+	v, err := load(ctx, l, *key)
+	if errors.Is(err, fault.ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
+}

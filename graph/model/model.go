@@ -1,0 +1,170 @@
+// Package model holds the GraphQL types that are not domain types: the
+// connections around lists and the small shapes resolvers assemble.
+package model
+
+import (
+	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/box"
+	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/meeting"
+	"github.com/sinergi-id/sinergi/internal/money"
+	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/programme"
+)
+
+// PageInfo tells whether more pages follow.
+type PageInfo struct {
+	HasNextPage bool
+	EndCursor   *string
+}
+
+// Edge is one item of a page with its cursor.
+type Edge[T any] struct {
+	Cursor string
+	Node   T
+}
+
+// Earmark is a donation's restriction.
+type Earmark struct {
+	Programme *string
+	AidTypeID *string
+	RegencyID *string
+}
+
+// OrganizationConnection is a page of organizations.
+type OrganizationConnection struct {
+	Edges    []OrganizationEdge
+	PageInfo PageInfo
+	Count    func() (int, error)
+}
+
+// TotalCount counts every organization the filter matches.
+func (c *OrganizationConnection) TotalCount() (int, error) { return c.Count() }
+
+// OrganizationEdge is one organization of a page.
+type OrganizationEdge = Edge[organization.Organization]
+
+// PartnerConnection is a page of partners.
+type PartnerConnection struct {
+	Edges    []PartnerEdge
+	PageInfo PageInfo
+	Count    func() (int, error)
+}
+
+// TotalCount counts every partner the filter matches.
+func (c *PartnerConnection) TotalCount() (int, error) { return c.Count() }
+
+// PartnerEdge is one partner of a page.
+type PartnerEdge = Edge[partner.Partner]
+
+// DonationConnection is a page of the donation ledger.
+type DonationConnection struct {
+	Edges    []DonationEdge
+	PageInfo PageInfo
+	Totals   func() (donation.Totals, error)
+}
+
+// TotalCount counts every entry the filter matches.
+func (c *DonationConnection) TotalCount() (int, error) {
+	t, err := c.Totals()
+	return t.Count, err
+}
+
+// Sum adds up every entry the filter matches.
+func (c *DonationConnection) Sum() (money.Rupiah, error) {
+	t, err := c.Totals()
+	return t.Amount, err
+}
+
+// DonationEdge is one ledger entry of a page.
+type DonationEdge = Edge[donation.Donation]
+
+// DonationBoxConnection is a page of boxes.
+type DonationBoxConnection struct {
+	Edges    []DonationBoxEdge
+	PageInfo PageInfo
+	Count    func() (int, error)
+}
+
+// TotalCount counts every box the filter matches.
+func (c *DonationBoxConnection) TotalCount() (int, error) { return c.Count() }
+
+// DonationBoxEdge is one box of a page.
+type DonationBoxEdge = Edge[box.Box]
+
+// BoxCollectionConnection is a page of box collections.
+type BoxCollectionConnection struct {
+	Edges    []BoxCollectionEdge
+	PageInfo PageInfo
+	Totals   func() (box.CollectionTotals, error)
+}
+
+// TotalCount counts every collection the filter matches.
+func (c *BoxCollectionConnection) TotalCount() (int, error) {
+	t, err := c.Totals()
+	return t.Count, err
+}
+
+// Sum adds up every collection the filter matches.
+func (c *BoxCollectionConnection) Sum() (money.Rupiah, error) {
+	t, err := c.Totals()
+	return t.Amount, err
+}
+
+// BoxCollectionEdge is one collection of a page.
+type BoxCollectionEdge = Edge[box.Collection]
+
+// AidOutputConnection is a page of aid outputs.
+type AidOutputConnection struct {
+	Edges    []AidOutputEdge
+	PageInfo PageInfo
+	Totals   func() (aid.OutputTotals, error)
+	ByType   func() ([]aid.TypeTotals, error)
+}
+
+// TotalCount counts every output the filter matches.
+func (c *AidOutputConnection) TotalCount() (int, error) {
+	t, err := c.Totals()
+	return t.Count, err
+}
+
+// TotalQuantity adds up the quantity of every output the filter matches.
+func (c *AidOutputConnection) TotalQuantity() (int64, error) {
+	t, err := c.Totals()
+	return t.Quantity, err
+}
+
+// TotalCost adds up the cost of every output the filter matches.
+func (c *AidOutputConnection) TotalCost() (money.Rupiah, error) {
+	t, err := c.Totals()
+	return t.Cost, err
+}
+
+// ByAidType sums the matching outputs per aid type.
+func (c *AidOutputConnection) ByAidType() ([]aid.TypeTotals, error) { return c.ByType() }
+
+// AidOutputEdge is one output of a page.
+type AidOutputEdge = Edge[aid.Output]
+
+// ProgrammeTargetConnection is a page of programme targets.
+type ProgrammeTargetConnection struct {
+	Edges    []ProgrammeTargetEdge
+	PageInfo PageInfo
+	Count    func() (int, error)
+}
+
+// TotalCount counts every target the filter matches.
+func (c *ProgrammeTargetConnection) TotalCount() (int, error) { return c.Count() }
+
+// ProgrammeTargetEdge is one target of a page.
+type ProgrammeTargetEdge = Edge[programme.Target]
+
+// WorkMeetingConnection is a page of work meetings.
+type WorkMeetingConnection struct {
+	Edges    []WorkMeetingEdge
+	PageInfo PageInfo
+}
+
+// WorkMeetingEdge is one meeting of a page.
+type WorkMeetingEdge = Edge[meeting.Meeting]

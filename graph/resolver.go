@@ -1,0 +1,22 @@
+package graph
+
+import (
+	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/box"
+	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/meeting"
+	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/programme"
+)
+
+// Resolver holds the domain stores the resolvers call, and nothing else.
+type Resolver struct {
+	OrganizationStore *organization.Store
+	PartnerStore      *partner.Store
+	DonationStore     *donation.Store
+	BoxStore          *box.Store
+	AidStore          *aid.Store
+	ProgrammeStore    *programme.Store
+	MeetingStore      *meeting.Store
+}

@@ -1,0 +1,69 @@
+// Package scalar reads and writes the API's custom scalars: Rupiah (whole
+// rupiah as a JSON number) and Date (YYYY-MM-DD).
+package scalar
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/money"
+)
+
+// MarshalRupiah writes r as a JSON number; every amount the ledger accepts
+// is exact in a JavaScript number.
+func MarshalRupiah(r money.Rupiah) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.FormatInt(int64(r), 10))
+	})
+}
+
+// UnmarshalRupiah reads a whole number of rupiah from a JSON number or a
+// string of digits. Fractions are refused: there are no sen.
+func UnmarshalRupiah(v any) (money.Rupiah, error) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = x.String()
+	case string:
+		s = x
+	case int:
+		return money.Rupiah(x), nil
+	case int64:
+		return money.Rupiah(x), nil
+	case float64:
+		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+			return 0, errors.New("Rupiah must be a whole number of rupiah")
+		}
+		return money.Rupiah(x), nil
+	default:
+		return 0, fmt.Errorf("Rupiah must be a whole number, not %T", v)
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("Rupiah must be a whole number of rupiah, not %q", s)
+	}
+	return money.Rupiah(n), nil
+}
+
+// MarshalDate writes d as "YYYY-MM-DD".
+func MarshalDate(d calendar.Date) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.Quote(d.String()))
+	})
+}
+
+// UnmarshalDate reads "YYYY-MM-DD".
+func UnmarshalDate(v any) (calendar.Date, error) {
+	s, ok := v.(string)
+	if !ok {
+		return calendar.Date{}, fmt.Errorf("Date must be a string YYYY-MM-DD, not %T", v)
+	}
+	return calendar.Parse(s)
+}

@@ -1,0 +1,154 @@
+// Package aid is what councils deliver: the catalogue of aid types (PMT
+// food packages, wheelchairs, house renovations …) and the aid outputs, each
+// a delivery of a quantity of one type to a beneficiary group.
+package aid
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/idempotency"
+	"github.com/sinergi-id/sinergi/internal/postgres"
+)
+
+// Type is a kind of aid with the unit it is counted in.
+type Type struct {
+	ID        string    `db:"id" json:"id"`
+	Seq       int64     `db:"seq" json:"-"`
+	Code      string    `db:"code" json:"code"`
+	Name      string    `db:"name" json:"name"`      // Indonesian
+	NameEN    string    `db:"name_en" json:"nameEn"` // English
+	Unit      string    `db:"unit" json:"unit"`      // paket, unit, stel …
+	CreatedAt time.Time `db:"created_at" json:"createdAt"`
+}
+
+const typeColumns = `t.id, t.seq, t.code, t.name, t.name_en, t.unit, t.created_at`
+
+// Store reads and writes aid types and aid outputs.
+type Store struct {
+	db *sqlx.DB
+}
+
+// NewStore returns a Store on db.
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// GetType returns aid type id through q.
+func GetType(ctx context.Context, q sqlx.QueryerContext, id string) (Type, error) {
+	if uuid.Validate(id) != nil {
+		return Type{}, fault.ErrNotFound
+	}
+	var t Type
+	err := sqlx.GetContext(ctx, q, &t, `SELECT `+typeColumns+` FROM aid_types t WHERE t.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Type{}, fault.ErrNotFound
+	}
+	if err != nil {
+		return Type{}, fmt.Errorf("get aid type %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// RequireType checks, inside tx, that id names an aid type; field is the
+// input path to blame.
+func RequireType(ctx context.Context, q sqlx.QueryerContext, field, id string) (Type, error) {
+	t, err := GetType(ctx, q, id)
+	if errors.Is(err, fault.ErrNotFound) {
+		return Type{}, fault.Refuse(field, fault.Unknown, "no such aid type")
+	}
+	return t, err
+}
+
+// Type returns aid type id.
+func (s *Store) Type(ctx context.Context, id string) (Type, error) { return GetType(ctx, s.db, id) }
+
+// TypeByCode returns the aid type with code.
+func (s *Store) TypeByCode(ctx context.Context, code string) (Type, error) {
+	var t Type
+	err := s.db.GetContext(ctx, &t, `SELECT `+typeColumns+` FROM aid_types t WHERE t.code = $1`, code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Type{}, fault.ErrNotFound
+	}
+	if err != nil {
+		return Type{}, fmt.Errorf("get aid type %s: %w", code, err)
+	}
+	return t, nil
+}
+
+// Types returns the whole catalogue in the order it was built.
+func (s *Store) Types(ctx context.Context) ([]Type, error) {
+	var out []Type
+	if err := s.db.SelectContext(ctx, &out, `SELECT `+typeColumns+` FROM aid_types t ORDER BY t.seq`); err != nil {
+		return nil, fmt.Errorf("list aid types: %w", err)
+	}
+	return out, nil
+}
+
+// TypesByIDs returns the aid types with the given ids, in no set order.
+func (s *Store) TypesByIDs(ctx context.Context, ids []string) ([]Type, error) {
+	var out []Type
+	err := s.db.SelectContext(ctx, &out, `SELECT `+typeColumns+` FROM aid_types t WHERE t.id::text = ANY($1)`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("get aid types by id: %w", err)
+	}
+	return out, nil
+}
+
+// NewType is the input for CreateType.
+type NewType struct {
+	Code           string `json:"code"`
+	Name           string `json:"name"`
+	NameEN         string `json:"nameEn"`
+	Unit           string `json:"unit"`
+	IdempotencyKey string `json:"-"`
+}
+
+var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_]{0,39}$`)
+
+// CreateType extends the catalogue.
+func (s *Store) CreateType(ctx context.Context, in NewType) (Type, error) {
+	var v fault.InvalidInput
+	if !codePattern.MatchString(in.Code) {
+		v.Add("input.code", fault.Invalid, "must be 1 to 40 capital letters, digits or '_'")
+	}
+	v.Text("input.name", in.Name, true, 200)
+	v.Text("input.nameEn", in.NameEN, true, 200)
+	v.Text("input.unit", in.Unit, true, 40)
+	if err := v.Err(); err != nil {
+		return Type{}, err
+	}
+	var id string
+	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createAidType", in)
+		if err != nil || prior != "" {
+			id = prior
+			return err
+		}
+		err = tx.GetContext(ctx, &id, `
+			INSERT INTO aid_types (code, name, name_en, unit) VALUES ($1, $2, $3, $4) RETURNING id`,
+			in.Code, in.Name, in.NameEN, in.Unit)
+		if c, ok := postgres.Violation(err); ok && c == "aid_types_code_key" {
+			return fault.Refuse("input.code", fault.Duplicate, "another aid type already has this code")
+		}
+		if err != nil {
+			return fmt.Errorf("insert aid type: %w", err)
+		}
+		if err := audit.Record(ctx, tx, "create", "aid_type", id, nil, in); err != nil {
+			return err
+		}
+		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+	})
+	if err != nil {
+		return Type{}, fmt.Errorf("create aid type %s: %w", in.Code, err)
+	}
+	return s.Type(ctx, id)
+}

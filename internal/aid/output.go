@@ -1,0 +1,288 @@
+package aid
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/idempotency"
+	"github.com/sinergi-id/sinergi/internal/money"
+	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/page"
+	"github.com/sinergi-id/sinergi/internal/postgres"
+)
+
+// BeneficiaryGroup is who an output reached.
+type BeneficiaryGroup string
+
+// The beneficiary groups.
+const (
+	Elderly         BeneficiaryGroup = "ELDERLY"
+	Disabled        BeneficiaryGroup = "DISABLED"
+	InstitutionGrp  BeneficiaryGroup = "INSTITUTION"
+	PoorHousehold   BeneficiaryGroup = "POOR_HOUSEHOLD"
+	DisasterVictims BeneficiaryGroup = "DISASTER_VICTIMS"
+	Children        BeneficiaryGroup = "CHILDREN"
+	OtherGroup      BeneficiaryGroup = "OTHER"
+)
+
+var groups = map[BeneficiaryGroup]bool{Elderly: true, Disabled: true, InstitutionGrp: true, PoorHousehold: true,
+	DisasterVictims: true, Children: true, OtherGroup: true}
+
+// PMKS is the social-welfare problem category (Penyandang Masalah
+// Kesejahteraan Sosial) an output addresses.
+type PMKS string
+
+// The PMKS categories.
+const (
+	Poverty        PMKS = "POVERTY"
+	Neglect        PMKS = "NEGLECT"
+	Disability     PMKS = "DISABILITY"
+	SocialDeviance PMKS = "SOCIAL_DEVIANCE"
+	Disaster       PMKS = "DISASTER"
+)
+
+var categories = map[PMKS]bool{Poverty: true, Neglect: true, Disability: true, SocialDeviance: true, Disaster: true}
+
+// Output is one delivery of aid.
+type Output struct {
+	ID                     string           `db:"id" json:"id"`
+	Seq                    int64            `db:"seq" json:"-"`
+	OrganizationID         string           `db:"organization_id" json:"organizationId"`
+	AidTypeID              string           `db:"aid_type_id" json:"aidTypeId"`
+	Quantity               int              `db:"quantity" json:"quantity"`
+	Cost                   money.Rupiah     `db:"cost" json:"cost"`
+	DeliveredOn            calendar.Date    `db:"delivered_on" json:"deliveredOn"`
+	BeneficiaryGroup       BeneficiaryGroup `db:"beneficiary_group" json:"beneficiaryGroup"`
+	PMKSCategory           PMKS             `db:"pmks_category" json:"pmksCategory"`
+	RegencyID              string           `db:"regency_id" json:"regencyId"`
+	RecipientInstitutionID *string          `db:"recipient_institution_id" json:"recipientInstitutionId"`
+	Notes                  string           `db:"notes" json:"notes"`
+	CreatedAt              time.Time        `db:"created_at" json:"createdAt"`
+}
+
+const outputColumns = `a.id, a.seq, a.organization_id, a.aid_type_id, a.quantity, a.cost, a.delivered_on,
+	a.beneficiary_group, a.pmks_category, a.regency_id, a.recipient_institution_id, a.notes, a.created_at`
+
+func getOutput(ctx context.Context, q sqlx.QueryerContext, id string) (Output, error) {
+	if uuid.Validate(id) != nil {
+		return Output{}, fault.ErrNotFound
+	}
+	var o Output
+	err := sqlx.GetContext(ctx, q, &o, `SELECT `+outputColumns+` FROM aid_outputs a WHERE a.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Output{}, fault.ErrNotFound
+	}
+	if err != nil {
+		return Output{}, fmt.Errorf("get aid output %s: %w", id, err)
+	}
+	return o, nil
+}
+
+// Output returns aid output id.
+func (s *Store) Output(ctx context.Context, id string) (Output, error) {
+	return getOutput(ctx, s.db, id)
+}
+
+// OutputFilter narrows a list of aid outputs.
+type OutputFilter struct {
+	From, To         *calendar.Date
+	OrganizationID   *string // a subtree, its root included
+	AidTypeID        *string
+	BeneficiaryGroup *BeneficiaryGroup
+	PMKSCategory     *PMKS
+	RegencyID        *string
+}
+
+// outputFilterSQL applies an OutputFilter given as $1..$7, joined to organizations o.
+const outputFilterSQL = `
+	($1::date IS NULL OR a.delivered_on >= $1) AND ($2::date IS NULL OR a.delivered_on <= $2)
+	AND ($3::ltree IS NULL OR o.path <@ $3::ltree)
+	AND ($4::uuid IS NULL OR a.aid_type_id = $4)
+	AND ($5::text IS NULL OR a.beneficiary_group = $5)
+	AND ($6::text IS NULL OR a.pmks_category = $6)
+	AND ($7::uuid IS NULL OR a.regency_id = $7)`
+
+func (s *Store) outputFilterArgs(ctx context.Context, f OutputFilter) ([]any, error) {
+	var v fault.InvalidInput
+	for path, id := range map[string]*string{"filter.aidTypeId": f.AidTypeID, "filter.regencyId": f.RegencyID} {
+		if id != nil && uuid.Validate(*id) != nil {
+			v.Add(path, fault.Invalid, "is not an id")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	under, err := organization.SubtreePath(ctx, s.db, f.OrganizationID)
+	if errors.Is(err, fault.ErrNotFound) {
+		return nil, fault.Refuse("filter.organizationId", fault.Unknown, "no such organization")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []any{f.From, f.To, under, f.AidTypeID, f.BeneficiaryGroup, f.PMKSCategory, f.RegencyID}, nil
+}
+
+// Outputs returns a page of aid outputs in delivery order.
+func (s *Store) Outputs(ctx context.Context, f OutputFilter, r page.Request) (page.Page[Output], error) {
+	k, err := r.Keyset()
+	if err != nil {
+		return page.Page[Output]{}, err
+	}
+	args, err := s.outputFilterArgs(ctx, f)
+	if err != nil {
+		return page.Page[Output]{}, err
+	}
+	var items []Output
+	err = s.db.SelectContext(ctx, &items, `
+		SELECT `+outputColumns+` FROM aid_outputs a JOIN organizations o ON o.id = a.organization_id
+		WHERE `+outputFilterSQL+`
+		  AND ($8::bigint IS NULL OR (a.delivered_on, a.seq) > ($9::date, $8::bigint))
+		ORDER BY a.delivered_on, a.seq LIMIT $10`, append(args, k.AfterSeq, k.AfterDate, k.Limit+1)...)
+	if err != nil {
+		return page.Page[Output]{}, fmt.Errorf("list aid outputs: %w", err)
+	}
+	return page.Trim(items, k), nil
+}
+
+// OutputTotals sums a filtered list of outputs.
+type OutputTotals struct {
+	Count    int          `db:"count"`
+	Quantity int64        `db:"quantity"`
+	Cost     money.Rupiah `db:"cost"`
+}
+
+// TypeTotals is OutputTotals for one aid type.
+type TypeTotals struct {
+	AidTypeID string `db:"aid_type_id"`
+	OutputTotals
+}
+
+// OutputTotals counts and sums the outputs f matches.
+func (s *Store) OutputTotals(ctx context.Context, f OutputFilter) (OutputTotals, error) {
+	args, err := s.outputFilterArgs(ctx, f)
+	if err != nil {
+		return OutputTotals{}, err
+	}
+	var t OutputTotals
+	err = s.db.GetContext(ctx, &t, `
+		SELECT count(*) AS count, COALESCE(SUM(a.quantity), 0)::bigint AS quantity, COALESCE(SUM(a.cost), 0)::bigint AS cost
+		FROM aid_outputs a JOIN organizations o ON o.id = a.organization_id
+		WHERE `+outputFilterSQL, args...)
+	if err != nil {
+		return OutputTotals{}, fmt.Errorf("sum aid outputs: %w", err)
+	}
+	return t, nil
+}
+
+// TotalsByType sums the outputs f matches per aid type, in catalogue order.
+func (s *Store) TotalsByType(ctx context.Context, f OutputFilter) ([]TypeTotals, error) {
+	args, err := s.outputFilterArgs(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var out []TypeTotals
+	err = s.db.SelectContext(ctx, &out, `
+		SELECT a.aid_type_id, count(*) AS count, SUM(a.quantity)::bigint AS quantity, SUM(a.cost)::bigint AS cost
+		FROM aid_outputs a JOIN organizations o ON o.id = a.organization_id JOIN aid_types t ON t.id = a.aid_type_id
+		WHERE `+outputFilterSQL+`
+		GROUP BY a.aid_type_id, t.seq ORDER BY t.seq`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sum aid outputs by type: %w", err)
+	}
+	return out, nil
+}
+
+// NewOutput is the input for CreateOutput.
+type NewOutput struct {
+	OrganizationID         string           `json:"organizationId"`
+	AidTypeID              string           `json:"aidTypeId"`
+	Quantity               int              `json:"quantity"`
+	Cost                   money.Rupiah     `json:"cost"`
+	DeliveredOn            calendar.Date    `json:"deliveredOn"`
+	BeneficiaryGroup       BeneficiaryGroup `json:"beneficiaryGroup"`
+	PMKSCategory           PMKS             `json:"pmksCategory"`
+	RegencyID              string           `json:"regencyId"`
+	RecipientInstitutionID *string          `json:"recipientInstitutionId"`
+	Notes                  string           `json:"notes"`
+	IdempotencyKey         string           `json:"-"`
+}
+
+// CreateOutput records an aid delivery.
+func (s *Store) CreateOutput(ctx context.Context, in NewOutput) (Output, error) {
+	var v fault.InvalidInput
+	if in.Quantity <= 0 {
+		v.Add("input.quantity", fault.Invalid, "must be more than zero")
+	}
+	money.CheckNonNegative(&v, "input.cost", in.Cost)
+	calendar.Check(&v, "input.deliveredOn", in.DeliveredOn)
+	if !groups[in.BeneficiaryGroup] {
+		v.Add("input.beneficiaryGroup", fault.Invalid, "is not a beneficiary group")
+	}
+	if !categories[in.PMKSCategory] {
+		v.Add("input.pmksCategory", fault.Invalid, "is not a PMKS category")
+	}
+	v.Text("input.notes", in.Notes, false, 2000)
+	if err := v.Err(); err != nil {
+		return Output{}, err
+	}
+	var id string
+	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createAidOutput", in)
+		if err != nil || prior != "" {
+			id = prior
+			return err
+		}
+		org, err := organization.Require(ctx, tx, "input.organizationId", in.OrganizationID)
+		if err != nil {
+			return err
+		}
+		if err := org.NotFuture("input.deliveredOn", in.DeliveredOn); err != nil {
+			return err
+		}
+		if _, err := RequireType(ctx, tx, "input.aidTypeId", in.AidTypeID); err != nil {
+			return err
+		}
+		if _, err := organization.RequireRegency(ctx, tx, "input.regencyId", in.RegencyID); err != nil {
+			return err
+		}
+		if in.RecipientInstitutionID != nil {
+			inst, err := organization.Require(ctx, tx, "input.recipientInstitutionId", *in.RecipientInstitutionID)
+			if err != nil {
+				return err
+			}
+			if inst.Kind != organization.Institution {
+				return fault.Refuse("input.recipientInstitutionId", fault.Invalid, "must be an institution")
+			}
+		}
+		err = tx.GetContext(ctx, &id, `
+			INSERT INTO aid_outputs (organization_id, aid_type_id, quantity, cost, delivered_on, beneficiary_group,
+				pmks_category, regency_id, recipient_institution_id, notes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			in.OrganizationID, in.AidTypeID, in.Quantity, in.Cost, in.DeliveredOn, in.BeneficiaryGroup,
+			in.PMKSCategory, in.RegencyID, in.RecipientInstitutionID, in.Notes)
+		if err != nil {
+			return fmt.Errorf("insert aid output: %w", err)
+		}
+		created, err := getOutput(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, "create", "aid_output", id, nil, created); err != nil {
+			return err
+		}
+		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+	})
+	if err != nil {
+		return Output{}, fmt.Errorf("record aid output: %w", err)
+	}
+	return s.Output(ctx, id)
+}

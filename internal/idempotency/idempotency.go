@@ -1,0 +1,79 @@
+// Package idempotency makes a retried create safe: a client sends a key with
+// its write, and the same key with the same input gives back the first
+// result instead of writing again.
+package idempotency
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/sinergi-id/sinergi/internal/fault"
+)
+
+// MaxKeyLength is the longest key accepted.
+const MaxKeyLength = 200
+
+// Claim reserves key for operation with input inside tx. It returns the id of
+// the earlier result when the key was already used with the same operation
+// and input, "" when the caller should go on and write (then call Complete
+// in the same transaction), and a refused-field error when the key was used
+// for something else. An empty key claims nothing.
+//
+// A concurrent claim of the same key waits on the primary key until the
+// first transaction ends, so two racing requests never both write.
+func Claim(ctx context.Context, tx *sqlx.Tx, key, operation string, input any) (string, error) {
+	if key == "" {
+		return "", nil
+	}
+	if len(key) > MaxKeyLength {
+		return "", fault.Refuse("input.idempotencyKey", fault.TooLong, fmt.Sprintf("must be at most %d characters", MaxKeyLength))
+	}
+	body, err := json.Marshal(input)
+	if err != nil {
+		return "", fmt.Errorf("hash request: %w", err)
+	}
+	hash := sha256.Sum256(append([]byte(operation+"\x00"), body...))
+
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO idempotency_keys (key, operation, request_hash)
+		VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO NOTHING`, key, operation, hash[:])
+	if err != nil {
+		return "", fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return "", nil
+	}
+	var prior struct {
+		Operation   string         `db:"operation"`
+		RequestHash []byte         `db:"request_hash"`
+		ResultID    sql.NullString `db:"result_id"`
+	}
+	err = tx.GetContext(ctx, &prior, `
+		SELECT operation, request_hash, result_id FROM idempotency_keys WHERE key = $1`, key)
+	if err != nil {
+		return "", fmt.Errorf("read idempotency key: %w", err)
+	}
+	if prior.Operation != operation || !bytes.Equal(prior.RequestHash, hash[:]) || !prior.ResultID.Valid {
+		return "", fault.Refuse("input.idempotencyKey", fault.Duplicate,
+			"this idempotency key was already used for a different request")
+	}
+	return prior.ResultID.String, nil
+}
+
+// Complete records the id that the write under key produced.
+func Complete(ctx context.Context, tx *sqlx.Tx, key, id string) error {
+	if key == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET result_id = $2 WHERE key = $1`, key, id); err != nil {
+		return fmt.Errorf("complete idempotency key: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,330 @@
+// Package organization is the council tree: the national council, provincial
+// and regency/city councils, and the institutions they coordinate.
+package organization
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/idempotency"
+	"github.com/sinergi-id/sinergi/internal/page"
+	"github.com/sinergi-id/sinergi/internal/postgres"
+)
+
+// Kind is the level of an organization in the tree.
+type Kind string
+
+// The kinds of organization, from the top of the tree down.
+const (
+	National        Kind = "NATIONAL"
+	ProvinceCouncil Kind = "PROVINCE_COUNCIL"
+	RegencyCouncil  Kind = "REGENCY_COUNCIL"
+	Institution     Kind = "INSTITUTION"
+)
+
+// parentKinds says under which kinds each kind may be placed; nil means the
+// kind may be a root. A province council is a root where the national
+// council is not tracked.
+var parentKinds = map[Kind][]Kind{
+	National:        nil,
+	ProvinceCouncil: {National},
+	RegencyCouncil:  {ProvinceCouncil},
+	Institution:     {RegencyCouncil, ProvinceCouncil},
+}
+
+var rootKinds = map[Kind]bool{National: true, ProvinceCouncil: true}
+
+// Organization is one node of the council tree.
+type Organization struct {
+	ID        string    `db:"id" json:"id"`
+	Seq       int64     `db:"seq" json:"-"`
+	ParentID  *string   `db:"parent_id" json:"parentId"`
+	Path      string    `db:"path" json:"-"`
+	Kind      Kind      `db:"kind" json:"kind"`
+	Code      string    `db:"code" json:"code"`
+	Name      string    `db:"name" json:"name"`
+	TimeZone  string    `db:"time_zone" json:"timeZone"`
+	Address   string    `db:"address" json:"address"`
+	CreatedAt time.Time `db:"created_at" json:"createdAt"`
+}
+
+// Location returns the organization's time zone, which decides its "today"
+// and its date buckets.
+func (o Organization) Location() *time.Location {
+	loc, err := time.LoadLocation(o.TimeZone)
+	if err != nil {
+		return time.UTC // unreachable: time zones are checked when recorded
+	}
+	return loc
+}
+
+// NotFuture refuses, at path, a date after today in o's time zone.
+func (o Organization) NotFuture(path string, d calendar.Date) error {
+	today := calendar.Today(o.Location())
+	if d.After(today) {
+		return fault.Refuse(path, fault.FutureDate,
+			fmt.Sprintf("is in the future: today is %s for %s (%s)", today, o.Name, o.TimeZone))
+	}
+	return nil
+}
+
+const columns = `o.id, o.seq, o.parent_id, o.path::text AS path, o.kind, o.code, o.name, o.time_zone, o.address, o.created_at`
+
+// Store reads and writes organizations.
+type Store struct {
+	db *sqlx.DB
+}
+
+// NewStore returns a Store on db.
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// Get returns organization id through q (a database or a transaction).
+func Get(ctx context.Context, q sqlx.QueryerContext, id string) (Organization, error) {
+	if uuid.Validate(id) != nil {
+		return Organization{}, fault.ErrNotFound
+	}
+	var o Organization
+	err := sqlx.GetContext(ctx, q, &o, `SELECT `+columns+` FROM organizations o WHERE o.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Organization{}, fault.ErrNotFound
+	}
+	if err != nil {
+		return Organization{}, fmt.Errorf("get organization %s: %w", id, err)
+	}
+	return o, nil
+}
+
+// Organization returns organization id.
+func (s *Store) Organization(ctx context.Context, id string) (Organization, error) {
+	return Get(ctx, s.db, id)
+}
+
+// ByIDs returns the organizations with the given ids, in no set order.
+func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Organization, error) {
+	var out []Organization
+	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+` FROM organizations o WHERE o.id::text = ANY($1)`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("get organizations by id: %w", err)
+	}
+	return out, nil
+}
+
+// ChildrenOf returns the direct children of each parent, ordered by name.
+func (s *Store) ChildrenOf(ctx context.Context, parentIDs []string) ([]Organization, error) {
+	var out []Organization
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT `+columns+` FROM organizations o
+		WHERE o.parent_id::text = ANY($1) ORDER BY o.name, o.seq`, pq.Array(parentIDs))
+	if err != nil {
+		return nil, fmt.Errorf("get children: %w", err)
+	}
+	return out, nil
+}
+
+// Ancestors returns the chain from the root down to id's parent.
+func (s *Store) Ancestors(ctx context.Context, id string) ([]Organization, error) {
+	var out []Organization
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT `+columns+` FROM organizations o
+		WHERE o.path @> (SELECT path FROM organizations WHERE id = $1) AND o.id <> $1
+		ORDER BY nlevel(o.path)`, id)
+	if err != nil {
+		return nil, fmt.Errorf("get ancestors of %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// Filter narrows a list of organizations.
+type Filter struct {
+	Under *string // a subtree, its root included
+	Kind  *Kind
+}
+
+// SubtreePath returns the path of root for filtering subtrees, or nil for
+// no filter. An unknown root is ErrNotFound, so a typo never lists everything.
+func SubtreePath(ctx context.Context, q sqlx.QueryerContext, root *string) (any, error) {
+	if root == nil {
+		return nil, nil
+	}
+	o, err := Get(ctx, q, *root)
+	if err != nil {
+		return nil, fmt.Errorf("organization filter: %w", err)
+	}
+	return o.Path, nil
+}
+
+// List returns a page of organizations in creation order.
+func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[Organization], error) {
+	k, err := r.Keyset()
+	if err != nil {
+		return page.Page[Organization]{}, err
+	}
+	under, err := SubtreePath(ctx, s.db, f.Under)
+	if err != nil {
+		return page.Page[Organization]{}, err
+	}
+	var items []Organization
+	err = s.db.SelectContext(ctx, &items, `
+		SELECT `+columns+` FROM organizations o WHERE `+filterSQL+`
+		  AND ($3::bigint IS NULL OR o.seq > $3)
+		ORDER BY o.seq LIMIT $4`, under, f.Kind, k.AfterSeq, k.Limit+1)
+	if err != nil {
+		return page.Page[Organization]{}, fmt.Errorf("list organizations: %w", err)
+	}
+	return page.Trim(items, k), nil
+}
+
+// Count returns how many organizations f matches.
+func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
+	under, err := SubtreePath(ctx, s.db, f.Under)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM organizations o WHERE `+filterSQL, under, f.Kind); err != nil {
+		return 0, fmt.Errorf("count organizations: %w", err)
+	}
+	return n, nil
+}
+
+// filterSQL applies a Filter given as $1 (subtree path) and $2 (kind).
+const filterSQL = `($1::ltree IS NULL OR o.path <@ $1::ltree) AND ($2::text IS NULL OR o.kind = $2)`
+
+// NewOrganization is the input for Create.
+type NewOrganization struct {
+	ParentID       *string `json:"parentId"`
+	Kind           Kind    `json:"kind"`
+	Code           string  `json:"code"`
+	Name           string  `json:"name"`
+	TimeZone       *string `json:"timeZone"` // default: the parent's, or Asia/Jakarta for a root
+	Address        string  `json:"address"`
+	IdempotencyKey string  `json:"-"`
+}
+
+var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,39}$`)
+
+// Create adds an organization to the tree.
+func (s *Store) Create(ctx context.Context, in NewOrganization) (Organization, error) {
+	var v fault.InvalidInput
+	allowed, known := parentKinds[in.Kind]
+	if !known {
+		v.Add("input.kind", fault.Invalid, "is not a kind of organization")
+	}
+	if !codePattern.MatchString(in.Code) {
+		v.Add("input.code", fault.Invalid, "must be 1 to 40 capital letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	v.Text("input.name", in.Name, true, 200)
+	v.Text("input.address", in.Address, false, 500)
+	if in.TimeZone != nil {
+		if _, err := time.LoadLocation(*in.TimeZone); err != nil || *in.TimeZone == "" || *in.TimeZone == "Local" {
+			v.Add("input.timeZone", fault.Invalid, "is not an IANA time zone such as Asia/Makassar")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Organization{}, err
+	}
+
+	var id string
+	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createOrganization", in)
+		if err != nil || prior != "" {
+			id = prior
+			return err
+		}
+		tz := "Asia/Jakarta"
+		if in.ParentID == nil {
+			if !rootKinds[in.Kind] {
+				return fault.Refuse("input.parentId", fault.Required, fmt.Sprintf("a %s must have a parent", in.Kind))
+			}
+		} else {
+			parent, err := Get(ctx, tx, *in.ParentID)
+			if errors.Is(err, fault.ErrNotFound) {
+				return fault.Refuse("input.parentId", fault.Unknown, "no such organization")
+			}
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(allowed, parent.Kind) {
+				return fault.Refuse("input.parentId", fault.Invalid,
+					fmt.Sprintf("a %s cannot be placed under a %s", in.Kind, parent.Kind))
+			}
+			tz = parent.TimeZone
+		}
+		if in.TimeZone != nil {
+			tz = *in.TimeZone
+		}
+		err = tx.GetContext(ctx, &id, `
+			INSERT INTO organizations (parent_id, kind, code, name, time_zone, address)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			in.ParentID, in.Kind, in.Code, in.Name, tz, in.Address)
+		if c, ok := postgres.Violation(err); ok && c == "organizations_code_key" {
+			return fault.Refuse("input.code", fault.Duplicate, "another organization already has this code")
+		}
+		if err != nil {
+			return fmt.Errorf("insert organization: %w", err)
+		}
+		created, err := Get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, "create", "organization", id, nil, created); err != nil {
+			return err
+		}
+		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+	})
+	if err != nil {
+		return Organization{}, fmt.Errorf("create organization %s: %w", in.Code, err)
+	}
+	return s.Organization(ctx, id)
+}
+
+// Require checks, inside tx, that id names an organization; field is the
+// input path to blame.
+func Require(ctx context.Context, tx sqlx.QueryerContext, field, id string) (Organization, error) {
+	o, err := Get(ctx, tx, id)
+	if errors.Is(err, fault.ErrNotFound) {
+		return Organization{}, fault.Refuse(field, fault.Unknown, "no such organization")
+	}
+	return o, err
+}
+
+// RequireRegency is Require for a regency/city council.
+func RequireRegency(ctx context.Context, tx sqlx.QueryerContext, field, id string) (Organization, error) {
+	o, err := Require(ctx, tx, field, id)
+	if err == nil && o.Kind != RegencyCouncil {
+		return Organization{}, fault.Refuse(field, fault.Invalid, "must be a regency/city council")
+	}
+	return o, err
+}
+
+// Placed is an organization found for another one, e.g. its regency.
+type Placed struct {
+	ForID string `db:"for_id"`
+	Organization
+}
+
+// RegenciesOf returns, for each given organization at or below regency
+// level, the regency/city council it is or lies under.
+func (s *Store) RegenciesOf(ctx context.Context, ids []string) ([]Placed, error) {
+	var out []Placed
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT x.id AS for_id, `+columns+`
+		FROM organizations x JOIN organizations o ON o.kind = 'REGENCY_COUNCIL' AND o.path @> x.path
+		WHERE x.id::text = ANY($1)`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("get regencies: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,190 @@
+// Package programme is a council's yearly plan: target quantities and
+// budgets per aid type, with realisation computed from the aid outputs.
+package programme
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/idempotency"
+	"github.com/sinergi-id/sinergi/internal/money"
+	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/page"
+	"github.com/sinergi-id/sinergi/internal/postgres"
+)
+
+// Target is one line of a year's programme. Realised figures count the
+// outputs of that aid type delivered that year anywhere in the
+// organization's subtree.
+type Target struct {
+	ID               string       `db:"id" json:"id"`
+	Seq              int64        `db:"seq" json:"-"`
+	OrganizationID   string       `db:"organization_id" json:"organizationId"`
+	Year             int          `db:"year" json:"year"`
+	AidTypeID        string       `db:"aid_type_id" json:"aidTypeId"`
+	TargetQuantity   int          `db:"target_quantity" json:"targetQuantity"`
+	Budget           money.Rupiah `db:"budget" json:"budget"`
+	RealisedQuantity int64        `db:"realised_quantity" json:"-"`
+	RealisedCost     money.Rupiah `db:"realised_cost" json:"-"`
+	CreatedAt        time.Time    `db:"created_at" json:"createdAt"`
+}
+
+const columns = `t.id, t.seq, t.organization_id, t.year, t.aid_type_id, t.target_quantity, t.budget, t.created_at,
+	r.quantity AS realised_quantity, r.cost AS realised_cost`
+
+// realisation joins each target t to the sums of its outputs.
+const realisation = `
+	CROSS JOIN LATERAL (
+		SELECT COALESCE(SUM(a.quantity), 0)::bigint AS quantity, COALESCE(SUM(a.cost), 0)::bigint AS cost
+		FROM aid_outputs a JOIN organizations ao ON ao.id = a.organization_id
+		WHERE a.aid_type_id = t.aid_type_id
+		  AND a.delivered_on >= make_date(t.year, 1, 1) AND a.delivered_on < make_date(t.year + 1, 1, 1)
+		  AND ao.path <@ o.path) r`
+
+// Store reads and writes programme targets.
+type Store struct {
+	db *sqlx.DB
+}
+
+// NewStore returns a Store on db.
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// Target returns target id with its realisation.
+func (s *Store) Target(ctx context.Context, id string) (Target, error) {
+	if uuid.Validate(id) != nil {
+		return Target{}, fault.ErrNotFound
+	}
+	var t Target
+	err := s.db.GetContext(ctx, &t, `
+		SELECT `+columns+` FROM programme_targets t JOIN organizations o ON o.id = t.organization_id `+realisation+`
+		WHERE t.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Target{}, fault.ErrNotFound
+	}
+	if err != nil {
+		return Target{}, fmt.Errorf("get programme target %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// Filter narrows a list of targets.
+type Filter struct {
+	Year           *int
+	OrganizationID *string // a subtree, its root included
+}
+
+const filterSQL = `($1::int IS NULL OR t.year = $1) AND ($2::ltree IS NULL OR o.path <@ $2::ltree)`
+
+func (s *Store) filterArgs(ctx context.Context, f Filter) ([]any, error) {
+	under, err := organization.SubtreePath(ctx, s.db, f.OrganizationID)
+	if errors.Is(err, fault.ErrNotFound) {
+		return nil, fault.Refuse("filter.organizationId", fault.Unknown, "no such organization")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []any{f.Year, under}, nil
+}
+
+// List returns a page of targets with their realisation.
+func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[Target], error) {
+	k, err := r.Keyset()
+	if err != nil {
+		return page.Page[Target]{}, err
+	}
+	args, err := s.filterArgs(ctx, f)
+	if err != nil {
+		return page.Page[Target]{}, err
+	}
+	var items []Target
+	err = s.db.SelectContext(ctx, &items, `
+		SELECT `+columns+` FROM programme_targets t JOIN organizations o ON o.id = t.organization_id `+realisation+`
+		WHERE `+filterSQL+` AND ($3::bigint IS NULL OR t.seq > $3)
+		ORDER BY t.seq LIMIT $4`, append(args, k.AfterSeq, k.Limit+1)...)
+	if err != nil {
+		return page.Page[Target]{}, fmt.Errorf("list programme targets: %w", err)
+	}
+	return page.Trim(items, k), nil
+}
+
+// Count returns how many targets f matches.
+func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
+	args, err := s.filterArgs(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.db.GetContext(ctx, &n, `
+		SELECT count(*) FROM programme_targets t JOIN organizations o ON o.id = t.organization_id WHERE `+filterSQL, args...)
+	if err != nil {
+		return 0, fmt.Errorf("count programme targets: %w", err)
+	}
+	return n, nil
+}
+
+// NewTarget is the input for CreateTarget.
+type NewTarget struct {
+	OrganizationID string       `json:"organizationId"`
+	Year           int          `json:"year"`
+	AidTypeID      string       `json:"aidTypeId"`
+	TargetQuantity int          `json:"targetQuantity"`
+	Budget         money.Rupiah `json:"budget"`
+	IdempotencyKey string       `json:"-"`
+}
+
+// CreateTarget sets a year's target for one aid type; there is one per
+// organization, year and aid type.
+func (s *Store) CreateTarget(ctx context.Context, in NewTarget) (Target, error) {
+	var v fault.InvalidInput
+	if in.Year < 2000 || in.Year > 2100 {
+		v.Add("input.year", fault.Invalid, "must be between 2000 and 2100")
+	}
+	if in.TargetQuantity < 0 {
+		v.Add("input.targetQuantity", fault.Invalid, "must not be negative")
+	}
+	money.CheckNonNegative(&v, "input.budget", in.Budget)
+	if err := v.Err(); err != nil {
+		return Target{}, err
+	}
+	var id string
+	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createProgrammeTarget", in)
+		if err != nil || prior != "" {
+			id = prior
+			return err
+		}
+		if _, err := organization.Require(ctx, tx, "input.organizationId", in.OrganizationID); err != nil {
+			return err
+		}
+		if _, err := aid.RequireType(ctx, tx, "input.aidTypeId", in.AidTypeID); err != nil {
+			return err
+		}
+		err = tx.GetContext(ctx, &id, `
+			INSERT INTO programme_targets (organization_id, year, aid_type_id, target_quantity, budget)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			in.OrganizationID, in.Year, in.AidTypeID, in.TargetQuantity, in.Budget)
+		if c, ok := postgres.Violation(err); ok && c == "programme_targets_key" {
+			return fault.Refuse("input.aidTypeId", fault.Duplicate, "this organization already has a target for this aid type and year")
+		}
+		if err != nil {
+			return fmt.Errorf("insert programme target: %w", err)
+		}
+		if err := audit.Record(ctx, tx, "create", "programme_target", id, nil, in); err != nil {
+			return err
+		}
+		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+	})
+	if err != nil {
+		return Target{}, fmt.Errorf("set programme target: %w", err)
+	}
+	return s.Target(ctx, id)
+}
