@@ -32,19 +32,19 @@ type Denomination struct {
 
 // Collection is one opening of a box.
 type Collection struct {
-	ID            string                `db:"id" json:"id"`
-	Seq           int64                 `db:"seq" json:"-"`
-	BoxID         string                `db:"box_id" json:"boxId"`
-	Number        int                   `db:"number" json:"number"` // 1 for the box's first opening, and so on
-	CollectedOn   calendar.Date         `db:"collected_on" json:"collectedOn"`
-	Amount        money.Rupiah          `db:"amount" json:"amount"`
-	Counted       jsonb[[]Denomination] `db:"denominations" json:"denominations"`
-	CountedBy1    string                `db:"counted_by_1" json:"countedBy1"`
-	CountedBy2    string                `db:"counted_by_2" json:"countedBy2"`
-	SealRemoved   string                `db:"seal_removed" json:"sealRemoved"`
-	SealApplied   *string               `db:"seal_applied" json:"sealApplied"`
-	DonationID    string                `db:"donation_id" json:"donationId"`
-	CreatedAt     time.Time             `db:"created_at" json:"createdAt"`
+	ID          string                `db:"id" json:"id"`
+	Seq         int64                 `db:"seq" json:"-"`
+	BoxID       string                `db:"box_id" json:"boxId"`
+	Number      int                   `db:"number" json:"number"` // 1 for the box's first opening, and so on
+	CollectedOn calendar.Date         `db:"collected_on" json:"collectedOn"`
+	Amount      money.Rupiah          `db:"amount" json:"amount"`
+	Counted     jsonb[[]Denomination] `db:"denominations" json:"denominations"`
+	CountedBy1  string                `db:"counted_by_1" json:"countedBy1"`
+	CountedBy2  string                `db:"counted_by_2" json:"countedBy2"`
+	SealRemoved string                `db:"seal_removed" json:"sealRemoved"`
+	SealApplied *string               `db:"seal_applied" json:"sealApplied"`
+	DonationID  string                `db:"donation_id" json:"donationId"`
+	CreatedAt   time.Time             `db:"created_at" json:"createdAt"`
 }
 
 // Denominations returns the count by note or coin, if one was made.

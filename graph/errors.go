@@ -1,0 +1,83 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/fault"
+)
+
+// Error codes clients see in extensions.code.
+const (
+	CodeBadUserInput = "BAD_USER_INPUT"
+	CodeNotFound     = "NOT_FOUND"
+	CodeConflict     = "CONFLICT"
+	CodeInternal     = "INTERNAL_SERVER_ERROR"
+)
+
+// ErrorPresenter turns errors into GraphQL errors. Domain errors pass with
+// their code and, for refused input, the field path; anything else (driver
+// errors, constraint names, panics) becomes a generic message carrying the
+// request id, and the detail goes to the log only.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			return gqlErr // parse and validation errors: written by gqlgen for the client
+		}
+		out := graphql.DefaultErrorPresenter(ctx, err)
+		var invalid *fault.InvalidInput
+		switch {
+		case errors.As(err, &invalid) && len(invalid.Fields) > 0:
+			f := invalid.Fields[0]
+			out.Message = f.Message
+			if f.Path != "" {
+				out.Message = f.Path + ": " + f.Message
+			}
+			out.Extensions = map[string]any{"code": CodeBadUserInput, "field": f.Path, "reason": f.Reason}
+		case errors.Is(err, fault.ErrNotFound):
+			out.Message = "not found"
+			out.Extensions = map[string]any{"code": CodeNotFound}
+		case errors.Is(err, fault.ErrConflict):
+			out.Message = "conflict with what is already recorded"
+			out.Extensions = map[string]any{"code": CodeConflict}
+		default:
+			id := audit.ActorFrom(ctx).RequestID
+			log.ErrorContext(ctx, "request failed", "error", err.Error(), "path", out.Path.String())
+			out.Message = fmt.Sprintf("internal error; quote request id %s when reporting it", id)
+			out.Extensions = map[string]any{"code": CodeInternal, "requestId": id}
+		}
+		return out
+	}
+}
+
+// SplitInvalidInput answers one GraphQL error per refused field, so a form
+// can put each message beside its field.
+func SplitInvalidInput(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	var invalid *fault.InvalidInput
+	if err == nil || !errors.As(err, &invalid) || len(invalid.Fields) < 2 {
+		return res, err
+	}
+	last := len(invalid.Fields) - 1
+	for _, f := range invalid.Fields[:last] {
+		graphql.AddError(ctx, &fault.InvalidInput{Fields: []fault.Field{f}})
+	}
+	return res, &fault.InvalidInput{Fields: invalid.Fields[last:]}
+}
+
+// Recover turns a resolver panic into an internal error and logs the stack;
+// the server goes on serving.
+func Recover(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errors.New("panic in resolver")
+	}
+}

@@ -1,0 +1,248 @@
+// Package cli is the sinergi command line: it reads configuration from the
+// environment and flags, and runs the chosen subcommand.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/sinergi-id/sinergi/internal/demo"
+	"github.com/sinergi-id/sinergi/internal/postgres"
+	"github.com/sinergi-id/sinergi/internal/server"
+)
+
+const usage = `sinergi: donations and aid of Indonesia's social-welfare coordinating councils.
+
+Usage:
+  sinergi serve   [flags]   run the GraphQL server (GraphiQL at /, API at /graphql)
+  sinergi migrate [flags]   apply database migrations and exit
+  sinergi demo    [flags]   load the Bali demo data into an empty database
+  sinergi version           print the version
+
+Without DATABASE_URL, sinergi runs a private PostgreSQL cluster from the
+PostgreSQL binaries installed on this machine, in the data folder
+(./.sinergi by default). Run "sinergi COMMAND -h" for a command's flags.
+`
+
+// Run runs the command line args and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	log := slog.New(server.LogHandler(slog.NewTextHandler(stderr, nil)))
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], log, stderr)
+	case "migrate":
+		err = migrate(ctx, args[1:], log, stderr)
+	case "demo":
+		err = loadDemo(ctx, args[1:], log, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "sinergi", version())
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "sinergi: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		log.Error("sinergi "+args[0]+" failed", "error", err.Error())
+		return 1
+	}
+	return 0
+}
+
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "devel"
+}
+
+// dbConfig says which database to use.
+type dbConfig struct {
+	url     string
+	dataDir string
+}
+
+func (c *dbConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.url, "database-url", os.Getenv("DATABASE_URL"),
+		"PostgreSQL connection string (env DATABASE_URL); empty runs a private cluster in -data-dir")
+	dir := os.Getenv("SINERGI_DATA_DIR")
+	if dir == "" {
+		dir = ".sinergi"
+	}
+	fs.StringVar(&c.dataDir, "data-dir", dir, "data folder of the private cluster (env SINERGI_DATA_DIR)")
+}
+
+// describe returns the configuration for the log, with the password masked.
+func (c dbConfig) describe() string {
+	if c.url == "" {
+		return "private cluster in " + c.dataDir
+	}
+	if u, err := url.Parse(c.url); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		return u.String()
+	}
+	return "DATABASE_URL (key=value form, not shown)"
+}
+
+// open connects to the configured database, starting the private cluster
+// when no URL is given, and applies the migrations. close stops what open
+// started.
+func (c dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, close func(), err error) {
+	log.Info("database", "using", c.describe())
+	dsn := c.url
+	stopCluster := func() {}
+	if dsn == "" {
+		cluster, err := postgres.StartCluster(ctx, postgres.ClusterOptions{DataDir: c.dataDir})
+		if err != nil {
+			return nil, nil, fmt.Errorf("start private PostgreSQL: %w", err)
+		}
+		stopCluster = func() {
+			if err := cluster.Stop(); err != nil {
+				log.Error("stop private PostgreSQL", "error", err.Error())
+			}
+		}
+		log.Info("private PostgreSQL started", "data_dir", cluster.DataDir, "socket_dir", cluster.SocketDir)
+		if err := postgres.EnsureDatabase(ctx, cluster.DSN("postgres"), "sinergi"); err != nil {
+			stopCluster()
+			return nil, nil, err
+		}
+		dsn = cluster.DSN("sinergi")
+	}
+	db, err = postgres.Open(ctx, dsn)
+	if err != nil {
+		stopCluster()
+		return nil, nil, err
+	}
+	if err := postgres.Migrate(ctx, db); err != nil {
+		db.Close()
+		stopCluster()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); stopCluster() }, nil
+}
+
+func migrate(ctx context.Context, args []string, log *slog.Logger, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sinergi migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var dbc dbConfig
+	dbc.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, closeDB, err := dbc.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	closeDB()
+	log.Info("migrations applied")
+	return nil
+}
+
+func loadDemo(ctx context.Context, args []string, log *slog.Logger, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sinergi demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var dbc dbConfig
+	dbc.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, closeDB, err := dbc.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	sum, err := demo.Load(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, sum)
+	return nil
+}
+
+func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sinergi serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var dbc dbConfig
+	dbc.register(fs)
+	addr := os.Getenv("SINERGI_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	fs.StringVar(&addr, "addr", addr, "address to listen on (env SINERGI_ADDR)")
+	withDemo := fs.Bool("demo", false, "load the Bali demo data when the database is empty")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, closeDB, err := dbc.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if *withDemo {
+		sum, err := demo.Load(ctx, db)
+		switch {
+		case errors.Is(err, demo.ErrNotEmpty):
+			log.Info("demo data not loaded: the database already has data")
+		case err != nil:
+			return err
+		default:
+			log.Info("demo data loaded", "summary", sum.String())
+		}
+	}
+
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           server.Handler(db, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      5 * time.Minute, // workbook exports can be long
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("serving", "addr", addr, "graphiql", "http://localhost"+portOf(addr)+"/", "graphql", "/graphql")
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func portOf(addr string) string {
+	for i := len(addr) - 1; i >= 0; i-- {
+		if addr[i] == ':' {
+			return addr[i:]
+		}
+	}
+	return ""
+}

@@ -1,0 +1,452 @@
+// Package demo loads a deterministic picture of the Bali provincial council
+// and its nine regency/city councils for 2013 and 2014: institutions,
+// partners, donations, donation boxes with monthly collections, aid outputs
+// (the 2014 figures of the council's Raker report), programme targets and
+// the 2014 Raker. People and companies are invented.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/box"
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/meeting"
+	"github.com/sinergi-id/sinergi/internal/money"
+	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/programme"
+)
+
+// ErrNotEmpty is returned when the database already holds organizations.
+var ErrNotEmpty = errors.New("the database already has data; demo data goes into an empty database only")
+
+// Summary counts what Load created.
+type Summary struct {
+	Organizations, Partners, Donations, Boxes, Collections, AidOutputs, Targets, Meetings int
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("demo data: %d organizations, %d partners, %d donations, %d boxes, %d box collections, %d aid outputs, %d programme targets, %d meetings",
+		s.Organizations, s.Partners, s.Donations, s.Boxes, s.Collections, s.AidOutputs, s.Targets, s.Meetings)
+}
+
+// Regencies are Bali's nine regencies and city, in the order the demo uses.
+var Regencies = []struct{ Code, Name string }{
+	{"BALI-BADUNG", "KKKS Kabupaten Badung"},
+	{"BALI-BANGLI", "KKKS Kabupaten Bangli"},
+	{"BALI-BULELENG", "KKKS Kabupaten Buleleng"},
+	{"BALI-GIANYAR", "KKKS Kabupaten Gianyar"},
+	{"BALI-JEMBRANA", "KKKS Kabupaten Jembrana"},
+	{"BALI-KARANGASEM", "KKKS Kabupaten Karangasem"},
+	{"BALI-KLUNGKUNG", "KKKS Kabupaten Klungkung"},
+	{"BALI-TABANAN", "KKKS Kabupaten Tabanan"},
+	{"BALI-DENPASAR", "KKKS Kota Denpasar"},
+}
+
+var regencyPlaces = []string{"Badung", "Bangli", "Buleleng", "Gianyar", "Jembrana", "Karangasem", "Klungkung", "Tabanan", "Denpasar"}
+
+// loader carries the stores and what has been created so far.
+type loader struct {
+	orgs       *organization.Store
+	partners   *partner.Store
+	donations  *donation.Store
+	boxes      *box.Store
+	aid        *aid.Store
+	programmes *programme.Store
+	meetings   *meeting.Store
+	rng        *rand.Rand
+	sum        Summary
+
+	province     organization.Organization
+	regencies    []organization.Organization
+	institutions []organization.Organization
+	csr          []partner.Partner
+	retail       []partner.Partner
+	government   []partner.Partner
+	individuals  []partner.Partner
+	businesses   []partner.Partner
+	communities  []partner.Partner
+	types        map[string]aid.Type
+}
+
+// Load creates the demo data in an empty database through the domain
+// stores, so it passes the same checks as data typed by a person.
+func Load(ctx context.Context, db *sqlx.DB) (Summary, error) {
+	var exists bool
+	if err := db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM organizations)`); err != nil {
+		return Summary{}, fmt.Errorf("check for data: %w", err)
+	}
+	if exists {
+		return Summary{}, ErrNotEmpty
+	}
+	ctx = audit.WithActor(ctx, audit.Actor{Name: "demo"})
+	l := &loader{
+		orgs: organization.NewStore(db), partners: partner.NewStore(db), donations: donation.NewStore(db),
+		boxes: box.NewStore(db), aid: aid.NewStore(db), programmes: programme.NewStore(db), meetings: meeting.NewStore(db),
+		rng: rand.New(rand.NewPCG(2014, 717)), types: map[string]aid.Type{},
+	}
+	for _, step := range []func(context.Context) error{
+		l.tree, l.givers, l.catalogue, l.gifts, l.donationBoxes, l.outputs, l.targets, l.raker,
+	} {
+		if err := step(ctx); err != nil {
+			return l.sum, fmt.Errorf("load demo data: %w", err)
+		}
+	}
+	return l.sum, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (l *loader) tree(ctx context.Context) error {
+	var err error
+	l.province, err = l.orgs.Create(ctx, organization.NewOrganization{
+		Kind: organization.ProvinceCouncil, Code: "BALI", Name: "BKKKS Provinsi Bali",
+		TimeZone: ptr("Asia/Makassar"), Address: "Jl. Contoh Raya No. 1, Denpasar",
+	})
+	if err != nil {
+		return err
+	}
+	l.sum.Organizations++
+	institutionKinds := []string{"Panti Werdha Sukma Lestari", "Yayasan Welas Asih", "Panti Asuhan Tunas Harapan"}
+	for i, r := range Regencies {
+		reg, err := l.orgs.Create(ctx, organization.NewOrganization{
+			ParentID: &l.province.ID, Kind: organization.RegencyCouncil, Code: r.Code, Name: r.Name,
+			Address: "Jl. Contoh No. " + fmt.Sprint(i+2) + ", " + regencyPlaces[i],
+		})
+		if err != nil {
+			return err
+		}
+		l.regencies = append(l.regencies, reg)
+		l.sum.Organizations++
+		for j, kind := range institutionKinds {
+			inst, err := l.orgs.Create(ctx, organization.NewOrganization{
+				ParentID: &reg.ID, Kind: organization.Institution,
+				Code: fmt.Sprintf("%s-I%d", r.Code, j+1), Name: kind + " " + regencyPlaces[i],
+				Address: "Banjar Contoh, " + regencyPlaces[i],
+			})
+			if err != nil {
+				return err
+			}
+			l.institutions = append(l.institutions, inst)
+			l.sum.Organizations++
+		}
+	}
+	return nil
+}
+
+func (l *loader) givers(ctx context.Context) error {
+	groups := []struct {
+		kind  partner.Kind
+		names []string
+		into  *[]partner.Partner
+	}{
+		{partner.CSRCompany, []string{"PT Samudra Dewata Energi", "PT Cahaya Nusa Lestari", "PT Tirta Segara Abadi",
+			"PT Mitra Karya Sejahtera", "PT Bank Sentosa Makmur"}, &l.csr},
+		{partner.Retail, []string{"Swalayan Sinar Jaya", "Minimarket Karya Dewata"}, &l.retail},
+		{partner.GovernmentUnit, []string{"Dinas Sosial Provinsi (contoh)", "Biro Kesejahteraan Rakyat (contoh)",
+			"Badan Penanggulangan Bencana Daerah (contoh)"}, &l.government},
+		{partner.Individual, []string{"Ni Made Sari Wulandari", "I Ketut Arta Wibawa", "Hendra Gunawan Tjandra",
+			"Luh Putu Ayu Pertiwi"}, &l.individuals},
+		{partner.Business, []string{"UD Sumber Rejeki", "CV Karya Mandiri", "Hotel Puri Santhi Contoh"}, &l.businesses},
+		{partner.Community, []string{"Komunitas Peduli Lansia", "Paguyuban Pedagang Pasar Contoh"}, &l.communities},
+	}
+	for _, g := range groups {
+		for _, name := range g.names {
+			p, err := l.partners.Create(ctx, partner.NewPartner{Kind: g.kind, Name: name})
+			if err != nil {
+				return err
+			}
+			*g.into = append(*g.into, p)
+			l.sum.Partners++
+		}
+	}
+	return nil
+}
+
+func (l *loader) catalogue(ctx context.Context) error {
+	types, err := l.aid.Types(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range types {
+		l.types[t.Code] = t
+	}
+	return nil
+}
+
+// amount returns a random amount between lo and hi, rounded to Rp 1,000.
+func (l *loader) amount(lo, hi money.Rupiah) money.Rupiah {
+	return (lo + money.Rupiah(l.rng.Int64N(int64(hi-lo)))) / 1000 * 1000
+}
+
+func (l *loader) day(year int, month time.Month) calendar.Date {
+	return calendar.New(year, month, 1+l.rng.IntN(28))
+}
+
+func (l *loader) gift(ctx context.Context, in donation.NewDonation) error {
+	if _, err := l.donations.Create(ctx, in); err != nil {
+		return err
+	}
+	l.sum.Donations++
+	return nil
+}
+
+func (l *loader) gifts(ctx context.Context) error {
+	for _, year := range []int{2013, 2014} {
+		for m := time.January; m <= time.December; m++ {
+			// CSR programmes pay quarterly, each company in its own month.
+			for i, p := range l.csr {
+				if int(m)%3 == i%3 {
+					if err := l.gift(ctx, donation.NewDonation{
+						OrganizationID: l.province.ID, Source: donation.CSR, PartnerID: &p.ID, Kind: donation.Money,
+						ReceivedOn: l.day(year, m), Amount: ptr(l.amount(5_000_000, 50_000_000)),
+						Reference: ptr(fmt.Sprintf("CSR-%d-%02d-%d", year, m, i+1)),
+					}); err != nil {
+						return err
+					}
+				}
+			}
+			// Government units support twice a year.
+			if m == time.March || m == time.September {
+				for i, p := range l.government {
+					if err := l.gift(ctx, donation.NewDonation{
+						OrganizationID: l.province.ID, Source: donation.Government, PartnerID: &p.ID, Kind: donation.Money,
+						ReceivedOn: l.day(year, m), Amount: ptr(l.amount(20_000_000, 100_000_000)),
+						Reference: ptr(fmt.Sprintf("SKPD-%d-%02d-%d", year, m, i+1)),
+					}); err != nil {
+						return err
+					}
+				}
+			}
+			// Citizens give monthly to a regency council, one anonymously.
+			ind := l.individuals[int(m)%len(l.individuals)]
+			reg := l.regencies[int(m)%len(l.regencies)]
+			if err := l.gift(ctx, donation.NewDonation{
+				OrganizationID: reg.ID, Source: donation.Individual, PartnerID: &ind.ID, Kind: donation.Money,
+				ReceivedOn: l.day(year, m), Amount: ptr(l.amount(500_000, 5_000_000)),
+			}); err != nil {
+				return err
+			}
+			if m%4 == 0 {
+				if err := l.gift(ctx, donation.NewDonation{
+					OrganizationID: reg.ID, Source: donation.Individual, Kind: donation.Money,
+					ReceivedOn: l.day(year, m), Amount: ptr(l.amount(100_000, 1_000_000)), Notes: "Hamba Tuhan (anonim)",
+				}); err != nil {
+					return err
+				}
+			}
+			// Businesses give goods every other month.
+			if m%2 == 0 {
+				b := l.businesses[int(m/2)%len(l.businesses)]
+				sacks := 10 + l.rng.IntN(30)
+				if err := l.gift(ctx, donation.NewDonation{
+					OrganizationID: l.province.ID, Source: donation.Business, PartnerID: &b.ID, Kind: donation.Goods,
+					ReceivedOn: l.day(year, m),
+					Items: []donation.NewItem{
+						{Description: "Beras 25 kg", Quantity: sacks, Unit: "karung", EstimatedValue: money.Rupiah(sacks) * 300_000},
+						{Description: "Minyak goreng 2 liter", Quantity: 2 * sacks, Unit: "botol", EstimatedValue: money.Rupiah(2*sacks) * 35_000},
+					},
+				}); err != nil {
+					return err
+				}
+			}
+			// Community groups collect for the provincial programme each half year.
+			if m == time.June || m == time.December {
+				for _, c := range l.communities {
+					if err := l.gift(ctx, donation.NewDonation{
+						OrganizationID: l.province.ID, Source: donation.Community, PartnerID: &c.ID, Kind: donation.Money,
+						ReceivedOn: l.day(year, m), Amount: ptr(l.amount(2_000_000, 10_000_000)),
+						EarmarkProgramme: ptr("Program lansia"), EarmarkAidTypeID: ptr(l.types["PMT"].ID),
+					}); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+var counters = []string{"I Wayan Sudarma", "Ni Ketut Rasmini", "I Made Juliarta", "Ni Nyoman Sukerti", "I Gede Pramana", "Ni Luh Gede Suryani"}
+
+func (l *loader) donationBoxes(ctx context.Context) error {
+	const boxes = 32
+	for i := range boxes {
+		host := l.retail[i%len(l.retail)]
+		r := i % len(l.regencies)
+		owner := l.regencies[r]
+		if i%4 == 0 {
+			owner = l.province // the province keeps a quarter of the boxes itself
+		}
+		b, err := l.boxes.Create(ctx, box.NewBox{
+			Code: fmt.Sprintf("KTK-%03d", i+1), HostPartnerID: host.ID, OrganizationID: owner.ID,
+			RegencyID: l.regencies[r].ID, Address: fmt.Sprintf("%s cabang %s %d", host.Name, regencyPlaces[r], i/len(l.regencies)+1),
+			PlacedOn: calendar.New(2012, time.December, 1+i%20),
+		})
+		if err != nil {
+			return err
+		}
+		l.sum.Boxes++
+		for _, year := range []int{2013, 2014} {
+			for m := time.January; m <= time.December; m++ {
+				a, b2 := l.rng.IntN(len(counters)), 1+l.rng.IntN(len(counters)-1)
+				n := (int(year-2013))*12 + int(m)
+				if _, err := l.boxes.RecordCollection(ctx, box.NewCollection{
+					BoxID: b.ID, CollectedOn: calendar.New(year, m, 25), Amount: l.amount(150_000, 1_500_000),
+					CountedBy:   []string{counters[a], counters[(a+b2)%len(counters)]},
+					SealRemoved: fmt.Sprintf("SEG-%03d-%02d", i+1, n-1), SealApplied: ptr(fmt.Sprintf("SEG-%03d-%02d", i+1, n)),
+				}); err != nil {
+					return err
+				}
+				l.sum.Collections++
+			}
+		}
+	}
+	return nil
+}
+
+func (l *loader) output(ctx context.Context, in aid.NewOutput) error {
+	in.OrganizationID = l.province.ID
+	if _, err := l.aid.CreateOutput(ctx, in); err != nil {
+		return err
+	}
+	l.sum.AidOutputs++
+	return nil
+}
+
+// outputs records the 2014 deliveries of the council's Raker report (190
+// PMT packages, 1 tripod, 1 wheelchair, 106 sports clothing sets, 4 house
+// renovations) and a smaller 2013 for comparison.
+func (l *loader) outputs(ctx context.Context) error {
+	pmt, tripod, chair := l.types["PMT"], l.types["TRIPOD"], l.types["KURSI_RODA"]
+	clothes, house, staples := l.types["PAKAIAN_OLAHRAGA"], l.types["BEDAH_RUMAH"], l.types["SEMBAKO"]
+	perRegency := func(t aid.Type, year int, month time.Month, group aid.BeneficiaryGroup, pmks aid.PMKS, unitCost money.Rupiah, qty []int) error {
+		for r, q := range qty {
+			if err := l.output(ctx, aid.NewOutput{
+				AidTypeID: t.ID, Quantity: q, Cost: unitCost * money.Rupiah(q), DeliveredOn: calendar.New(year, month, 3+2*r),
+				BeneficiaryGroup: group, PMKSCategory: pmks, RegencyID: l.regencies[r].ID,
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// 2014: PMT for the elderly (100), the disabled (50) and institutions (40).
+	if err := perRegency(pmt, 2014, time.March, aid.Elderly, aid.Neglect, 250_000, []int{12, 11, 12, 11, 11, 11, 11, 11, 10}); err != nil {
+		return err
+	}
+	if err := perRegency(pmt, 2014, time.May, aid.Disabled, aid.Disability, 250_000, []int{6, 5, 6, 5, 6, 5, 6, 5, 6}); err != nil {
+		return err
+	}
+	for i := range 8 {
+		inst := l.institutions[i*3%len(l.institutions)]
+		reg, _ := l.regencyOf(inst)
+		if err := l.output(ctx, aid.NewOutput{
+			AidTypeID: pmt.ID, Quantity: 5, Cost: 5 * 250_000, DeliveredOn: calendar.New(2014, time.June, 2+i),
+			BeneficiaryGroup: aid.InstitutionGrp, PMKSCategory: aid.Neglect, RegencyID: reg.ID, RecipientInstitutionID: &inst.ID,
+		}); err != nil {
+			return err
+		}
+	}
+	if err := l.output(ctx, aid.NewOutput{AidTypeID: tripod.ID, Quantity: 1, Cost: 750_000, DeliveredOn: calendar.New(2014, time.April, 14),
+		BeneficiaryGroup: aid.Disabled, PMKSCategory: aid.Disability, RegencyID: l.regencies[5].ID}); err != nil {
+		return err
+	}
+	if err := l.output(ctx, aid.NewOutput{AidTypeID: chair.ID, Quantity: 1, Cost: 1_500_000, DeliveredOn: calendar.New(2014, time.April, 22),
+		BeneficiaryGroup: aid.Disabled, PMKSCategory: aid.Disability, RegencyID: l.regencies[2].ID}); err != nil {
+		return err
+	}
+	if err := perRegency(clothes, 2014, time.February, aid.Elderly, aid.Neglect, 150_000, []int{12, 12, 12, 12, 12, 12, 12, 11, 11}); err != nil {
+		return err
+	}
+	for i, r := range []int{1, 5, 4, 2} {
+		if err := l.output(ctx, aid.NewOutput{AidTypeID: house.ID, Quantity: 1, Cost: 15_000_000, DeliveredOn: calendar.New(2014, time.August, 5+7*i),
+			BeneficiaryGroup: aid.PoorHousehold, PMKSCategory: aid.Poverty, RegencyID: l.regencies[r].ID}); err != nil {
+			return err
+		}
+	}
+	// 2013, for comparison.
+	if err := perRegency(pmt, 2013, time.April, aid.Elderly, aid.Neglect, 225_000, []int{17, 16, 17, 17, 16, 17, 17, 17, 16}); err != nil {
+		return err
+	}
+	if err := perRegency(staples, 2013, time.October, aid.PoorHousehold, aid.Poverty, 200_000, []int{9, 9, 9, 9, 9, 9, 9, 9, 8}); err != nil {
+		return err
+	}
+	for i, r := range []int{6, 7} {
+		if err := l.output(ctx, aid.NewOutput{AidTypeID: chair.ID, Quantity: 1, Cost: 1_400_000, DeliveredOn: calendar.New(2013, time.July, 10+i),
+			BeneficiaryGroup: aid.Disabled, PMKSCategory: aid.Disability, RegencyID: l.regencies[r].ID}); err != nil {
+			return err
+		}
+	}
+	for i, r := range []int{0, 3, 8} {
+		if err := l.output(ctx, aid.NewOutput{AidTypeID: house.ID, Quantity: 1, Cost: 14_000_000, DeliveredOn: calendar.New(2013, time.September, 2+9*i),
+			BeneficiaryGroup: aid.PoorHousehold, PMKSCategory: aid.Poverty, RegencyID: l.regencies[r].ID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *loader) regencyOf(inst organization.Organization) (organization.Organization, bool) {
+	for _, r := range l.regencies {
+		if inst.ParentID != nil && *inst.ParentID == r.ID {
+			return r, true
+		}
+	}
+	return organization.Organization{}, false
+}
+
+func (l *loader) targets(ctx context.Context) error {
+	plan := []struct {
+		year     int
+		code     string
+		quantity int
+		budget   money.Rupiah
+	}{
+		{2014, "PMT", 200, 50_000_000}, {2014, "KURSI_RODA", 3, 4_500_000}, {2014, "TRIPOD", 2, 1_500_000},
+		{2014, "PAKAIAN_OLAHRAGA", 100, 15_000_000}, {2014, "BEDAH_RUMAH", 5, 75_000_000},
+		{2015, "PMT", 220, 57_200_000}, {2015, "KURSI_RODA", 4, 6_400_000}, {2015, "TRIPOD", 3, 2_400_000},
+		{2015, "PAKAIAN_OLAHRAGA", 120, 19_200_000}, {2015, "BEDAH_RUMAH", 6, 96_000_000},
+	}
+	for _, p := range plan {
+		if _, err := l.programmes.CreateTarget(ctx, programme.NewTarget{
+			OrganizationID: l.province.ID, Year: p.year, AidTypeID: l.types[p.code].ID, TargetQuantity: p.quantity, Budget: p.budget,
+		}); err != nil {
+			return err
+		}
+		l.sum.Targets++
+	}
+	return nil
+}
+
+// raker records the 2014 work meeting: 17 July 2014 in Denpasar, 115
+// participants, evaluating January to July.
+func (l *loader) raker(ctx context.Context) error {
+	_, err := l.meetings.Create(ctx, meeting.NewMeeting{
+		OrganizationID: l.province.ID, Title: "Rapat Kerja BKKKS Provinsi Bali 2014",
+		HeldOn: calendar.New(2014, time.July, 17), Place: "Denpasar",
+		PeriodFrom: calendar.New(2014, time.January, 1), PeriodTo: calendar.New(2014, time.July, 31),
+		Attendance: []meeting.Attendance{
+			{Group: meeting.RegencySocialOffice, Attendees: 18},
+			{Group: meeting.RegencyPlanningBoard, Attendees: 9},
+			{Group: meeting.RegencyCouncil, Attendees: 27},
+			{Group: meeting.ProvinceCouncil, Attendees: 15},
+			{Group: meeting.ProvinceGovernmentUnit, Attendees: 10},
+			{Group: meeting.Institution, Attendees: 36},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	l.sum.Meetings++
+	return nil
+}
