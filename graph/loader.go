@@ -35,7 +35,7 @@ type loaders struct {
 
 // wait is how long a loader gathers keys before it queries; resolvers of one
 // list run concurrently, so a short wait collects a whole page.
-var wait = dataloadgen.WithWait(time.Millisecond)
+var wait = dataloadgen.WithWait(2 * time.Millisecond)
 
 func newLoaders(r *Resolver) *loaders {
 	return &loaders{

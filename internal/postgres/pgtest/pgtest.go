@@ -24,12 +24,13 @@ var (
 )
 
 // Main starts the cluster, migrates the template database, runs the tests
-// and stops the cluster. Call it from TestMain.
-func Main(m *testing.M) {
-	os.Exit(run(m))
+// and stops the cluster. Call it from TestMain. Each seed runs once on the
+// template, so every test database starts with what the seeds wrote.
+func Main(m *testing.M, seeds ...func(context.Context, *sqlx.DB) error) {
+	os.Exit(run(m, seeds))
 }
 
-func run(m *testing.M) int {
+func run(m *testing.M, seeds []func(context.Context, *sqlx.DB) error) int {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "sinergi-test-")
 	if err != nil {
@@ -59,6 +60,11 @@ func run(m *testing.M) int {
 		return 1
 	}
 	err = postgres.Migrate(ctx, db)
+	for _, seed := range seeds {
+		if err == nil {
+			err = seed(ctx, db)
+		}
+	}
 	db.Close() // a template must have no open sessions to be copied
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)

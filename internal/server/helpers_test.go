@@ -1,0 +1,180 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/sinergi-id/sinergi/internal/demo"
+	"github.com/sinergi-id/sinergi/internal/postgres"
+	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
+	"github.com/sinergi-id/sinergi/internal/server"
+)
+
+// Every test database starts with the Bali demo data.
+func TestMain(m *testing.M) {
+	pgtest.Main(m, func(ctx context.Context, db *sqlx.DB) error {
+		_, err := demo.Load(ctx, db)
+		return err
+	})
+}
+
+type env struct {
+	t   *testing.T
+	db  *sqlx.DB
+	url string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvOn(t, pgtest.DB(t))
+}
+
+func newEnvOn(t *testing.T, db *sqlx.DB) *env {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(server.Handler(db, log))
+	t.Cleanup(srv.Close)
+	return &env{t: t, db: db, url: srv.URL}
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+type response struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+// post sends a GraphQL request and returns the decoded answer.
+func (e *env) post(query string, vars map[string]any) response {
+	e.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	res, err := http.Post(e.url+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out response
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		e.t.Fatalf("decode answer (status %d): %v", res.StatusCode, err)
+	}
+	return out
+}
+
+// query sends a request that must succeed and decodes its data into out.
+func (e *env) query(query string, vars map[string]any, out any) {
+	e.t.Helper()
+	r := e.post(query, vars)
+	if len(r.Errors) > 0 {
+		e.t.Fatalf("unexpected errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		e.t.Fatalf("decode data %s: %v", r.Data, err)
+	}
+}
+
+// id returns the single id that sql selects.
+func (e *env) id(sql string, args ...any) string {
+	e.t.Helper()
+	var id string
+	if err := e.db.Get(&id, sql, args...); err != nil {
+		e.t.Fatalf("%s: %v", sql, err)
+	}
+	return id
+}
+
+// count returns the single number that sql selects.
+func (e *env) count(sql string, args ...any) int64 {
+	e.t.Helper()
+	var n int64
+	if err := e.db.Get(&n, sql, args...); err != nil {
+		e.t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+// written counts the rows of every table a write can touch.
+func (e *env) written() map[string]int64 {
+	e.t.Helper()
+	out := map[string]int64{}
+	for _, table := range []string{"organizations", "partners", "donations", "donation_items", "donation_boxes",
+		"box_collections", "aid_types", "aid_outputs", "programme_targets", "work_meetings", "meeting_attendance",
+		"idempotency_keys", "audit_log"} {
+		out[table] = e.count(`SELECT count(*) FROM ` + table)
+	}
+	var retired int64
+	retired = e.count(`SELECT count(*) FROM donation_boxes WHERE retired_on IS NOT NULL`)
+	out["retired boxes"] = retired
+	return out
+}
+
+// countingConnector counts the statements sent to PostgreSQL.
+type countingConnector struct {
+	driver.Connector
+	n *atomic.Int64
+}
+
+func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{conn.(pqConn), c.n}, nil
+}
+
+type pqConn interface {
+	driver.Conn
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.ConnBeginTx
+}
+
+type countingConn struct {
+	pqConn
+	n *atomic.Int64
+}
+
+func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	c.n.Add(1)
+	return c.pqConn.QueryContext(ctx, q, args)
+}
+
+func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	c.n.Add(1)
+	return c.pqConn.ExecContext(ctx, q, args)
+}
+
+func (c countingConn) Prepare(q string) (driver.Stmt, error) {
+	c.n.Add(1)
+	return c.pqConn.Prepare(q)
+}
+
+// countingDB opens a fresh test database whose statements are counted.
+func countingDB(t *testing.T) (*sqlx.DB, *atomic.Int64) {
+	t.Helper()
+	connector, err := pq.NewConnector(pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := new(atomic.Int64)
+	db, err := postgres.OpenConnector(context.Background(), countingConnector{connector, n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, n
+}
