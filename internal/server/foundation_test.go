@@ -48,7 +48,9 @@ func TestBali2014OutputsByAidType(t *testing.T) {
 	}
 
 	// The same figure by filtering on one aid type, in one regency's subtree.
-	var pmt struct{ AidOutputs struct{ TotalQuantity, TotalCount int } }
+	var pmt struct {
+		AidOutputs struct{ TotalQuantity, TotalCount int }
+	}
 	e.query(`query($type: ID, $org: ID) { aidOutputs(filter: {aidTypeId: $type, organizationId: $org, from: "2014-01-01", to: "2014-12-31"}) { totalQuantity totalCount } }`,
 		map[string]any{"type": e.id(`SELECT id FROM aid_types WHERE code = 'PMT'`), "org": e.id(`SELECT id FROM organizations WHERE code = 'BALI'`)}, &pmt)
 	if pmt.AidOutputs.TotalQuantity != 190 {
@@ -60,7 +62,7 @@ func TestCouncilTree(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	var got struct {
-		Bali struct{ TotalCount int }
+		Bali   struct{ TotalCount int }
 		Badung struct {
 			TotalCount int
 		}
