@@ -4,6 +4,8 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -79,9 +82,11 @@ func version() string {
 type dbConfig struct {
 	url     string
 	dataDir string
+	fs      *flag.FlagSet
 }
 
 func (c *dbConfig) register(fs *flag.FlagSet) {
+	c.fs = fs
 	fs.StringVar(&c.url, "database-url", os.Getenv("DATABASE_URL"),
 		"PostgreSQL connection string (env DATABASE_URL); empty runs a private cluster in -data-dir")
 	dir := os.Getenv("SINERGI_DATA_DIR")
@@ -89,6 +94,21 @@ func (c *dbConfig) register(fs *flag.FlagSet) {
 		dir = ".sinergi"
 	}
 	fs.StringVar(&c.dataDir, "data-dir", dir, "data folder of the private cluster (env SINERGI_DATA_DIR)")
+}
+
+// dataDirChosen reports whether the data folder was set by flag or
+// environment rather than left at its default.
+func (c dbConfig) dataDirChosen() bool {
+	chosen := os.Getenv("SINERGI_DATA_DIR") != ""
+	c.fs.Visit(func(f *flag.Flag) { chosen = chosen || f.Name == "data-dir" })
+	return chosen
+}
+
+// fallbackDataDir names a reachable data folder for the checkout whose
+// default folder is dir; the same checkout always gets the same folder.
+func fallbackDataDir(dir string) string {
+	sum := sha256.Sum256([]byte(dir))
+	return filepath.Join("/var/lib/sinergi", hex.EncodeToString(sum[:6]))
 }
 
 // describe returns the configuration for the log, with the password masked.
@@ -114,6 +134,15 @@ func (c dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, clos
 	stopCluster := func() {}
 	if dsn == "" {
 		cluster, err := postgres.StartCluster(ctx, postgres.ClusterOptions{DataDir: c.dataDir})
+		var unreachable *postgres.UnreachableError
+		if errors.As(err, &unreachable) && !c.dataDirChosen() {
+			// As root in a checkout under a closed folder such as /root: the
+			// default folder cannot work, so use a fixed one per checkout.
+			fallback := fallbackDataDir(unreachable.Dir)
+			log.Warn("default data folder unreachable for the postgres OS user; using another",
+				"wanted", unreachable.Dir, "blocked_by", unreachable.Blocker, "data_dir", fallback)
+			cluster, err = postgres.StartCluster(ctx, postgres.ClusterOptions{DataDir: fallback})
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("start private PostgreSQL: %w", err)
 		}

@@ -309,6 +309,19 @@ func (u osUser) chown(path string) error {
 	return nil
 }
 
+// UnreachableError reports a data folder that the server's OS user cannot
+// reach because a parent folder is closed to it.
+type UnreachableError struct {
+	Dir, Blocker string
+	Mode         os.FileMode
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("the postgres OS user cannot reach the data folder %s through %s (mode %v): "+
+		"choose a data folder elsewhere (--data-dir or SINERGI_DATA_DIR, e.g. /var/tmp/sinergi) or run `chmod o+x %s`",
+		e.Dir, e.Blocker, e.Mode, e.Blocker)
+}
+
 // prepareDir creates the data folder with the right owner and checks that
 // the server's user can reach it through every parent folder.
 func prepareDir(dir string, owner osUser) error {
@@ -338,9 +351,7 @@ func prepareDir(dir string, owner osUser) error {
 			(st.Uid == owner.uid && fi.Mode()&0o100 != 0) ||
 			(st.Gid == owner.gid && fi.Mode()&0o010 != 0)
 		if !reachable {
-			return fmt.Errorf("the postgres OS user cannot reach the data folder %s through %s (mode %v): "+
-				"choose a data folder elsewhere (--data-dir or SINERGI_DATA_DIR, e.g. /var/tmp/sinergi) or run `chmod o+x %s`",
-				dir, p, fi.Mode().Perm(), p)
+			return &UnreachableError{Dir: dir, Blocker: p, Mode: fi.Mode().Perm()}
 		}
 		if p == "/" {
 			return nil

@@ -179,3 +179,21 @@ func TestClusterStopsWhenOwnerIsKilled(t *testing.T) {
 	}
 	c.Stop()
 }
+
+func TestClusterReportsUnreachableDataFolder(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root runs the server as another OS user; as any other user every folder it can create is reachable")
+	}
+	closed := filepath.Join(pgtest.TempDir(t), "closed")
+	if err := os.Mkdir(closed, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, err := postgres.StartCluster(context.Background(), postgres.ClusterOptions{DataDir: filepath.Join(closed, "data"), Fast: true})
+	var unreachable *postgres.UnreachableError
+	if !errors.As(err, &unreachable) || unreachable.Blocker != closed {
+		t.Fatalf("got %v, want an UnreachableError naming %s", err, closed)
+	}
+	if !strings.Contains(err.Error(), "SINERGI_DATA_DIR") {
+		t.Errorf("error %q does not say how to choose another folder", err)
+	}
+}
