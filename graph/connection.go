@@ -58,6 +58,7 @@ func (r *Resolver) boxCollections(ctx context.Context, f box.CollectionFilter, f
 	if err != nil {
 		return nil, err
 	}
+	r.warmCollections(ctx, p.Items)
 	c := &model.BoxCollectionConnection{Totals: sync.OnceValues(func() (box.CollectionTotals, error) { return r.BoxStore.CollectionTotals(ctx, f) })}
 	c.Edges, c.PageInfo = edges(p, func(x box.Collection) page.Cursor { return page.Cursor{Date: x.CollectedOn, Seq: x.Seq} })
 	return c, nil

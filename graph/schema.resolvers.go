@@ -222,6 +222,7 @@ func (r *queryResolver) Donations(ctx context.Context, filter *donation.Filter, 
 	if err != nil {
 		return nil, err
 	}
+	r.warmDonations(ctx, p.Items)
 	c := &model.DonationConnection{Totals: sync.OnceValues(func() (donation.Totals, error) { return r.DonationStore.Totals(ctx, f) })}
 	c.Edges, c.PageInfo = edges(p, func(d donation.Donation) page.Cursor { return page.Cursor{Date: d.ReceivedOn, Seq: d.Seq} })
 	return c, nil
@@ -237,6 +238,7 @@ func (r *queryResolver) DonationBoxes(ctx context.Context, filter *box.Filter, f
 	if err != nil {
 		return nil, err
 	}
+	r.warmBoxes(ctx, p.Items)
 	c := &model.DonationBoxConnection{Count: sync.OnceValues(func() (int, error) { return r.BoxStore.Count(ctx, f) })}
 	c.Edges, c.PageInfo = edges(p, func(b box.Box) page.Cursor { return page.Cursor{Seq: b.Seq} })
 	return c, nil
@@ -264,6 +266,7 @@ func (r *queryResolver) AidOutputs(ctx context.Context, filter *aid.OutputFilter
 	if err != nil {
 		return nil, err
 	}
+	r.warmAidOutputs(ctx, p.Items)
 	c := &model.AidOutputConnection{
 		Totals: sync.OnceValues(func() (aid.OutputTotals, error) { return r.AidStore.OutputTotals(ctx, f) }),
 		ByType: sync.OnceValues(func() ([]aid.TypeTotals, error) { return r.AidStore.TotalsByType(ctx, f) }),

@@ -1,0 +1,153 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/box"
+	"github.com/sinergi-id/sinergi/internal/donation"
+)
+
+// A list resolver knows every key its page's nested fields will ask for, so
+// it hands them to the loaders at once. Loaders otherwise gather keys for a
+// short time window, which a busy machine can split into several batches;
+// warming makes a page cost one query per nested type, whatever the load.
+
+// nodeFields returns the names of the fields selected under
+// edges { node { … } } of the connection being resolved.
+func nodeFields(ctx context.Context, connection, edge, node string) map[string]bool {
+	op := graphql.GetOperationContext(ctx)
+	out := map[string]bool{}
+	for _, e := range graphql.CollectFields(op, graphql.GetFieldContext(ctx).Field.Selections, []string{connection}) {
+		if e.Name != "edges" {
+			continue
+		}
+		for _, n := range graphql.CollectFields(op, e.Selections, []string{edge}) {
+			if n.Name != "node" {
+				continue
+			}
+			for _, f := range graphql.CollectFields(op, n.Selections, []string{node}) {
+				out[f.Name] = true
+			}
+		}
+	}
+	return out
+}
+
+// warmer gathers keys per loader and loads them all concurrently.
+type warmer struct {
+	thunks []func()
+}
+
+func warm[T any](w *warmer, ctx context.Context, l *dataloadgen.Loader[string, T], keys []*string) {
+	seen := map[string]bool{}
+	var unique []string
+	for _, k := range keys {
+		if k != nil && !seen[*k] {
+			seen[*k] = true
+			unique = append(unique, *k)
+		}
+	}
+	if len(unique) > 0 {
+		thunk := l.LoadAllThunk(ctx, unique)
+		w.thunks = append(w.thunks, func() { thunk() }) // errors surface from the nested resolvers
+	}
+}
+
+func (w *warmer) wait() {
+	for _, t := range w.thunks {
+		t()
+	}
+}
+
+func (r *Resolver) warmDonations(ctx context.Context, items []donation.Donation) {
+	f := nodeFields(ctx, "DonationConnection", "DonationEdge", "Donation")
+	l := r.loaders(ctx)
+	var w warmer
+	var orgs, partners, ids []*string
+	for i := range items {
+		d := &items[i]
+		orgs = append(orgs, &d.OrganizationID)
+		partners = append(partners, d.PartnerID)
+		ids = append(ids, &d.ID)
+	}
+	if f["organization"] {
+		warm(&w, ctx, l.organization, orgs)
+	}
+	if f["partner"] {
+		warm(&w, ctx, l.partner, partners)
+	}
+	if f["items"] {
+		warm(&w, ctx, l.items, ids)
+	}
+	w.wait()
+}
+
+func (r *Resolver) warmAidOutputs(ctx context.Context, items []aid.Output) {
+	f := nodeFields(ctx, "AidOutputConnection", "AidOutputEdge", "AidOutput")
+	l := r.loaders(ctx)
+	var w warmer
+	var orgs, types []*string
+	for i := range items {
+		o := &items[i]
+		if f["organization"] {
+			orgs = append(orgs, &o.OrganizationID)
+		}
+		if f["regency"] {
+			orgs = append(orgs, &o.RegencyID)
+		}
+		if f["recipientInstitution"] {
+			orgs = append(orgs, o.RecipientInstitutionID)
+		}
+		types = append(types, &o.AidTypeID)
+	}
+	warm(&w, ctx, l.organization, orgs)
+	if f["aidType"] {
+		warm(&w, ctx, l.aidType, types)
+	}
+	w.wait()
+}
+
+func (r *Resolver) warmBoxes(ctx context.Context, items []box.Box) {
+	f := nodeFields(ctx, "DonationBoxConnection", "DonationBoxEdge", "DonationBox")
+	l := r.loaders(ctx)
+	var w warmer
+	var orgs, hosts []*string
+	for i := range items {
+		b := &items[i]
+		if f["organization"] {
+			orgs = append(orgs, &b.OrganizationID)
+		}
+		if f["regency"] {
+			orgs = append(orgs, &b.RegencyID)
+		}
+		hosts = append(hosts, &b.HostPartnerID)
+	}
+	warm(&w, ctx, l.organization, orgs)
+	if f["host"] {
+		warm(&w, ctx, l.partner, hosts)
+	}
+	w.wait()
+}
+
+func (r *Resolver) warmCollections(ctx context.Context, items []box.Collection) {
+	f := nodeFields(ctx, "BoxCollectionConnection", "BoxCollectionEdge", "BoxCollection")
+	l := r.loaders(ctx)
+	var w warmer
+	var boxes, donations []*string
+	for i := range items {
+		c := &items[i]
+		boxes = append(boxes, &c.BoxID)
+		donations = append(donations, &c.DonationID)
+	}
+	if f["box"] {
+		warm(&w, ctx, l.box, boxes)
+	}
+	if f["donation"] {
+		warm(&w, ctx, l.donation, donations)
+	}
+	w.wait()
+}
