@@ -1,0 +1,140 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sinergi-id/sinergi/internal/cli"
+	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := cli.Run(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestMigrateAndDemoOnExternalDatabase(t *testing.T) {
+	dsn := pgtest.DSN(t) // already migrated: migrate must be a no-op that succeeds
+	if code, _, stderr := run(t, "migrate", "--database-url", dsn); code != 0 {
+		t.Fatalf("migrate: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := run(t, "demo", "--database-url", dsn)
+	if code != 0 || !strings.Contains(stdout, "37 organizations") || !strings.Contains(stdout, "768 box collections") {
+		t.Fatalf("demo: exit %d, out %q\n%s", code, stdout, stderr)
+	}
+	code, _, stderr = run(t, "demo", "--database-url", dsn)
+	if code != 1 || !strings.Contains(stderr, "empty database") {
+		t.Errorf("second demo: exit %d, %q; want 1 and a word about an empty database", code, stderr)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if code, _, stderr := run(t, "bogus"); code != 2 || !strings.Contains(stderr, "unknown command") {
+		t.Errorf("unknown command: exit %d, %q", code, stderr)
+	}
+	for _, cmd := range []string{"serve", "migrate", "demo"} {
+		code, _, stderr := run(t, cmd, "-h")
+		if code != 0 || !strings.Contains(stderr, "-database-url") || !strings.Contains(stderr, "-data-dir") {
+			t.Errorf("%s -h: exit %d, %q", cmd, code, stderr)
+		}
+	}
+	if code, stdout, _ := run(t, "version"); code != 0 || !strings.HasPrefix(stdout, "sinergi ") {
+		t.Errorf("version: exit %d, %q", code, stdout)
+	}
+}
+
+// TestServeOnPrivateCluster runs "serve --demo" on its embedded default,
+// asks it a question, stops it as Ctrl-C would, and checks that the private
+// cluster stopped too and kept its data for the next start.
+func TestServeOnPrivateCluster(t *testing.T) {
+	t.Setenv("DATABASE_URL", "")
+	dataDir := filepath.Join(pgtest.TempDir(t), "data")
+	addr := freeAddr(t)
+	serve := func(check func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		go func() { done <- cli.Run(ctx, []string{"serve", "--demo", "--addr", addr, "--data-dir", dataDir}, io.Discard, io.Discard) }()
+		waitHealthy(t, "http://"+addr+"/readyz", done)
+		check()
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Fatalf("serve exited %d after the stop signal", code)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+		if _, err := os.Stat(filepath.Join(dataDir, "postmaster.pid")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the private cluster is still running after serve stopped (%v)", err)
+		}
+	}
+	query := `{"query":"{ workMeetings { edges { node { totalAttendees } } } }"}`
+	serve(func() {
+		body := post(t, "http://"+addr+"/graphql", query)
+		if !strings.Contains(body, `"totalAttendees":115`) {
+			t.Errorf("demo data not served: %s", body)
+		}
+	})
+	// The second start reuses the data and does not load the demo twice.
+	serve(func() {
+		body := post(t, "http://"+addr+"/graphql", query)
+		if strings.Count(body, "totalAttendees") != 1 {
+			t.Errorf("after a restart: %s", body)
+		}
+	})
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitHealthy(t *testing.T, url string, done <-chan int) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d before it was ready", code)
+		default:
+		}
+		if res, err := http.Get(url); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("serve did not become ready")
+}
+
+func post(t *testing.T, url, body string) string {
+	t.Helper()
+	res, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
