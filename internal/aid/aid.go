@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -44,18 +43,7 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // GetType returns aid type id through q.
 func GetType(ctx context.Context, q sqlx.QueryerContext, id string) (Type, error) {
-	if uuid.Validate(id) != nil {
-		return Type{}, fault.ErrNotFound
-	}
-	var t Type
-	err := sqlx.GetContext(ctx, q, &t, `SELECT `+typeColumns+` FROM aid_types t WHERE t.id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Type{}, fault.ErrNotFound
-	}
-	if err != nil {
-		return Type{}, fmt.Errorf("get aid type %s: %w", id, err)
-	}
-	return t, nil
+	return postgres.ByID[Type](ctx, q, "aid type", `SELECT `+typeColumns+` FROM aid_types t WHERE t.id = $1`, id)
 }
 
 // RequireType checks, inside tx, that id names an aid type; field is the

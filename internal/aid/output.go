@@ -2,8 +2,6 @@ package aid
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -73,18 +71,7 @@ const outputColumns = `a.id, a.seq, a.organization_id, a.aid_type_id, a.quantity
 	a.beneficiary_group, a.pmks_category, a.regency_id, a.recipient_institution_id, a.notes, a.created_at`
 
 func getOutput(ctx context.Context, q sqlx.QueryerContext, id string) (Output, error) {
-	if uuid.Validate(id) != nil {
-		return Output{}, fault.ErrNotFound
-	}
-	var o Output
-	err := sqlx.GetContext(ctx, q, &o, `SELECT `+outputColumns+` FROM aid_outputs a WHERE a.id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Output{}, fault.ErrNotFound
-	}
-	if err != nil {
-		return Output{}, fmt.Errorf("get aid output %s: %w", id, err)
-	}
-	return o, nil
+	return postgres.ByID[Output](ctx, q, "aid output", `SELECT `+outputColumns+` FROM aid_outputs a WHERE a.id = $1`, id)
 }
 
 // Output returns aid output id.
@@ -121,10 +108,7 @@ func (s *Store) outputFilterArgs(ctx context.Context, f OutputFilter) ([]any, er
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	under, err := organization.SubtreePath(ctx, s.db, f.OrganizationID)
-	if errors.Is(err, fault.ErrNotFound) {
-		return nil, fault.Refuse("filter.organizationId", fault.Unknown, "no such organization")
-	}
+	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
 	if err != nil {
 		return nil, err
 	}

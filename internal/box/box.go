@@ -5,7 +5,6 @@ package box
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,18 +51,7 @@ type Store struct {
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 func getBox(ctx context.Context, q sqlx.QueryerContext, id, lock string) (Box, error) {
-	if uuid.Validate(id) != nil {
-		return Box{}, fault.ErrNotFound
-	}
-	var b Box
-	err := sqlx.GetContext(ctx, q, &b, `SELECT `+boxColumns+` FROM donation_boxes b WHERE b.id = $1 `+lock, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Box{}, fault.ErrNotFound
-	}
-	if err != nil {
-		return Box{}, fmt.Errorf("get donation box %s: %w", id, err)
-	}
-	return b, nil
+	return postgres.ByID[Box](ctx, q, "donation box", `SELECT `+boxColumns+` FROM donation_boxes b WHERE b.id = $1 `+lock, id)
 }
 
 // Box returns box id.
@@ -103,19 +91,11 @@ func checkIDs(ids map[string]*string) error {
 	return v.Err()
 }
 
-func subtree(ctx context.Context, q sqlx.QueryerContext, id *string) (any, error) {
-	under, err := organization.SubtreePath(ctx, q, id)
-	if errors.Is(err, fault.ErrNotFound) {
-		return nil, fault.Refuse("filter.organizationId", fault.Unknown, "no such organization")
-	}
-	return under, err
-}
-
 func (s *Store) boxFilterArgs(ctx context.Context, f Filter) ([]any, error) {
 	if err := checkIDs(map[string]*string{"filter.hostPartnerId": f.HostPartnerID, "filter.regencyId": f.RegencyID}); err != nil {
 		return nil, err
 	}
-	under, err := subtree(ctx, s.db, f.OrganizationID)
+	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
 	if err != nil {
 		return nil, err
 	}

@@ -2,14 +2,12 @@ package box
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -57,18 +55,7 @@ const collectionColumns = `c.id, c.seq, c.box_id, c.number, c.collected_on, c.am
 	c.counted_by_1, c.counted_by_2, c.seal_removed, c.seal_applied, c.donation_id, c.created_at`
 
 func getCollection(ctx context.Context, q sqlx.QueryerContext, id string) (Collection, error) {
-	if uuid.Validate(id) != nil {
-		return Collection{}, fault.ErrNotFound
-	}
-	var c Collection
-	err := sqlx.GetContext(ctx, q, &c, `SELECT `+collectionColumns+` FROM box_collections c WHERE c.id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Collection{}, fault.ErrNotFound
-	}
-	if err != nil {
-		return Collection{}, fmt.Errorf("get box collection %s: %w", id, err)
-	}
-	return c, nil
+	return postgres.ByID[Collection](ctx, q, "box collection", `SELECT `+collectionColumns+` FROM box_collections c WHERE c.id = $1`, id)
 }
 
 // Collection returns box collection id.
@@ -98,7 +85,7 @@ func (s *Store) collectionFilterArgs(ctx context.Context, f CollectionFilter) ([
 	if err := checkIDs(map[string]*string{"filter.boxId": f.BoxID, "filter.hostPartnerId": f.HostPartnerID, "filter.regencyId": f.RegencyID}); err != nil {
 		return nil, err
 	}
-	under, err := subtree(ctx, s.db, f.OrganizationID)
+	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
 	if err != nil {
 		return nil, err
 	}

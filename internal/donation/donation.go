@@ -5,7 +5,6 @@ package donation
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -109,18 +108,7 @@ type Store struct {
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 func get(ctx context.Context, q sqlx.QueryerContext, id string) (Donation, error) {
-	if uuid.Validate(id) != nil {
-		return Donation{}, fault.ErrNotFound
-	}
-	var d Donation
-	err := sqlx.GetContext(ctx, q, &d, `SELECT `+columns+` FROM donations d WHERE d.id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Donation{}, fault.ErrNotFound
-	}
-	if err != nil {
-		return Donation{}, fmt.Errorf("get donation %s: %w", id, err)
-	}
-	return d, nil
+	return postgres.ByID[Donation](ctx, q, "donation", `SELECT `+columns+` FROM donations d WHERE d.id = $1`, id)
 }
 
 // Donation returns donation id.
@@ -177,10 +165,7 @@ func (s *Store) filterArgs(ctx context.Context, f Filter) ([]any, error) {
 	if f.PartnerID != nil && uuid.Validate(*f.PartnerID) != nil {
 		return nil, fault.Refuse("filter.partnerId", fault.Invalid, "is not an id")
 	}
-	under, err := organization.SubtreePath(ctx, s.db, f.OrganizationID)
-	if errors.Is(err, fault.ErrNotFound) {
-		return nil, fault.Refuse("filter.organizationId", fault.Unknown, "no such organization")
-	}
+	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
 	if err != nil {
 		return nil, err
 	}

@@ -4,12 +4,9 @@ package meeting
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -70,18 +67,7 @@ type Store struct {
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 func get(ctx context.Context, q sqlx.QueryerContext, id string) (Meeting, error) {
-	if uuid.Validate(id) != nil {
-		return Meeting{}, fault.ErrNotFound
-	}
-	var m Meeting
-	err := sqlx.GetContext(ctx, q, &m, `SELECT `+columns+` FROM work_meetings m WHERE m.id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Meeting{}, fault.ErrNotFound
-	}
-	if err != nil {
-		return Meeting{}, fmt.Errorf("get work meeting %s: %w", id, err)
-	}
-	return m, nil
+	return postgres.ByID[Meeting](ctx, q, "work meeting", `SELECT `+columns+` FROM work_meetings m WHERE m.id = $1`, id)
 }
 
 // Meeting returns meeting id.
@@ -114,10 +100,7 @@ func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[M
 	if err != nil {
 		return page.Page[Meeting]{}, err
 	}
-	under, err := organization.SubtreePath(ctx, s.db, f.OrganizationID)
-	if errors.Is(err, fault.ErrNotFound) {
-		return page.Page[Meeting]{}, fault.Refuse("filter.organizationId", fault.Unknown, "no such organization")
-	}
+	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
 	if err != nil {
 		return page.Page[Meeting]{}, err
 	}

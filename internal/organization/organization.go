@@ -4,14 +4,12 @@ package organization
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -92,18 +90,7 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // Get returns organization id through q (a database or a transaction).
 func Get(ctx context.Context, q sqlx.QueryerContext, id string) (Organization, error) {
-	if uuid.Validate(id) != nil {
-		return Organization{}, fault.ErrNotFound
-	}
-	var o Organization
-	err := sqlx.GetContext(ctx, q, &o, `SELECT `+columns+` FROM organizations o WHERE o.id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Organization{}, fault.ErrNotFound
-	}
-	if err != nil {
-		return Organization{}, fmt.Errorf("get organization %s: %w", id, err)
-	}
-	return o, nil
+	return postgres.ByID[Organization](ctx, q, "organization", `SELECT `+columns+` FROM organizations o WHERE o.id = $1`, id)
 }
 
 // Organization returns organization id.
@@ -152,15 +139,16 @@ type Filter struct {
 	Kind  *Kind
 }
 
-// SubtreePath returns the path of root for filtering subtrees, or nil for
-// no filter. An unknown root is ErrNotFound, so a typo never lists everything.
-func SubtreePath(ctx context.Context, q sqlx.QueryerContext, root *string) (any, error) {
+// SubtreePath returns the path of root for filtering a subtree, or nil for
+// no filter. An unknown root is refused at field, so a typo never lists
+// everything.
+func SubtreePath(ctx context.Context, q sqlx.QueryerContext, field string, root *string) (any, error) {
 	if root == nil {
 		return nil, nil
 	}
-	o, err := Get(ctx, q, *root)
+	o, err := Require(ctx, q, field, *root)
 	if err != nil {
-		return nil, fmt.Errorf("organization filter: %w", err)
+		return nil, err
 	}
 	return o.Path, nil
 }
@@ -171,7 +159,7 @@ func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[O
 	if err != nil {
 		return page.Page[Organization]{}, err
 	}
-	under, err := SubtreePath(ctx, s.db, f.Under)
+	under, err := SubtreePath(ctx, s.db, "filter.under", f.Under)
 	if err != nil {
 		return page.Page[Organization]{}, err
 	}
@@ -188,7 +176,7 @@ func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[O
 
 // Count returns how many organizations f matches.
 func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
-	under, err := SubtreePath(ctx, s.db, f.Under)
+	under, err := SubtreePath(ctx, s.db, "filter.under", f.Under)
 	if err != nil {
 		return 0, err
 	}

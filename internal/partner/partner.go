@@ -4,12 +4,10 @@ package partner
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -57,18 +55,7 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // Get returns partner id through q.
 func Get(ctx context.Context, q sqlx.QueryerContext, id string) (Partner, error) {
-	if uuid.Validate(id) != nil {
-		return Partner{}, fault.ErrNotFound
-	}
-	var p Partner
-	err := sqlx.GetContext(ctx, q, &p, `SELECT `+columns+` FROM partners p WHERE p.id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Partner{}, fault.ErrNotFound
-	}
-	if err != nil {
-		return Partner{}, fmt.Errorf("get partner %s: %w", id, err)
-	}
-	return p, nil
+	return postgres.ByID[Partner](ctx, q, "partner", `SELECT `+columns+` FROM partners p WHERE p.id = $1`, id)
 }
 
 // Require checks, inside tx, that id names a partner; field is the input

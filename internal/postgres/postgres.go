@@ -12,9 +12,12 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
+
+	"github.com/sinergi-id/sinergi/internal/fault"
 )
 
 //go:embed migrations/*.sql
@@ -108,4 +111,22 @@ func Violation(err error) (constraint string, ok bool) {
 		return pqErr.Constraint, true
 	}
 	return "", false
+}
+
+// ByID runs query, which selects one row by its uuid as $1, into a T. A
+// missing row, or an id that is not a uuid, is fault.ErrNotFound: to a
+// caller both mean "no such record". what names the record in errors.
+func ByID[T any](ctx context.Context, q sqlx.QueryerContext, what, query, id string) (T, error) {
+	var row T
+	if uuid.Validate(id) != nil {
+		return row, fault.ErrNotFound
+	}
+	err := sqlx.GetContext(ctx, q, &row, query, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return row, fault.ErrNotFound
+	}
+	if err != nil {
+		return row, fmt.Errorf("get %s %s: %w", what, id, err)
+	}
+	return row, nil
 }

@@ -4,12 +4,9 @@ package programme
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/sinergi-id/sinergi/internal/aid"
@@ -60,20 +57,9 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // Target returns target id with its realisation.
 func (s *Store) Target(ctx context.Context, id string) (Target, error) {
-	if uuid.Validate(id) != nil {
-		return Target{}, fault.ErrNotFound
-	}
-	var t Target
-	err := s.db.GetContext(ctx, &t, `
+	return postgres.ByID[Target](ctx, s.db, "programme target", `
 		SELECT `+columns+` FROM programme_targets t JOIN organizations o ON o.id = t.organization_id `+realisation+`
 		WHERE t.id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Target{}, fault.ErrNotFound
-	}
-	if err != nil {
-		return Target{}, fmt.Errorf("get programme target %s: %w", id, err)
-	}
-	return t, nil
 }
 
 // Filter narrows a list of targets.
@@ -85,10 +71,7 @@ type Filter struct {
 const filterSQL = `($1::int IS NULL OR t.year = $1) AND ($2::ltree IS NULL OR o.path <@ $2::ltree)`
 
 func (s *Store) filterArgs(ctx context.Context, f Filter) ([]any, error) {
-	under, err := organization.SubtreePath(ctx, s.db, f.OrganizationID)
-	if errors.Is(err, fault.ErrNotFound) {
-		return nil, fault.Refuse("filter.organizationId", fault.Unknown, "no such organization")
-	}
+	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
