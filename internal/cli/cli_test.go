@@ -66,7 +66,9 @@ func TestServeOnPrivateCluster(t *testing.T) {
 	serve := func(check func()) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan int, 1)
-		go func() { done <- cli.Run(ctx, []string{"serve", "--demo", "--addr", addr, "--data-dir", dataDir}, io.Discard, io.Discard) }()
+		go func() {
+			done <- cli.Run(ctx, []string{"serve", "--demo", "--addr", addr, "--data-dir", dataDir}, io.Discard, io.Discard)
+		}()
 		waitHealthy(t, "http://"+addr+"/readyz", done)
 		check()
 		cancel()

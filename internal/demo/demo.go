@@ -259,6 +259,15 @@ func (l *loader) gifts(ctx context.Context) error {
 					return err
 				}
 			}
+			// A charity bazaar's proceeds each November, from no single giver.
+			if m == time.November {
+				if err := l.gift(ctx, donation.NewDonation{
+					OrganizationID: l.province.ID, Source: donation.Other, Kind: donation.Money,
+					ReceivedOn: l.day(year, m), Amount: ptr(l.amount(3_000_000, 12_000_000)), Notes: "Hasil bazar amal",
+				}); err != nil {
+					return err
+				}
+			}
 			// Community groups collect for the provincial programme each half year.
 			if m == time.June || m == time.December {
 				for _, c := range l.communities {
