@@ -80,28 +80,31 @@ func version() string {
 
 // dbConfig says which database to use.
 type dbConfig struct {
-	url     string
-	dataDir string
-	fs      *flag.FlagSet
+	url              string
+	dataDir          string
+	statementTimeout time.Duration
+	fs               *flag.FlagSet
 }
 
-func (c *dbConfig) register(fs *flag.FlagSet) {
+func (c *dbConfig) register(fs *flag.FlagSet) env {
 	c.fs = fs
-	fs.StringVar(&c.url, "database-url", os.Getenv("DATABASE_URL"),
-		"PostgreSQL connection string (env DATABASE_URL); empty runs a private cluster in -data-dir")
-	dir := os.Getenv("SINERGI_DATA_DIR")
-	if dir == "" {
-		dir = ".sinergi"
-	}
-	fs.StringVar(&c.dataDir, "data-dir", dir, "data folder of the private cluster (env SINERGI_DATA_DIR)")
+	fs.StringVar(&c.url, "database-url", "", "PostgreSQL connection string (env DATABASE_URL); empty runs a private cluster in -data-dir")
+	fs.StringVar(&c.dataDir, "data-dir", ".sinergi", "data folder of the private cluster (env SINERGI_DATA_DIR)")
+	fs.DurationVar(&c.statementTimeout, "statement-timeout", time.Minute,
+		"PostgreSQL cancels any statement running longer (env SINERGI_STATEMENT_TIMEOUT)")
+	return env{"database-url": "DATABASE_URL", "data-dir": "SINERGI_DATA_DIR", "statement-timeout": "SINERGI_STATEMENT_TIMEOUT"}
 }
 
 // dataDirChosen reports whether the data folder was set by flag or
 // environment rather than left at its default.
-func (c dbConfig) dataDirChosen() bool {
-	chosen := os.Getenv("SINERGI_DATA_DIR") != ""
-	c.fs.Visit(func(f *flag.Flag) { chosen = chosen || f.Name == "data-dir" })
-	return chosen
+func (c dbConfig) dataDirChosen() bool { return isSet(c.fs, "data-dir") }
+
+// isSet reports whether flag name was given on the command line or by its
+// environment variable.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // fallbackDataDir names a reachable data folder for the checkout whose
@@ -158,7 +161,7 @@ func (c dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, clos
 		}
 		dsn = cluster.DSN("sinergi")
 	}
-	db, err = postgres.Open(ctx, dsn)
+	db, err = postgres.Open(ctx, dsn, postgres.StatementTimeout(c.statementTimeout))
 	if err != nil {
 		stopCluster()
 		return nil, nil, err
@@ -175,8 +178,7 @@ func migrate(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 	fs := flag.NewFlagSet("sinergi migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var dbc dbConfig
-	dbc.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, dbc.register(fs), args); err != nil {
 		return err
 	}
 	_, closeDB, err := dbc.open(ctx, log)
@@ -192,8 +194,7 @@ func loadDemo(ctx context.Context, args []string, log *slog.Logger, stdout, stde
 	fs := flag.NewFlagSet("sinergi demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var dbc dbConfig
-	dbc.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, dbc.register(fs), args); err != nil {
 		return err
 	}
 	db, closeDB, err := dbc.open(ctx, log)
@@ -213,16 +214,48 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Write
 	fs := flag.NewFlagSet("sinergi serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var dbc dbConfig
-	dbc.register(fs)
-	addr := os.Getenv("SINERGI_ADDR")
-	if addr == "" {
-		addr = ":8080"
+	vars := dbc.register(fs)
+	addr := fs.String("addr", ":8080", "address to listen on (env SINERGI_ADDR)")
+	withDemo := fs.Bool("demo", false, "load the Bali demo data when the database is empty; implies -mode development unless a mode is chosen")
+	mode := fs.String("mode", "production",
+		"production or development; development allows introspection and field suggestions, which GraphiQL needs (env SINERGI_MODE)")
+	cfg := server.DefaultConfig()
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body; larger is answered 413 (env SINERGI_MAX_BODY_BYTES)")
+	fs.IntVar(&cfg.MaxTokens, "max-tokens", cfg.MaxTokens, "most tokens in one query document (env SINERGI_MAX_TOKENS)")
+	fs.IntVar(&cfg.MaxComplexity, "max-complexity", cfg.MaxComplexity, "highest query cost, lists counted at their page size (env SINERGI_MAX_COMPLEXITY)")
+	fs.IntVar(&cfg.MaxDepth, "max-depth", cfg.MaxDepth, "deepest field nesting (env SINERGI_MAX_DEPTH)")
+	fs.IntVar(&cfg.MaxAliases, "max-aliases", cfg.MaxAliases, "most aliases in one operation (env SINERGI_MAX_ALIASES)")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of one GraphQL request (env SINERGI_REQUEST_TIMEOUT)")
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per second per client (token, else address); 0 turns the limit off (env SINERGI_RATE_LIMIT)")
+	fs.IntVar(&cfg.RateBurst, "rate-burst", cfg.RateBurst, "requests a client may send at once above the rate (env SINERGI_RATE_BURST)")
+	for name, key := range map[string]string{"addr": "SINERGI_ADDR", "mode": "SINERGI_MODE", "max-body-bytes": "SINERGI_MAX_BODY_BYTES",
+		"max-tokens": "SINERGI_MAX_TOKENS", "max-complexity": "SINERGI_MAX_COMPLEXITY", "max-depth": "SINERGI_MAX_DEPTH",
+		"max-aliases": "SINERGI_MAX_ALIASES", "request-timeout": "SINERGI_REQUEST_TIMEOUT", "rate-limit": "SINERGI_RATE_LIMIT",
+		"rate-burst": "SINERGI_RATE_BURST"} {
+		vars[name] = key
 	}
-	fs.StringVar(&addr, "addr", addr, "address to listen on (env SINERGI_ADDR)")
-	withDemo := fs.Bool("demo", false, "load the Bali demo data when the database is empty")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, vars, args); err != nil {
 		return err
 	}
+	modeChosen := isSet(fs, "mode")
+	if *withDemo && !modeChosen {
+		*mode = "development"
+	}
+	switch *mode {
+	case "production":
+	case "development":
+		cfg.Development = true
+	default:
+		return fmt.Errorf("-mode %q: want production or development", *mode)
+	}
+	if cfg.MaxBodyBytes < 1024 || cfg.MaxTokens < 100 || cfg.MaxComplexity < 100 || cfg.MaxDepth < 3 ||
+		cfg.MaxAliases < 0 || cfg.RequestTimeout < time.Second || cfg.RateLimit < 0 || cfg.RateBurst < 1 {
+		return errors.New("a limit is set too low to serve anything: see sinergi serve -h")
+	}
+	log.Info("configuration", "addr", *addr, "mode", *mode, "max_body_bytes", cfg.MaxBodyBytes, "max_tokens", cfg.MaxTokens,
+		"max_complexity", cfg.MaxComplexity, "max_depth", cfg.MaxDepth, "max_aliases", cfg.MaxAliases,
+		"request_timeout", cfg.RequestTimeout.String(), "statement_timeout", dbc.statementTimeout.String(),
+		"rate_limit", cfg.RateLimit, "rate_burst", cfg.RateBurst)
 	db, closeDB, err := dbc.open(ctx, log)
 	if err != nil {
 		return err
@@ -241,8 +274,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Write
 	}
 
 	srv := &http.Server{
-		Addr:              addr,
-		Handler:           server.Handler(db, log),
+		Addr:              *addr,
+		Handler:           server.Handler(db, log, cfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute, // workbook exports can be long
@@ -251,10 +284,10 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Write
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("serving", "addr", addr, "graphiql", "http://localhost"+portOf(addr)+"/", "graphql", "/graphql")
+	log.Info("serving", "addr", *addr, "graphiql", "http://localhost"+portOf(*addr)+"/", "graphql", "/graphql")
 	select {
 	case err := <-errc:
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return fmt.Errorf("listen on %s: %w", *addr, err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests")
@@ -274,4 +307,21 @@ func portOf(addr string) string {
 		}
 	}
 	return ""
+}
+
+// env maps flags to the environment variables that set them.
+type env map[string]string
+
+// parse sets each flag from its environment variable, then from args, so
+// flags override the environment. A value that does not parse is an error
+// naming the variable, at start-up.
+func parse(fs *flag.FlagSet, vars env, args []string) error {
+	for name, key := range vars {
+		if v := os.Getenv(key); v != "" {
+			if err := fs.Set(name, v); err != nil {
+				return fmt.Errorf("%s=%q: %w", key, v, err)
+			}
+		}
+	}
+	return fs.Parse(args)
 }

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -23,11 +25,35 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// Option adjusts the connection settings of Open.
+type Option func(*pq.Config)
+
+// StatementTimeout makes PostgreSQL cancel any statement running longer
+// than d: a backstop behind each request's own deadline. A timeout given in
+// the connection string wins.
+func StatementTimeout(d time.Duration) Option {
+	return func(c *pq.Config) {
+		if c.Runtime == nil {
+			c.Runtime = map[string]string{}
+		}
+		if _, set := c.Runtime["statement_timeout"]; !set && d > 0 {
+			c.Runtime["statement_timeout"] = strconv.FormatInt(d.Milliseconds(), 10)
+		}
+	}
+}
+
 // Open connects to dsn and checks the connection.
-func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
-	connector, err := pq.NewConnector(dsn)
+func Open(ctx context.Context, dsn string, opts ...Option) (*sqlx.DB, error) {
+	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse database address: %w", err)
+	}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	connector, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database address: %w", err)
 	}
 	return OpenConnector(ctx, connector)
 }

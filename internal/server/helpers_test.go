@@ -40,10 +40,23 @@ func newEnv(t *testing.T) *env {
 	return newEnvOn(t, pgtest.DB(t))
 }
 
+// testConfig is the production configuration without the rate limit, which
+// the tests' bursts from one address would trip.
+func testConfig() server.Config {
+	cfg := server.DefaultConfig()
+	cfg.RateLimit = 0
+	return cfg
+}
+
 func newEnvOn(t *testing.T, db *sqlx.DB) *env {
 	t.Helper()
+	return newEnvWith(t, db, testConfig())
+}
+
+func newEnvWith(t *testing.T, db *sqlx.DB, cfg server.Config) *env {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(server.Handler(db, log))
+	srv := httptest.NewServer(server.Handler(db, log, cfg))
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, url: srv.URL}
 }

@@ -1,11 +1,14 @@
-// Package server is the HTTP edge: routes, request ids, access logs, health
-// checks and the GraphQL handler.
+// Package server is the HTTP edge: routes, request ids, access logs, limits,
+// metrics, health checks and the GraphQL handler.
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -30,9 +33,6 @@ import (
 	"github.com/sinergi-id/sinergi/internal/programme"
 )
 
-// MaxBodyBytes bounds a GraphQL request body.
-const MaxBodyBytes = 1 << 20
-
 // Resolver returns the GraphQL resolver over db.
 func Resolver(db *sqlx.DB) *graph.Resolver {
 	return &graph.Resolver{
@@ -47,21 +47,34 @@ func Resolver(db *sqlx.DB) *graph.Resolver {
 }
 
 // Handler returns every route of the server.
-func Handler(db *sqlx.DB, log *slog.Logger) http.Handler {
+func Handler(db *sqlx.DB, log *slog.Logger, cfg Config) http.Handler {
+	m := newMetrics(db)
 	r := Resolver(db)
-	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: r}))
+	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: r, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	gql.Use(extension.Introspection{})
+	gql.SetParserTokenLimit(cfg.MaxTokens)
+	if cfg.Development {
+		gql.Use(extension.Introspection{})
+	} else {
+		gql.SetDisableSuggestion(true)
+	}
+	gql.Use(graph.QueryShape{MaxDepth: cfg.MaxDepth, MaxAliases: cfg.MaxAliases})
+	gql.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	gql.AroundFields(graph.SplitInvalidInput)
+	gql.AroundResponses(m.countResponse)
 	gql.SetErrorPresenter(graph.ErrorPresenter(log))
 	gql.SetRecoverFunc(graph.Recover(log))
 
+	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	api := limiter.wrap(withDeadline(cfg.RequestTimeout, limitBody(cfg.MaxBodyBytes, specStatus(r.WithLoaders(gql)))))
+
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Sinergi", "/graphql"))
-	mux.Handle("/graphql", http.MaxBytesHandler(r.WithLoaders(gql), MaxBodyBytes))
+	mux.Handle("/graphql", m.route("/graphql", api))
+	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -77,6 +90,76 @@ func Handler(db *sqlx.DB, log *slog.Logger) http.Handler {
 	})
 	return withRequest(log, mux)
 }
+
+// limitBody answers 413 to a request body over limit, before GraphQL reads
+// it; the body is at most limit bytes, so reading it whole is cheap.
+func limitBody(limit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Body == nil || req.Method == http.MethodGet {
+			next.ServeHTTP(w, req)
+			return
+		}
+		tooLarge := func() {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			w.Write([]byte(`{"errors":[{"message":"request body too large","extensions":{"code":"BODY_TOO_LARGE"}}]}`))
+		}
+		if req.ContentLength > limit {
+			tooLarge()
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, limit))
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			tooLarge()
+			return
+		}
+		if err != nil {
+			http.Error(w, "could not read request body", http.StatusBadRequest)
+			return
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, req)
+	})
+}
+
+// withDeadline bounds a request's time; the context reaches PostgreSQL, which
+// cancels a statement still running when it expires.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		ctx, cancel := context.WithTimeout(req.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, req.WithContext(ctx))
+	})
+}
+
+// specStatus corrects two of gqlgen's status codes to the GraphQL-over-HTTP
+// specification: a well-formed request answered as application/json gets
+// 200 even when the document is invalid (gqlgen says 422), and a mutation
+// sent with GET gets 405 with Allow: POST (gqlgen says 406).
+func specStatus(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		next.ServeHTTP(&statusFixer{ResponseWriter: w, get: req.Method == http.MethodGet}, req)
+	})
+}
+
+type statusFixer struct {
+	http.ResponseWriter
+	get bool
+}
+
+func (f *statusFixer) WriteHeader(status int) {
+	switch {
+	case status == http.StatusUnprocessableEntity && f.Header().Get("Content-Type") == "application/json":
+		status = http.StatusOK
+	case status == http.StatusNotAcceptable && f.get:
+		f.Header().Set("Allow", "POST")
+		status = http.StatusMethodNotAllowed
+	}
+	f.ResponseWriter.WriteHeader(status)
+}
+
+func (f *statusFixer) Unwrap() http.ResponseWriter { return f.ResponseWriter }
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 

@@ -1,0 +1,138 @@
+package graph
+
+import (
+	"context"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/box"
+	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/meeting"
+	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/page"
+	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/programme"
+)
+
+// Codes of refused query shapes; like validation errors they are the
+// client's fault and answered before anything runs.
+const (
+	CodeTooDeep        = "QUERY_TOO_DEEP"
+	CodeTooManyAliases = "TOO_MANY_ALIASES"
+)
+
+func init() {
+	errcode.RegisterErrorType(CodeTooDeep, errcode.KindProtocol)
+	errcode.RegisterErrorType(CodeTooManyAliases, errcode.KindProtocol)
+}
+
+// pageCost is how many items a list field may return: the requested page
+// size, so a client asking for 100 pays for 100.
+func pageCost(child int, first *int) int {
+	n := page.Default
+	if first != nil && *first > 0 {
+		n = *first
+	}
+	return (child + 1) * n
+}
+
+// Complexity returns the cost of each list field for the complexity limit:
+// a page costs its size times what each item selects; unpaged lists cost a
+// fixed typical length.
+func Complexity() ComplexityRoot {
+	var c ComplexityRoot
+	c.Query.Organizations = func(child int, _ *organization.Filter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Partners = func(child int, _ *partner.Filter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Donations = func(child int, _ *donation.Filter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.DonationBoxes = func(child int, _ *box.Filter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.BoxCollections = func(child int, _ *box.CollectionFilter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.AidOutputs = func(child int, _ *aid.OutputFilter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.ProgrammeTargets = func(child int, _ *programme.Filter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.WorkMeetings = func(child int, _ *meeting.Filter, first *int, _ *string) int { return pageCost(child, first) }
+	c.DonationBox.Collections = func(child int, first *int, _ *string) int { return pageCost(child, first) }
+	fixed := func(n int) func(int) int { return func(child int) int { return (child + 1) * n } }
+	c.Query.AidTypes = fixed(10)
+	c.Organization.Children = fixed(20)
+	c.Organization.Ancestors = fixed(4)
+	c.Donation.Items = fixed(10)
+	c.AidOutputConnection.ByAidType = fixed(10)
+	c.WorkMeeting.Attendance = fixed(7)
+	return c
+}
+
+// QueryShape refuses operations nested deeper than MaxDepth fields or using
+// more than MaxAliases aliases, before anything runs. Introspection fields
+// (__schema, __type …) do not count, so GraphiQL keeps working where
+// introspection is allowed.
+type QueryShape struct {
+	MaxDepth   int
+	MaxAliases int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = QueryShape{}
+
+// ExtensionName names the extension for gqlgen.
+func (QueryShape) ExtensionName() string { return "QueryShape" }
+
+// Validate accepts every schema.
+func (QueryShape) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext measures the operation about to run.
+func (q QueryShape) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	if op.Operation == nil {
+		return nil
+	}
+	var aliases int
+	depth := measure(op.Operation.SelectionSet, &aliases, map[string]bool{})
+	if q.MaxDepth > 0 && depth > q.MaxDepth {
+		err := gqlerror.Errorf("query is %d fields deep; at most %d are allowed", depth, q.MaxDepth)
+		errcode.Set(err, CodeTooDeep)
+		return err
+	}
+	if q.MaxAliases > 0 && aliases > q.MaxAliases {
+		err := gqlerror.Errorf("query uses %d aliases; at most %d are allowed", aliases, q.MaxAliases)
+		errcode.Set(err, CodeTooManyAliases)
+		return err
+	}
+	return nil
+}
+
+// measure returns the depth of set in fields, counting aliases as it goes.
+// A fragment is measured once per path; validation has already refused
+// fragment cycles, and seen guards against them all the same.
+func measure(set ast.SelectionSet, aliases *int, seen map[string]bool) int {
+	deepest := 0
+	for _, sel := range set {
+		var d int
+		switch s := sel.(type) {
+		case *ast.Field:
+			if strings.HasPrefix(s.Name, "__") {
+				continue
+			}
+			if s.Alias != "" && s.Alias != s.Name {
+				*aliases++
+			}
+			d = 1 + measure(s.SelectionSet, aliases, seen)
+		case *ast.InlineFragment:
+			d = measure(s.SelectionSet, aliases, seen)
+		case *ast.FragmentSpread:
+			if s.Definition == nil || seen[s.Name] {
+				continue
+			}
+			seen[s.Name] = true
+			d = measure(s.Definition.SelectionSet, aliases, seen)
+			delete(seen, s.Name)
+		}
+		deepest = max(deepest, d)
+	}
+	return deepest
+}
+

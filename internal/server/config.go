@@ -1,0 +1,36 @@
+package server
+
+import "time"
+
+// Config holds the server's limits and mode. Every limit has a safe default
+// (DefaultConfig) and can be changed from the command line.
+type Config struct {
+	// Development turns on introspection and field suggestions, which
+	// GraphiQL needs; production leaves them off so the schema is not
+	// handed to strangers.
+	Development bool
+
+	MaxBodyBytes   int64         // a larger request body is answered 413
+	MaxTokens      int           // parser token limit of one query document
+	MaxComplexity  int           // summed field cost, list fields counted at their page size
+	MaxDepth       int           // nesting of fields
+	MaxAliases     int           // aliased fields in one operation
+	RequestTimeout time.Duration // deadline of one GraphQL request, down to PostgreSQL
+
+	RateLimit float64 // requests per second per client (token, else address); 0 turns it off
+	RateBurst int     // requests a client may send at once above the rate
+}
+
+// DefaultConfig returns the production defaults.
+func DefaultConfig() Config {
+	return Config{
+		MaxBodyBytes:   1 << 20,
+		MaxTokens:      15_000,
+		MaxComplexity:  5_000,
+		MaxDepth:       8,
+		MaxAliases:     30,
+		RequestTimeout: 30 * time.Second,
+		RateLimit:      20,
+		RateBurst:      40,
+	}
+}
