@@ -12,6 +12,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/postgres"
 )
 
 // Error codes clients see in extensions.code.
@@ -20,6 +21,7 @@ const (
 	CodeNotFound     = "NOT_FOUND"
 	CodeConflict     = "CONFLICT"
 	CodeInternal     = "INTERNAL_SERVER_ERROR"
+	CodeTimeout      = "REQUEST_TIMEOUT"
 )
 
 // ErrorPresenter turns errors into GraphQL errors. Domain errors pass with
@@ -48,6 +50,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(err, fault.ErrConflict):
 			out.Message = "conflict with what is already recorded"
 			out.Extensions = map[string]any{"code": CodeConflict}
+		case postgres.Canceled(err):
+			out.Message = "the request took too long and was stopped; ask for less (a shorter period, a smaller page)"
+			out.Extensions = map[string]any{"code": CodeTimeout}
 		default:
 			id := audit.ActorFrom(ctx).RequestID
 			log.ErrorContext(ctx, "request failed", "error", err.Error(), "path", out.Path.String())

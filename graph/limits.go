@@ -22,13 +22,15 @@ import (
 // Codes of refused query shapes; like validation errors they are the
 // client's fault and answered before anything runs.
 const (
-	CodeTooDeep        = "QUERY_TOO_DEEP"
-	CodeTooManyAliases = "TOO_MANY_ALIASES"
+	CodeTooDeep             = "QUERY_TOO_DEEP"
+	CodeTooManyAliases      = "TOO_MANY_ALIASES"
+	CodeIntrospectionClosed = "INTROSPECTION_DISABLED"
 )
 
 func init() {
-	errcode.RegisterErrorType(CodeTooDeep, errcode.KindProtocol)
-	errcode.RegisterErrorType(CodeTooManyAliases, errcode.KindProtocol)
+	for _, code := range []string{CodeTooDeep, CodeTooManyAliases, CodeIntrospectionClosed} {
+		errcode.RegisterErrorType(code, errcode.KindProtocol)
+	}
 }
 
 // pageCost is how many items a list field may return: the requested page
@@ -65,13 +67,14 @@ func Complexity() ComplexityRoot {
 	return c
 }
 
-// QueryShape refuses operations nested deeper than MaxDepth fields or using
-// more than MaxAliases aliases, before anything runs. Introspection fields
-// (__schema, __type …) do not count, so GraphiQL keeps working where
-// introspection is allowed.
+// QueryShape refuses, before anything runs, operations nested deeper than
+// MaxDepth fields, using more than MaxAliases aliases, or asking for the
+// schema (__schema, __type) unless Introspection is allowed. Introspection
+// fields do not count towards the depth, so GraphiQL works where allowed.
 type QueryShape struct {
-	MaxDepth   int
-	MaxAliases int
+	MaxDepth      int
+	MaxAliases    int
+	Introspection bool
 }
 
 var _ interface {
@@ -90,8 +93,14 @@ func (q QueryShape) MutateOperationContext(_ context.Context, op *graphql.Operat
 	if op.Operation == nil {
 		return nil
 	}
-	var aliases int
-	depth := measure(op.Operation.SelectionSet, &aliases, map[string]bool{})
+	var m measurement
+	depth := m.measure(op.Operation.SelectionSet, map[string]bool{})
+	aliases := m.aliases
+	if m.introspection && !q.Introspection {
+		err := gqlerror.Errorf("introspection is disabled on this server")
+		errcode.Set(err, CodeIntrospectionClosed)
+		return err
+	}
 	if q.MaxDepth > 0 && depth > q.MaxDepth {
 		err := gqlerror.Errorf("query is %d fields deep; at most %d are allowed", depth, q.MaxDepth)
 		errcode.Set(err, CodeTooDeep)
@@ -105,34 +114,41 @@ func (q QueryShape) MutateOperationContext(_ context.Context, op *graphql.Operat
 	return nil
 }
 
-// measure returns the depth of set in fields, counting aliases as it goes.
-// A fragment is measured once per path; validation has already refused
-// fragment cycles, and seen guards against them all the same.
-func measure(set ast.SelectionSet, aliases *int, seen map[string]bool) int {
+// measurement gathers what measure finds besides the depth.
+type measurement struct {
+	aliases       int
+	introspection bool
+}
+
+// measure returns the depth of set in fields, counting aliases and noting
+// introspection as it goes. A fragment is measured once per path;
+// validation has already refused fragment cycles, and seen guards against
+// them all the same.
+func (m *measurement) measure(set ast.SelectionSet, seen map[string]bool) int {
 	deepest := 0
 	for _, sel := range set {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
 			if strings.HasPrefix(s.Name, "__") {
+				m.introspection = m.introspection || s.Name != "__typename"
 				continue
 			}
 			if s.Alias != "" && s.Alias != s.Name {
-				*aliases++
+				m.aliases++
 			}
-			d = 1 + measure(s.SelectionSet, aliases, seen)
+			d = 1 + m.measure(s.SelectionSet, seen)
 		case *ast.InlineFragment:
-			d = measure(s.SelectionSet, aliases, seen)
+			d = m.measure(s.SelectionSet, seen)
 		case *ast.FragmentSpread:
 			if s.Definition == nil || seen[s.Name] {
 				continue
 			}
 			seen[s.Name] = true
-			d = measure(s.Definition.SelectionSet, aliases, seen)
+			d = m.measure(s.Definition.SelectionSet, seen)
 			delete(seen, s.Name)
 		}
 		deepest = max(deepest, d)
 	}
 	return deepest
 }
-

@@ -40,7 +40,7 @@ PostgreSQL binaries installed on this machine, in the data folder
 
 // Run runs the command line args and returns the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	log := slog.New(server.LogHandler(slog.NewTextHandler(stderr, nil)))
+	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2

@@ -156,3 +156,11 @@ func ByID[T any](ctx context.Context, q sqlx.QueryerContext, what, query, id str
 	}
 	return row, nil
 }
+
+// Canceled reports whether err means PostgreSQL cancelled a statement
+// because its deadline passed (statement_timeout or a cancelled context).
+func Canceled(err error) bool {
+	var pqErr *pq.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		(errors.As(err, &pqErr) && pqErr.Code == "57014")
+}

@@ -30,7 +30,7 @@ func DefaultConfig() Config {
 		MaxDepth:       8,
 		MaxAliases:     30,
 		RequestTimeout: 30 * time.Second,
-		RateLimit:      20,
-		RateBurst:      40,
+		RateLimit:      30,
+		RateBurst:      100,
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"regexp"
 	"time"
@@ -46,8 +47,10 @@ func Resolver(db *sqlx.DB) *graph.Resolver {
 	}
 }
 
-// Handler returns every route of the server.
+// Handler returns every route of the server. Its log lines carry the
+// request id of the request they belong to.
 func Handler(db *sqlx.DB, log *slog.Logger, cfg Config) http.Handler {
+	log = slog.New(requestIDHandler{log.Handler()})
 	m := newMetrics(db)
 	r := Resolver(db)
 	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: r, Complexity: graph.Complexity()}))
@@ -61,7 +64,7 @@ func Handler(db *sqlx.DB, log *slog.Logger, cfg Config) http.Handler {
 	} else {
 		gql.SetDisableSuggestion(true)
 	}
-	gql.Use(graph.QueryShape{MaxDepth: cfg.MaxDepth, MaxAliases: cfg.MaxAliases})
+	gql.Use(graph.QueryShape{MaxDepth: cfg.MaxDepth, MaxAliases: cfg.MaxAliases, Introspection: cfg.Development})
 	gql.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	gql.AroundFields(graph.SplitInvalidInput)
 	gql.AroundResponses(m.countResponse)
@@ -69,7 +72,7 @@ func Handler(db *sqlx.DB, log *slog.Logger, cfg Config) http.Handler {
 	gql.SetRecoverFunc(graph.Recover(log))
 
 	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst)
-	api := limiter.wrap(withDeadline(cfg.RequestTimeout, limitBody(cfg.MaxBodyBytes, specStatus(r.WithLoaders(gql)))))
+	api := limiter.wrap(requireJSON(limitBody(cfg.MaxBodyBytes, withDeadline(cfg.RequestTimeout, specStatus(r.WithLoaders(gql))))))
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Sinergi", "/graphql"))
@@ -89,6 +92,24 @@ func Handler(db *sqlx.DB, log *slog.Logger, cfg Config) http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	return withRequest(log, mux)
+}
+
+// requireJSON answers 415 to a POST that is not JSON. Form posts and other
+// "simple" content types are what a browser sends across sites without
+// asking, so refusing them keeps a page elsewhere from forging a mutation.
+func requireJSON(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodPost {
+			mediaType, _, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
+			if err != nil || mediaType != "application/json" {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnsupportedMediaType)
+				w.Write([]byte(`{"errors":[{"message":"send GraphQL requests as application/json","extensions":{"code":"UNSUPPORTED_MEDIA_TYPE"}}]}`))
+				return
+			}
+		}
+		next.ServeHTTP(w, req)
+	})
 }
 
 // limitBody answers 413 to a request body over limit, before GraphQL reads
@@ -201,10 +222,7 @@ func (r *statusRecorder) WriteHeader(status int) {
 // Unwrap lets http.ResponseController reach the real writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// LogHandler wraps h so that every record logged with a request's context
-// carries its request_id.
-func LogHandler(h slog.Handler) slog.Handler { return requestIDHandler{h} }
-
+// requestIDHandler adds the request_id of the context to every record.
 type requestIDHandler struct{ slog.Handler }
 
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {

@@ -1,0 +1,232 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
+	"github.com/sinergi-id/sinergi/internal/server"
+)
+
+// raw sends body to /graphql as it is and returns the status, the answer's
+// first error code and the time it took.
+func (e *env) raw(method, contentType, accept string, body io.Reader, query string) (int, string, time.Duration) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+"/graphql"+query, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	start := time.Now()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var answer response
+	b, _ := io.ReadAll(res.Body)
+	_ = json.Unmarshal(b, &answer)
+	code := ""
+	if len(answer.Errors) > 0 {
+		code, _ = answer.Errors[0].Extensions["code"].(string)
+		if code == "" {
+			code = answer.Errors[0].Message
+		}
+	}
+	return res.StatusCode, code, time.Since(start)
+}
+
+func jsonBody(query string) io.Reader {
+	b, _ := json.Marshal(map[string]any{"query": query})
+	return bytes.NewReader(b)
+}
+
+// TestAbuseIsRefused sends what an attacker would and checks each is
+// refused with the status the GraphQL-over-HTTP specification gives and a
+// code saying why, quickly, and that the server goes on answering.
+func TestAbuseIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	deep := "{ organizations { edges { node { id " + strings.Repeat("children { ", 9) + "id" + strings.Repeat(" }", 9) + " } } } }"
+	var aliases strings.Builder
+	aliases.WriteString("{")
+	for i := range 40 {
+		aliases.WriteString(" a" + string(rune('a'+i%26)) + strings.Repeat("x", i/26) + ": aidTypes { code }")
+	}
+	aliases.WriteString(" }")
+	flood := "{ aidTypes { " + strings.Repeat("code ", 20_000) + "} }"
+	wide := `{ donations(first: 100) { edges { node { organization { children { children { name } } } } } } }`
+	huge := `{ donations(first: 1000000) { totalCount } }`
+
+	graphqlJSON := "application/graphql-response+json"
+	for _, tc := range []struct {
+		name                        string
+		method, contentType, accept string
+		body                        io.Reader
+		query                       string
+		status                      int
+		code                        string
+	}{
+		{"oversized body", "POST", "application/json", "", bytes.NewReader(bytes.Repeat([]byte(" "), 2<<20)), "", 413, "BODY_TOO_LARGE"},
+		{"oversized body without a length", "POST", "application/json", "", io.MultiReader(strings.NewReader(`{"query":"`), bytes.NewReader(bytes.Repeat([]byte("a"), 2<<20))), "", 413, "BODY_TOO_LARGE"},
+		{"token flood", "POST", "application/json", "", jsonBody(flood), "", 200, "GRAPHQL_PARSE_FAILED"},
+		{"token flood, graphql-response+json", "POST", "application/json", graphqlJSON, jsonBody(flood), "", 400, "GRAPHQL_PARSE_FAILED"},
+		{"ten levels of children", "POST", "application/json", "", jsonBody(deep), "", 200, "QUERY_TOO_DEEP"},
+		{"ten levels of children, graphql-response+json", "POST", "application/json", graphqlJSON, jsonBody(deep), "", 400, "QUERY_TOO_DEEP"},
+		{"alias batch", "POST", "application/json", "", jsonBody(aliases.String()), "", 200, "TOO_MANY_ALIASES"},
+		{"wide nested lists", "POST", "application/json", "", jsonBody(wide), "", 200, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"huge first", "POST", "application/json", "", jsonBody(huge), "", 200, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"form-encoded mutation", "POST", "application/x-www-form-urlencoded", "", strings.NewReader(`query=mutation{createPartner(input:{kind:BUSINESS,name:"x"}){id}}`), "", 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"text/plain mutation", "POST", "text/plain", "", jsonBody(`mutation { createPartner(input: {kind: BUSINESS, name: "x"}) { id } }`), "", 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"mutation over GET", "GET", "", "", nil, "?query=" + urlQuery(`mutation { createPartner(input: {kind: BUSINESS, name: "x"}) { id } }`), 405, "GET requests only allow query operations"},
+		{"introspection in production", "POST", "application/json", "", jsonBody(`{ __schema { types { name } } }`), "", 200, "INTROSPECTION_DISABLED"},
+		{"type introspection in production", "POST", "application/json", "", jsonBody(`{ __type(name: "Donation") { fields { name } } }`), "", 200, "INTROSPECTION_DISABLED"},
+	} {
+		status, code, took := e.raw(tc.method, tc.contentType, tc.accept, tc.body, tc.query)
+		if status != tc.status || code != tc.code {
+			t.Errorf("%s: %d %q, want %d %q", tc.name, status, code, tc.status, tc.code)
+		}
+		if took > 2*time.Second {
+			t.Errorf("%s: took %v to refuse", tc.name, took)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM partners WHERE name = 'x'`); n != 0 {
+		t.Errorf("a refused mutation wrote %d partners", n)
+	}
+	var ok struct{ AidTypes []struct{ Code string } }
+	e.query(`{ aidTypes { code } }`, nil, &ok)
+	if len(ok.AidTypes) == 0 {
+		t.Error("the server stopped answering after the probes")
+	}
+}
+
+func urlQuery(q string) string {
+	r := strings.NewReplacer(" ", "%20", "{", "%7B", "}", "%7D", `"`, "%22", ":", "%3A", "(", "%28", ")", "%29", ",", "%2C")
+	return r.Replace(q)
+}
+
+func TestIntrospectionInDevelopmentMode(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Development = true
+	e := newEnvWith(t, pgtest.DB(t), cfg)
+	var got struct {
+		Schema struct{ QueryType struct{ Name string } } `json:"__schema"`
+	}
+	e.query(`{ __schema { queryType { name } } }`, nil, &got)
+	if got.Schema.QueryType.Name != "Query" {
+		t.Errorf("introspection answered %+v", got)
+	}
+}
+
+func TestRequestDeadlineStopsWork(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.RequestTimeout = time.Millisecond
+	e := newEnvWith(t, pgtest.DB(t), cfg)
+	start := time.Now()
+	r := e.post(`{ donations(first: 100) { totalCount sum edges { node { organization { name } partner { name } items { description } } } } }`, nil)
+	if len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != "REQUEST_TIMEOUT" {
+		t.Errorf("got %+v, want REQUEST_TIMEOUT", r.Errors)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("a 1 ms deadline took %v to answer", took)
+	}
+}
+
+func TestRateLimitAnswers429(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.RateLimit, cfg.RateBurst = 1, 3
+	e := newEnvWith(t, pgtest.DB(t), cfg)
+	statuses := map[int]int{}
+	var retryAfter string
+	for range 6 {
+		req, _ := http.NewRequest("POST", e.url+"/graphql", jsonBody(`{ aidTypes { code } }`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer same-client")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		statuses[res.StatusCode]++
+		if res.StatusCode == http.StatusTooManyRequests {
+			retryAfter = res.Header.Get("Retry-After")
+		}
+	}
+	if statuses[200] != 3 || statuses[429] != 3 || retryAfter != "1" {
+		t.Errorf("statuses %v, Retry-After %q; want 3 answered, 3 refused with Retry-After: 1", statuses, retryAfter)
+	}
+	// Another client has its own bucket.
+	req, _ := http.NewRequest("POST", e.url+"/graphql", jsonBody(`{ aidTypes { code } }`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer another-client")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("another client got %d", res.StatusCode)
+	}
+}
+
+// TestPanicIsAnsweredAndServingGoesOn runs the real handler with no
+// database, so every resolver that reaches for one panics.
+func TestPanicIsAnsweredAndServingGoesOn(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	srv := httptest.NewServer(server.Handler(nil, slog.New(slog.NewTextHandler(&logs, nil)), testConfig()))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, url: srv.URL}
+	for range 2 {
+		r := e.post(`{ partners { edges { node { name } } } }`, nil)
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "INTERNAL_SERVER_ERROR" || r.Errors[0].Extensions["requestId"] == "" {
+			t.Fatalf("got %+v, want one INTERNAL_SERVER_ERROR with a request id", r.Errors)
+		}
+		for _, leak := range []string{"nil pointer", "panic", "goroutine", "sqlx"} {
+			if strings.Contains(r.Errors[0].Message, leak) {
+				t.Errorf("message %q leaks %q", r.Errors[0].Message, leak)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), "resolver panic") || !strings.Contains(logs.String(), "request_id=") {
+		t.Errorf("the panic was not logged with its request id:\n%s", logs.String())
+	}
+}
+
+func TestMetricsCountOperationsAndErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.post(`{ aidTypes { code } }`, nil)
+	e.post(`mutation { createPartner(input: {kind: BUSINESS, name: ""}) { id } }`, nil)
+	res, err := http.Get(e.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readAll(t, res)
+	for _, want := range []string{
+		`sinergi_graphql_operations_total{operation="query aidTypes"} 1`,
+		`sinergi_graphql_errors_total{code="BAD_USER_INPUT"} 1`,
+		`sinergi_http_requests_total{code="200",route="/graphql"} 2`,
+		`sinergi_graphql_operation_duration_seconds_count{operation="mutation createPartner"} 1`,
+		`go_sql_open_connections{db_name="sinergi"}`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
