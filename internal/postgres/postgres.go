@@ -108,14 +108,34 @@ func EnsureDatabase(ctx context.Context, adminDSN, name string) error {
 	return nil
 }
 
-// InTx runs fn in one transaction, committing when fn returns nil. The
-// deferred rollback is a no-op after a commit.
+// maxAttempts bounds how often InTx runs a transaction that PostgreSQL
+// aborted for a serialization failure or a deadlock.
+const maxAttempts = 4
+
+// InTx runs fn in one transaction, committing when fn returns nil. When
+// PostgreSQL aborts the transaction for a serialization failure (40001) or a
+// deadlock (40P01), fn runs again in a fresh transaction, a bounded number
+// of times: fn must keep all its state inside the attempt.
 func InTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := inTx(ctx, db, fn)
+		if err == nil || attempt == maxAttempts || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+}
+
+func inTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	defer tx.Rollback()
+	defer tx.Rollback() // a no-op after Commit
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -123,6 +143,11 @@ func InTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+func retryable(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && (pqErr.Code == "40001" || pqErr.Code == "40P01")
 }
 
 // Violation reports which constraint err broke, if it is a unique (23505),

@@ -238,10 +238,23 @@ func TestReversalNetsOutAndHistoryStays(t *testing.T) {
 	if net := e.count(`SELECT SUM(amount) FROM donations WHERE id = $1 OR reverses_id = $1`, orig); net != 0 {
 		t.Errorf("donation and reversal sum to %d, want 0", net)
 	}
-	// The ledger cannot be rewritten, not even by the database owner.
-	for _, stmt := range []string{`UPDATE donations SET amount = 1 WHERE id = $1`, `DELETE FROM donations WHERE id = $1`} {
-		if _, err := e.db.Exec(stmt, orig); err == nil || !strings.Contains(err.Error(), "append-only") {
-			t.Errorf("%s: got %v, want an append-only refusal", stmt, err)
+}
+
+// TestLedgerCannotBeRewritten tries UPDATE, DELETE and TRUNCATE on every
+// ledger table, each holding demo rows, as the database owner the server
+// connects as.
+func TestLedgerCannotBeRewritten(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for table, set := range map[string]string{"donations": "notes = 'x'", "donation_items": "unit = 'x'",
+		"box_collections": "amount = 1", "aid_outputs": "cost = 0", "audit_log": "actor = 'x'"} {
+		if n := e.count(`SELECT count(*) FROM ` + table); n == 0 {
+			t.Fatalf("%s has no rows to protect", table)
+		}
+		for _, stmt := range []string{`UPDATE ` + table + ` SET ` + set, `DELETE FROM ` + table, `TRUNCATE ` + table + ` CASCADE`} {
+			if _, err := e.db.Exec(stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("%s: got %v, want an append-only refusal", stmt, err)
+			}
 		}
 	}
 }
@@ -382,23 +395,25 @@ func TestIdempotentRetriesWriteOnce(t *testing.T) {
 	e := newEnv(t)
 	bali := e.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
 	before := e.count(`SELECT count(*) FROM donations`)
-	const tries = 20
-	ids := make([]string, tries)
+	const tries = 50
+	answers := make([]string, tries)
 	var wg sync.WaitGroup
 	for i := range tries {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var got struct{ RecordDonation struct{ ID string } }
-			e.query(`mutation($org: ID!) { recordDonation(input: {organizationId: $org, source: INDIVIDUAL, kind: MONEY,
-				receivedOn: "2014-06-01", amount: 75000, idempotencyKey: "retry-1"}) { id } }`, map[string]any{"org": bali}, &got)
-			ids[i] = got.RecordDonation.ID
+			r := e.post(`mutation($org: ID!) { recordDonation(input: {organizationId: $org, source: INDIVIDUAL, kind: MONEY,
+				receivedOn: "2014-06-01", amount: 75000, idempotencyKey: "retry-1"}) { id amount receivedOn createdAt } }`, map[string]any{"org": bali})
+			if len(r.Errors) > 0 {
+				t.Errorf("submission %d: %+v", i, r.Errors)
+			}
+			answers[i] = string(r.Data)
 		}()
 	}
 	wg.Wait()
-	for _, id := range ids {
-		if id == "" || id != ids[0] {
-			t.Fatalf("retries answered different ids: %v", ids)
+	for i, a := range answers {
+		if a != answers[0] || !strings.Contains(a, `"amount":75000`) {
+			t.Fatalf("answer %d differs from the first:\n%s\n%s", i, a, answers[0])
 		}
 	}
 	if n := e.count(`SELECT count(*) FROM donations`); n != before+1 {
@@ -459,6 +474,28 @@ func TestConcurrentCollectionsNeverSplit(t *testing.T) {
 	}
 	if got := e.count(`SELECT number FROM box_collections WHERE box_id = $1 AND seal_removed = 'SEG-003-24'`, box); got != 25 {
 		t.Errorf("the new collection is number %d, want 25", got)
+	}
+
+	// Different openings of one box at once are numbered in turn: 26 to 35,
+	// each once.
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.post(`mutation($box: ID!, $seal: String!) { recordBoxCollection(input: {boxId: $box, collectedOn: "2015-01-26",
+				amount: 10000, countedBy: ["I Made Juliarta", "Ni Nyoman Sukerti"], sealRemoved: $seal}) { number } }`,
+				map[string]any{"box": box, "seal": fmt.Sprintf("PARALLEL-%d", i)})
+			if len(r.Errors) > 0 {
+				t.Errorf("opening %d: %+v", i, r.Errors)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := e.count(`SELECT count(DISTINCT number) FILTER (WHERE number BETWEEN 26 AND 35) FROM box_collections WHERE box_id = $1`, box); got != 10 {
+		t.Errorf("concurrent openings got %d distinct numbers in 26..35, want 10", got)
+	}
+	if got := e.count(`SELECT max(number) - count(*) FROM box_collections WHERE box_id = $1`, box); got != 0 {
+		t.Errorf("collection numbers of the box have %d gaps or repeats", got)
 	}
 }
 
