@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
@@ -39,6 +42,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		switch {
 		case errors.As(err, &invalid) && len(invalid.Fields) > 0:
 			f := invalid.Fields[0]
+			if f.Path == "" {
+				f.Path = argumentPath(out.Path)
+			}
 			out.Message = f.Message
 			if f.Path != "" {
 				out.Message = f.Path + ": " + f.Message
@@ -85,4 +91,23 @@ func Recover(log *slog.Logger) graphql.RecoverFunc {
 		log.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return errors.New("panic in resolver")
 	}
+}
+
+// argumentPath turns the path gqlgen reports for a value it could not read
+// (the field, then the argument and its fields) into the input path a form
+// uses: ["recordDonation", "input", "receivedOn"] becomes "input.receivedOn".
+func argumentPath(p ast.Path) string {
+	var parts []string
+	for i, elem := range p {
+		if i == 0 {
+			continue // the field the argument belongs to
+		}
+		switch e := elem.(type) {
+		case ast.PathName:
+			parts = append(parts, string(e))
+		case ast.PathIndex:
+			parts = append(parts, strconv.Itoa(int(e)))
+		}
+	}
+	return strings.Join(parts, ".")
 }

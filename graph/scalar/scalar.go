@@ -4,7 +4,6 @@ package scalar
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -13,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/money"
 )
 
@@ -39,15 +39,15 @@ func UnmarshalRupiah(v any) (money.Rupiah, error) {
 		return money.Rupiah(x), nil
 	case float64:
 		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-			return 0, errors.New("Rupiah must be a whole number of rupiah")
+			return 0, invalid("Rupiah must be a whole number of rupiah")
 		}
 		return money.Rupiah(x), nil
 	default:
-		return 0, fmt.Errorf("Rupiah must be a whole number, not %T", v)
+		return 0, invalid(fmt.Sprintf("Rupiah must be a whole number, not %T", v))
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("Rupiah must be a whole number of rupiah, not %q", s)
+		return 0, invalid(fmt.Sprintf("Rupiah must be a whole number of rupiah, not %q", s))
 	}
 	return money.Rupiah(n), nil
 }
@@ -63,7 +63,17 @@ func MarshalDate(d calendar.Date) graphql.Marshaler {
 func UnmarshalDate(v any) (calendar.Date, error) {
 	s, ok := v.(string)
 	if !ok {
-		return calendar.Date{}, fmt.Errorf("Date must be a string YYYY-MM-DD, not %T", v)
+		return calendar.Date{}, invalid(fmt.Sprintf("Date must be a string YYYY-MM-DD, not %T", v))
 	}
-	return calendar.Parse(s)
+	d, err := calendar.Parse(s)
+	if err != nil {
+		return calendar.Date{}, invalid(err.Error())
+	}
+	return d, nil
+}
+
+// invalid is a refused value; the error presenter fills in the field path
+// from where gqlgen met it.
+func invalid(message string) error {
+	return fault.Refuse("", fault.Invalid, message)
 }

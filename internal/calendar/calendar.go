@@ -5,6 +5,7 @@ package calendar
 import (
 	"database/sql/driver"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/sinergi-id/sinergi/internal/fault"
@@ -17,10 +18,15 @@ type Date struct {
 	Day   int
 }
 
+var shape = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
 // Parse reads a date in the form YYYY-MM-DD.
 func Parse(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
+		if shape.MatchString(s) {
+			return Date{}, fmt.Errorf("date %q is not a day of the calendar", s)
+		}
 		return Date{}, fmt.Errorf("date %q is not of the form YYYY-MM-DD", s)
 	}
 	return Of(t), nil

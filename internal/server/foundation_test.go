@@ -302,6 +302,8 @@ func TestBadInputIsRefusedAndNothingWritten(t *testing.T) {
 		{"negative amount", money(`receivedOn: "2014-05-01", amount: -1000`), orgVars, "input.amount", "INVALID"},
 		{"zero amount", money(`receivedOn: "2014-05-01", amount: 0`), orgVars, "input.amount", "INVALID"},
 		{"amount above the maximum", money(`receivedOn: "2014-05-01", amount: "5000000000001"`), orgVars, "input.amount", "INVALID"},
+		{"a day that does not exist", money(`receivedOn: "2014-02-30", amount: 1000`), orgVars, "input.receivedOn", "INVALID"},
+		{"a fraction of a rupiah", money(`receivedOn: "2014-05-01", amount: 1000.5`), orgVars, "input.amount", "INVALID"},
 		{"future date in the council's time zone", money(`receivedOn: "` + tomorrow + `", amount: 1000`), orgVars, "input.receivedOn", "FUTURE_DATE"},
 		{"unknown organization", money(`receivedOn: "2014-05-01", amount: 1000`),
 			map[string]any{"org": "6f1d2c3b-0000-4000-8000-000000000001", "partner": csr}, "input.organizationId", "UNKNOWN"},

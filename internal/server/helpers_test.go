@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 }
 
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	db  *sqlx.DB
 	url string
 }
@@ -48,12 +48,12 @@ func testConfig() server.Config {
 	return cfg
 }
 
-func newEnvOn(t *testing.T, db *sqlx.DB) *env {
+func newEnvOn(t testing.TB, db *sqlx.DB) *env {
 	t.Helper()
 	return newEnvWith(t, db, testConfig())
 }
 
-func newEnvWith(t *testing.T, db *sqlx.DB, cfg server.Config) *env {
+func newEnvWith(t testing.TB, db *sqlx.DB, cfg server.Config) *env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewServer(server.Handler(db, log, cfg))
