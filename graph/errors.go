@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -29,44 +30,59 @@ const (
 
 // ErrorPresenter turns errors into GraphQL errors. Domain errors pass with
 // their code and, for refused input, the field path; anything else (driver
-// errors, constraint names, panics) becomes a generic message carrying the
-// request id, and the detail goes to the log only.
+// errors, constraint names, panics) becomes a generic message quoting the
+// request id, and the detail goes to the log only. Every error carries the
+// request id in extensions.requestId.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
-		var gqlErr *gqlerror.Error
-		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
-			return gqlErr // parse and validation errors: written by gqlgen for the client
+		out := present(ctx, log, err)
+		if out.Extensions == nil {
+			out.Extensions = map[string]any{}
 		}
-		out := graphql.DefaultErrorPresenter(ctx, err)
-		var invalid *fault.InvalidInput
-		switch {
-		case errors.As(err, &invalid) && len(invalid.Fields) > 0:
-			f := invalid.Fields[0]
-			if f.Path == "" {
-				f.Path = argumentPath(out.Path)
-			}
-			out.Message = f.Message
-			if f.Path != "" {
-				out.Message = f.Path + ": " + f.Message
-			}
-			out.Extensions = map[string]any{"code": CodeBadUserInput, "field": f.Path, "reason": f.Reason}
-		case errors.Is(err, fault.ErrNotFound):
-			out.Message = "not found"
-			out.Extensions = map[string]any{"code": CodeNotFound}
-		case errors.Is(err, fault.ErrConflict):
-			out.Message = "conflict with what is already recorded"
-			out.Extensions = map[string]any{"code": CodeConflict}
-		case postgres.Canceled(err):
-			out.Message = "the request took too long and was stopped; ask for less (a shorter period, a smaller page)"
-			out.Extensions = map[string]any{"code": CodeTimeout}
-		default:
-			id := audit.ActorFrom(ctx).RequestID
-			log.ErrorContext(ctx, "request failed", "error", err.Error(), "path", out.Path.String())
-			out.Message = fmt.Sprintf("internal error; quote request id %s when reporting it", id)
-			out.Extensions = map[string]any{"code": CodeInternal, "requestId": id}
-		}
+		out.Extensions["requestId"] = audit.ActorFrom(ctx).RequestID
 		return out
 	}
+}
+
+// present maps err to what the client may see.
+func present(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+		// Parse and validation errors, written by gqlgen for the client.
+		// A copy: gqlgen may hand the same error to concurrent requests.
+		out := *gqlErr
+		out.Extensions = maps.Clone(gqlErr.Extensions)
+		return &out
+	}
+	out := graphql.DefaultErrorPresenter(ctx, err)
+	var invalid *fault.InvalidInput
+	switch {
+	case errors.As(err, &invalid) && len(invalid.Fields) > 0:
+		f := invalid.Fields[0]
+		if f.Path == "" {
+			f.Path = argumentPath(out.Path)
+		}
+		out.Message = f.Message
+		if f.Path != "" {
+			out.Message = f.Path + ": " + f.Message
+		}
+		out.Extensions = map[string]any{"code": CodeBadUserInput, "field": f.Path, "reason": f.Reason}
+	case errors.Is(err, fault.ErrNotFound):
+		out.Message = "not found"
+		out.Extensions = map[string]any{"code": CodeNotFound}
+	case errors.Is(err, fault.ErrConflict):
+		out.Message = "conflict with what is already recorded"
+		out.Extensions = map[string]any{"code": CodeConflict}
+	case postgres.Canceled(err):
+		out.Message = "the request took too long and was stopped; ask for less (a shorter period, a smaller page)"
+		out.Extensions = map[string]any{"code": CodeTimeout}
+	default:
+		id := audit.ActorFrom(ctx).RequestID
+		log.ErrorContext(ctx, "request failed", "error", err.Error(), "path", out.Path.String())
+		out.Message = fmt.Sprintf("internal error; quote request id %s when reporting it", id)
+		out.Extensions = map[string]any{"code": CodeInternal}
+	}
+	return out
 }
 
 // SplitInvalidInput answers one GraphQL error per refused field, so a form

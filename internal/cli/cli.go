@@ -228,7 +228,12 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Write
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of one GraphQL request (env SINERGI_REQUEST_TIMEOUT)")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per second per client (token, else address); 0 turns the limit off (env SINERGI_RATE_LIMIT)")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", cfg.RateBurst, "requests a client may send at once above the rate (env SINERGI_RATE_BURST)")
-	for name, key := range map[string]string{"addr": "SINERGI_ADDR", "mode": "SINERGI_MODE", "max-body-bytes": "SINERGI_MAX_BODY_BYTES",
+	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", cfg.ReadHeaderTimeout, "time to read a request's headers (env SINERGI_READ_HEADER_TIMEOUT)")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "time to read a whole request (env SINERGI_READ_TIMEOUT)")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "time to write an answer (env SINERGI_WRITE_TIMEOUT)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "time an idle keep-alive connection stays open (env SINERGI_IDLE_TIMEOUT)")
+	for name, key := range map[string]string{"read-header-timeout": "SINERGI_READ_HEADER_TIMEOUT", "read-timeout": "SINERGI_READ_TIMEOUT",
+		"write-timeout": "SINERGI_WRITE_TIMEOUT", "idle-timeout": "SINERGI_IDLE_TIMEOUT","addr": "SINERGI_ADDR", "mode": "SINERGI_MODE", "max-body-bytes": "SINERGI_MAX_BODY_BYTES",
 		"max-tokens": "SINERGI_MAX_TOKENS", "max-complexity": "SINERGI_MAX_COMPLEXITY", "max-depth": "SINERGI_MAX_DEPTH",
 		"max-aliases": "SINERGI_MAX_ALIASES", "request-timeout": "SINERGI_REQUEST_TIMEOUT", "rate-limit": "SINERGI_RATE_LIMIT",
 		"rate-burst": "SINERGI_RATE_BURST"} {
@@ -249,7 +254,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Write
 		return fmt.Errorf("-mode %q: want production or development", *mode)
 	}
 	if cfg.MaxBodyBytes < 1024 || cfg.MaxTokens < 100 || cfg.MaxComplexity < 100 || cfg.MaxDepth < 3 ||
-		cfg.MaxAliases < 0 || cfg.RequestTimeout < time.Second || cfg.RateLimit < 0 || cfg.RateBurst < 1 {
+		cfg.MaxAliases < 0 || cfg.RequestTimeout < time.Second || cfg.RateLimit < 0 || cfg.RateBurst < 1 ||
+		cfg.ReadHeaderTimeout < time.Second || cfg.ReadTimeout < time.Second || cfg.WriteTimeout < time.Second || cfg.IdleTimeout < time.Second {
 		return errors.New("a limit is set too low to serve anything: see sinergi serve -h")
 	}
 	log.Info("configuration", "addr", *addr, "mode", *mode, "max_body_bytes", cfg.MaxBodyBytes, "max_tokens", cfg.MaxTokens,
@@ -276,10 +282,10 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Write
 	srv := &http.Server{
 		Addr:              *addr,
 		Handler:           server.Handler(db, log, cfg),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      5 * time.Minute, // workbook exports can be long
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)

@@ -92,8 +92,17 @@ type Filter struct {
 // filterSQL applies a Filter given as $1 (kind) and $2 (name part).
 const filterSQL = `($1::text IS NULL OR p.kind = $1) AND ($2::text IS NULL OR strpos(lower(p.name), lower($2)) > 0)`
 
+func (f Filter) check() error {
+	var v fault.InvalidInput
+	v.OptionalText("filter.nameContains", f.NameContains, 200)
+	return v.Err()
+}
+
 // List returns a page of partners in creation order.
 func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[Partner], error) {
+	if err := f.check(); err != nil {
+		return page.Page[Partner]{}, err
+	}
 	k, err := r.Keyset()
 	if err != nil {
 		return page.Page[Partner]{}, err
@@ -111,6 +120,9 @@ func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[P
 
 // Count returns how many partners f matches.
 func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
+	if err := f.check(); err != nil {
+		return 0, err
+	}
 	var n int
 	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM partners p WHERE `+filterSQL, f.Kind, f.NameContains); err != nil {
 		return 0, fmt.Errorf("count partners: %w", err)

@@ -230,3 +230,27 @@ func TestMetricsCountOperationsAndErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryErrorCarriesTheRequestID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, q := range []string{`{`, `{ nope }`, `{ donations(first: 500) { totalCount } }`,
+		`mutation { createPartner(input: {kind: BUSINESS, name: ""}) { id } }`} {
+		res, err := http.Post(e.url+"/graphql", "application/json", jsonBody(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r response
+		json.NewDecoder(res.Body).Decode(&r)
+		res.Body.Close()
+		id := res.Header.Get("X-Request-ID")
+		if len(r.Errors) == 0 || id == "" {
+			t.Fatalf("%s: no error or no X-Request-ID", q)
+		}
+		for _, got := range r.Errors {
+			if got.Extensions["requestId"] != id {
+				t.Errorf("%s: error %+v does not carry request id %s", q, got, id)
+			}
+		}
+	}
+}

@@ -19,6 +19,9 @@ type Config struct {
 
 	RateLimit float64 // requests per second per client (token, else address); 0 turns it off
 	RateBurst int     // requests a client may send at once above the rate
+
+	// HTTP server timeouts: a slow client cannot hold a connection open.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
 
 // DefaultConfig returns the production defaults.
@@ -32,5 +35,10 @@ func DefaultConfig() Config {
 		RequestTimeout: 30 * time.Second,
 		RateLimit:      30,
 		RateBurst:      100,
+
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      5 * time.Minute, // workbook exports are long answers
+		IdleTimeout:       2 * time.Minute,
 	}
 }
