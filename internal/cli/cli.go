@@ -233,7 +233,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Write
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "time to write an answer (env SINERGI_WRITE_TIMEOUT)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "time an idle keep-alive connection stays open (env SINERGI_IDLE_TIMEOUT)")
 	for name, key := range map[string]string{"read-header-timeout": "SINERGI_READ_HEADER_TIMEOUT", "read-timeout": "SINERGI_READ_TIMEOUT",
-		"write-timeout": "SINERGI_WRITE_TIMEOUT", "idle-timeout": "SINERGI_IDLE_TIMEOUT","addr": "SINERGI_ADDR", "mode": "SINERGI_MODE", "max-body-bytes": "SINERGI_MAX_BODY_BYTES",
+		"write-timeout": "SINERGI_WRITE_TIMEOUT", "idle-timeout": "SINERGI_IDLE_TIMEOUT", "addr": "SINERGI_ADDR", "mode": "SINERGI_MODE", "max-body-bytes": "SINERGI_MAX_BODY_BYTES",
 		"max-tokens": "SINERGI_MAX_TOKENS", "max-complexity": "SINERGI_MAX_COMPLEXITY", "max-depth": "SINERGI_MAX_DEPTH",
 		"max-aliases": "SINERGI_MAX_ALIASES", "request-timeout": "SINERGI_REQUEST_TIMEOUT", "rate-limit": "SINERGI_RATE_LIMIT",
 		"rate-burst": "SINERGI_RATE_BURST"} {
