@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -86,13 +87,12 @@ type dbConfig struct {
 	fs               *flag.FlagSet
 }
 
-func (c *dbConfig) register(fs *flag.FlagSet) env {
+func (c *dbConfig) register(fs *flag.FlagSet) {
 	c.fs = fs
-	fs.StringVar(&c.url, "database-url", "", "PostgreSQL connection string (env DATABASE_URL); empty runs a private cluster in -data-dir")
-	fs.StringVar(&c.dataDir, "data-dir", ".sinergi", "data folder of the private cluster (env SINERGI_DATA_DIR)")
+	fs.StringVar(&c.url, "database-url", "", "PostgreSQL connection string; empty runs a private cluster in -data-dir")
+	fs.StringVar(&c.dataDir, "data-dir", ".sinergi", "data folder of the private cluster")
 	fs.DurationVar(&c.statementTimeout, "statement-timeout", time.Minute,
-		"PostgreSQL cancels any statement running longer (env SINERGI_STATEMENT_TIMEOUT)")
-	return env{"database-url": "DATABASE_URL", "data-dir": "SINERGI_DATA_DIR", "statement-timeout": "SINERGI_STATEMENT_TIMEOUT"}
+		"PostgreSQL cancels any statement running longer")
 }
 
 // dataDirChosen reports whether the data folder was set by flag or
@@ -178,7 +178,8 @@ func migrate(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 	fs := flag.NewFlagSet("sinergi migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var dbc dbConfig
-	if err := parse(fs, dbc.register(fs), args); err != nil {
+	dbc.register(fs)
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	_, closeDB, err := dbc.open(ctx, log)
@@ -194,7 +195,8 @@ func loadDemo(ctx context.Context, args []string, log *slog.Logger, stdout, stde
 	fs := flag.NewFlagSet("sinergi demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var dbc dbConfig
-	if err := parse(fs, dbc.register(fs), args); err != nil {
+	dbc.register(fs)
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	db, closeDB, err := dbc.open(ctx, log)
@@ -214,32 +216,25 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Write
 	fs := flag.NewFlagSet("sinergi serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var dbc dbConfig
-	vars := dbc.register(fs)
-	addr := fs.String("addr", ":8080", "address to listen on (env SINERGI_ADDR)")
+	dbc.register(fs)
+	addr := fs.String("addr", ":8080", "address to listen on")
 	withDemo := fs.Bool("demo", false, "load the Bali demo data when the database is empty; implies -mode development unless a mode is chosen")
 	mode := fs.String("mode", "production",
-		"production or development; development allows introspection and field suggestions, which GraphiQL needs (env SINERGI_MODE)")
+		"production or development; development allows introspection and field suggestions, which GraphiQL needs")
 	cfg := server.DefaultConfig()
-	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body; larger is answered 413 (env SINERGI_MAX_BODY_BYTES)")
-	fs.IntVar(&cfg.MaxTokens, "max-tokens", cfg.MaxTokens, "most tokens in one query document (env SINERGI_MAX_TOKENS)")
-	fs.IntVar(&cfg.MaxComplexity, "max-complexity", cfg.MaxComplexity, "highest query cost, lists counted at their page size (env SINERGI_MAX_COMPLEXITY)")
-	fs.IntVar(&cfg.MaxDepth, "max-depth", cfg.MaxDepth, "deepest field nesting (env SINERGI_MAX_DEPTH)")
-	fs.IntVar(&cfg.MaxAliases, "max-aliases", cfg.MaxAliases, "most aliases in one operation (env SINERGI_MAX_ALIASES)")
-	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of one GraphQL request (env SINERGI_REQUEST_TIMEOUT)")
-	fs.Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per second per client (token, else address); 0 turns the limit off (env SINERGI_RATE_LIMIT)")
-	fs.IntVar(&cfg.RateBurst, "rate-burst", cfg.RateBurst, "requests a client may send at once above the rate (env SINERGI_RATE_BURST)")
-	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", cfg.ReadHeaderTimeout, "time to read a request's headers (env SINERGI_READ_HEADER_TIMEOUT)")
-	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "time to read a whole request (env SINERGI_READ_TIMEOUT)")
-	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "time to write an answer (env SINERGI_WRITE_TIMEOUT)")
-	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "time an idle keep-alive connection stays open (env SINERGI_IDLE_TIMEOUT)")
-	for name, key := range map[string]string{"read-header-timeout": "SINERGI_READ_HEADER_TIMEOUT", "read-timeout": "SINERGI_READ_TIMEOUT",
-		"write-timeout": "SINERGI_WRITE_TIMEOUT", "idle-timeout": "SINERGI_IDLE_TIMEOUT", "addr": "SINERGI_ADDR", "mode": "SINERGI_MODE", "max-body-bytes": "SINERGI_MAX_BODY_BYTES",
-		"max-tokens": "SINERGI_MAX_TOKENS", "max-complexity": "SINERGI_MAX_COMPLEXITY", "max-depth": "SINERGI_MAX_DEPTH",
-		"max-aliases": "SINERGI_MAX_ALIASES", "request-timeout": "SINERGI_REQUEST_TIMEOUT", "rate-limit": "SINERGI_RATE_LIMIT",
-		"rate-burst": "SINERGI_RATE_BURST"} {
-		vars[name] = key
-	}
-	if err := parse(fs, vars, args); err != nil {
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body; larger is answered 413")
+	fs.IntVar(&cfg.MaxTokens, "max-tokens", cfg.MaxTokens, "most tokens in one query document")
+	fs.IntVar(&cfg.MaxComplexity, "max-complexity", cfg.MaxComplexity, "highest query cost, lists counted at their page size")
+	fs.IntVar(&cfg.MaxDepth, "max-depth", cfg.MaxDepth, "deepest field nesting")
+	fs.IntVar(&cfg.MaxAliases, "max-aliases", cfg.MaxAliases, "most aliases in one operation")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of one GraphQL request")
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per second per client (token, else address); 0 turns the limit off")
+	fs.IntVar(&cfg.RateBurst, "rate-burst", cfg.RateBurst, "requests a client may send at once above the rate")
+	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", cfg.ReadHeaderTimeout, "time to read a request's headers")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "time to read a whole request")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "time to write an answer")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "time an idle keep-alive connection stays open")
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	modeChosen := isSet(fs, "mode")
@@ -315,19 +310,35 @@ func portOf(addr string) string {
 	return ""
 }
 
-// env maps flags to the environment variables that set them.
-type env map[string]string
+// envName is the environment variable that sets flag name: DATABASE_URL
+// for -database-url, as PostgreSQL tools do, else SINERGI_ and the name in
+// capitals (-max-depth: SINERGI_MAX_DEPTH).
+func envName(name string) string {
+	if name == "database-url" {
+		return "DATABASE_URL"
+	}
+	return "SINERGI_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
 
 // parse sets each flag from its environment variable, then from args, so
 // flags override the environment. A value that does not parse is an error
 // naming the variable, at start-up.
-func parse(fs *flag.FlagSet, vars env, args []string) error {
-	for name, key := range vars {
-		if v := os.Getenv(key); v != "" {
-			if err := fs.Set(name, v); err != nil {
-				return fmt.Errorf("%s=%q: %w", key, v, err)
+func parse(fs *flag.FlagSet, args []string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v := os.Getenv(envName(f.Name)); v != "" && err == nil {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %w", envName(f.Name), v, e)
 			}
 		}
+	})
+	if err != nil {
+		return err
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage of %s:\n", fs.Name())
+		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "\nEach flag can also be set in the environment: -database-url as DATABASE_URL, -max-depth as SINERGI_MAX_DEPTH, and so on.")
 	}
 	return fs.Parse(args)
 }

@@ -140,3 +140,16 @@ func post(t *testing.T, url, body string) string {
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
 }
+
+func TestEnvironmentIsValidatedAtStart(t *testing.T) {
+	t.Setenv("SINERGI_MAX_DEPTH", "deep")
+	code, _, stderr := run(t, "serve")
+	if code != 1 || !strings.Contains(stderr, "SINERGI_MAX_DEPTH") {
+		t.Errorf("serve with SINERGI_MAX_DEPTH=deep: exit %d, %q; want 1 and the variable named", code, stderr)
+	}
+	t.Setenv("SINERGI_MAX_DEPTH", "")
+	t.Setenv("SINERGI_MODE", "staging")
+	if code, _, stderr := run(t, "serve"); code != 1 || !strings.Contains(stderr, "staging") {
+		t.Errorf("serve with SINERGI_MODE=staging: exit %d, %q", code, stderr)
+	}
+}
