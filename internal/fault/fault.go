@@ -6,6 +6,7 @@ package fault
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrNotFound reports that a record does not exist (or is not visible).
@@ -63,14 +64,22 @@ func Refuse(path, reason, message string) error {
 	return &InvalidInput{Fields: []Field{{Path: path, Reason: reason, Message: message}}}
 }
 
-// Text checks a free-text field: required or not, and at most max characters.
+// Text checks a free-text field: required or not, at most max characters,
+// and storable: PostgreSQL text holds no NUL character.
 func (v *InvalidInput) Text(path, value string, required bool, max int) {
 	switch {
 	case required && strings.TrimSpace(value) == "":
 		v.Add(path, Required, "must not be empty")
-	case len([]rune(value)) > max:
+	case utf8.RuneCountInString(value) > max:
 		v.Add(path, TooLong, "must be at most "+itoa(max)+" characters")
+	case !Storable(value):
+		v.Add(path, Invalid, "must be valid UTF-8 text without NUL characters")
 	}
+}
+
+// Storable reports whether s can be stored as PostgreSQL text.
+func Storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // OptionalText checks an optional free-text field.

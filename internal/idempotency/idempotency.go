@@ -31,8 +31,10 @@ func Claim(ctx context.Context, tx *sqlx.Tx, key, operation string, input any) (
 	if key == "" {
 		return "", nil
 	}
-	if len(key) > MaxKeyLength {
-		return "", fault.Refuse("input.idempotencyKey", fault.TooLong, fmt.Sprintf("must be at most %d characters", MaxKeyLength))
+	var v fault.InvalidInput
+	v.Text("input.idempotencyKey", key, false, MaxKeyLength)
+	if err := v.Err(); err != nil {
+		return "", err
 	}
 	body, err := json.Marshal(input)
 	if err != nil {

@@ -319,6 +319,8 @@ func TestBadInputIsRefusedAndNothingWritten(t *testing.T) {
 		{"goods line without quantity", `mutation($org: ID!) { recordDonation(input: {organizationId: $org, source: BUSINESS, kind: GOODS, receivedOn: "2014-05-01",
 			items: [{description: "Beras", quantity: 0, unit: "karung", estimatedValue: 300000}]}) { id } }`,
 			map[string]any{"org": bali}, "input.items.0.quantity", "INVALID"},
+		{"a NUL character in a name", `mutation { createPartner(input: {kind: BUSINESS, name: "Toko\u0000Contoh"}) { id } }`, nil, "input.name", "INVALID"},
+		{"a NUL character in an idempotency key", `mutation { createPartner(input: {kind: BUSINESS, name: "Toko", idempotencyKey: "k\u0000"}) { id } }`, nil, "input.idempotencyKey", "INVALID"},
 		{"a 40,000-character note", money(`receivedOn: "2014-05-01", amount: 1000, notes: "` + strings.Repeat("x", 40000) + `"`), orgVars, "input.notes", "TOO_LONG"},
 		{"collection on a retired box", collection("", `collectedOn: "2015-02-25", amount: 100000, countedBy: ["A", "B"], sealRemoved: "SEG-002-24"`),
 			map[string]any{"box": box2}, "input.boxId", "INVALID"},
