@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 )
@@ -26,6 +27,7 @@ const (
 	CodeConflict     = "CONFLICT"
 	CodeInternal     = "INTERNAL_SERVER_ERROR"
 	CodeTimeout      = "REQUEST_TIMEOUT"
+	CodeForbidden    = "FORBIDDEN"
 )
 
 // ErrorPresenter turns errors into GraphQL errors. Domain errors pass with
@@ -67,6 +69,16 @@ func present(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
 			out.Message = f.Path + ": " + f.Message
 		}
 		out.Extensions = map[string]any{"code": CodeBadUserInput, "field": f.Path, "reason": f.Reason}
+		// Logged, so that a write refused for an id outside the caller's
+		// scope (answered like an unknown id) is on record.
+		if p, ok := auth.From(ctx); ok {
+			log.InfoContext(ctx, "input refused", "account", p.Name(), "field", f.Path, "reason", f.Reason)
+		}
+	case errors.Is(err, auth.ErrForbidden):
+		p, _ := auth.From(ctx)
+		log.WarnContext(ctx, "forbidden", "account", p.Name(), "role", p.Role, "path", out.Path.String())
+		out.Message = "this account may not do this"
+		out.Extensions = map[string]any{"code": CodeForbidden}
 	case errors.Is(err, fault.ErrNotFound):
 		out.Message = "not found"
 		out.Extensions = map[string]any{"code": CodeNotFound}
@@ -83,6 +95,17 @@ func present(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
 		out.Extensions = map[string]any{"code": CodeInternal}
 	}
 	return out
+}
+
+// GuardMutations refuses every mutation to roles that never write, before
+// any input is read: auditors and partner accounts get FORBIDDEN.
+func GuardMutations(ctx context.Context, next graphql.Resolver) (any, error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Mutation" {
+		if err := auth.CanWrite(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return next(ctx)
 }
 
 // SplitInvalidInput answers one GraphQL error per refused field, so a form

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/meeting"
@@ -19,4 +20,5 @@ type Resolver struct {
 	AidStore          *aid.Store
 	ProgrammeStore    *programme.Store
 	MeetingStore      *meeting.Store
+	AuditStore        *audit.Store
 }

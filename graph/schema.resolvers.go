@@ -11,6 +11,8 @@ import (
 
 	"github.com/sinergi-id/sinergi/graph/model"
 	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/meeting"
@@ -300,6 +302,33 @@ func (r *queryResolver) WorkMeetings(ctx context.Context, filter *meeting.Filter
 	return c, nil
 }
 
+func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
+	p, ok := auth.From(ctx)
+	if !ok {
+		return &model.Viewer{Account: "system", Token: "", Role: auth.Admin}, nil
+	}
+	return &model.Viewer{Account: p.AccountName, Token: p.TokenName, Role: p.Role, OrganizationID: p.OrganizationID, PartnerID: p.PartnerID}, nil
+}
+
+func (r *queryResolver) AuditLog(ctx context.Context, filter *audit.Filter, first *int, after *string) (*model.AuditEntryConnection, error) {
+	f := value(filter)
+	p, err := r.AuditStore.Entries(ctx, f, page.Request{First: first, After: after})
+	if err != nil {
+		return nil, err
+	}
+	c := &model.AuditEntryConnection{Count: sync.OnceValues(func() (int, error) { return r.AuditStore.Count(ctx, f) })}
+	c.Edges, c.PageInfo = edges(p, func(e audit.Entry) page.Cursor { return page.Cursor{Seq: e.Seq} })
+	return c, nil
+}
+
+func (r *viewerResolver) Organization(ctx context.Context, obj *model.Viewer) (*organization.Organization, error) {
+	return loadOptional(ctx, r.loaders(ctx).organization, obj.OrganizationID)
+}
+
+func (r *viewerResolver) Partner(ctx context.Context, obj *model.Viewer) (*partner.Partner, error) {
+	return loadOptional(ctx, r.loaders(ctx).partner, obj.PartnerID)
+}
+
 func (r *workMeetingResolver) Organization(ctx context.Context, obj *meeting.Meeting) (*organization.Organization, error) {
 	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
 }
@@ -344,6 +373,8 @@ func (r *Resolver) ProgrammeTarget() ProgrammeTargetResolver { return &programme
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
+
 func (r *Resolver) WorkMeeting() WorkMeetingResolver { return &workMeetingResolver{r} }
 
 type (
@@ -357,5 +388,6 @@ type (
 	organizationResolver    struct{ *Resolver }
 	programmeTargetResolver struct{ *Resolver }
 	queryResolver           struct{ *Resolver }
+	viewerResolver          struct{ *Resolver }
 	workMeetingResolver     struct{ *Resolver }
 )

@@ -4,6 +4,8 @@ package model
 
 import (
 	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/meeting"
@@ -168,3 +170,25 @@ type WorkMeetingConnection struct {
 
 // WorkMeetingEdge is one meeting of a page.
 type WorkMeetingEdge = Edge[meeting.Meeting]
+
+// Viewer is the caller of a request.
+type Viewer struct {
+	Account        string
+	Token          string
+	Role           auth.Role
+	OrganizationID *string
+	PartnerID      *string
+}
+
+// AuditEntryConnection is a page of the audit trail.
+type AuditEntryConnection struct {
+	Edges    []AuditEntryEdge
+	PageInfo PageInfo
+	Count    func() (int, error)
+}
+
+// TotalCount counts every entry the filter matches.
+func (c *AuditEntryConnection) TotalCount() (int, error) { return c.Count() }
+
+// AuditEntryEdge is one entry of a page.
+type AuditEntryEdge = Edge[audit.Entry]

@@ -15,6 +15,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/postgres"
@@ -102,8 +103,12 @@ type NewType struct {
 
 var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_]{0,39}$`)
 
-// CreateType extends the catalogue.
+// CreateType extends the catalogue, which every council shares: only an
+// admin may.
 func (s *Store) CreateType(ctx context.Context, in NewType) (Type, error) {
+	if err := auth.RequireRole(ctx, auth.Admin); err != nil {
+		return Type{}, err
+	}
 	var v fault.InvalidInput
 	if !codePattern.MatchString(in.Code) {
 		v.Add("input.code", fault.Invalid, "must be 1 to 40 capital letters, digits or '_'")

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/idempotency"
@@ -71,7 +72,8 @@ const outputColumns = `a.id, a.seq, a.organization_id, a.aid_type_id, a.quantity
 	a.beneficiary_group, a.pmks_category, a.regency_id, a.recipient_institution_id, a.notes, a.created_at`
 
 func getOutput(ctx context.Context, q sqlx.QueryerContext, id string) (Output, error) {
-	return postgres.ByID[Output](ctx, q, "aid output", `SELECT `+outputColumns+` FROM aid_outputs a WHERE a.id = $1`, id)
+	return postgres.ByID[Output](ctx, q, "aid output", `SELECT `+outputColumns+` FROM `+outputFrom+`
+		WHERE a.id = $1 AND `+scopeSQL(2), id, auth.Subtree(ctx), auth.IsPartner(ctx))
 }
 
 // Output returns aid output id.
@@ -89,14 +91,27 @@ type OutputFilter struct {
 	RegencyID        *string
 }
 
-// outputFilterSQL applies an OutputFilter given as $1..$7, joined to organizations o.
-const outputFilterSQL = `
+// outputFrom and scopeSQL confine reads to what the caller may see: an
+// operator the outputs of its subtree; a partner account none (its own
+// gifts are its business, the councils' deliveries are not).
+const outputFrom = `aid_outputs a JOIN organizations o ON o.id = a.organization_id`
+
+// scopeSQL is the scope condition with the subtree as $n and "the caller is
+// a partner" as $n+1.
+func scopeSQL(n int) string {
+	return fmt.Sprintf(`($%d::ltree IS NULL OR o.path <@ $%d::ltree) AND NOT $%d::bool`, n, n, n+1)
+}
+
+// outputFilterSQL applies an OutputFilter given as $1..$7 and the caller's
+// scope as $8 and $9, joined to organizations o.
+var outputFilterSQL = `
 	($1::date IS NULL OR a.delivered_on >= $1) AND ($2::date IS NULL OR a.delivered_on <= $2)
 	AND ($3::ltree IS NULL OR o.path <@ $3::ltree)
 	AND ($4::uuid IS NULL OR a.aid_type_id = $4)
 	AND ($5::text IS NULL OR a.beneficiary_group = $5)
 	AND ($6::text IS NULL OR a.pmks_category = $6)
-	AND ($7::uuid IS NULL OR a.regency_id = $7)`
+	AND ($7::uuid IS NULL OR a.regency_id = $7)
+	AND ` + scopeSQL(8)
 
 func (s *Store) outputFilterArgs(ctx context.Context, f OutputFilter) ([]any, error) {
 	var v fault.InvalidInput
@@ -112,7 +127,8 @@ func (s *Store) outputFilterArgs(ctx context.Context, f OutputFilter) ([]any, er
 	if err != nil {
 		return nil, err
 	}
-	return []any{f.From, f.To, under, f.AidTypeID, f.BeneficiaryGroup, f.PMKSCategory, f.RegencyID}, nil
+	return []any{f.From, f.To, under, f.AidTypeID, f.BeneficiaryGroup, f.PMKSCategory, f.RegencyID,
+		auth.Subtree(ctx), auth.IsPartner(ctx)}, nil
 }
 
 // Outputs returns a page of aid outputs in delivery order.
@@ -127,10 +143,10 @@ func (s *Store) Outputs(ctx context.Context, f OutputFilter, r page.Request) (pa
 	}
 	var items []Output
 	err = s.db.SelectContext(ctx, &items, `
-		SELECT `+outputColumns+` FROM aid_outputs a JOIN organizations o ON o.id = a.organization_id
+		SELECT `+outputColumns+` FROM `+outputFrom+`
 		WHERE `+outputFilterSQL+`
-		  AND ($8::bigint IS NULL OR (a.delivered_on, a.seq) > ($9::date, $8::bigint))
-		ORDER BY a.delivered_on, a.seq LIMIT $10`, append(args, k.AfterSeq, k.AfterDate, k.Limit+1)...)
+		  AND ($10::bigint IS NULL OR (a.delivered_on, a.seq) > ($11::date, $10::bigint))
+		ORDER BY a.delivered_on, a.seq LIMIT $12`, append(args, k.AfterSeq, k.AfterDate, k.Limit+1)...)
 	if err != nil {
 		return page.Page[Output]{}, fmt.Errorf("list aid outputs: %w", err)
 	}
@@ -159,7 +175,7 @@ func (s *Store) OutputTotals(ctx context.Context, f OutputFilter) (OutputTotals,
 	var t OutputTotals
 	err = s.db.GetContext(ctx, &t, `
 		SELECT count(*) AS count, COALESCE(SUM(a.quantity), 0)::bigint AS quantity, COALESCE(SUM(a.cost), 0)::bigint AS cost
-		FROM aid_outputs a JOIN organizations o ON o.id = a.organization_id
+		FROM `+outputFrom+`
 		WHERE `+outputFilterSQL, args...)
 	if err != nil {
 		return OutputTotals{}, fmt.Errorf("sum aid outputs: %w", err)
@@ -176,7 +192,7 @@ func (s *Store) TotalsByType(ctx context.Context, f OutputFilter) ([]TypeTotals,
 	var out []TypeTotals
 	err = s.db.SelectContext(ctx, &out, `
 		SELECT a.aid_type_id, count(*) AS count, SUM(a.quantity)::bigint AS quantity, SUM(a.cost)::bigint AS cost
-		FROM aid_outputs a JOIN organizations o ON o.id = a.organization_id JOIN aid_types t ON t.id = a.aid_type_id
+		FROM `+outputFrom+` JOIN aid_types t ON t.id = a.aid_type_id
 		WHERE `+outputFilterSQL+`
 		GROUP BY a.aid_type_id, t.seq ORDER BY t.seq`, args...)
 	if err != nil {

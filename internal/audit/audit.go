@@ -1,5 +1,6 @@
-// Package audit writes the trail of who changed what: one append-only row
-// per write, in the same transaction as the write itself.
+// Package audit keeps the trail of who changed what: one append-only row
+// per write, in the same transaction as the write itself, readable by
+// admins and auditors.
 package audit
 
 import (

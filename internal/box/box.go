@@ -16,6 +16,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/idempotency"
@@ -50,8 +51,11 @@ type Store struct {
 // NewStore returns a Store on db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
+// getBox reads box id within the caller's scope; lock "FOR UPDATE OF b"
+// locks the box row only, not its owner.
 func getBox(ctx context.Context, q sqlx.QueryerContext, id, lock string) (Box, error) {
-	return postgres.ByID[Box](ctx, q, "donation box", `SELECT `+boxColumns+` FROM donation_boxes b WHERE b.id = $1 `+lock, id)
+	return postgres.ByID[Box](ctx, q, "donation box", `SELECT `+boxColumns+` FROM `+boxFrom+`
+		WHERE b.id = $1 AND `+scopeSQL(2)+` `+lock, id, auth.Subtree(ctx), auth.OwnPartner(ctx))
 }
 
 // Box returns box id.
@@ -60,7 +64,8 @@ func (s *Store) Box(ctx context.Context, id string) (Box, error) { return getBox
 // ByIDs returns the boxes with the given ids, in no set order.
 func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Box, error) {
 	var out []Box
-	err := s.db.SelectContext(ctx, &out, `SELECT `+boxColumns+` FROM donation_boxes b WHERE b.id::text = ANY($1)`, pq.Array(ids))
+	err := s.db.SelectContext(ctx, &out, `SELECT `+boxColumns+` FROM `+boxFrom+` WHERE b.id::text = ANY($1) AND `+scopeSQL(2),
+		pq.Array(ids), auth.Subtree(ctx), auth.OwnPartner(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("get donation boxes by id: %w", err)
 	}
@@ -75,11 +80,22 @@ type Filter struct {
 	ActiveOn       *calendar.Date // placed on or before, and not retired before
 }
 
-const boxFilterSQL = `
+// boxFrom and scopeSQL confine reads to what the caller may see: an operator
+// the boxes its subtree owns, a partner the boxes it hosts.
+const boxFrom = `donation_boxes b JOIN organizations o ON o.id = b.organization_id`
+
+// scopeSQL is the scope condition with the subtree as $n and the partner as
+// $n+1.
+func scopeSQL(n int) string {
+	return fmt.Sprintf(`($%d::ltree IS NULL OR o.path <@ $%d::ltree) AND ($%d::uuid IS NULL OR b.host_partner_id = $%d)`, n, n, n+1, n+1)
+}
+
+var boxFilterSQL = `
 	($1::ltree IS NULL OR o.path <@ $1::ltree)
 	AND ($2::uuid IS NULL OR b.host_partner_id = $2)
 	AND ($3::uuid IS NULL OR b.regency_id = $3)
-	AND ($4::date IS NULL OR (b.placed_on <= $4 AND (b.retired_on IS NULL OR b.retired_on >= $4)))`
+	AND ($4::date IS NULL OR (b.placed_on <= $4 AND (b.retired_on IS NULL OR b.retired_on >= $4)))
+	AND ` + scopeSQL(5)
 
 func checkIDs(ids map[string]*string) error {
 	var v fault.InvalidInput
@@ -99,7 +115,7 @@ func (s *Store) boxFilterArgs(ctx context.Context, f Filter) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{under, f.HostPartnerID, f.RegencyID, f.ActiveOn}, nil
+	return []any{under, f.HostPartnerID, f.RegencyID, f.ActiveOn, auth.Subtree(ctx), auth.OwnPartner(ctx)}, nil
 }
 
 // List returns a page of boxes in the order they were registered.
@@ -114,9 +130,9 @@ func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[B
 	}
 	var items []Box
 	err = s.db.SelectContext(ctx, &items, `
-		SELECT `+boxColumns+` FROM donation_boxes b JOIN organizations o ON o.id = b.organization_id
-		WHERE `+boxFilterSQL+` AND ($5::bigint IS NULL OR b.seq > $5)
-		ORDER BY b.seq LIMIT $6`, append(args, k.AfterSeq, k.Limit+1)...)
+		SELECT `+boxColumns+` FROM `+boxFrom+`
+		WHERE `+boxFilterSQL+` AND ($7::bigint IS NULL OR b.seq > $7)
+		ORDER BY b.seq LIMIT $8`, append(args, k.AfterSeq, k.Limit+1)...)
 	if err != nil {
 		return page.Page[Box]{}, fmt.Errorf("list donation boxes: %w", err)
 	}
@@ -131,7 +147,7 @@ func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
 	}
 	var n int
 	err = s.db.GetContext(ctx, &n, `
-		SELECT count(*) FROM donation_boxes b JOIN organizations o ON o.id = b.organization_id
+		SELECT count(*) FROM `+boxFrom+`
 		WHERE `+boxFilterSQL, args...)
 	if err != nil {
 		return 0, fmt.Errorf("count donation boxes: %w", err)
@@ -230,7 +246,7 @@ func (s *Store) Retire(ctx context.Context, in Retirement) (Box, error) {
 		if err != nil || prior != "" {
 			return err
 		}
-		b, err := getBox(ctx, tx, in.BoxID, "FOR UPDATE")
+		b, err := getBox(ctx, tx, in.BoxID, "FOR UPDATE OF b")
 		if errors.Is(err, fault.ErrNotFound) {
 			return fault.Refuse("input.boxId", fault.Unknown, "no such donation box")
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/fault"
@@ -55,7 +56,8 @@ const collectionColumns = `c.id, c.seq, c.box_id, c.number, c.collected_on, c.am
 	c.counted_by_1, c.counted_by_2, c.seal_removed, c.seal_applied, c.donation_id, c.created_at`
 
 func getCollection(ctx context.Context, q sqlx.QueryerContext, id string) (Collection, error) {
-	return postgres.ByID[Collection](ctx, q, "box collection", `SELECT `+collectionColumns+` FROM box_collections c WHERE c.id = $1`, id)
+	return postgres.ByID[Collection](ctx, q, "box collection", `SELECT `+collectionColumns+` FROM `+collectionFrom+`
+		WHERE c.id = $1 AND `+scopeSQL(2), id, auth.Subtree(ctx), auth.OwnPartner(ctx))
 }
 
 // Collection returns box collection id.
@@ -72,12 +74,13 @@ type CollectionFilter struct {
 	RegencyID      *string
 }
 
-const collectionFilterSQL = `
+var collectionFilterSQL = `
 	($1::date IS NULL OR c.collected_on >= $1) AND ($2::date IS NULL OR c.collected_on <= $2)
 	AND ($3::ltree IS NULL OR o.path <@ $3::ltree)
 	AND ($4::uuid IS NULL OR c.box_id = $4)
 	AND ($5::uuid IS NULL OR b.host_partner_id = $5)
-	AND ($6::uuid IS NULL OR b.regency_id = $6)`
+	AND ($6::uuid IS NULL OR b.regency_id = $6)
+	AND ` + scopeSQL(7)
 
 const collectionFrom = `box_collections c JOIN donation_boxes b ON b.id = c.box_id JOIN organizations o ON o.id = b.organization_id`
 
@@ -89,7 +92,7 @@ func (s *Store) collectionFilterArgs(ctx context.Context, f CollectionFilter) ([
 	if err != nil {
 		return nil, err
 	}
-	return []any{f.From, f.To, under, f.BoxID, f.HostPartnerID, f.RegencyID}, nil
+	return []any{f.From, f.To, under, f.BoxID, f.HostPartnerID, f.RegencyID, auth.Subtree(ctx), auth.OwnPartner(ctx)}, nil
 }
 
 // Collections returns a page of collections in date order.
@@ -106,8 +109,8 @@ func (s *Store) Collections(ctx context.Context, f CollectionFilter, r page.Requ
 	err = s.db.SelectContext(ctx, &items, `
 		SELECT `+collectionColumns+` FROM `+collectionFrom+`
 		WHERE `+collectionFilterSQL+`
-		  AND ($7::bigint IS NULL OR (c.collected_on, c.seq) > ($8::date, $7::bigint))
-		ORDER BY c.collected_on, c.seq LIMIT $9`, append(args, k.AfterSeq, k.AfterDate, k.Limit+1)...)
+		  AND ($9::bigint IS NULL OR (c.collected_on, c.seq) > ($10::date, $9::bigint))
+		ORDER BY c.collected_on, c.seq LIMIT $11`, append(args, k.AfterSeq, k.AfterDate, k.Limit+1)...)
 	if err != nil {
 		return page.Page[Collection]{}, fmt.Errorf("list box collections: %w", err)
 	}
@@ -199,7 +202,7 @@ func (s *Store) RecordCollection(ctx context.Context, in NewCollection) (Collect
 			id = prior
 			return err
 		}
-		b, err := getBox(ctx, tx, in.BoxID, "FOR UPDATE")
+		b, err := getBox(ctx, tx, in.BoxID, "FOR UPDATE OF b")
 		if errors.Is(err, fault.ErrNotFound) {
 			return fault.Refuse("input.boxId", fault.Unknown, "no such donation box")
 		}
@@ -268,7 +271,8 @@ func (s *Store) RecordCollection(ctx context.Context, in NewCollection) (Collect
 // ByDonationIDs returns the collections that became the given donations.
 func (s *Store) ByDonationIDs(ctx context.Context, donationIDs []string) ([]Collection, error) {
 	var out []Collection
-	err := s.db.SelectContext(ctx, &out, `SELECT `+collectionColumns+` FROM box_collections c WHERE c.donation_id::text = ANY($1)`, pq.Array(donationIDs))
+	err := s.db.SelectContext(ctx, &out, `SELECT `+collectionColumns+` FROM `+collectionFrom+`
+		WHERE c.donation_id::text = ANY($1) AND `+scopeSQL(2), pq.Array(donationIDs), auth.Subtree(ctx), auth.OwnPartner(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("get box collections by donation: %w", err)
 	}

@@ -32,6 +32,7 @@ Usage:
   sinergi serve   [flags]   run the GraphQL server (GraphiQL at /, API at /graphql)
   sinergi migrate [flags]   apply database migrations and exit
   sinergi demo    [flags]   load the Bali demo data into an empty database
+  sinergi token   create|list|revoke   manage API tokens (sinergi token -h)
   sinergi version           print the version
 
 Without DATABASE_URL, sinergi runs a private PostgreSQL cluster from the
@@ -49,11 +50,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "serve":
-		err = serve(ctx, args[1:], log, stderr)
+		err = serve(ctx, args[1:], log, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, args[1:], log, stderr)
 	case "demo":
 		err = loadDemo(ctx, args[1:], log, stdout, stderr)
+	case "token":
+		err = tokens(ctx, args[1:], log, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "sinergi", version())
 	case "help", "-h", "-help", "--help":
@@ -137,6 +140,13 @@ func (c dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, clos
 	stopCluster := func() {}
 	if dsn == "" {
 		cluster, err := postgres.StartCluster(ctx, postgres.ClusterOptions{DataDir: c.dataDir})
+		if errors.Is(err, postgres.ErrAlreadyRunning) {
+			// Another sinergi (a running serve) has the cluster: share it.
+			if running, rerr := postgres.Running(c.dataDir); rerr == nil {
+				log.Info("using the private PostgreSQL already running", "data_dir", running.DataDir)
+				cluster, err = running, nil
+			}
+		}
 		var unreachable *postgres.UnreachableError
 		if errors.As(err, &unreachable) && !c.dataDirChosen() {
 			// As root in a checkout under a closed folder such as /root: the
@@ -212,7 +222,7 @@ func loadDemo(ctx context.Context, args []string, log *slog.Logger, stdout, stde
 	return nil
 }
 
-func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sinergi serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var dbc dbConfig
@@ -271,6 +281,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Write
 			return err
 		default:
 			log.Info("demo data loaded", "summary", sum.String())
+		}
+		if err := demoTokens(ctx, db, stdout); err != nil {
+			return err
 		}
 	}
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,14 +64,20 @@ func TestServeOnPrivateCluster(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
 	dataDir := filepath.Join(pgtest.TempDir(t), "data")
 	addr := freeAddr(t)
-	serve := func(check func()) {
+	serve := func(check func(adminToken string)) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan int, 1)
+		var out lockedBuffer
 		go func() {
-			done <- cli.Run(ctx, []string{"serve", "--demo", "--addr", addr, "--data-dir", dataDir}, io.Discard, io.Discard)
+			done <- cli.Run(ctx, []string{"serve", "--demo", "--addr", addr, "--data-dir", dataDir}, &out, io.Discard)
 		}()
 		waitHealthy(t, "http://"+addr+"/readyz", done)
-		check()
+		printed := out.String()
+		i := strings.Index(printed, "sng_")
+		if !strings.Contains(printed, "Demo admin token") || !strings.Contains(printed, "Demo partner token") || i < 0 {
+			t.Fatalf("serve --demo printed no tokens:\n%s", printed)
+		}
+		check(strings.Fields(printed[i:])[0])
 		cancel()
 		select {
 		case code := <-done:
@@ -85,19 +92,54 @@ func TestServeOnPrivateCluster(t *testing.T) {
 		}
 	}
 	query := `{"query":"{ workMeetings { edges { node { totalAttendees } } } }"}`
-	serve(func() {
-		body := post(t, "http://"+addr+"/graphql", query)
+	serve(func(token string) {
+		body := post(t, "http://"+addr+"/graphql", query, token)
 		if !strings.Contains(body, `"totalAttendees":115`) {
 			t.Errorf("demo data not served: %s", body)
 		}
+		// Without a token only the health checks and GraphiQL answer.
+		if body := post(t, "http://"+addr+"/graphql", query, ""); !strings.Contains(body, "UNAUTHENTICATED") {
+			t.Errorf("answered without a token: %s", body)
+		}
+		// A token made at the command line while serve runs works at once.
+		var out bytes.Buffer
+		code := cli.Run(context.Background(), []string{"token", "create", "-role", "operator", "-org", "BALI-GIANYAR",
+			"-name", "laptop", "-data-dir", dataDir}, &out, io.Discard)
+		i := strings.Index(out.String(), "sng_")
+		if code != 0 || i < 0 {
+			t.Fatalf("token create: exit %d, %q", code, out.String())
+		}
+		body = post(t, "http://"+addr+"/graphql", `{"query":"{ viewer { role organization { code } } }"}`, strings.Fields(out.String()[i:])[0])
+		if !strings.Contains(body, `"role":"OPERATOR"`) || !strings.Contains(body, `"code":"BALI-GIANYAR"`) {
+			t.Errorf("viewer with the new token: %s", body)
+		}
 	})
 	// The second start reuses the data and does not load the demo twice.
-	serve(func() {
-		body := post(t, "http://"+addr+"/graphql", query)
+	serve(func(token string) {
+		body := post(t, "http://"+addr+"/graphql", query, token)
 		if strings.Count(body, "totalAttendees") != 1 {
 			t.Errorf("after a restart: %s", body)
 		}
 	})
+}
+
+// lockedBuffer is a bytes.Buffer that a server goroutine writes while the
+// test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -130,9 +172,14 @@ func waitHealthy(t *testing.T, url string, done <-chan int) {
 	t.Fatal("serve did not become ready")
 }
 
-func post(t *testing.T, url, body string) string {
+func post(t *testing.T, url, body, token string) string {
 	t.Helper()
-	res, err := http.Post(url, "application/json", strings.NewReader(body))
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

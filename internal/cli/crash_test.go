@@ -18,6 +18,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/cli"
@@ -25,6 +26,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
+	"github.com/sinergi-id/sinergi/internal/token"
 )
 
 // TestCrashLosesNoAcknowledgedWrite sends a burst of writes, each with an
@@ -45,6 +47,10 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 	}
 	defer db.Close()
 	province, boxID := crashFixtures(t, db)
+	secret, _, err := token.NewStore(db).CreateToken(ctx, token.NewToken{Account: "crash", Role: auth.Admin, Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	addr := freeAddr(t)
 	start := func() *exec.Cmd {
@@ -70,7 +76,7 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 			boxID, 1000+i, key, key)
 	}
 	send := func(i int) (string, bool) {
-		body, err := postErr("http://"+addr+"/graphql", request(i))
+		body, err := postErr("http://"+addr+"/graphql", request(i), secret)
 		if err != nil {
 			return "", false
 		}
@@ -198,9 +204,12 @@ func crashFixtures(t *testing.T, db *sqlx.DB) (province, boxID string) {
 	return p.ID, b.ID
 }
 
-func postErr(url, body string) (string, error) {
+func postErr(url, body, token string) (string, error) {
 	client := &http.Client{Timeout: 10 * time.Second}
-	res, err := client.Post(url, "application/json", strings.NewReader(body))
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := client.Do(req)
 	if err != nil {
 		return "", err
 	}

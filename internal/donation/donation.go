@@ -15,6 +15,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/idempotency"
@@ -94,6 +95,16 @@ type Item struct {
 	EstimatedValue money.Rupiah `db:"estimated_value" json:"estimatedValue"`
 }
 
+// scopedFrom and scopeSQL confine reads to what the caller may see: an
+// operator the donations of its subtree, a partner its own gifts.
+const scopedFrom = `donations d JOIN organizations o ON o.id = d.organization_id`
+
+// scopeSQL is the scope condition with the subtree as $n and the partner as
+// $n+1.
+func scopeSQL(n int) string {
+	return fmt.Sprintf(`($%d::ltree IS NULL OR o.path <@ $%d::ltree) AND ($%d::uuid IS NULL OR d.partner_id = $%d)`, n, n, n+1, n+1)
+}
+
 const columns = `d.id, d.seq, d.organization_id, d.source, d.partner_id, d.kind, d.received_on, d.amount,
 	d.reference, d.earmark_programme, d.earmark_aid_type_id, d.earmark_regency_id, d.notes,
 	d.reverses_id, d.reversal_reason, d.created_at,
@@ -108,7 +119,7 @@ type Store struct {
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 func get(ctx context.Context, q sqlx.QueryerContext, id string) (Donation, error) {
-	return postgres.ByID[Donation](ctx, q, "donation", `SELECT `+columns+` FROM donations d WHERE d.id = $1`, id)
+	return postgres.ByID[Donation](ctx, q, "donation", `SELECT `+columns+` FROM `+scopedFrom+` WHERE d.id = $1 AND `+scopeSQL(2), id, auth.Subtree(ctx), auth.OwnPartner(ctx))
 }
 
 // Donation returns donation id.
@@ -119,7 +130,8 @@ func (s *Store) Donation(ctx context.Context, id string) (Donation, error) {
 // ByIDs returns the donations with the given ids, in no set order.
 func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Donation, error) {
 	var out []Donation
-	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+` FROM donations d WHERE d.id::text = ANY($1)`, pq.Array(ids))
+	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+` FROM `+scopedFrom+` WHERE d.id::text = ANY($1) AND `+scopeSQL(2),
+		pq.Array(ids), auth.Subtree(ctx), auth.OwnPartner(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("get donations by id: %w", err)
 	}
@@ -130,8 +142,10 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Donation, error) {
 func (s *Store) ItemsOf(ctx context.Context, donationIDs []string) ([]Item, error) {
 	var out []Item
 	err := s.db.SelectContext(ctx, &out, `
-		SELECT donation_id, line, description, quantity, unit, estimated_value
-		FROM donation_items WHERE donation_id::text = ANY($1) ORDER BY donation_id, line`, pq.Array(donationIDs))
+		SELECT i.donation_id, i.line, i.description, i.quantity, i.unit, i.estimated_value
+		FROM donation_items i JOIN `+scopedFrom+` ON d.id = i.donation_id
+		WHERE i.donation_id::text = ANY($1) AND `+scopeSQL(2)+`
+		ORDER BY i.donation_id, i.line`, pq.Array(donationIDs), auth.Subtree(ctx), auth.OwnPartner(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("get donation items: %w", err)
 	}
@@ -153,13 +167,15 @@ type Totals struct {
 	Amount money.Rupiah `db:"amount"`
 }
 
-// filterSQL applies a Filter given as $1..$6, joined to organizations o.
-const filterSQL = `
+// filterSQL applies a Filter given as $1..$6 and the caller's scope as $7
+// and $8, joined to organizations o.
+var filterSQL = `
 	($1::date IS NULL OR d.received_on >= $1) AND ($2::date IS NULL OR d.received_on <= $2)
 	AND ($3::ltree IS NULL OR o.path <@ $3::ltree)
 	AND ($4::text[] IS NULL OR d.source = ANY($4))
 	AND ($5::uuid IS NULL OR d.partner_id = $5)
-	AND ($6::text IS NULL OR d.kind = $6)`
+	AND ($6::text IS NULL OR d.kind = $6)
+	AND ` + scopeSQL(7)
 
 func (s *Store) filterArgs(ctx context.Context, f Filter) ([]any, error) {
 	if f.PartnerID != nil && uuid.Validate(*f.PartnerID) != nil {
@@ -173,7 +189,7 @@ func (s *Store) filterArgs(ctx context.Context, f Filter) ([]any, error) {
 	if f.Sources != nil {
 		srcs = pq.Array(f.Sources)
 	}
-	return []any{f.From, f.To, under, srcs, f.PartnerID, f.Kind}, nil
+	return []any{f.From, f.To, under, srcs, f.PartnerID, f.Kind, auth.Subtree(ctx), auth.OwnPartner(ctx)}, nil
 }
 
 // List returns a page of the ledger in date order.
@@ -188,10 +204,10 @@ func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[D
 	}
 	var items []Donation
 	err = s.db.SelectContext(ctx, &items, `
-		SELECT `+columns+` FROM donations d JOIN organizations o ON o.id = d.organization_id
+		SELECT `+columns+` FROM `+scopedFrom+`
 		WHERE `+filterSQL+`
-		  AND ($7::bigint IS NULL OR (d.received_on, d.seq) > ($8::date, $7::bigint))
-		ORDER BY d.received_on, d.seq LIMIT $9`, append(args, k.AfterSeq, k.AfterDate, k.Limit+1)...)
+		  AND ($9::bigint IS NULL OR (d.received_on, d.seq) > ($10::date, $9::bigint))
+		ORDER BY d.received_on, d.seq LIMIT $11`, append(args, k.AfterSeq, k.AfterDate, k.Limit+1)...)
 	if err != nil {
 		return page.Page[Donation]{}, fmt.Errorf("list donations: %w", err)
 	}
@@ -207,7 +223,7 @@ func (s *Store) Totals(ctx context.Context, f Filter) (Totals, error) {
 	var t Totals
 	err = s.db.GetContext(ctx, &t, `
 		SELECT count(*) AS count, COALESCE(SUM(d.amount), 0)::bigint AS amount
-		FROM donations d JOIN organizations o ON o.id = d.organization_id
+		FROM `+scopedFrom+`
 		WHERE `+filterSQL, args...)
 	if err != nil {
 		return Totals{}, fmt.Errorf("sum donations: %w", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/fault"
 )
 
@@ -35,6 +36,10 @@ func Claim(ctx context.Context, tx *sqlx.Tx, key, operation string, input any) (
 	v.Text("input.idempotencyKey", key, false, MaxKeyLength)
 	if err := v.Err(); err != nil {
 		return "", err
+	}
+	// Keys are per account: one caller's key never answers another's.
+	if p, ok := auth.From(ctx); ok {
+		key = p.AccountID + ":" + key
 	}
 	body, err := json.Marshal(input)
 	if err != nil {
@@ -73,6 +78,9 @@ func Claim(ctx context.Context, tx *sqlx.Tx, key, operation string, input any) (
 func Complete(ctx context.Context, tx *sqlx.Tx, key, id string) error {
 	if key == "" {
 		return nil
+	}
+	if p, ok := auth.From(ctx); ok {
+		key = p.AccountID + ":" + key
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET result_id = $2 WHERE key = $1`, key, id); err != nil {
 		return fmt.Errorf("complete idempotency key: %w", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/idempotency"
@@ -67,7 +68,8 @@ type Store struct {
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 func get(ctx context.Context, q sqlx.QueryerContext, id string) (Meeting, error) {
-	return postgres.ByID[Meeting](ctx, q, "work meeting", `SELECT `+columns+` FROM work_meetings m WHERE m.id = $1`, id)
+	return postgres.ByID[Meeting](ctx, q, "work meeting", `SELECT `+columns+` FROM `+meetingFrom+`
+		WHERE m.id = $1 AND `+scopeSQL(2), id, auth.Subtree(ctx), auth.IsPartner(ctx))
 }
 
 // Meeting returns meeting id.
@@ -77,8 +79,9 @@ func (s *Store) Meeting(ctx context.Context, id string) (Meeting, error) { retur
 func (s *Store) AttendanceOf(ctx context.Context, meetingIDs []string) ([]Attendance, error) {
 	var out []Attendance
 	err := s.db.SelectContext(ctx, &out, `
-		SELECT meeting_id, participant_group, attendees FROM meeting_attendance
-		WHERE meeting_id::text = ANY($1) ORDER BY meeting_id, participant_group`, pq.Array(meetingIDs))
+		SELECT a.meeting_id, a.participant_group, a.attendees FROM meeting_attendance a JOIN `+meetingFrom+` ON m.id = a.meeting_id
+		WHERE a.meeting_id::text = ANY($1) AND `+scopeSQL(2)+`
+		ORDER BY a.meeting_id, a.participant_group`, pq.Array(meetingIDs), auth.Subtree(ctx), auth.IsPartner(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("get attendance: %w", err)
 	}
@@ -91,8 +94,16 @@ type Filter struct {
 	OrganizationID *string
 }
 
-const filterSQL = `($1::date IS NULL OR m.held_on >= $1) AND ($2::date IS NULL OR m.held_on <= $2)
-	AND ($3::ltree IS NULL OR o.path <@ $3::ltree)`
+// meetingFrom and scopeSQL confine reads to an operator's subtree ($n);
+// partner accounts ($n+1) see no meeting.
+const meetingFrom = `work_meetings m JOIN organizations o ON o.id = m.organization_id`
+
+func scopeSQL(n int) string {
+	return fmt.Sprintf(`($%d::ltree IS NULL OR o.path <@ $%d::ltree) AND NOT $%d::bool`, n, n, n+1)
+}
+
+var filterSQL = `($1::date IS NULL OR m.held_on >= $1) AND ($2::date IS NULL OR m.held_on <= $2)
+	AND ($3::ltree IS NULL OR o.path <@ $3::ltree) AND ` + scopeSQL(4)
 
 // List returns a page of meetings in date order.
 func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[Meeting], error) {
@@ -106,9 +117,9 @@ func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[M
 	}
 	var items []Meeting
 	err = s.db.SelectContext(ctx, &items, `
-		SELECT `+columns+` FROM work_meetings m JOIN organizations o ON o.id = m.organization_id
-		WHERE `+filterSQL+` AND ($4::bigint IS NULL OR (m.held_on, m.seq) > ($5::date, $4::bigint))
-		ORDER BY m.held_on, m.seq LIMIT $6`, f.From, f.To, under, k.AfterSeq, k.AfterDate, k.Limit+1)
+		SELECT `+columns+` FROM `+meetingFrom+`
+		WHERE `+filterSQL+` AND ($6::bigint IS NULL OR (m.held_on, m.seq) > ($7::date, $6::bigint))
+		ORDER BY m.held_on, m.seq LIMIT $8`, f.From, f.To, under, auth.Subtree(ctx), auth.IsPartner(ctx), k.AfterSeq, k.AfterDate, k.Limit+1)
 	if err != nil {
 		return page.Page[Meeting]{}, fmt.Errorf("list work meetings: %w", err)
 	}

@@ -4,6 +4,7 @@ package organization
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/idempotency"
@@ -89,8 +91,11 @@ type Store struct {
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // Get returns organization id through q (a database or a transaction).
+// An operator sees only its subtree: an organization outside it is, to the
+// operator, one that does not exist.
 func Get(ctx context.Context, q sqlx.QueryerContext, id string) (Organization, error) {
-	return postgres.ByID[Organization](ctx, q, "organization", `SELECT `+columns+` FROM organizations o WHERE o.id = $1`, id)
+	return postgres.ByID[Organization](ctx, q, "organization",
+		`SELECT `+columns+` FROM organizations o WHERE o.id = $1 AND ($2::ltree IS NULL OR o.path <@ $2::ltree)`, id, auth.Subtree(ctx))
 }
 
 // Organization returns organization id.
@@ -101,7 +106,8 @@ func (s *Store) Organization(ctx context.Context, id string) (Organization, erro
 // ByIDs returns the organizations with the given ids, in no set order.
 func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Organization, error) {
 	var out []Organization
-	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+` FROM organizations o WHERE o.id::text = ANY($1)`, pq.Array(ids))
+	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+` FROM organizations o
+		WHERE o.id::text = ANY($1) AND ($2::ltree IS NULL OR o.path <@ $2::ltree)`, pq.Array(ids), auth.Subtree(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("get organizations by id: %w", err)
 	}
@@ -113,7 +119,8 @@ func (s *Store) ChildrenOf(ctx context.Context, parentIDs []string) ([]Organizat
 	var out []Organization
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT `+columns+` FROM organizations o
-		WHERE o.parent_id::text = ANY($1) ORDER BY o.name, o.seq`, pq.Array(parentIDs))
+		WHERE o.parent_id::text = ANY($1) AND ($2::ltree IS NULL OR o.path <@ $2::ltree)
+		ORDER BY o.name, o.seq`, pq.Array(parentIDs), auth.Subtree(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("get children: %w", err)
 	}
@@ -126,7 +133,8 @@ func (s *Store) Ancestors(ctx context.Context, id string) ([]Organization, error
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT `+columns+` FROM organizations o
 		WHERE o.path @> (SELECT path FROM organizations WHERE id = $1) AND o.id <> $1
-		ORDER BY nlevel(o.path)`, id)
+		  AND ($2::ltree IS NULL OR o.path <@ $2::ltree)
+		ORDER BY nlevel(o.path)`, id, auth.Subtree(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("get ancestors of %s: %w", id, err)
 	}
@@ -166,8 +174,8 @@ func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[O
 	var items []Organization
 	err = s.db.SelectContext(ctx, &items, `
 		SELECT `+columns+` FROM organizations o WHERE `+filterSQL+`
-		  AND ($3::bigint IS NULL OR o.seq > $3)
-		ORDER BY o.seq LIMIT $4`, under, f.Kind, k.AfterSeq, k.Limit+1)
+		  AND ($4::bigint IS NULL OR o.seq > $4)
+		ORDER BY o.seq LIMIT $5`, under, f.Kind, auth.Subtree(ctx), k.AfterSeq, k.Limit+1)
 	if err != nil {
 		return page.Page[Organization]{}, fmt.Errorf("list organizations: %w", err)
 	}
@@ -181,14 +189,16 @@ func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
 		return 0, err
 	}
 	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM organizations o WHERE `+filterSQL, under, f.Kind); err != nil {
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM organizations o WHERE `+filterSQL, under, f.Kind, auth.Subtree(ctx)); err != nil {
 		return 0, fmt.Errorf("count organizations: %w", err)
 	}
 	return n, nil
 }
 
-// filterSQL applies a Filter given as $1 (subtree path) and $2 (kind).
-const filterSQL = `($1::ltree IS NULL OR o.path <@ $1::ltree) AND ($2::text IS NULL OR o.kind = $2)`
+// filterSQL applies a Filter given as $1 (subtree path) and $2 (kind), and
+// the caller's scope as $3.
+const filterSQL = `($1::ltree IS NULL OR o.path <@ $1::ltree) AND ($2::text IS NULL OR o.kind = $2)
+	AND ($3::ltree IS NULL OR o.path <@ $3::ltree)`
 
 // NewOrganization is the input for Create.
 type NewOrganization struct {
@@ -233,6 +243,9 @@ func (s *Store) Create(ctx context.Context, in NewOrganization) (Organization, e
 		}
 		tz := "Asia/Jakarta"
 		if in.ParentID == nil {
+			if auth.Subtree(ctx) != nil {
+				return auth.ErrForbidden // an operator adds only within its subtree
+			}
 			if !rootKinds[in.Kind] {
 				return fault.Refuse("input.parentId", fault.Required, fmt.Sprintf("a %s must have a parent", in.Kind))
 			}
@@ -310,9 +323,22 @@ func (s *Store) RegenciesOf(ctx context.Context, ids []string) ([]Placed, error)
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT x.id AS for_id, `+columns+`
 		FROM organizations x JOIN organizations o ON o.kind = 'REGENCY_COUNCIL' AND o.path @> x.path
-		WHERE x.id::text = ANY($1)`, pq.Array(ids))
+		WHERE x.id::text = ANY($1) AND ($2::ltree IS NULL OR o.path <@ $2::ltree)`, pq.Array(ids), auth.Subtree(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("get regencies: %w", err)
 	}
 	return out, nil
+}
+
+// ByCode returns the organization with code, within the caller's scope.
+func (s *Store) ByCode(ctx context.Context, code string) (Organization, error) {
+	var id string
+	err := s.db.GetContext(ctx, &id, `SELECT id FROM organizations WHERE code = $1`, code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Organization{}, fault.ErrNotFound
+	}
+	if err != nil {
+		return Organization{}, fmt.Errorf("find organization %s: %w", code, err)
+	}
+	return Get(ctx, s.db, id)
 }

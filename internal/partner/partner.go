@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/page"
@@ -54,8 +55,10 @@ type Store struct {
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // Get returns partner id through q.
+// A partner account sees only its own partner record.
 func Get(ctx context.Context, q sqlx.QueryerContext, id string) (Partner, error) {
-	return postgres.ByID[Partner](ctx, q, "partner", `SELECT `+columns+` FROM partners p WHERE p.id = $1`, id)
+	return postgres.ByID[Partner](ctx, q, "partner",
+		`SELECT `+columns+` FROM partners p WHERE p.id = $1 AND ($2::uuid IS NULL OR p.id = $2)`, id, auth.OwnPartner(ctx))
 }
 
 // Require checks, inside tx, that id names a partner; field is the input
@@ -76,7 +79,8 @@ func (s *Store) Partner(ctx context.Context, id string) (Partner, error) {
 // ByIDs returns the partners with the given ids, in no set order.
 func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Partner, error) {
 	var out []Partner
-	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+` FROM partners p WHERE p.id::text = ANY($1)`, pq.Array(ids))
+	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+` FROM partners p
+		WHERE p.id::text = ANY($1) AND ($2::uuid IS NULL OR p.id = $2)`, pq.Array(ids), auth.OwnPartner(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("get partners by id: %w", err)
 	}
@@ -89,8 +93,10 @@ type Filter struct {
 	NameContains *string
 }
 
-// filterSQL applies a Filter given as $1 (kind) and $2 (name part).
-const filterSQL = `($1::text IS NULL OR p.kind = $1) AND ($2::text IS NULL OR strpos(lower(p.name), lower($2)) > 0)`
+// filterSQL applies a Filter given as $1 (kind) and $2 (name part), and the
+// caller's own partner as $3.
+const filterSQL = `($1::text IS NULL OR p.kind = $1) AND ($2::text IS NULL OR strpos(lower(p.name), lower($2)) > 0)
+	AND ($3::uuid IS NULL OR p.id = $3)`
 
 func (f Filter) check() error {
 	var v fault.InvalidInput
@@ -110,8 +116,8 @@ func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[P
 	var items []Partner
 	err = s.db.SelectContext(ctx, &items, `
 		SELECT `+columns+` FROM partners p WHERE `+filterSQL+`
-		  AND ($3::bigint IS NULL OR p.seq > $3)
-		ORDER BY p.seq LIMIT $4`, f.Kind, f.NameContains, k.AfterSeq, k.Limit+1)
+		  AND ($4::bigint IS NULL OR p.seq > $4)
+		ORDER BY p.seq LIMIT $5`, f.Kind, f.NameContains, auth.OwnPartner(ctx), k.AfterSeq, k.Limit+1)
 	if err != nil {
 		return page.Page[Partner]{}, fmt.Errorf("list partners: %w", err)
 	}
@@ -124,7 +130,7 @@ func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
 		return 0, err
 	}
 	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM partners p WHERE `+filterSQL, f.Kind, f.NameContains); err != nil {
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM partners p WHERE `+filterSQL, f.Kind, f.NameContains, auth.OwnPartner(ctx)); err != nil {
 		return 0, fmt.Errorf("count partners: %w", err)
 	}
 	return n, nil
@@ -174,4 +180,23 @@ func (s *Store) Create(ctx context.Context, in NewPartner) (Partner, error) {
 		return Partner{}, fmt.Errorf("create partner: %w", err)
 	}
 	return s.Partner(ctx, id)
+}
+
+// Find returns the partner whose id or exact name is ref; a name that
+// several partners share is refused, so the wrong one is never picked.
+func (s *Store) Find(ctx context.Context, ref string) (Partner, error) {
+	if p, err := Get(ctx, s.db, ref); err == nil || !errors.Is(err, fault.ErrNotFound) {
+		return p, err
+	}
+	var ids []string
+	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM partners WHERE name = $1 LIMIT 2`, ref); err != nil {
+		return Partner{}, fmt.Errorf("find partner %q: %w", ref, err)
+	}
+	switch len(ids) {
+	case 0:
+		return Partner{}, fault.ErrNotFound
+	case 1:
+		return Get(ctx, s.db, ids[0])
+	}
+	return Partner{}, fmt.Errorf("several partners are named %q: give the id", ref)
 }

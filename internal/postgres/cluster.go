@@ -242,6 +242,32 @@ func initdb(ctx context.Context, bin, dataDir string, owner osUser, fast bool) e
 	return nil
 }
 
+// ErrAlreadyRunning reports that a live server owns the data folder.
+var ErrAlreadyRunning = errors.New("a PostgreSQL server is already running on this data folder")
+
+// Running returns the cluster that another process runs on dataDir, for
+// connecting to it; its Stop leaves that cluster running.
+func Running(dataDir string) (*Cluster, error) {
+	dataDir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		return nil, fmt.Errorf("no cluster running on %s: %w", dataDir, err)
+	}
+	// postmaster.pid: pid, data folder, start time, port, socket folder, …
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 5 || strings.TrimSpace(lines[4]) == "" {
+		return nil, fmt.Errorf("no cluster running on %s: postmaster.pid names no socket", dataDir)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(lines[0]))
+	if err := syscall.Kill(pid, 0); pid <= 0 || (err != nil && !errors.Is(err, syscall.EPERM)) {
+		return nil, fmt.Errorf("no cluster running on %s", dataDir)
+	}
+	return &Cluster{DataDir: dataDir, SocketDir: strings.TrimSpace(lines[4]), done: make(chan error, 1)}, nil
+}
+
 // clearStalePID removes a postmaster.pid left by a crash, and refuses when a
 // live server still owns the data folder.
 func clearStalePID(dataDir string) error {
@@ -258,7 +284,7 @@ func clearStalePID(dataDir string) error {
 	if pid > 0 {
 		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 		if err == nil && strings.Contains(string(cmdline), "postgres") {
-			return fmt.Errorf("a PostgreSQL server (pid %d) is already running on %s; stop it or use another data folder", pid, dataDir)
+			return fmt.Errorf("%w (pid %d, %s)", ErrAlreadyRunning, pid, dataDir)
 		}
 	}
 	if err := os.Remove(pidFile); err != nil {

@@ -164,15 +164,16 @@ func Violation(err error) (constraint string, ok bool) {
 	return "", false
 }
 
-// ByID runs query, which selects one row by its uuid as $1, into a T. A
-// missing row, or an id that is not a uuid, is fault.ErrNotFound: to a
-// caller both mean "no such record". what names the record in errors.
-func ByID[T any](ctx context.Context, q sqlx.QueryerContext, what, query, id string) (T, error) {
+// ByID runs query, which selects one row by its uuid as $1 (and args as $2
+// on), into a T. A missing row, or an id that is not a uuid, is
+// fault.ErrNotFound: to a caller both mean "no such record". what names the
+// record in errors.
+func ByID[T any](ctx context.Context, q sqlx.QueryerContext, what, query, id string, args ...any) (T, error) {
 	var row T
 	if uuid.Validate(id) != nil {
 		return row, fault.ErrNotFound
 	}
-	err := sqlx.GetContext(ctx, q, &row, query, id)
+	err := sqlx.GetContext(ctx, q, &row, query, append([]any{id}, args...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return row, fault.ErrNotFound
 	}

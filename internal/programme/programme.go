@@ -11,6 +11,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/money"
@@ -59,7 +60,7 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 func (s *Store) Target(ctx context.Context, id string) (Target, error) {
 	return postgres.ByID[Target](ctx, s.db, "programme target", `
 		SELECT `+columns+` FROM programme_targets t JOIN organizations o ON o.id = t.organization_id `+realisation+`
-		WHERE t.id = $1`, id)
+		WHERE t.id = $1 AND `+scopeSQL(2), id, auth.Subtree(ctx), auth.IsPartner(ctx))
 }
 
 // Filter narrows a list of targets.
@@ -68,14 +69,20 @@ type Filter struct {
 	OrganizationID *string // a subtree, its root included
 }
 
-const filterSQL = `($1::int IS NULL OR t.year = $1) AND ($2::ltree IS NULL OR o.path <@ $2::ltree)`
+// scopeSQL confines reads to an operator's subtree ($n); partner accounts
+// ($n+1) see no programme.
+func scopeSQL(n int) string {
+	return fmt.Sprintf(`($%d::ltree IS NULL OR o.path <@ $%d::ltree) AND NOT $%d::bool`, n, n, n+1)
+}
+
+var filterSQL = `($1::int IS NULL OR t.year = $1) AND ($2::ltree IS NULL OR o.path <@ $2::ltree) AND ` + scopeSQL(3)
 
 func (s *Store) filterArgs(ctx context.Context, f Filter) ([]any, error) {
 	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
-	return []any{f.Year, under}, nil
+	return []any{f.Year, under, auth.Subtree(ctx), auth.IsPartner(ctx)}, nil
 }
 
 // List returns a page of targets with their realisation.
@@ -91,8 +98,8 @@ func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[T
 	var items []Target
 	err = s.db.SelectContext(ctx, &items, `
 		SELECT `+columns+` FROM programme_targets t JOIN organizations o ON o.id = t.organization_id `+realisation+`
-		WHERE `+filterSQL+` AND ($3::bigint IS NULL OR t.seq > $3)
-		ORDER BY t.seq LIMIT $4`, append(args, k.AfterSeq, k.Limit+1)...)
+		WHERE `+filterSQL+` AND ($5::bigint IS NULL OR t.seq > $5)
+		ORDER BY t.seq LIMIT $6`, append(args, k.AfterSeq, k.Limit+1)...)
 	if err != nil {
 		return page.Page[Target]{}, fmt.Errorf("list programme targets: %w", err)
 	}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
 	"github.com/sinergi-id/sinergi/internal/server"
 )
@@ -29,6 +31,7 @@ func (e *env) raw(method, contentType, accept string, body io.Reader, query stri
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
+	req.Header.Set("Authorization", "Bearer "+e.token)
 	start := time.Now()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -156,7 +159,7 @@ func TestRateLimitAnswers429(t *testing.T) {
 	for range 6 {
 		req, _ := http.NewRequest("POST", e.url+"/graphql", jsonBody(`{ aidTypes { code } }`))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer same-client")
+		req.Header.Set("Authorization", "Bearer "+e.token)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -173,7 +176,7 @@ func TestRateLimitAnswers429(t *testing.T) {
 	// Another client has its own bucket.
 	req, _ := http.NewRequest("POST", e.url+"/graphql", jsonBody(`{ aidTypes { code } }`))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer another-client")
+	req.Header.Set("Authorization", "Bearer "+e.as(auth.Auditor, "").token)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -184,14 +187,20 @@ func TestRateLimitAnswers429(t *testing.T) {
 	}
 }
 
+type admitAll struct{}
+
+func (admitAll) Authenticate(context.Context, string) (auth.Principal, error) {
+	return auth.Principal{AccountName: "test", TokenName: "panic", Role: auth.Admin}, nil
+}
+
 // TestPanicIsAnsweredAndServingGoesOn runs the real handler with no
 // database, so every resolver that reaches for one panics.
 func TestPanicIsAnsweredAndServingGoesOn(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
-	srv := httptest.NewServer(server.Handler(nil, slog.New(slog.NewTextHandler(&logs, nil)), testConfig()))
+	srv := httptest.NewServer(server.NewHandlerWithAuthenticator(nil, admitAll{}, slog.New(slog.NewTextHandler(&logs, nil)), testConfig()))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, url: srv.URL}
+	e := &env{t: t, url: srv.URL, token: "any"}
 	for range 2 {
 		r := e.post(`{ partners { edges { node { name } } } }`, nil)
 		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "INTERNAL_SERVER_ERROR" || r.Errors[0].Extensions["requestId"] == "" {
@@ -213,7 +222,9 @@ func TestMetricsCountOperationsAndErrors(t *testing.T) {
 	e := newEnv(t)
 	e.post(`{ aidTypes { code } }`, nil)
 	e.post(`mutation { createPartner(input: {kind: BUSINESS, name: ""}) { id } }`, nil)
-	res, err := http.Get(e.url + "/metrics")
+	req, _ := http.NewRequest("GET", e.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +247,10 @@ func TestEveryErrorCarriesTheRequestID(t *testing.T) {
 	e := newEnv(t)
 	for _, q := range []string{`{`, `{ nope }`, `{ donations(first: 500) { totalCount } }`,
 		`mutation { createPartner(input: {kind: BUSINESS, name: ""}) { id } }`} {
-		res, err := http.Post(e.url+"/graphql", "application/json", jsonBody(q))
+		req, _ := http.NewRequest("POST", e.url+"/graphql", jsonBody(q))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,12 +32,15 @@ func FuzzGraphQL(f *testing.F) {
 		g := &generator{schema: schema, data: data, text: text}
 		op := g.operation()
 		body, _ := json.Marshal(map[string]any{"query": op})
-		res, err := http.Post(e.url+"/graphql", "application/json", strings.NewReader(string(body)))
+		req, _ := http.NewRequest("POST", e.url+"/graphql", strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer res.Body.Close()
-		if res.StatusCode >= 500 {
+		if res.StatusCode >= 500 || res.StatusCode == http.StatusUnauthorized {
 			t.Fatalf("status %d for %s", res.StatusCode, op)
 		}
 		var r response

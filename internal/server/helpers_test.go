@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,10 +16,12 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/demo"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
 	"github.com/sinergi-id/sinergi/internal/server"
+	"github.com/sinergi-id/sinergi/internal/token"
 )
 
 // Every test database starts with the Bali demo data.
@@ -30,9 +33,10 @@ func TestMain(m *testing.M) {
 }
 
 type env struct {
-	t   testing.TB
-	db  *sqlx.DB
-	url string
+	t     testing.TB
+	db    *sqlx.DB
+	url   string
+	token string // sent as the bearer token; an admin's unless as() says otherwise
 }
 
 func newEnv(t *testing.T) *env {
@@ -58,7 +62,37 @@ func newEnvWith(t testing.TB, db *sqlx.DB, cfg server.Config) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewServer(server.Handler(db, log, cfg))
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, url: srv.URL}
+	e := &env{t: t, db: db, url: srv.URL}
+	e.token = e.newToken(token.NewToken{Account: "test-admin", Role: auth.Admin, Name: "tests"})
+	return e
+}
+
+// newToken makes an API token as the command line would.
+func (e *env) newToken(req token.NewToken) string {
+	e.t.Helper()
+	secret, _, err := token.NewStore(e.db).CreateToken(context.Background(), req)
+	if err != nil {
+		e.t.Fatalf("create token: %v", err)
+	}
+	return secret
+}
+
+// as returns the same server called with a token of role; scope is the
+// operator's organization code or the partner's name.
+func (e *env) as(role auth.Role, scope string) *env {
+	e.t.Helper()
+	req := token.NewToken{Account: fmt.Sprintf("%s %s", role, scope), Role: role, Name: "tests"}
+	switch role {
+	case auth.Operator:
+		id := e.id(`SELECT id FROM organizations WHERE code = $1`, scope)
+		req.OrganizationID = &id
+	case auth.Partner:
+		id := e.id(`SELECT id FROM partners WHERE name = $1`, scope)
+		req.PartnerID = &id
+	}
+	other := *e
+	other.token = e.newToken(req)
+	return &other
 }
 
 type gqlError struct {
@@ -76,7 +110,15 @@ type response struct {
 func (e *env) post(query string, vars map[string]any) response {
 	e.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	res, err := http.Post(e.url+"/graphql", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest("POST", e.url+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if e.token != "" {
+		req.Header.Set("Authorization", "Bearer "+e.token)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

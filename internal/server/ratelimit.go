@@ -45,9 +45,7 @@ func (l *rateLimiter) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if wait := l.reserve(clientKey(req)); wait > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusTooManyRequests)
-			w.Write([]byte(`{"errors":[{"message":"too many requests; retry later","extensions":{"code":"RATE_LIMITED"}}]}`))
+			writeJSONError(w, http.StatusTooManyRequests, "RATE_LIMITED", "too many requests; retry after the number of seconds in Retry-After")
 			return
 		}
 		next.ServeHTTP(w, req)

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -26,12 +27,14 @@ import (
 	"github.com/sinergi-id/sinergi/graph"
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/token"
 )
 
 // Resolver returns the GraphQL resolver over db.
@@ -44,12 +47,18 @@ func Resolver(db *sqlx.DB) *graph.Resolver {
 		AidStore:          aid.NewStore(db),
 		ProgrammeStore:    programme.NewStore(db),
 		MeetingStore:      meeting.NewStore(db),
+		AuditStore:        audit.NewStore(db),
 	}
 }
 
-// Handler returns every route of the server. Its log lines carry the
+// Handler returns every route of the server. Everything but the health
+// checks and the GraphiQL page needs an API token. Its log lines carry the
 // request id of the request they belong to.
 func Handler(db *sqlx.DB, log *slog.Logger, cfg Config) http.Handler {
+	return newHandler(db, token.NewStore(db), log, cfg)
+}
+
+func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config) http.Handler {
 	log = slog.New(requestIDHandler{log.Handler()})
 	m := newMetrics(db)
 	r := Resolver(db)
@@ -66,18 +75,20 @@ func Handler(db *sqlx.DB, log *slog.Logger, cfg Config) http.Handler {
 	}
 	gql.Use(graph.QueryShape{MaxDepth: cfg.MaxDepth, MaxAliases: cfg.MaxAliases, Introspection: cfg.Development})
 	gql.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	gql.AroundFields(graph.GuardMutations)
 	gql.AroundFields(graph.SplitInvalidInput)
 	gql.AroundResponses(m.countResponse)
 	gql.SetErrorPresenter(graph.ErrorPresenter(log))
 	gql.SetRecoverFunc(graph.Recover(log))
 
 	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst)
-	api := limiter.wrap(requireJSON(limitBody(cfg.MaxBodyBytes, withDeadline(cfg.RequestTimeout, specStatus(r.WithLoaders(gql))))))
+	api := limiter.wrap(authenticate(tokens, log,
+		requireJSON(limitBody(cfg.MaxBodyBytes, withDeadline(cfg.RequestTimeout, specStatus(r.WithLoaders(gql)))))))
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Sinergi", "/graphql"))
 	mux.Handle("/graphql", m.route("/graphql", api))
-	mux.Handle("GET /metrics", m.handler())
+	mux.Handle("GET /metrics", authenticate(tokens, log, m.handler(), auth.Admin, auth.Auditor))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -102,9 +113,7 @@ func requireJSON(next http.Handler) http.Handler {
 		if req.Method == http.MethodPost {
 			mediaType, _, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
 			if err != nil || mediaType != "application/json" {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusUnsupportedMediaType)
-				w.Write([]byte(`{"errors":[{"message":"send GraphQL requests as application/json","extensions":{"code":"UNSUPPORTED_MEDIA_TYPE"}}]}`))
+				writeJSONError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send GraphQL requests as application/json")
 				return
 			}
 		}
@@ -121,9 +130,7 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 			return
 		}
 		tooLarge := func() {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			w.Write([]byte(`{"errors":[{"message":"request body too large","extensions":{"code":"BODY_TOO_LARGE"}}]}`))
+			writeJSONError(w, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", fmt.Sprintf("request body is larger than %d bytes", limit))
 		}
 		if req.ContentLength > limit {
 			tooLarge()

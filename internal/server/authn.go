@@ -1,0 +1,67 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/token"
+)
+
+// authenticator resolves the bearer token of a request to its principal.
+type authenticator interface {
+	Authenticate(ctx context.Context, secret string) (auth.Principal, error)
+}
+
+// authenticate admits requests with a valid bearer token, putting the
+// caller in the context for the domain's scope and the audit trail, and
+// answers 401 to the rest. roles, when given, are the only ones admitted
+// (others get 403).
+func authenticate(a authenticator, log *slog.Logger, next http.Handler, roles ...auth.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		secret, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+		if !ok || secret == "" {
+			unauthorized(w, "send an API token: Authorization: Bearer <token>")
+			return
+		}
+		p, err := a.Authenticate(req.Context(), strings.TrimSpace(secret))
+		if errors.Is(err, token.ErrUnauthenticated) {
+			log.WarnContext(req.Context(), "refused token", "path", req.URL.Path)
+			unauthorized(w, "the API token is unknown, revoked or expired")
+			return
+		}
+		if err != nil {
+			log.ErrorContext(req.Context(), "authenticate", "error", err.Error())
+			http.Error(w, "authentication is unavailable; try again", http.StatusServiceUnavailable)
+			return
+		}
+		ctx := auth.WithPrincipal(req.Context(), p)
+		if len(roles) > 0 && auth.RequireRole(ctx, roles...) != nil {
+			log.WarnContext(req.Context(), "forbidden", "path", req.URL.Path, "account", p.Name(), "role", p.Role)
+			writeJSONError(w, http.StatusForbidden, "FORBIDDEN", "this account may not use "+req.URL.Path)
+			return
+		}
+		ctx = audit.WithActor(ctx, audit.Actor{Name: p.Name(), RequestID: audit.ActorFrom(req.Context()).RequestID})
+		next.ServeHTTP(w, req.WithContext(ctx))
+	})
+}
+
+func unauthorized(w http.ResponseWriter, message string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="sinergi"`)
+	writeJSONError(w, http.StatusUnauthorized, "UNAUTHENTICATED", message)
+}
+
+// writeJSONError answers an HTTP-level refusal in the shape of a GraphQL
+// error, so a client reads every refusal the same way.
+func writeJSONError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{
+		"errors": []any{map[string]any{"message": message, "extensions": map[string]any{"code": code}}},
+	})
+}
