@@ -1,9 +1,16 @@
 // Runs every audit of graphql-http against the GraphQL endpoint given as the
-// first argument and fails when a mandatory (MUST) audit fails.
+// first argument and fails when a mandatory (MUST) audit fails. The API
+// token in SINERGI_TOKEN is sent with every request.
 import { auditServer } from 'graphql-http';
 
 const url = process.argv[2];
-const results = await auditServer({ url });
+const token = process.env.SINERGI_TOKEN;
+const fetchFn = (input, init = {}) => {
+  const headers = new Headers(init.headers);
+  if (token) headers.set('Authorization', `Bearer ${token}`);
+  return fetch(input, { ...init, headers });
+};
+const results = await auditServer({ url, fetchFn });
 let errors = 0;
 for (const r of results) {
   if (r.status !== 'ok') {
