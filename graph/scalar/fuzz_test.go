@@ -47,3 +47,25 @@ func FuzzUnmarshalDate(f *testing.F) {
 		}
 	})
 }
+
+func FuzzUnmarshalTime(f *testing.F) {
+	for _, seed := range []string{"2014-07-17T09:00:00+08:00", "2014-07-17T01:00:00Z", "2014-07-17", "0", ""} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		at, err := UnmarshalTime(s)
+		if err != nil {
+			return
+		}
+		var b bytes.Buffer
+		MarshalTime(at).MarshalGQL(&b)
+		var text string
+		if err := json.Unmarshal(b.Bytes(), &text); err != nil {
+			t.Fatalf("%q written as invalid JSON %s", s, b.String())
+		}
+		back, err := UnmarshalTime(text)
+		if err != nil || !back.Equal(at) {
+			t.Fatalf("%q read as %v, written as %s, read back as %v (%v)", s, at, text, back, err)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -76,4 +77,24 @@ func UnmarshalDate(v any) (calendar.Date, error) {
 // from where gqlgen met it.
 func invalid(message string) error {
 	return fault.Refuse("", fault.Invalid, message)
+}
+
+// MarshalTime writes t in RFC 3339 with its offset.
+func MarshalTime(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.Quote(t.Format(time.RFC3339Nano)))
+	})
+}
+
+// UnmarshalTime reads an RFC 3339 instant, which must carry its offset.
+func UnmarshalTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, invalid(fmt.Sprintf("Time must be an RFC 3339 string, not %T", v))
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, invalid(fmt.Sprintf("time %q is not RFC 3339, e.g. 2014-07-17T09:00:00+08:00", s))
+	}
+	return t, nil
 }

@@ -168,6 +168,8 @@ func TestPageSizeAndCursorAreChecked(t *testing.T) {
 		{`{ donations(first: -1) { totalCount } }`, "first"},
 		{`{ donations(after: "not-a-cursor") { totalCount } }`, "after"},
 		{`{ donations(filter: {organizationId: "7d0f5f6e-0000-4000-8000-000000000000"}) { totalCount } }`, "filter.organizationId"},
+		{`{ auditLog(filter: {from: "yesterday"}) { totalCount } }`, "filter.from"},
+		{`{ donations(filter: {from: "2014-13-01"}) { totalCount } }`, "filter.from"},
 	} {
 		r := e.post(tc.query, nil)
 		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != tc.field {
