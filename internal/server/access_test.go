@@ -1,0 +1,360 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/sinergi-id/sinergi/internal/auth"
+)
+
+const samudra = "PT Samudra Dewata Energi" // a demo CSR company
+const sinarJaya = "Swalayan Sinar Jaya"    // a demo retail chain hosting boxes
+
+// curious is what a curious partner asks for, page by page: every list,
+// aggregate and nested path it can reach.
+var curious = []string{
+	`{ partners(first: 100) { totalCount edges { node { id name } } } viewer { role partner { name } } }`,
+	`{ donations(first: 100) { totalCount sum edges { node { amount partner { name } organization { code }
+		reverses { partner { name } } reversedBy { partner { name } } items { description } } } } }`,
+	`{ donations(first: 50, filter: {sources: [DONATION_BOX]}) { edges { node {
+		boxCollection { number box { code host { name } } donation { partner { name } } } } } } }`,
+	`{ donationBoxes(first: 40) { totalCount edges { node { code host { name } collections(first: 3) { totalCount sum } } } } }`,
+	`{ boxCollections(first: 100) { totalCount sum edges { node { amount box { host { name } } donation { partner { name } } } } } }`,
+	`{ aidOutputs(first: 100) { totalCount totalQuantity totalCost byAidType { quantity } edges { node { quantity } } }
+		programmeTargets(first: 100) { totalCount edges { node { targetQuantity realisedQuantity } } }
+		workMeetings(first: 100) { edges { node { totalAttendees } } } }`,
+}
+
+func TestPartnerSeesOnlyItsOwn(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	for _, name := range []string{samudra, sinarJaya} {
+		p := admin.as(auth.Partner, name)
+		var body string
+		merged := map[string]json.RawMessage{}
+		for _, q := range curious {
+			r := p.post(q, nil)
+			if len(r.Errors) > 0 {
+				t.Fatalf("%s: %+v", name, r.Errors)
+			}
+			body += string(r.Data)
+			var part map[string]json.RawMessage
+			if err := json.Unmarshal(r.Data, &part); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range part {
+				if _, seen := merged[k]; !seen {
+					merged[k] = v
+				}
+			}
+		}
+		// No other partner's name may appear anywhere in the answer.
+		var others []string
+		if err := admin.db.Select(&others, `SELECT name FROM partners WHERE name <> $1`, name); err != nil {
+			t.Fatal(err)
+		}
+		for _, other := range others {
+			if strings.Contains(body, other) {
+				t.Errorf("%s sees %q", name, other)
+			}
+		}
+		var got struct {
+			Partners struct {
+				TotalCount int
+				Edges      []struct{ Node struct{ Name string } }
+			}
+			Donations struct {
+				TotalCount int64
+				Sum        int64
+			}
+			DonationBoxes struct{ TotalCount int64 }
+			BoxCollections struct {
+				TotalCount int64
+				Sum        int64
+			}
+			AidOutputs struct {
+				TotalCount, TotalQuantity int
+				ByAidType                 []struct{ Quantity int }
+			}
+			ProgrammeTargets struct{ TotalCount int }
+			WorkMeetings     struct{ Edges []struct{} }
+			Viewer           struct {
+				Role    string
+				Partner struct{ Name string }
+			}
+		}
+		all, _ := json.Marshal(merged)
+		if err := json.Unmarshal(all, &got); err != nil {
+			t.Fatal(err)
+		}
+		own := admin.id(`SELECT id FROM partners WHERE name = $1`, name)
+		if got.Partners.TotalCount != 1 || len(got.Partners.Edges) != 1 || got.Partners.Edges[0].Node.Name != name {
+			t.Errorf("%s: partners %+v, want only itself", name, got.Partners)
+		}
+		wantCount := admin.count(`SELECT count(*) FROM donations WHERE partner_id = $1`, own)
+		wantSum := admin.count(`SELECT COALESCE(SUM(amount), 0) FROM donations WHERE partner_id = $1`, own)
+		if got.Donations.TotalCount != wantCount || got.Donations.Sum != wantSum || wantCount == 0 {
+			t.Errorf("%s: %d donations summing %d; its own are %d summing %d", name, got.Donations.TotalCount, got.Donations.Sum, wantCount, wantSum)
+		}
+		wantBoxes := admin.count(`SELECT count(*) FROM donation_boxes WHERE host_partner_id = $1`, own)
+		wantCollected := admin.count(`SELECT COALESCE(SUM(c.amount), 0) FROM box_collections c JOIN donation_boxes b ON b.id = c.box_id WHERE b.host_partner_id = $1`, own)
+		if got.DonationBoxes.TotalCount != wantBoxes || got.BoxCollections.Sum != wantCollected {
+			t.Errorf("%s: %d boxes, collections summing %d; it hosts %d summing %d", name, got.DonationBoxes.TotalCount, got.BoxCollections.Sum, wantBoxes, wantCollected)
+		}
+		if got.AidOutputs.TotalCount != 0 || got.AidOutputs.TotalQuantity != 0 || len(got.AidOutputs.ByAidType) != 0 ||
+			got.ProgrammeTargets.TotalCount != 0 || len(got.WorkMeetings.Edges) != 0 {
+			t.Errorf("%s sees the councils' outputs, programmes or meetings", name)
+		}
+		if got.Viewer.Role != "PARTNER" || got.Viewer.Partner.Name != name {
+			t.Errorf("%s: viewer %+v", name, got.Viewer)
+		}
+		// Another partner's records by id are as absent as records that do not exist.
+		otherDonation := admin.id(`SELECT id FROM donations WHERE partner_id <> $1 ORDER BY seq LIMIT 1`, own)
+		otherPartner := admin.id(`SELECT id FROM partners WHERE id <> $1 ORDER BY seq LIMIT 1`, own)
+		otherBox := admin.id(`SELECT id FROM donation_boxes WHERE host_partner_id <> $1 ORDER BY seq LIMIT 1`, own)
+		var byID struct {
+			Donation, Partner, DonationBox *struct{ ID string }
+		}
+		p.query(`query($d: ID!, $p: ID!, $b: ID!) { donation(id: $d) { id } partner(id: $p) { id } donationBox(id: $b) { id } }`,
+			map[string]any{"d": otherDonation, "p": otherPartner, "b": otherBox}, &byID)
+		if byID.Donation != nil || byID.Partner != nil || byID.DonationBox != nil {
+			t.Errorf("%s reads another's record by id: %+v", name, byID)
+		}
+	}
+}
+
+func TestOperatorStaysInItsSubtree(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	op := admin.as(auth.Operator, "BALI-BADUNG")
+	gianyar := admin.id(`SELECT id FROM organizations WHERE code = 'BALI-GIANYAR'`)
+	badung := admin.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)
+
+	var got struct {
+		Organizations struct{ TotalCount int }
+		Donations     struct {
+			TotalCount int64
+			Edges      []struct{ Node struct{ Organization struct{ Code string } } }
+		}
+		Gianyar *struct{ ID string }
+		Badung  struct{ Ancestors []struct{ Code string } }
+	}
+	op.query(`query($g: ID!, $b: ID!) { organizations { totalCount } donations(first: 100) { totalCount edges { node { organization { code } } } }
+		gianyar: organization(id: $g) { id } badung: organization(id: $b) { ancestors { code } } }`,
+		map[string]any{"g": gianyar, "b": badung}, &got)
+	if got.Organizations.TotalCount != 4 || got.Gianyar != nil || len(got.Badung.Ancestors) != 0 {
+		t.Errorf("operator of Badung sees %d organizations, Gianyar %v, ancestors %v", got.Organizations.TotalCount, got.Gianyar, got.Badung.Ancestors)
+	}
+	want := admin.count(`SELECT count(*) FROM donations d JOIN organizations o ON o.id = d.organization_id
+		WHERE o.path <@ (SELECT path FROM organizations WHERE code = 'BALI-BADUNG')`)
+	if got.Donations.TotalCount != want {
+		t.Errorf("operator sees %d donations, its subtree has %d", got.Donations.TotalCount, want)
+	}
+	for _, e := range got.Donations.Edges {
+		if !strings.HasPrefix(e.Node.Organization.Code, "BALI-BADUNG") {
+			t.Errorf("operator of Badung sees a donation of %s", e.Node.Organization.Code)
+		}
+	}
+
+	// Writing into another regency is refused like an unknown id, and nothing is written.
+	before := admin.written()
+	gianyarDonation := admin.id(`SELECT d.id FROM donations d JOIN organizations o ON o.id = d.organization_id WHERE o.code = 'BALI-GIANYAR' LIMIT 1`)
+	provinceBox := admin.id(`SELECT b.id FROM donation_boxes b JOIN organizations o ON o.id = b.organization_id WHERE o.code = 'BALI' LIMIT 1`)
+	for _, tc := range []struct {
+		name, query string
+		vars        map[string]any
+		code, field string
+	}{
+		{"record a donation for Gianyar", `mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY, receivedOn: "2014-05-01", amount: 1000}) { id } }`,
+			map[string]any{"o": gianyar}, "BAD_USER_INPUT", "input.organizationId"},
+		{"reverse a Gianyar donation", `mutation($d: ID!) { reverseDonation(input: {donationId: $d, reason: "x"}) { id } }`,
+			map[string]any{"d": gianyarDonation}, "BAD_USER_INPUT", "input.donationId"},
+		{"open the province's box", `mutation($b: ID!) { recordBoxCollection(input: {boxId: $b, collectedOn: "2015-01-25", amount: 1000, countedBy: ["A", "B"], sealRemoved: "X"}) { id } }`,
+			map[string]any{"b": provinceBox}, "BAD_USER_INPUT", "input.boxId"},
+		{"add an institution under Gianyar", `mutation($o: ID!) { createOrganization(input: {parentId: $o, kind: INSTITUTION, code: "X-9", name: "X"}) { id } }`,
+			map[string]any{"o": gianyar}, "BAD_USER_INPUT", "input.parentId"},
+		{"add a province", `mutation { createOrganization(input: {kind: PROVINCE_COUNCIL, code: "X-8", name: "X"}) { id } }`, nil, "FORBIDDEN", ""},
+		{"extend the aid catalogue", `mutation { createAidType(input: {code: "X", name: "X", nameEn: "X", unit: "x"}) { id } }`, nil, "FORBIDDEN", ""},
+		{"read the audit trail", `{ auditLog { totalCount } }`, nil, "FORBIDDEN", ""},
+	} {
+		r := op.post(tc.query, tc.vars)
+		if len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != tc.code || (tc.field != "" && r.Errors[0].Extensions["field"] != tc.field) {
+			t.Errorf("%s: got %+v, want %s %s", tc.name, r.Errors, tc.code, tc.field)
+		}
+	}
+	if after := admin.written(); !equal(before, after) {
+		t.Errorf("refused writes changed the database: %v -> %v", before, after)
+	}
+
+	// Within its subtree the operator writes, and the trail names it.
+	var ok struct{ RecordDonation struct{ ID string } }
+	op.query(`mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY, receivedOn: "2014-05-01", amount: 1000}) { id } }`,
+		map[string]any{"o": badung}, &ok)
+	if actor := admin.id(`SELECT actor FROM audit_log WHERE entity_id = $1`, ok.RecordDonation.ID); actor != "OPERATOR BALI-BADUNG/tests" {
+		t.Errorf("audit actor %q", actor)
+	}
+}
+
+func TestAuditorReadsEverythingAndWritesNothing(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	aud := admin.as(auth.Auditor, "")
+	var got struct {
+		Donations struct{ TotalCount int64 }
+		AuditLog  struct {
+			TotalCount int
+			Edges      []struct{ Node struct{ Actor, Action, Entity string } }
+		}
+	}
+	aud.query(`{ donations { totalCount } auditLog(first: 5) { totalCount edges { node { actor action entity } } } }`, nil, &got)
+	if got.Donations.TotalCount != admin.count(`SELECT count(*) FROM donations`) {
+		t.Errorf("auditor sees %d donations", got.Donations.TotalCount)
+	}
+	if int64(got.AuditLog.TotalCount) != admin.count(`SELECT count(*) FROM audit_log`) || len(got.AuditLog.Edges) != 5 {
+		t.Errorf("auditor's audit log: %+v", got.AuditLog)
+	}
+	before := admin.written()
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	for _, q := range []string{
+		`mutation { createPartner(input: {kind: BUSINESS, name: "x"}) { id } }`,
+		`mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY, receivedOn: "2014-05-01", amount: 1000}) { id } }`,
+		`mutation($o: ID!) { createOrganization(input: {parentId: $o, kind: REGENCY_COUNCIL, code: "X-1", name: "X"}) { id } }`,
+	} {
+		r := aud.post(q, map[string]any{"o": bali})
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "FORBIDDEN" {
+			t.Errorf("auditor: %s answered %+v", q, r.Errors)
+		}
+	}
+	if after := admin.written(); !equal(before, after) {
+		t.Errorf("an auditor's mutation wrote: %v -> %v", before, after)
+	}
+}
+
+// TestRoleMatrix runs each role against each kind of operation.
+func TestRoleMatrix(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	envs := map[auth.Role]*env{
+		auth.Admin:    admin,
+		auth.Operator: admin.as(auth.Operator, "BALI"),
+		auth.Auditor:  admin.as(auth.Auditor, ""),
+		auth.Partner:  admin.as(auth.Partner, samudra),
+	}
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	const allow, forbid = "", "FORBIDDEN"
+	for _, tc := range []struct {
+		name  string
+		query string
+		want  map[auth.Role]string
+	}{
+		{"list organizations", `{ organizations { totalCount } }`, map[auth.Role]string{auth.Admin: allow, auth.Operator: allow, auth.Auditor: allow, auth.Partner: allow}},
+		{"list donations", `{ donations { totalCount } }`, map[auth.Role]string{auth.Admin: allow, auth.Operator: allow, auth.Auditor: allow, auth.Partner: allow}},
+		{"aid types", `{ aidTypes { code } }`, map[auth.Role]string{auth.Admin: allow, auth.Operator: allow, auth.Auditor: allow, auth.Partner: allow}},
+		{"audit log", `{ auditLog { totalCount } }`, map[auth.Role]string{auth.Admin: allow, auth.Operator: forbid, auth.Auditor: allow, auth.Partner: forbid}},
+		{"create partner", `mutation { createPartner(input: {kind: BUSINESS, name: "Matrix"}) { id } }`,
+			map[auth.Role]string{auth.Admin: allow, auth.Operator: allow, auth.Auditor: forbid, auth.Partner: forbid}},
+		{"record donation", `mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY, receivedOn: "2014-05-02", amount: 1000}) { id } }`,
+			map[auth.Role]string{auth.Admin: allow, auth.Operator: allow, auth.Auditor: forbid, auth.Partner: forbid}},
+		{"create aid type", `mutation { createAidType(input: {code: "MATRIX", name: "M", nameEn: "M", unit: "m"}) { id } }`,
+			map[auth.Role]string{auth.Admin: allow, auth.Operator: forbid, auth.Auditor: forbid, auth.Partner: forbid}},
+	} {
+		for role, want := range tc.want {
+			r := envs[role].post(tc.query, map[string]any{"o": bali})
+			got := ""
+			if len(r.Errors) > 0 {
+				got, _ = r.Errors[0].Extensions["code"].(string)
+			}
+			if got != want {
+				t.Errorf("%s as %s: got %q (%+v), want %q", tc.name, role, got, r.Errors, want)
+			}
+		}
+	}
+}
+
+func TestTokens(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ask := func(token string) (int, string) {
+		req, _ := http.NewRequest("POST", e.url+"/graphql", jsonBody(`{ viewer { role } }`))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		return res.StatusCode, res.Header.Get("WWW-Authenticate")
+	}
+	if status, _ := ask(e.token); status != http.StatusOK {
+		t.Fatalf("a valid token: %d", status)
+	}
+	if used := e.count(`SELECT count(*) FROM api_tokens WHERE last_used_at IS NOT NULL`); used != 1 {
+		t.Errorf("%d tokens marked used, want 1", used)
+	}
+	revoked := e.as(auth.Auditor, "").token
+	if _, err := e.db.Exec(`UPDATE api_tokens SET revoked_at = now() WHERE account_id = (SELECT id FROM accounts WHERE name = 'AUDITOR ')`); err != nil {
+		t.Fatal(err)
+	}
+	expired := e.as(auth.Partner, samudra).token
+	if _, err := e.db.Exec(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE account_id = (SELECT id FROM accounts WHERE role = 'PARTNER')`); err != nil {
+		t.Fatal(err)
+	}
+	for name, token := range map[string]string{"none": "", "made up": "sng_madeup", "not ours": "abc", "revoked": revoked, "expired": expired} {
+		status, challenge := ask(token)
+		if status != http.StatusUnauthorized || !strings.HasPrefix(challenge, "Bearer") {
+			t.Errorf("%s token: %d %q, want 401 with a Bearer challenge", name, status, challenge)
+		}
+	}
+	// The health checks and GraphiQL need no token; metrics need an admin's or auditor's.
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/": 200, "/metrics": 401} {
+		res, err := http.Get(e.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET %s without a token: %d, want %d", path, res.StatusCode, want)
+		}
+	}
+	op := e.as(auth.Operator, "BALI")
+	req, _ := http.NewRequest("GET", e.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+op.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("metrics for an operator: %d, want 403", res.StatusCode)
+	}
+	// No token is kept in clear anywhere in the database.
+	var columns []struct{ Table, Column string }
+	if err := e.db.Select(&columns, `SELECT table_name AS "table", column_name AS "column" FROM information_schema.columns
+		WHERE table_schema = 'public' AND data_type IN ('text', 'jsonb', 'bytea', 'character varying')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range columns {
+		for _, secret := range []string{e.token, op.token, revoked} {
+			n := e.count(`SELECT count(*) FROM "`+c.Table+`" WHERE position(convert_to($1, 'UTF8') IN convert_to("`+c.Column+`"::text, 'UTF8')) > 0`, secret)
+			if n != 0 {
+				t.Errorf("a token is stored in clear in %s.%s", c.Table, c.Column)
+			}
+		}
+	}
+}
+
+func equal(a, b map[string]int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
