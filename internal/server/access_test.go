@@ -69,7 +69,7 @@ func TestPartnerSeesOnlyItsOwn(t *testing.T) {
 				TotalCount int64
 				Sum        int64
 			}
-			DonationBoxes struct{ TotalCount int64 }
+			DonationBoxes  struct{ TotalCount int64 }
 			BoxCollections struct {
 				TotalCount int64
 				Sum        int64
@@ -136,7 +136,9 @@ func TestOperatorStaysInItsSubtree(t *testing.T) {
 		Organizations struct{ TotalCount int }
 		Donations     struct {
 			TotalCount int64
-			Edges      []struct{ Node struct{ Organization struct{ Code string } } }
+			Edges      []struct {
+				Node struct{ Organization struct{ Code string } }
+			}
 		}
 		Gianyar *struct{ ID string }
 		Badung  struct{ Ancestors []struct{ Code string } }
@@ -205,7 +207,9 @@ func TestAuditorReadsEverythingAndWritesNothing(t *testing.T) {
 		Donations struct{ TotalCount int64 }
 		AuditLog  struct {
 			TotalCount int
-			Edges      []struct{ Node struct{ Actor, Action, Entity string } }
+			Edges      []struct {
+				Node struct{ Actor, Action, Entity string }
+			}
 		}
 	}
 	aud.query(`{ donations { totalCount } auditLog(first: 5) { totalCount edges { node { actor action entity } } } }`, nil, &got)
