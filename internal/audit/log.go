@@ -100,3 +100,30 @@ func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
 	}
 	return n, nil
 }
+
+// Each calls fn for every entry f matches, oldest first, reading rows as
+// they come so that memory stays flat however long the trail is.
+func (s *Store) Each(ctx context.Context, f Filter, fn func(Entry) error) error {
+	args, err := f.args(ctx)
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.QueryxContext(ctx, `
+		SELECT a.id::text AS id, a.id AS seq, a.at, a.actor, a.request_id, a.action, a.entity, a.entity_id,
+			a.before::text AS before, a.after::text AS after
+		FROM audit_log a WHERE `+filterSQL+` ORDER BY a.id`, args...)
+	if err != nil {
+		return fmt.Errorf("read audit log: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Entry
+		if err := rows.StructScan(&e); err != nil {
+			return fmt.Errorf("read audit entry: %w", err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -33,6 +33,7 @@ Usage:
   sinergi migrate [flags]   apply database migrations and exit
   sinergi demo    [flags]   load the Bali demo data into an empty database
   sinergi token   create|list|revoke   manage API tokens (sinergi token -h)
+  sinergi export  audit-log -o FILE   write a workbook (sinergi export -h)
   sinergi version           print the version
 
 Without DATABASE_URL, sinergi runs a private PostgreSQL cluster from the
@@ -55,6 +56,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = migrate(ctx, args[1:], log, stderr)
 	case "demo":
 		err = loadDemo(ctx, args[1:], log, stdout, stderr)
+	case "export":
+		err = exports(ctx, args[1:], log, stderr)
 	case "token":
 		err = tokens(ctx, args[1:], log, stdout, stderr)
 	case "version":

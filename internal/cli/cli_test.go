@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/sinergi-id/sinergi/internal/cli"
 	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
 )
@@ -198,5 +200,29 @@ func TestEnvironmentIsValidatedAtStart(t *testing.T) {
 	t.Setenv("SINERGI_MODE", "staging")
 	if code, _, stderr := run(t, "serve"); code != 1 || !strings.Contains(stderr, "staging") {
 		t.Errorf("serve with SINERGI_MODE=staging: exit %d, %q", code, stderr)
+	}
+}
+
+func TestExportAuditLogFile(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if code, _, stderr := run(t, "demo", "--database-url", dsn); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	out := filepath.Join(t.TempDir(), "audit.xlsx")
+	if code, _, stderr := run(t, "export", "audit-log", "-o", out, "-entity", "work_meeting", "-lang", "en", "--database-url", dsn); code != 0 {
+		t.Fatalf("export: exit %d %s", code, stderr)
+	}
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Audit Trail")
+	// Header, the demo's one work meeting, the count.
+	if err != nil || len(rows) != 3 || rows[1][4] != "work_meeting" || rows[1][1] != "demo" || rows[2][0] != "Entries: 1" {
+		t.Fatalf("rows %v, %v", rows, err)
+	}
+	if code, _, _ := run(t, "export", "audit-log", "--database-url", dsn); code != 1 {
+		t.Errorf("export without -o: exit %d, want 1", code)
 	}
 }

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/export"
+	"github.com/sinergi-id/sinergi/internal/fault"
+)
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// workbook answers a workbook request: write builds the file into w, and a
+// refusal or failure before its first byte becomes a JSON error with the
+// right status, never a half-written file.
+func workbook(log *slog.Logger, filename string, write func(ctx context.Context, q url.Values, w io.Writer) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		out := &firstWrite{w: w, filename: filename}
+		err := write(req.Context(), req.URL.Query(), out)
+		if err == nil {
+			return
+		}
+		if out.started {
+			log.ErrorContext(req.Context(), "workbook cut short", "file", filename, "error", err.Error())
+			return
+		}
+		var invalid *fault.InvalidInput
+		switch {
+		case errors.As(err, &invalid):
+			writeJSONError(w, http.StatusBadRequest, "BAD_USER_INPUT", invalid.Error())
+		case errors.Is(err, auth.ErrForbidden):
+			writeJSONError(w, http.StatusForbidden, "FORBIDDEN", "this account may not download "+filename)
+		case errors.Is(err, fault.ErrNotFound):
+			writeJSONError(w, http.StatusNotFound, "NOT_FOUND", "not found")
+		default:
+			log.ErrorContext(req.Context(), "workbook failed", "file", filename, "error", err.Error())
+			writeJSONError(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR",
+				"internal error; quote request id "+audit.ActorFrom(req.Context()).RequestID+" when reporting it")
+		}
+	})
+}
+
+// firstWrite sets the workbook headers when the first byte goes out.
+type firstWrite struct {
+	w        http.ResponseWriter
+	filename string
+	started  bool
+}
+
+func (f *firstWrite) Write(p []byte) (int, error) {
+	if !f.started {
+		f.started = true
+		f.w.Header().Set("Content-Type", xlsxType)
+		f.w.Header().Set("Content-Disposition", `attachment; filename="`+f.filename+`"`)
+		f.w.WriteHeader(http.StatusOK)
+	}
+	return f.w.Write(p)
+}
+
+// auditLogWorkbook is GET /exports/audit-log.xlsx?from=&to=&entity=&actor=&lang=.
+func auditLogWorkbook(store *audit.Store) func(context.Context, url.Values, io.Writer) error {
+	return func(ctx context.Context, q url.Values, w io.Writer) error {
+		lang, err := export.ParseLanguage(q.Get("lang"))
+		if err != nil {
+			return err
+		}
+		var f audit.Filter
+		var v fault.InvalidInput
+		f.From = instantParam(&v, q, "from", false)
+		f.To = instantParam(&v, q, "to", true)
+		if f.From != nil && f.To != nil && f.To.Before(*f.From) {
+			v.Add("to", fault.Invalid, "must not be before from")
+		}
+		if s := q.Get("entity"); s != "" {
+			f.Entity = &s
+		}
+		if s := q.Get("actor"); s != "" {
+			f.Actor = &s
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		return export.AuditLog(ctx, store, f, lang, time.Now(), w)
+	}
+}
+
+// instantParam reads an RFC 3339 instant or a date (UTC; as "to", the end
+// of that day).
+func instantParam(v *fault.InvalidInput, q url.Values, name string, endOfDay bool) *time.Time {
+	s := q.Get(name)
+	if s == "" {
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return &t
+	}
+	d, err := calendar.Parse(s)
+	if err != nil {
+		v.Add(name, fault.Invalid, "must be a date (2014-07-17) or an RFC 3339 time")
+		return nil
+	}
+	t := d.Time()
+	if endOfDay {
+		t = t.Add(24*time.Hour - time.Nanosecond)
+	}
+	return &t
+}

@@ -1,0 +1,242 @@
+// Package xlsx builds the workbooks auditors and the Raker use: typed cells
+// (money as rupiah numbers, dates as dates), frozen headers with filters,
+// sized columns, and text from users always written as text, never as a
+// formula. Ledgers stream row by row in bounded memory.
+package xlsx
+
+import (
+	"fmt"
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/money"
+)
+
+// Kind is how a column's cells are written.
+type Kind int
+
+// The kinds of column.
+const (
+	Text    Kind = iota // written as a string cell, whatever it looks like
+	Integer             // a whole number
+	Money               // rupiah, as a number with the Rp format
+	Date                // a business date
+	Instant             // a point in time (UTC)
+)
+
+// MaxCellText is the most characters a spreadsheet cell holds.
+const MaxCellText = 32767
+
+// Column describes one column of a ledger.
+type Column struct {
+	Header string
+	Kind   Kind
+	Width  float64 // in characters
+}
+
+// Properties are the workbook's document properties.
+type Properties struct {
+	Title, Subject, Description string
+	Created                     time.Time
+}
+
+// Ledger is a one-sheet workbook written row by row.
+type Ledger struct {
+	file   *excelize.File
+	stream *excelize.StreamWriter
+	sheet  string
+	cols   []Column
+	styles map[Kind]int
+	header int
+	row    int
+	sums   []int64
+}
+
+// NewLedger starts a workbook with one sheet and its header row: frozen,
+// bold, with the columns sized. Close it when done.
+func NewLedger(sheet string, props Properties, cols []Column) (*Ledger, error) {
+	f := excelize.NewFile()
+	l := &Ledger{file: f, sheet: sheet, cols: cols, styles: map[Kind]int{}, sums: make([]int64, len(cols))}
+	if err := l.init(props); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Ledger) init(props Properties) error {
+	f := l.file
+	if err := f.SetSheetName("Sheet1", l.sheet); err != nil {
+		return fmt.Errorf("name sheet: %w", err)
+	}
+	if err := f.SetDocProps(&excelize.DocProperties{
+		Title: props.Title, Subject: props.Subject, Description: props.Description,
+		Creator: "Sinergi", Created: props.Created.UTC().Format(time.RFC3339), Language: "id-ID",
+	}); err != nil {
+		return fmt.Errorf("document properties: %w", err)
+	}
+	rupiah := `"Rp "#,##0;-"Rp "#,##0`
+	for kind, style := range map[Kind]*excelize.Style{
+		Money:   {CustomNumFmt: &rupiah},
+		Date:    {NumFmt: 14},
+		Instant: {CustomNumFmt: ptr("yyyy-mm-dd hh:mm:ss")},
+		Text:    {Alignment: &excelize.Alignment{Vertical: "top"}},
+		Integer: {NumFmt: 3},
+	} {
+		id, err := f.NewStyle(style)
+		if err != nil {
+			return fmt.Errorf("style: %w", err)
+		}
+		l.styles[kind] = id
+	}
+	var err error
+	if l.header, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}); err != nil {
+		return fmt.Errorf("style: %w", err)
+	}
+	if l.stream, err = f.NewStreamWriter(l.sheet); err != nil {
+		return fmt.Errorf("stream: %w", err)
+	}
+	for i, c := range l.cols {
+		if err := l.stream.SetColWidth(i+1, i+1, c.Width); err != nil {
+			return fmt.Errorf("column width: %w", err)
+		}
+	}
+	if err := l.stream.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return fmt.Errorf("freeze header: %w", err)
+	}
+	header := make([]any, len(l.cols))
+	for i, c := range l.cols {
+		header[i] = excelize.Cell{StyleID: l.header, Value: c.Header}
+	}
+	l.row = 1
+	return l.stream.SetRow("A1", header)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Add writes one row; values follow the columns. A nil value leaves its
+// cell empty.
+func (l *Ledger) Add(values ...any) error {
+	if len(values) != len(l.cols) {
+		return fmt.Errorf("row has %d values for %d columns", len(values), len(l.cols))
+	}
+	row := make([]any, len(values))
+	for i, v := range values {
+		cell, err := l.cell(i, v)
+		if err != nil {
+			return fmt.Errorf("row %d, column %q: %w", l.row+1, l.cols[i].Header, err)
+		}
+		row[i] = cell
+	}
+	l.row++
+	return l.stream.SetRow(cellName(1, l.row), row)
+}
+
+func (l *Ledger) cell(i int, v any) (any, error) {
+	c := l.cols[i]
+	style := l.styles[c.Kind]
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case *string:
+		if x == nil {
+			return nil, nil
+		}
+		return l.cell(i, *x)
+	case *calendar.Date:
+		if x == nil {
+			return nil, nil
+		}
+		return l.cell(i, *x)
+	case *time.Time:
+		if x == nil {
+			return nil, nil
+		}
+		return l.cell(i, *x)
+	}
+	switch c.Kind {
+	case Text:
+		s, ok := v.(string)
+		if !ok {
+			s = fmt.Sprint(v)
+		}
+		if utf8.RuneCountInString(s) > MaxCellText {
+			return nil, fmt.Errorf("text of %d characters does not fit a cell", utf8.RuneCountInString(s))
+		}
+		// A string value becomes an inline string cell: "=HYPERLINK(…)" or
+		// "+62 811…" stays the text it is.
+		return excelize.Cell{StyleID: style, Value: s}, nil
+	case Money:
+		r, ok := v.(money.Rupiah)
+		if !ok {
+			return nil, fmt.Errorf("want rupiah, got %T", v)
+		}
+		l.sums[i] += int64(r)
+		return excelize.Cell{StyleID: style, Value: int64(r)}, nil
+	case Integer:
+		switch n := v.(type) {
+		case int:
+			l.sums[i] += int64(n)
+			return excelize.Cell{StyleID: style, Value: n}, nil
+		case int64:
+			l.sums[i] += n
+			return excelize.Cell{StyleID: style, Value: n}, nil
+		}
+		return nil, fmt.Errorf("want a whole number, got %T", v)
+	case Date:
+		d, ok := v.(calendar.Date)
+		if !ok {
+			return nil, fmt.Errorf("want a date, got %T", v)
+		}
+		return excelize.Cell{StyleID: style, Value: d.Time()}, nil
+	case Instant:
+		t, ok := v.(time.Time)
+		if !ok {
+			return nil, fmt.Errorf("want a time, got %T", v)
+		}
+		return excelize.Cell{StyleID: style, Value: t.UTC()}, nil
+	}
+	return nil, fmt.Errorf("unknown column kind %d", c.Kind)
+}
+
+// Rows returns how many data rows were added.
+func (l *Ledger) Rows() int { return l.row - 1 }
+
+// Finish ends the sheet: the data gets an autofilter, and a totals row
+// labelled label sums the money and number columns.
+func (l *Ledger) Finish(label string) error {
+	last := l.row
+	if l.row > 1 {
+		if err := l.stream.AddTable(&excelize.Table{Range: "A1:" + cellName(len(l.cols), last), Name: "Data",
+			StyleName: "TableStyleLight1", ShowRowStripes: ptr(true)}); err != nil {
+			return fmt.Errorf("filter: %w", err)
+		}
+	}
+	totals := make([]any, len(l.cols))
+	totals[0] = excelize.Cell{StyleID: l.header, Value: label}
+	for i, c := range l.cols {
+		if i > 0 && (c.Kind == Money || c.Kind == Integer) {
+			totals[i] = excelize.Cell{StyleID: l.styles[c.Kind], Value: l.sums[i]}
+		}
+	}
+	if err := l.stream.SetRow(cellName(1, last+1), totals); err != nil {
+		return err
+	}
+	return l.stream.Flush()
+}
+
+// WriteTo writes the finished workbook.
+func (l *Ledger) WriteTo(w io.Writer) (int64, error) { return l.file.WriteTo(w) }
+
+// Close removes the temporary files streaming used.
+func (l *Ledger) Close() error { return l.file.Close() }
+
+func cellName(col, row int) string {
+	name, _ := excelize.CoordinatesToCellName(col, row)
+	return name
+}
