@@ -11,6 +11,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/page"
+	"github.com/sinergi-id/sinergi/internal/postgres"
 )
 
 // Entry is one row of the audit trail.
@@ -108,22 +109,14 @@ func (s *Store) Each(ctx context.Context, f Filter, fn func(Entry) error) error 
 	if err != nil {
 		return err
 	}
-	rows, err := s.db.QueryxContext(ctx, `
+	return postgres.Stream(ctx, s.db, `
 		SELECT a.id::text AS id, a.id AS seq, a.at, a.actor, a.request_id, a.action, a.entity, a.entity_id,
 			a.before::text AS before, a.after::text AS after
-		FROM audit_log a WHERE `+filterSQL+` ORDER BY a.id`, args...)
-	if err != nil {
-		return fmt.Errorf("read audit log: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+		FROM audit_log a WHERE `+filterSQL+` ORDER BY a.id`, args, func(rows *sqlx.Rows) error {
 		var e Entry
 		if err := rows.StructScan(&e); err != nil {
 			return fmt.Errorf("read audit entry: %w", err)
 		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		return fn(e)
+	})
 }

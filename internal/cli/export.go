@@ -1,91 +1,111 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/sinergi-id/sinergi/internal/audit"
-	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
+	"github.com/sinergi-id/sinergi/internal/organization"
 )
 
 const exportUsage = `Usage:
+  sinergi export donations -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-source CSR,GOVERNMENT,…] [-partner ID] [-kind MONEY|GOODS] [-lang id|en]
   sinergi export audit-log -o FILE.xlsx [-from DATE] [-to DATE] [-entity NAME] [-actor TEXT] [-lang id|en]
 
-Writes the same workbook as GET /exports/audit-log.xlsx.
+Writes the same workbook as GET /exports/NAME.xlsx with the same parameters.
 `
 
-func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "audit-log" {
-		fmt.Fprint(stderr, exportUsage)
-		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-			return flag.ErrHelp
+// workbooks are the exports the command line writes, by name.
+var workbooks = map[string]func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error{
+	"donations": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
+		f, lang, err := export.DonationQuery(ctx, organization.NewStore(db), q)
+		if err != nil {
+			return err
 		}
+		return export.Donations(ctx, donation.NewStore(db), f, lang, time.Now(), w)
+	},
+	"audit-log": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
+		f, lang, err := export.AuditQuery(q)
+		if err != nil {
+			return err
+		}
+		return export.AuditLog(ctx, audit.NewStore(db), f, lang, time.Now(), w)
+	},
+}
+
+func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, exportUsage)
+		return flag.ErrHelp
+	}
+	write, ok := workbooks[args[0]]
+	if !ok {
+		fmt.Fprint(stderr, exportUsage)
 		return fmt.Errorf("unknown export %q", args[0])
 	}
-	fs := flag.NewFlagSet("sinergi export audit-log", flag.ContinueOnError)
+	fs := flag.NewFlagSet("sinergi export "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var dbc dbConfig
 	dbc.register(fs)
 	out := fs.String("o", "", "the file to write")
-	from := fs.String("from", "", "first day (YYYY-MM-DD, UTC)")
-	to := fs.String("to", "", "last day (YYYY-MM-DD, UTC)")
-	entity := fs.String("entity", "", "only this kind of record, e.g. donation")
-	actor := fs.String("actor", "", "only actors whose name contains this")
-	lang := fs.String("lang", "id", "labels: id (Indonesian) or en (English)")
+	params := map[string]*string{}
+	for name, usage := range map[string]string{
+		"from": "first day, YYYY-MM-DD", "to": "last day, YYYY-MM-DD", "org": "an organization's id or code: its subtree",
+		"source": "donation sources, comma-separated", "partner": "a partner's id", "kind": "MONEY or GOODS",
+		"entity": "audit log: one kind of record", "actor": "audit log: actors whose name contains this",
+		"lang": "labels: id (Indonesian) or en (English)",
+	} {
+		params[name] = fs.String(name, "", usage)
+	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
 	if *out == "" {
 		return errors.New("give the file to write with -o")
 	}
-	language, err := export.ParseLanguage(*lang)
-	if err != nil {
-		return err
-	}
-	var f audit.Filter
-	if *from != "" {
-		d, err := calendar.Parse(*from)
-		if err != nil {
-			return fmt.Errorf("-from: %w", err)
+	q := url.Values{}
+	for name, v := range params {
+		if *v != "" {
+			q.Set(name, *v)
 		}
-		t := d.Time()
-		f.From = &t
-	}
-	if *to != "" {
-		d, err := calendar.Parse(*to)
-		if err != nil {
-			return fmt.Errorf("-to: %w", err)
-		}
-		t := d.Time().Add(24*time.Hour - time.Nanosecond)
-		f.To = &t
-	}
-	if *entity != "" {
-		f.Entity = entity
-	}
-	if *actor != "" {
-		f.Actor = actor
 	}
 	db, closeDB, err := dbc.open(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	// Built in memory first: a failure leaves no half-written file.
-	var buf bytes.Buffer
-	if err := export.AuditLog(ctx, audit.NewStore(db), f, language, time.Now(), &buf); err != nil {
+	// Written beside the target and renamed when whole: a failure leaves no
+	// half-written file under the name asked for.
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".sinergi-export-*.xlsx")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", *out, err)
+	}
+	defer os.Remove(tmp.Name())
+	err = write(ctx, db, q, tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
 		return fmt.Errorf("write %s: %w", *out, err)
 	}
-	log.Info("workbook written", "file", *out, "bytes", buf.Len())
+	log.Info("workbook written", "file", *out)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/xlsx"
 )
@@ -97,4 +98,18 @@ func describe(lang Language, f audit.Filter) string {
 		s += pick(lang, " semua", " none")
 	}
 	return s
+}
+
+// period describes a from–to filter; either end may be open.
+func period(lang Language, from, to *calendar.Date) string {
+	s := pick(lang, "Periode: ", "Period: ")
+	switch {
+	case from == nil && to == nil:
+		return s + pick(lang, "semua", "all")
+	case from == nil:
+		return s + pick(lang, "sampai ", "until ") + to.String()
+	case to == nil:
+		return s + pick(lang, "sejak ", "from ") + from.String()
+	}
+	return s + from.String() + " – " + to.String()
 }

@@ -190,3 +190,33 @@ func Canceled(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
 		(errors.As(err, &pqErr) && pqErr.Code == "57014")
 }
+
+// StreamTimeout bounds a streamed read such as a workbook ledger.
+const StreamTimeout = 15 * time.Minute
+
+// Stream runs query in a read-only transaction and calls fn for each row as
+// it arrives, so a result of any size passes through in bounded memory.
+func Stream(ctx context.Context, db *sqlx.DB, query string, args []any, fn func(*sqlx.Rows) error) error {
+	tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL statement_timeout = %d`, StreamTimeout.Milliseconds())); err != nil {
+		return fmt.Errorf("set read timeout: %w", err)
+	}
+	rows, err := tx.QueryxContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	return tx.Commit()
+}

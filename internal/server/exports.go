@@ -11,9 +11,10 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
-	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
 	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/organization"
 )
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,48 +69,21 @@ func (f *firstWrite) Write(p []byte) (int, error) {
 // auditLogWorkbook is GET /exports/audit-log.xlsx?from=&to=&entity=&actor=&lang=.
 func auditLogWorkbook(store *audit.Store) func(context.Context, url.Values, io.Writer) error {
 	return func(ctx context.Context, q url.Values, w io.Writer) error {
-		lang, err := export.ParseLanguage(q.Get("lang"))
+		f, lang, err := export.AuditQuery(q)
 		if err != nil {
-			return err
-		}
-		var f audit.Filter
-		var v fault.InvalidInput
-		f.From = instantParam(&v, q, "from", false)
-		f.To = instantParam(&v, q, "to", true)
-		if f.From != nil && f.To != nil && f.To.Before(*f.From) {
-			v.Add("to", fault.Invalid, "must not be before from")
-		}
-		if s := q.Get("entity"); s != "" {
-			f.Entity = &s
-		}
-		if s := q.Get("actor"); s != "" {
-			f.Actor = &s
-		}
-		if err := v.Err(); err != nil {
 			return err
 		}
 		return export.AuditLog(ctx, store, f, lang, time.Now(), w)
 	}
 }
 
-// instantParam reads an RFC 3339 instant or a date (UTC; as "to", the end
-// of that day).
-func instantParam(v *fault.InvalidInput, q url.Values, name string, endOfDay bool) *time.Time {
-	s := q.Get(name)
-	if s == "" {
-		return nil
+// donationWorkbook is GET /exports/donations.xlsx?from=&to=&org=&source=&partner=&kind=&lang=.
+func donationWorkbook(orgs *organization.Store, donations *donation.Store) func(context.Context, url.Values, io.Writer) error {
+	return func(ctx context.Context, q url.Values, w io.Writer) error {
+		f, lang, err := export.DonationQuery(ctx, orgs, q)
+		if err != nil {
+			return err
+		}
+		return export.Donations(ctx, donations, f, lang, time.Now(), w)
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return &t
-	}
-	d, err := calendar.Parse(s)
-	if err != nil {
-		v.Add(name, fault.Invalid, "must be a date (2014-07-17) or an RFC 3339 time")
-		return nil
-	}
-	t := d.Time()
-	if endOfDay {
-		t = t.Add(24*time.Hour - time.Nanosecond)
-	}
-	return &t
 }

@@ -110,3 +110,97 @@ func TestAuditLogWorkbook(t *testing.T) {
 		}
 	}
 }
+
+func TestDonationLedgerWorkbook(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	// A reversal, and a partner whose name looks like a formula.
+	orig := admin.id(`SELECT id FROM donations WHERE source = 'CSR' AND received_on >= '2014-01-01' ORDER BY seq LIMIT 1`)
+	var rev struct{ ReverseDonation struct{ ID string } }
+	admin.query(`mutation($id: ID!) { reverseDonation(input: {donationId: $id, reason: "salah catat", reversedOn: "2014-12-30"}) { id } }`,
+		map[string]any{"id": orig}, &rev)
+	var p struct{ CreatePartner struct{ ID string } }
+	admin.query(`mutation { createPartner(input: {kind: INDIVIDUAL, name: "=HYPERLINK(\"http://example.invalid\",\"x\")"}) { id } }`, nil, &p)
+	admin.query(`mutation($p: ID!, $o: ID!) { recordDonation(input: {organizationId: $o, partnerId: $p, source: INDIVIDUAL, kind: MONEY,
+		receivedOn: "2014-06-06", amount: 5000000000000, notes: "+62 811 0000"}) { id } }`,
+		map[string]any{"p": p.CreatePartner.ID, "o": admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)}, &struct{}{})
+
+	status, _, body := admin.download("/exports/donations.xlsx?from=2014-01-01&to=2014-12-31&org=BALI")
+	if status != 200 {
+		t.Fatalf("donations: %d %s", status, body)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	const sheet = "Buku Donasi"
+	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := admin.count(`SELECT count(*) FROM donations WHERE received_on BETWEEN '2014-01-01' AND '2014-12-31'`)
+	sum := admin.count(`SELECT SUM(amount) FROM donations WHERE received_on BETWEEN '2014-01-01' AND '2014-12-31'`)
+	if int64(len(rows)) != n+2 {
+		t.Fatalf("%d rows for %d donations", len(rows), n)
+	}
+	last := rows[len(rows)-1]
+	if last[0] != fmt.Sprintf("Jumlah bersih (%d entri)", n) || last[7] != fmt.Sprint(sum) {
+		t.Errorf("totals row %v, want %d entries summing %d", last, n, sum)
+	}
+	byID := map[string][]string{}
+	for _, r := range rows[1 : len(rows)-1] {
+		byID[r[0]] = r
+	}
+	if byID[rev.ReverseDonation.ID][9] != orig || byID[orig][10] != rev.ReverseDonation.ID {
+		t.Errorf("reversal not linked both ways: %v / %v", byID[rev.ReverseDonation.ID], byID[orig])
+	}
+	for i, r := range rows[1 : len(rows)-1] {
+		row := i + 2
+		date, _ := excelize.CoordinatesToCellName(2, row)
+		amount, _ := excelize.CoordinatesToCellName(8, row)
+		if typ, _ := f.GetCellType(sheet, amount); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+			t.Fatalf("%s is %v, not a number", amount, typ)
+		}
+		if shown, _ := f.GetCellValue(sheet, amount); !strings.HasPrefix(shown, "Rp ") && !strings.HasPrefix(shown, "-Rp ") {
+			t.Fatalf("%s shows %q, not rupiah", amount, shown)
+		}
+		if shown, _ := f.GetCellValue(sheet, date); !strings.Contains(shown, "-") || r[1] == shown {
+			t.Fatalf("%s: raw %q shown %q; want a date cell", date, r[1], shown)
+		}
+		if strings.HasPrefix(r[6], "=HYPERLINK") {
+			partner, _ := excelize.CoordinatesToCellName(7, row)
+			if formula, _ := f.GetCellFormula(sheet, partner); formula != "" || r[7] != "5000000000000" || r[13] != "+62 811 0000" {
+				t.Errorf("row %d: formula %q, amount %s, notes %q", row, formula, r[7], r[13])
+			}
+		}
+	}
+
+	// A partner's ledger holds its own gifts only.
+	status, _, body = admin.as(auth.Partner, samudra).download("/exports/donations.xlsx")
+	pf, err := excelize.OpenReader(bytes.NewReader(body))
+	if status != 200 || err != nil {
+		t.Fatalf("partner ledger: %d %v", status, err)
+	}
+	prow, _ := pf.GetRows(sheet)
+	own := admin.count(`SELECT count(*) FROM donations d JOIN partners p ON p.id = d.partner_id WHERE p.name = $1`, samudra)
+	if int64(len(prow)) != own+2 {
+		t.Errorf("partner ledger: %d rows for its %d donations", len(prow), own)
+	}
+	for _, r := range prow[1 : len(prow)-1] {
+		if r[6] != samudra {
+			t.Errorf("partner ledger holds a gift of %q", r[6])
+		}
+	}
+
+	for _, path := range []string{"/exports/donations.xlsx?org=NOWHERE", "/exports/donations.xlsx?from=2014-02-01&to=2014-01-01",
+		"/exports/donations.xlsx?lang=fr", "/exports/donations.xlsx?source=LOTTERY", "/exports/donations.xlsx?from=2014-02-30"} {
+		if status, ctype, body := admin.download(path); status != 400 || !strings.HasPrefix(ctype, "application/json") {
+			t.Errorf("%s: %d %s %s, want 400 JSON", path, status, ctype, body)
+		}
+	}
+	// An operator asking for another regency's ledger is refused, not given an empty file.
+	if status, _, _ := admin.as(auth.Operator, "BALI-BADUNG").download("/exports/donations.xlsx?org=BALI-GIANYAR"); status != 400 {
+		t.Errorf("operator of Badung asking for Gianyar: %d, want 400 (unknown organization)", status)
+	}
+}

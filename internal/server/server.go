@@ -91,6 +91,8 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 	mux.Handle("GET /metrics", authenticate(tokens, log, m.handler(), auth.Admin, auth.Auditor))
 	mux.Handle("GET /exports/audit-log.xlsx", m.route("/exports/audit-log.xlsx", limiter.wrap(authenticate(tokens, log,
 		workbook(log, "audit-log.xlsx", auditLogWorkbook(r.AuditStore)), auth.Admin, auth.Auditor))))
+	mux.Handle("GET /exports/donations.xlsx", m.route("/exports/donations.xlsx", limiter.wrap(authenticate(tokens, log,
+		workbook(log, "donations.xlsx", donationWorkbook(r.OrganizationStore, r.DonationStore))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})

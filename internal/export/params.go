@@ -1,0 +1,142 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/organization"
+)
+
+// A workbook's parameters come as URL query values, from HTTP or from the
+// command line's flags, and are read by one parser for both.
+
+// dateRange reads from and to as YYYY-MM-DD, from not after to.
+func dateRange(v *fault.InvalidInput, q url.Values) (from, to *calendar.Date) {
+	read := func(name string) *calendar.Date {
+		s := q.Get(name)
+		if s == "" {
+			return nil
+		}
+		d, err := calendar.Parse(s)
+		if err != nil {
+			v.Add(name, fault.Invalid, err.Error())
+			return nil
+		}
+		return &d
+	}
+	from, to = read("from"), read("to")
+	if from != nil && to != nil && to.Before(*from) {
+		v.Add("to", fault.Invalid, "must not be before from")
+	}
+	return from, to
+}
+
+// organizationParam reads org as an id or a code, within the caller's scope.
+func organizationParam(ctx context.Context, orgs *organization.Store, q url.Values) (*string, error) {
+	ref := q.Get("org")
+	if ref == "" {
+		return nil, nil
+	}
+	if uuid.Validate(ref) == nil {
+		return &ref, nil // checked with the rest of the filter
+	}
+	o, err := orgs.ByCode(ctx, ref)
+	if errors.Is(err, fault.ErrNotFound) {
+		return nil, fault.Refuse("org", fault.Unknown, "no organization has this id or code")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &o.ID, nil
+}
+
+// DonationQuery reads the parameters of the donation ledger: from, to, org,
+// source (comma-separated), partner, kind, lang.
+func DonationQuery(ctx context.Context, orgs *organization.Store, q url.Values) (donation.Filter, Language, error) {
+	var f donation.Filter
+	lang, err := ParseLanguage(q.Get("lang"))
+	if err != nil {
+		return f, "", err
+	}
+	var v fault.InvalidInput
+	f.From, f.To = dateRange(&v, q)
+	if s := q.Get("source"); s != "" {
+		for _, src := range strings.Split(s, ",") {
+			src := donation.Source(strings.ToUpper(strings.TrimSpace(src)))
+			if _, ok := sourceLabels[src]; !ok {
+				v.Add("source", fault.Invalid, "is not a donation source: "+string(src))
+			}
+			f.Sources = append(f.Sources, src)
+		}
+	}
+	if s := q.Get("kind"); s != "" {
+		k := donation.Kind(strings.ToUpper(s))
+		if _, ok := kindLabels[k]; !ok {
+			v.Add("kind", fault.Invalid, "must be MONEY or GOODS")
+		}
+		f.Kind = &k
+	}
+	if s := q.Get("partner"); s != "" {
+		f.PartnerID = &s
+	}
+	if err := v.Err(); err != nil {
+		return f, "", err
+	}
+	if f.OrganizationID, err = organizationParam(ctx, orgs, q); err != nil {
+		return f, "", err
+	}
+	return f, lang, nil
+}
+
+// AuditQuery reads the parameters of the audit trail: from and to (a date,
+// UTC, or an RFC 3339 time; "to" a date means the end of that day),
+// entity, actor, lang.
+func AuditQuery(q url.Values) (audit.Filter, Language, error) {
+	var f audit.Filter
+	lang, err := ParseLanguage(q.Get("lang"))
+	if err != nil {
+		return f, "", err
+	}
+	var v fault.InvalidInput
+	f.From = instantParam(&v, q, "from", false)
+	f.To = instantParam(&v, q, "to", true)
+	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
+		v.Add("to", fault.Invalid, "must not be before from")
+	}
+	if s := q.Get("entity"); s != "" {
+		f.Entity = &s
+	}
+	if s := q.Get("actor"); s != "" {
+		f.Actor = &s
+	}
+	return f, lang, v.Err()
+}
+
+func instantParam(v *fault.InvalidInput, q url.Values, name string, endOfDay bool) *time.Time {
+	s := q.Get(name)
+	if s == "" {
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return &t
+	}
+	d, err := calendar.Parse(s)
+	if err != nil {
+		v.Add(name, fault.Invalid, "must be a date (2014-07-17) or an RFC 3339 time")
+		return nil
+	}
+	t := d.Time()
+	if endOfDay {
+		t = t.Add(24*time.Hour - time.Nanosecond)
+	}
+	return &t
+}
