@@ -67,10 +67,12 @@ func Donations(ctx context.Context, store *donation.Store, f donation.Filter, la
 		return fmt.Errorf("start donation workbook: %w", err)
 	}
 	defer l.Close()
-	err = store.Each(ctx, f, func(r donation.LedgerRow) error {
-		return l.Add(r.ID, r.ReceivedOn, r.OrganizationCode, r.OrganizationName, label(sourceLabels, lang, r.Source),
-			label(kindLabels, lang, r.Kind), r.PartnerName, r.Amount, r.Reference, r.ReversesID, r.ReversedByID,
-			r.ReversalReason, r.EarmarkProgramme, r.Notes, r.CreatedAt)
+	err = l.Fill(ctx, func(emit func(...any) error) error {
+		return store.Each(ctx, f, func(r donation.LedgerRow) error {
+			return emit(r.ID, r.ReceivedOn, r.OrganizationCode, r.OrganizationName, label(sourceLabels, lang, r.Source),
+				label(kindLabels, lang, r.Kind), r.PartnerName, r.Amount, r.Reference, r.ReversesID, r.ReversedByID,
+				r.ReversalReason, r.EarmarkProgramme, r.Notes, r.CreatedAt)
+		})
 	})
 	if err != nil {
 		return err

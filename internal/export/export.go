@@ -65,8 +65,10 @@ func AuditLog(ctx context.Context, store *audit.Store, f audit.Filter, lang Lang
 		return fmt.Errorf("start audit workbook: %w", err)
 	}
 	defer l.Close()
-	err = store.Each(ctx, f, func(e audit.Entry) error {
-		return l.Add(e.At, e.Actor, e.RequestID, e.Action, e.Entity, e.EntityID, e.Before, e.After)
+	err = l.Fill(ctx, func(emit func(...any) error) error {
+		return store.Each(ctx, f, func(e audit.Entry) error {
+			return emit(e.At, e.Actor, e.RequestID, e.Action, e.Entity, e.EntityID, e.Before, e.After)
+		})
 	})
 	if err != nil {
 		return err

@@ -202,7 +202,8 @@ func Stream(ctx context.Context, db *sqlx.DB, query string, args []any, fn func(
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL statement_timeout = %d`, StreamTimeout.Milliseconds())); err != nil {
+	// JIT compiling pays off for big aggregates, not for a scan streamed out.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL statement_timeout = %d; SET LOCAL jit = off`, StreamTimeout.Milliseconds())); err != nil {
 		return fmt.Errorf("set read timeout: %w", err)
 	}
 	rows, err := tx.QueryxContext(ctx, query, args...)

@@ -5,6 +5,7 @@
 package xlsx
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -84,7 +85,6 @@ func (l *Ledger) init(props Properties) error {
 		Money:   {CustomNumFmt: &rupiah},
 		Date:    {NumFmt: 14},
 		Instant: {CustomNumFmt: ptr("yyyy-mm-dd hh:mm:ss")},
-		Text:    {Alignment: &excelize.Alignment{Vertical: "top"}},
 		Integer: {NumFmt: 3},
 	} {
 		id, err := f.NewStyle(style)
@@ -169,8 +169,9 @@ func (l *Ledger) cell(i int, v any) (any, error) {
 			return nil, fmt.Errorf("text of %d characters does not fit a cell", utf8.RuneCountInString(s))
 		}
 		// A string value becomes an inline string cell: "=HYPERLINK(…)" or
-		// "+62 811…" stays the text it is.
-		return excelize.Cell{StyleID: style, Value: s}, nil
+		// "+62 811…" stays the text it is. Text needs no style, and a bare
+		// value is cheaper to stream than a styled cell.
+		return s, nil
 	case Money:
 		r, ok := v.(money.Rupiah)
 		if !ok {
@@ -239,4 +240,54 @@ func (l *Ledger) Close() error { return l.file.Close() }
 func cellName(col, row int) string {
 	name, _ := excelize.CoordinatesToCellName(col, row)
 	return name
+}
+
+// fillBatch is how many rows the producer hands over at a time.
+const fillBatch = 512
+
+// Fill adds the rows that produce emits. produce runs in its own goroutine,
+// so reading rows (from PostgreSQL) and writing them overlap; at most a few
+// batches wait between the two, so memory stays bounded.
+func (l *Ledger) Fill(ctx context.Context, produce func(emit func(values ...any) error) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan [][]any, 4)
+	produced := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		send := func(batch [][]any) error {
+			select {
+			case batches <- batch:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		var batch [][]any
+		err := produce(func(values ...any) error {
+			batch = append(batch, values)
+			if len(batch) < fillBatch {
+				return nil
+			}
+			err := send(batch)
+			batch = make([][]any, 0, fillBatch)
+			return err
+		})
+		if err == nil && len(batch) > 0 {
+			err = send(batch)
+		}
+		produced <- err
+	}()
+	for batch := range batches {
+		for _, row := range batch {
+			if err := l.Add(row...); err != nil {
+				cancel()
+				for range batches { // let the producer see the cancel and stop
+				}
+				<-produced
+				return err
+			}
+		}
+	}
+	return <-produced
 }
