@@ -5,6 +5,9 @@
 package xlsx
 
 import (
+	"archive/zip"
+	"bufio"
+	"compress/flate"
 	"context"
 	"fmt"
 	"io"
@@ -231,8 +234,41 @@ func (l *Ledger) Finish(label string) error {
 	return l.stream.Flush()
 }
 
-// WriteTo writes the finished workbook.
-func (l *Ledger) WriteTo(w io.Writer) (int64, error) { return l.file.WriteTo(w) }
+// WriteTo writes the finished workbook. excelize's own WriteTo assembles the
+// whole zip in memory first (tens of MB for a large ledger); its zip-writer
+// hook lets the archive go straight to w instead, so memory stays flat. The
+// sheet is compressed at deflate's fastest level: a ledger of a million
+// rows is mostly repetitive XML, and time matters more than a few percent
+// of file size.
+func (l *Ledger) WriteTo(w io.Writer) (int64, error) {
+	cw := &countingWriter{w: w}
+	bw := bufio.NewWriterSize(cw, 64<<10)
+	l.file.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(bw)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		return zw
+	})
+	if _, err := l.file.WriteTo(io.Discard); err != nil { // the buffer excelize fills stays empty
+		return cw.n, err
+	}
+	if err := bw.Flush(); err != nil {
+		return cw.n, err
+	}
+	return cw.n, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
 
 // Close removes the temporary files streaming used.
 func (l *Ledger) Close() error { return l.file.Close() }
