@@ -286,3 +286,40 @@ func (s *Store) CreateOutput(ctx context.Context, in NewOutput) (Output, error) 
 	}
 	return s.Output(ctx, id)
 }
+
+// LedgerRow is an output with the names an auditor reads beside it.
+type LedgerRow struct {
+	Output
+	OrganizationCode string  `db:"organization_code"`
+	AidTypeName      string  `db:"aid_type_name"`
+	AidTypeNameEN    string  `db:"aid_type_name_en"`
+	Unit             string  `db:"unit"`
+	RegencyName      string  `db:"regency_name"`
+	InstitutionName  *string `db:"institution_name"`
+}
+
+// Each calls fn for every output f matches, in date order, streamed. A
+// partner account, which sees no outputs, is refused rather than handed an
+// empty ledger that would hide the refusal.
+func (s *Store) Each(ctx context.Context, f OutputFilter, fn func(LedgerRow) error) error {
+	if auth.IsPartner(ctx) {
+		return auth.ErrForbidden
+	}
+	args, err := s.outputFilterArgs(ctx, f)
+	if err != nil {
+		return err
+	}
+	return postgres.Stream(ctx, s.db, `
+		SELECT `+outputColumns+`, o.code AS organization_code, t.name AS aid_type_name, t.name_en AS aid_type_name_en,
+			t.unit, r.name AS regency_name, i.name AS institution_name
+		FROM `+outputFrom+` JOIN aid_types t ON t.id = a.aid_type_id JOIN organizations r ON r.id = a.regency_id
+			LEFT JOIN organizations i ON i.id = a.recipient_institution_id
+		WHERE `+outputFilterSQL+`
+		ORDER BY a.delivered_on, a.seq`, args, func(rows *sqlx.Rows) error {
+		var r LedgerRow
+		if err := rows.StructScan(&r); err != nil {
+			return fmt.Errorf("read output row: %w", err)
+		}
+		return fn(r)
+	})
+}

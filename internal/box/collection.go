@@ -278,3 +278,31 @@ func (s *Store) ByDonationIDs(ctx context.Context, donationIDs []string) ([]Coll
 	}
 	return out, nil
 }
+
+// LedgerRow is a collection with the names an auditor reads beside it.
+type LedgerRow struct {
+	Collection
+	BoxCode     string `db:"box_code"`
+	HostName    string `db:"host_name"`
+	OwnerCode   string `db:"owner_code"`
+	RegencyName string `db:"regency_name"`
+}
+
+// Each calls fn for every collection f matches, in date order, streamed.
+func (s *Store) Each(ctx context.Context, f CollectionFilter, fn func(LedgerRow) error) error {
+	args, err := s.collectionFilterArgs(ctx, f)
+	if err != nil {
+		return err
+	}
+	return postgres.Stream(ctx, s.db, `
+		SELECT `+collectionColumns+`, b.code AS box_code, h.name AS host_name, o.code AS owner_code, r.name AS regency_name
+		FROM `+collectionFrom+` JOIN partners h ON h.id = b.host_partner_id JOIN organizations r ON r.id = b.regency_id
+		WHERE `+collectionFilterSQL+`
+		ORDER BY c.collected_on, c.seq`, args, func(rows *sqlx.Rows) error {
+		var r LedgerRow
+		if err := rows.StructScan(&r); err != nil {
+			return fmt.Errorf("read collection row: %w", err)
+		}
+		return fn(r)
+	})
+}

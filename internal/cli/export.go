@@ -14,13 +14,17 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
 	"github.com/sinergi-id/sinergi/internal/organization"
 )
 
 const exportUsage = `Usage:
+  sinergi export box-collections -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-box ID] [-host PARTNER-ID] [-regency ID-OR-CODE] [-lang id|en]
+  sinergi export aid-outputs -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-type ID-OR-CODE] [-group GROUP] [-pmks CATEGORY] [-regency ID-OR-CODE] [-lang id|en]
   sinergi export donations -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-source CSR,GOVERNMENT,…] [-partner ID] [-kind MONEY|GOODS] [-lang id|en]
   sinergi export audit-log -o FILE.xlsx [-from DATE] [-to DATE] [-entity NAME] [-actor TEXT] [-lang id|en]
 
@@ -35,6 +39,20 @@ var workbooks = map[string]func(ctx context.Context, db *sqlx.DB, q url.Values, 
 			return err
 		}
 		return export.Donations(ctx, donation.NewStore(db), f, lang, time.Now(), w)
+	},
+	"box-collections": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
+		f, lang, err := export.BoxCollectionQuery(ctx, organization.NewStore(db), q)
+		if err != nil {
+			return err
+		}
+		return export.BoxCollections(ctx, box.NewStore(db), f, lang, time.Now(), w)
+	},
+	"aid-outputs": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
+		f, lang, err := export.AidOutputQuery(ctx, organization.NewStore(db), aid.NewStore(db), q)
+		if err != nil {
+			return err
+		}
+		return export.AidOutputs(ctx, aid.NewStore(db), f, lang, time.Now(), w)
 	},
 	"audit-log": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
 		f, lang, err := export.AuditQuery(q)
@@ -65,7 +83,9 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 		"from": "first day, YYYY-MM-DD", "to": "last day, YYYY-MM-DD", "org": "an organization's id or code: its subtree",
 		"source": "donation sources, comma-separated", "partner": "a partner's id", "kind": "MONEY or GOODS",
 		"entity": "audit log: one kind of record", "actor": "audit log: actors whose name contains this",
-		"lang": "labels: id (Indonesian) or en (English)",
+		"lang": "labels: id (Indonesian) or en (English)", "box": "a box's id", "host": "the host partner's id",
+		"regency": "a regency/city council's id or code", "type": "an aid type's id or code",
+		"group": "a beneficiary group, e.g. ELDERLY", "pmks": "a PMKS category, e.g. POVERTY",
 	} {
 		params[name] = fs.String(name, "", usage)
 	}

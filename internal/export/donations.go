@@ -57,31 +57,18 @@ func DonationColumns(lang Language) []xlsx.Column {
 // Donations writes the donation ledger that f selects, one row per entry and
 // reversals as rows of their own linked both ways, with the net total.
 func Donations(ctx context.Context, store *donation.Store, f donation.Filter, lang Language, now time.Time, w io.Writer) error {
-	l, err := xlsx.NewLedger(pick(lang, "Buku Donasi", "Donation Ledger"), xlsx.Properties{
+	return ledger(ctx, w, pick(lang, "Buku Donasi", "Donation Ledger"), xlsx.Properties{
 		Title:       pick(lang, "Buku besar donasi", "Donation ledger"),
 		Subject:     period(lang, f.From, f.To),
 		Description: pick(lang, "Dibuat oleh Sinergi dari data donasi; pembalikan adalah baris tersendiri.", "Made by Sinergi from the donation ledger; reversals are rows of their own."),
 		Created:     now,
-	}, DonationColumns(lang))
-	if err != nil {
-		return fmt.Errorf("start donation workbook: %w", err)
-	}
-	defer l.Close()
-	err = l.Fill(ctx, func(emit func(...any) error) error {
+	}, DonationColumns(lang), func(emit func(...any) error) error {
 		return store.Each(ctx, f, func(r donation.LedgerRow) error {
 			return emit(r.ID, r.ReceivedOn, r.OrganizationCode, r.OrganizationName, label(sourceLabels, lang, r.Source),
 				label(kindLabels, lang, r.Kind), r.PartnerName, r.Amount, r.Reference, r.ReversesID, r.ReversedByID,
 				r.ReversalReason, r.EarmarkProgramme, r.Notes, r.CreatedAt)
 		})
+	}, func(rows int) string {
+		return fmt.Sprintf(pick(lang, "Jumlah bersih (%d entri)", "Net total (%d entries)"), rows)
 	})
-	if err != nil {
-		return err
-	}
-	if err := l.Finish(fmt.Sprintf(pick(lang, "Jumlah bersih (%d entri)", "Net total (%d entries)"), l.Rows())); err != nil {
-		return fmt.Errorf("finish donation workbook: %w", err)
-	}
-	if _, err := l.WriteTo(w); err != nil {
-		return fmt.Errorf("write donation workbook: %w", err)
-	}
-	return nil
 }

@@ -46,7 +46,7 @@ func pick(lang Language, id, en string) string {
 // whole workbook is built before the first byte is written, so a failure
 // never leaves a half-written file behind.
 func AuditLog(ctx context.Context, store *audit.Store, f audit.Filter, lang Language, now time.Time, w io.Writer) error {
-	l, err := xlsx.NewLedger(pick(lang, "Jejak Audit", "Audit Trail"), xlsx.Properties{
+	return ledger(ctx, w, pick(lang, "Jejak Audit", "Audit Trail"), xlsx.Properties{
 		Title:       pick(lang, "Jejak audit Sinergi", "Sinergi audit trail"),
 		Subject:     pick(lang, "Setiap perubahan data: siapa, kapan, apa", "Every write: who, when, what"),
 		Description: describe(lang, f),
@@ -60,26 +60,11 @@ func AuditLog(ctx context.Context, store *audit.Store, f audit.Filter, lang Lang
 		{Header: pick(lang, "ID entitas", "Entity ID"), Kind: xlsx.Text, Width: 38},
 		{Header: pick(lang, "Sebelum", "Before"), Kind: xlsx.Text, Width: 60},
 		{Header: pick(lang, "Sesudah", "After"), Kind: xlsx.Text, Width: 60},
-	})
-	if err != nil {
-		return fmt.Errorf("start audit workbook: %w", err)
-	}
-	defer l.Close()
-	err = l.Fill(ctx, func(emit func(...any) error) error {
+	}, func(emit func(...any) error) error {
 		return store.Each(ctx, f, func(e audit.Entry) error {
 			return emit(e.At, e.Actor, e.RequestID, e.Action, e.Entity, e.EntityID, e.Before, e.After)
 		})
-	})
-	if err != nil {
-		return err
-	}
-	if err := l.Finish(fmt.Sprintf(pick(lang, "Jumlah entri: %d", "Entries: %d"), l.Rows())); err != nil {
-		return fmt.Errorf("finish audit workbook: %w", err)
-	}
-	if _, err := l.WriteTo(w); err != nil {
-		return fmt.Errorf("write audit workbook: %w", err)
-	}
-	return nil
+	}, func(rows int) string { return fmt.Sprintf(pick(lang, "Jumlah entri: %d", "Entries: %d"), rows) })
 }
 
 func describe(lang Language, f audit.Filter) string {

@@ -9,7 +9,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/fault"
@@ -38,25 +40,6 @@ func dateRange(v *fault.InvalidInput, q url.Values) (from, to *calendar.Date) {
 		v.Add("to", fault.Invalid, "must not be before from")
 	}
 	return from, to
-}
-
-// organizationParam reads org as an id or a code, within the caller's scope.
-func organizationParam(ctx context.Context, orgs *organization.Store, q url.Values) (*string, error) {
-	ref := q.Get("org")
-	if ref == "" {
-		return nil, nil
-	}
-	if uuid.Validate(ref) == nil {
-		return &ref, nil // checked with the rest of the filter
-	}
-	o, err := orgs.ByCode(ctx, ref)
-	if errors.Is(err, fault.ErrNotFound) {
-		return nil, fault.Refuse("org", fault.Unknown, "no organization has this id or code")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &o.ID, nil
 }
 
 // DonationQuery reads the parameters of the donation ledger: from, to, org,
@@ -91,7 +74,7 @@ func DonationQuery(ctx context.Context, orgs *organization.Store, q url.Values) 
 	if err := v.Err(); err != nil {
 		return f, "", err
 	}
-	if f.OrganizationID, err = organizationParam(ctx, orgs, q); err != nil {
+	if f.OrganizationID, err = orgParam(ctx, orgs, q, "org"); err != nil {
 		return f, "", err
 	}
 	return f, lang, nil
@@ -139,4 +122,103 @@ func instantParam(v *fault.InvalidInput, q url.Values, name string, endOfDay boo
 		t = t.Add(24*time.Hour - time.Nanosecond)
 	}
 	return &t
+}
+
+// orgParam reads the parameter name as an organization id or code.
+func orgParam(ctx context.Context, orgs *organization.Store, q url.Values, name string) (*string, error) {
+	ref := q.Get(name)
+	if ref == "" {
+		return nil, nil
+	}
+	if uuid.Validate(ref) == nil {
+		return &ref, nil // checked with the rest of the filter
+	}
+	o, err := orgs.ByCode(ctx, ref)
+	if errors.Is(err, fault.ErrNotFound) {
+		return nil, fault.Refuse(name, fault.Unknown, "no organization has this id or code")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &o.ID, nil
+}
+
+func optional(q url.Values, name string) *string {
+	if s := q.Get(name); s != "" {
+		return &s
+	}
+	return nil
+}
+
+// BoxCollectionQuery reads the parameters of the box-collection ledger:
+// from, to, org, box, host (a partner id), regency (id or code), lang.
+func BoxCollectionQuery(ctx context.Context, orgs *organization.Store, q url.Values) (box.CollectionFilter, Language, error) {
+	var f box.CollectionFilter
+	lang, err := ParseLanguage(q.Get("lang"))
+	if err != nil {
+		return f, "", err
+	}
+	var v fault.InvalidInput
+	f.From, f.To = dateRange(&v, q)
+	if err := v.Err(); err != nil {
+		return f, "", err
+	}
+	f.BoxID, f.HostPartnerID = optional(q, "box"), optional(q, "host")
+	if f.OrganizationID, err = orgParam(ctx, orgs, q, "org"); err != nil {
+		return f, "", err
+	}
+	if f.RegencyID, err = orgParam(ctx, orgs, q, "regency"); err != nil {
+		return f, "", err
+	}
+	return f, lang, nil
+}
+
+// AidOutputQuery reads the parameters of the aid-output ledger: from, to,
+// org, type (id or code), group, pmks, regency (id or code), lang.
+func AidOutputQuery(ctx context.Context, orgs *organization.Store, types *aid.Store, q url.Values) (aid.OutputFilter, Language, error) {
+	var f aid.OutputFilter
+	lang, err := ParseLanguage(q.Get("lang"))
+	if err != nil {
+		return f, "", err
+	}
+	var v fault.InvalidInput
+	f.From, f.To = dateRange(&v, q)
+	if s := q.Get("group"); s != "" {
+		g := aid.BeneficiaryGroup(strings.ToUpper(s))
+		if _, ok := groupLabels[g]; !ok {
+			v.Add("group", fault.Invalid, "is not a beneficiary group")
+		}
+		f.BeneficiaryGroup = &g
+	}
+	if s := q.Get("pmks"); s != "" {
+		c := aid.PMKS(strings.ToUpper(s))
+		if _, ok := pmksLabels[c]; !ok {
+			v.Add("pmks", fault.Invalid, "is not a PMKS category")
+		}
+		f.PMKSCategory = &c
+	}
+	if err := v.Err(); err != nil {
+		return f, "", err
+	}
+	if ref := q.Get("type"); ref != "" {
+		if uuid.Validate(ref) == nil {
+			f.AidTypeID = &ref
+		} else {
+			t, err := types.TypeByCode(ctx, strings.ToUpper(ref))
+			if errors.Is(err, fault.ErrNotFound) {
+				return f, "", fault.Refuse("type", fault.Unknown, "no aid type has this id or code")
+			}
+			if err != nil {
+				return f, "", err
+			}
+			f.AidTypeID = &t.ID
+		}
+	}
+	if f.OrganizationID, err = orgParam(ctx, orgs, q, "org"); err != nil {
+		return f, "", err
+	}
+	if f.RegencyID, err = orgParam(ctx, orgs, q, "regency"); err != nil {
+		return f, "", err
+	}
+	return f, lang, nil
 }

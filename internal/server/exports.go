@@ -9,8 +9,10 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
 	"github.com/sinergi-id/sinergi/internal/fault"
@@ -85,5 +87,27 @@ func donationWorkbook(orgs *organization.Store, donations *donation.Store) func(
 			return err
 		}
 		return export.Donations(ctx, donations, f, lang, time.Now(), w)
+	}
+}
+
+// boxCollectionWorkbook is GET /exports/box-collections.xlsx?from=&to=&org=&box=&host=&regency=&lang=.
+func boxCollectionWorkbook(orgs *organization.Store, boxes *box.Store) func(context.Context, url.Values, io.Writer) error {
+	return func(ctx context.Context, q url.Values, w io.Writer) error {
+		f, lang, err := export.BoxCollectionQuery(ctx, orgs, q)
+		if err != nil {
+			return err
+		}
+		return export.BoxCollections(ctx, boxes, f, lang, time.Now(), w)
+	}
+}
+
+// aidOutputWorkbook is GET /exports/aid-outputs.xlsx?from=&to=&org=&type=&group=&pmks=&regency=&lang=.
+func aidOutputWorkbook(orgs *organization.Store, outputs *aid.Store) func(context.Context, url.Values, io.Writer) error {
+	return func(ctx context.Context, q url.Values, w io.Writer) error {
+		f, lang, err := export.AidOutputQuery(ctx, orgs, outputs, q)
+		if err != nil {
+			return err
+		}
+		return export.AidOutputs(ctx, outputs, f, lang, time.Now(), w)
 	}
 }

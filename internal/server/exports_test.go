@@ -204,3 +204,72 @@ func TestDonationLedgerWorkbook(t *testing.T) {
 		t.Errorf("operator of Badung asking for Gianyar: %d, want 400 (unknown organization)", status)
 	}
 }
+
+func TestBoxAndOutputLedgerWorkbooks(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	read := func(who *env, path, sheet string) [][]string {
+		t.Helper()
+		status, _, body := who.download(path)
+		if status != 200 {
+			t.Fatalf("%s: %d %s", path, status, body)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("%s does not open: %v", path, err)
+		}
+		defer f.Close()
+		rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+
+	rows := read(admin, "/exports/box-collections.xlsx?from=2014-01-01&to=2014-12-31&org=BALI", "Kotak Amal")
+	n := admin.count(`SELECT count(*) FROM box_collections WHERE collected_on BETWEEN '2014-01-01' AND '2014-12-31'`)
+	sum := admin.count(`SELECT SUM(amount) FROM box_collections WHERE collected_on BETWEEN '2014-01-01' AND '2014-12-31'`)
+	last := rows[len(rows)-1]
+	if int64(len(rows)) != n+2 || last[7] != fmt.Sprint(sum) || last[0] != fmt.Sprintf("Jumlah (%d pembukaan)", n) {
+		t.Errorf("box collections: %d rows for %d, totals %v, want sum %d", len(rows), n, last, sum)
+	}
+	// The retail chain sees the openings of the boxes it hosts, and only those.
+	hosted := read(admin.as(auth.Partner, sinarJaya), "/exports/box-collections.xlsx", "Kotak Amal")
+	want := admin.count(`SELECT count(*) FROM box_collections c JOIN donation_boxes b ON b.id = c.box_id JOIN partners p ON p.id = b.host_partner_id WHERE p.name = $1`, sinarJaya)
+	if int64(len(hosted)) != want+2 {
+		t.Errorf("%s: %d rows for its %d openings", sinarJaya, len(hosted), want)
+	}
+	for _, r := range hosted[1 : len(hosted)-1] {
+		if r[3] != sinarJaya {
+			t.Fatalf("%s sees an opening of a box at %q", sinarJaya, r[3])
+		}
+	}
+
+	rows = read(admin, "/exports/aid-outputs.xlsx?from=2014-01-01&to=2014-12-31&lang=en", "Aid Outputs")
+	last = rows[len(rows)-1]
+	cost := admin.count(`SELECT SUM(cost) FROM aid_outputs WHERE delivered_on BETWEEN '2014-01-01' AND '2014-12-31'`)
+	if last[5] != "302" || last[6] != fmt.Sprint(cost) || rows[0][3] != "Aid type" {
+		t.Errorf("2014 outputs: totals %v, want 302 units costing %d", last, cost)
+	}
+	pmt := read(admin, "/exports/aid-outputs.xlsx?from=2014-01-01&to=2014-12-31&type=PMT&group=ELDERLY", "Penyaluran Bantuan")
+	if got := pmt[len(pmt)-1][5]; got != "100" {
+		t.Errorf("2014 PMT for the elderly: %s, want 100", got)
+	}
+
+	for _, tc := range []struct {
+		who    *env
+		path   string
+		status int
+	}{
+		{admin.as(auth.Partner, samudra), "/exports/aid-outputs.xlsx", 403},
+		{admin, "/exports/aid-outputs.xlsx?type=ROCKET", 400},
+		{admin, "/exports/aid-outputs.xlsx?group=ALIENS", 400},
+		{admin, "/exports/box-collections.xlsx?regency=NOWHERE", 400},
+		{admin, "/exports/box-collections.xlsx?to=2014-02-30", 400},
+		{&env{t: t, url: admin.url}, "/exports/box-collections.xlsx", 401},
+	} {
+		if status, ctype, body := tc.who.download(tc.path); status != tc.status || !strings.HasPrefix(ctype, "application/json") {
+			t.Errorf("%s: %d %s %s, want %d JSON", tc.path, status, ctype, body, tc.status)
+		}
+	}
+}

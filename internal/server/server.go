@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 	"time"
 
@@ -91,8 +92,14 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 	mux.Handle("GET /metrics", authenticate(tokens, log, m.handler(), auth.Admin, auth.Auditor))
 	mux.Handle("GET /exports/audit-log.xlsx", m.route("/exports/audit-log.xlsx", limiter.wrap(authenticate(tokens, log,
 		workbook(log, "audit-log.xlsx", auditLogWorkbook(r.AuditStore)), auth.Admin, auth.Auditor))))
-	mux.Handle("GET /exports/donations.xlsx", m.route("/exports/donations.xlsx", limiter.wrap(authenticate(tokens, log,
-		workbook(log, "donations.xlsx", donationWorkbook(r.OrganizationStore, r.DonationStore))))))
+	for name, write := range map[string]func(context.Context, url.Values, io.Writer) error{
+		"donations.xlsx":       donationWorkbook(r.OrganizationStore, r.DonationStore),
+		"box-collections.xlsx": boxCollectionWorkbook(r.OrganizationStore, r.BoxStore),
+		"aid-outputs.xlsx":     aidOutputWorkbook(r.OrganizationStore, r.AidStore),
+	} {
+		path := "/exports/" + name
+		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, name, write)))))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
