@@ -24,7 +24,6 @@ import (
 const (
 	CodeBadUserInput = "BAD_USER_INPUT"
 	CodeNotFound     = "NOT_FOUND"
-	CodeConflict     = "CONFLICT"
 	CodeInternal     = "INTERNAL_SERVER_ERROR"
 	CodeTimeout      = "REQUEST_TIMEOUT"
 	CodeForbidden    = "FORBIDDEN"
@@ -82,9 +81,6 @@ func present(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
 	case errors.Is(err, fault.ErrNotFound):
 		out.Message = "not found"
 		out.Extensions = map[string]any{"code": CodeNotFound}
-	case errors.Is(err, fault.ErrConflict):
-		out.Message = "conflict with what is already recorded"
-		out.Extensions = map[string]any{"code": CodeConflict}
 	case postgres.Canceled(err):
 		out.Message = "the request took too long and was stopped; ask for less (a shorter period, a smaller page)"
 		out.Extensions = map[string]any{"code": CodeTimeout}

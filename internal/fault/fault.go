@@ -1,6 +1,6 @@
 // Package fault defines the errors that domain packages return and that the
-// API edges turn into answers: not found, conflict, and invalid input with
-// the path of each offending field, so a form can show it beside the field.
+// API edges turn into answers: not found, and invalid input with the path of
+// each offending field, so a form can show it beside the field.
 package fault
 
 import (
@@ -11,9 +11,6 @@ import (
 
 // ErrNotFound reports that a record does not exist (or is not visible).
 var ErrNotFound = errors.New("not found")
-
-// ErrConflict reports that a write clashes with what is already recorded.
-var ErrConflict = errors.New("conflict")
 
 // Reasons a field can be refused; the API passes them on as they are.
 const (

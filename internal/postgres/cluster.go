@@ -217,9 +217,6 @@ func (c *Cluster) Stop() error {
 	}
 }
 
-// Exited is closed-like: it yields once the server process has ended.
-func (c *Cluster) Exited() <-chan error { return c.done }
-
 // PID returns the server's process id.
 func (c *Cluster) PID() int { return c.cmd.Process.Pid }
 
