@@ -6,9 +6,12 @@ import (
 	"sync"
 
 	"github.com/sinergi-id/sinergi/graph/model"
+	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/box"
+	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/page"
+	"github.com/sinergi-id/sinergi/internal/report"
 )
 
 // edges turns a page into GraphQL edges and page info.
@@ -62,4 +65,17 @@ func (r *Resolver) boxCollections(ctx context.Context, f box.CollectionFilter, f
 	c := &model.BoxCollectionConnection{Totals: sync.OnceValues(func() (box.CollectionTotals, error) { return r.BoxStore.CollectionTotals(ctx, f) })}
 	c.Edges, c.PageInfo = edges(p, func(x box.Collection) page.Cursor { return page.Cursor{Date: x.CollectedOn, Seq: x.Seq} })
 	return c, nil
+}
+
+// The filters of a report's parts: the subtree and the period.
+func donationsIn(s report.Spec) donation.Filter {
+	return donation.Filter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}
+}
+
+func outputsIn(s report.Spec) aid.OutputFilter {
+	return aid.OutputFilter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}
+}
+
+func collectionsIn(s report.Spec) box.CollectionFilter {
+	return box.CollectionFilter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/report"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -41,15 +42,26 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AidOutput() AidOutputResolver
+	AidTypeRegencyTotal() AidTypeRegencyTotalResolver
 	AidTypeTotal() AidTypeTotalResolver
+	BeneficiaryGroupTotal() BeneficiaryGroupTotalResolver
 	BoxCollection() BoxCollectionResolver
+	BoxHostTotal() BoxHostTotalResolver
+	BoxRegencyTotal() BoxRegencyTotalResolver
+	BoxReport() BoxReportResolver
 	Donation() DonationResolver
 	DonationBox() DonationBoxResolver
 	Earmark() EarmarkResolver
+	KindTotal() KindTotalResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
+	PMKSCategoryTotal() PMKSCategoryTotalResolver
+	PartnerTotal() PartnerTotalResolver
 	ProgrammeTarget() ProgrammeTargetResolver
 	Query() QueryResolver
+	Report() ReportResolver
+	SourceMonthTotal() SourceMonthTotalResolver
+	TargetProgress() TargetProgressResolver
 	Viewer() ViewerResolver
 	WorkMeeting() WorkMeetingResolver
 }
@@ -95,6 +107,14 @@ type ComplexityRoot struct {
 		Unit   func(childComplexity int) int
 	}
 
+	AidTypeRegencyTotal struct {
+		AidType  func(childComplexity int) int
+		Cost     func(childComplexity int) int
+		Count    func(childComplexity int) int
+		Quantity func(childComplexity int) int
+		Regency  func(childComplexity int) int
+	}
+
 	AidTypeTotal struct {
 		AidType  func(childComplexity int) int
 		Cost     func(childComplexity int) int
@@ -130,6 +150,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	BeneficiaryGroupTotal struct {
+		Cost     func(childComplexity int) int
+		Count    func(childComplexity int) int
+		Group    func(childComplexity int) int
+		Quantity func(childComplexity int) int
+	}
+
 	BoxCollection struct {
 		Amount        func(childComplexity int) int
 		Box           func(childComplexity int) int
@@ -154,6 +181,34 @@ type ComplexityRoot struct {
 	BoxCollectionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	BoxHostTotal struct {
+		Boxes    func(childComplexity int) int
+		Host     func(childComplexity int) int
+		Openings func(childComplexity int) int
+		Total    func(childComplexity int) int
+	}
+
+	BoxRegencyTotal struct {
+		Boxes    func(childComplexity int) int
+		Openings func(childComplexity int) int
+		Regency  func(childComplexity int) int
+		Total    func(childComplexity int) int
+	}
+
+	BoxReport struct {
+		ActiveBoxes       func(childComplexity int) int
+		AveragePerOpening func(childComplexity int) int
+		ByHost            func(childComplexity int) int
+		ByRegency         func(childComplexity int) int
+		Openings          func(childComplexity int) int
+		Total             func(childComplexity int) int
+	}
+
+	Coverage struct {
+		Councils     func(childComplexity int) int
+		Institutions func(childComplexity int) int
 	}
 
 	Denomination struct {
@@ -230,6 +285,12 @@ type ComplexityRoot struct {
 		Regency   func(childComplexity int) int
 	}
 
+	KindTotal struct {
+		Amount func(childComplexity int) int
+		Count  func(childComplexity int) int
+		Kind   func(childComplexity int) int
+	}
+
 	Mutation struct {
 		CreateAidType         func(childComplexity int, input aid.NewType) int
 		CreateDonationBox     func(childComplexity int, input box.NewBox) int
@@ -269,6 +330,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PMKSCategoryTotal struct {
+		Category func(childComplexity int) int
+		Cost     func(childComplexity int) int
+		Count    func(childComplexity int) int
+		Quantity func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
@@ -291,6 +359,12 @@ type ComplexityRoot struct {
 	PartnerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	PartnerTotal struct {
+		Amount  func(childComplexity int) int
+		Count   func(childComplexity int) int
+		Partner func(childComplexity int) int
 	}
 
 	ProgrammeTarget struct {
@@ -331,9 +405,45 @@ type ComplexityRoot struct {
 		Partner          func(childComplexity int, id string) int
 		Partners         func(childComplexity int, filter *partner.Filter, first *int, after *string) int
 		ProgrammeTargets func(childComplexity int, filter *programme.Filter, first *int, after *string) int
+		Report           func(childComplexity int, organizationID string, from *calendar.Date, to *calendar.Date, year *int) int
 		Viewer           func(childComplexity int) int
 		WorkMeeting      func(childComplexity int, id string) int
 		WorkMeetings     func(childComplexity int, filter *meeting.Filter, first *int, after *string) int
+	}
+
+	Report struct {
+		Boxes                      func(childComplexity int) int
+		Coverage                   func(childComplexity int) int
+		DonationsByKind            func(childComplexity int) int
+		DonationsByPartner         func(childComplexity int) int
+		DonationsBySourceAndMonth  func(childComplexity int) int
+		DonationsTotal             func(childComplexity int) int
+		From                       func(childComplexity int) int
+		Organization               func(childComplexity int) int
+		OutputsByAidType           func(childComplexity int) int
+		OutputsByAidTypeAndRegency func(childComplexity int) int
+		OutputsByBeneficiaryGroup  func(childComplexity int) int
+		OutputsByPmksCategory      func(childComplexity int) int
+		Previous                   func(childComplexity int) int
+		Targets                    func(childComplexity int) int
+		To                         func(childComplexity int) int
+	}
+
+	SourceMonthTotal struct {
+		Amount func(childComplexity int) int
+		Count  func(childComplexity int) int
+		Month  func(childComplexity int) int
+		Source func(childComplexity int) int
+	}
+
+	TargetProgress struct {
+		AidType          func(childComplexity int) int
+		Budget           func(childComplexity int) int
+		Organization     func(childComplexity int) int
+		RealisedCost     func(childComplexity int) int
+		RealisedQuantity func(childComplexity int) int
+		TargetQuantity   func(childComplexity int) int
+		Year             func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -378,13 +488,34 @@ type AidOutputResolver interface {
 	Regency(ctx context.Context, obj *aid.Output) (*organization.Organization, error)
 	RecipientInstitution(ctx context.Context, obj *aid.Output) (*organization.Organization, error)
 }
+type AidTypeRegencyTotalResolver interface {
+	AidType(ctx context.Context, obj *aid.Group) (*aid.Type, error)
+	Regency(ctx context.Context, obj *aid.Group) (*organization.Organization, error)
+}
 type AidTypeTotalResolver interface {
 	AidType(ctx context.Context, obj *aid.TypeTotals) (*aid.Type, error)
+}
+type BeneficiaryGroupTotalResolver interface {
+	Group(ctx context.Context, obj *aid.Group) (aid.BeneficiaryGroup, error)
 }
 type BoxCollectionResolver interface {
 	Box(ctx context.Context, obj *box.Collection) (*box.Box, error)
 
 	Donation(ctx context.Context, obj *box.Collection) (*donation.Donation, error)
+}
+type BoxHostTotalResolver interface {
+	Host(ctx context.Context, obj *box.Group) (*partner.Partner, error)
+}
+type BoxRegencyTotalResolver interface {
+	Regency(ctx context.Context, obj *box.Group) (*organization.Organization, error)
+}
+type BoxReportResolver interface {
+	ActiveBoxes(ctx context.Context, obj *model.BoxReport) (int, error)
+	Openings(ctx context.Context, obj *model.BoxReport) (int, error)
+	Total(ctx context.Context, obj *model.BoxReport) (money.Rupiah, error)
+	AveragePerOpening(ctx context.Context, obj *model.BoxReport) (money.Rupiah, error)
+	ByHost(ctx context.Context, obj *model.BoxReport) ([]box.Group, error)
+	ByRegency(ctx context.Context, obj *model.BoxReport) ([]box.Group, error)
 }
 type DonationResolver interface {
 	Organization(ctx context.Context, obj *donation.Donation) (*organization.Organization, error)
@@ -411,6 +542,9 @@ type EarmarkResolver interface {
 	AidType(ctx context.Context, obj *model.Earmark) (*aid.Type, error)
 	Regency(ctx context.Context, obj *model.Earmark) (*organization.Organization, error)
 }
+type KindTotalResolver interface {
+	Kind(ctx context.Context, obj *donation.Group) (donation.Kind, error)
+}
 type MutationResolver interface {
 	CreateOrganization(ctx context.Context, input organization.NewOrganization) (*organization.Organization, error)
 	CreatePartner(ctx context.Context, input partner.NewPartner) (*partner.Partner, error)
@@ -429,6 +563,12 @@ type OrganizationResolver interface {
 	Children(ctx context.Context, obj *organization.Organization) ([]organization.Organization, error)
 	Ancestors(ctx context.Context, obj *organization.Organization) ([]organization.Organization, error)
 	Regency(ctx context.Context, obj *organization.Organization) (*organization.Organization, error)
+}
+type PMKSCategoryTotalResolver interface {
+	Category(ctx context.Context, obj *aid.Group) (aid.PMKS, error)
+}
+type PartnerTotalResolver interface {
+	Partner(ctx context.Context, obj *donation.Group) (*partner.Partner, error)
 }
 type ProgrammeTargetResolver interface {
 	Organization(ctx context.Context, obj *programme.Target) (*organization.Organization, error)
@@ -454,6 +594,30 @@ type QueryResolver interface {
 	WorkMeetings(ctx context.Context, filter *meeting.Filter, first *int, after *string) (*model.WorkMeetingConnection, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	AuditLog(ctx context.Context, filter *audit.Filter, first *int, after *string) (*model.AuditEntryConnection, error)
+	Report(ctx context.Context, organizationID string, from *calendar.Date, to *calendar.Date, year *int) (*report.Spec, error)
+}
+type ReportResolver interface {
+	Organization(ctx context.Context, obj *report.Spec) (*organization.Organization, error)
+
+	Previous(ctx context.Context, obj *report.Spec) (*report.Spec, error)
+	Coverage(ctx context.Context, obj *report.Spec) (*organization.Coverage, error)
+	OutputsByAidType(ctx context.Context, obj *report.Spec) ([]aid.TypeTotals, error)
+	OutputsByAidTypeAndRegency(ctx context.Context, obj *report.Spec) ([]aid.Group, error)
+	OutputsByBeneficiaryGroup(ctx context.Context, obj *report.Spec) ([]aid.Group, error)
+	OutputsByPmksCategory(ctx context.Context, obj *report.Spec) ([]aid.Group, error)
+	DonationsTotal(ctx context.Context, obj *report.Spec) (money.Rupiah, error)
+	DonationsBySourceAndMonth(ctx context.Context, obj *report.Spec) ([]donation.Group, error)
+	DonationsByPartner(ctx context.Context, obj *report.Spec) ([]donation.Group, error)
+	DonationsByKind(ctx context.Context, obj *report.Spec) ([]donation.Group, error)
+	Boxes(ctx context.Context, obj *report.Spec) (*model.BoxReport, error)
+	Targets(ctx context.Context, obj *report.Spec) ([]programme.Progress, error)
+}
+type SourceMonthTotalResolver interface {
+	Source(ctx context.Context, obj *donation.Group) (donation.Source, error)
+}
+type TargetProgressResolver interface {
+	Organization(ctx context.Context, obj *programme.Progress) (*organization.Organization, error)
+	AidType(ctx context.Context, obj *programme.Progress) (*aid.Type, error)
 }
 type ViewerResolver interface {
 	Organization(ctx context.Context, obj *model.Viewer) (*organization.Organization, error)
@@ -638,6 +802,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AidType.Unit(childComplexity), true
 
+	case "AidTypeRegencyTotal.aidType":
+		if e.ComplexityRoot.AidTypeRegencyTotal.AidType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidTypeRegencyTotal.AidType(childComplexity), true
+	case "AidTypeRegencyTotal.cost":
+		if e.ComplexityRoot.AidTypeRegencyTotal.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidTypeRegencyTotal.Cost(childComplexity), true
+	case "AidTypeRegencyTotal.outputs":
+		if e.ComplexityRoot.AidTypeRegencyTotal.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidTypeRegencyTotal.Count(childComplexity), true
+	case "AidTypeRegencyTotal.quantity":
+		if e.ComplexityRoot.AidTypeRegencyTotal.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidTypeRegencyTotal.Quantity(childComplexity), true
+	case "AidTypeRegencyTotal.regency":
+		if e.ComplexityRoot.AidTypeRegencyTotal.Regency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidTypeRegencyTotal.Regency(childComplexity), true
+
 	case "AidTypeTotal.aidType":
 		if e.ComplexityRoot.AidTypeTotal.AidType == nil {
 			break
@@ -763,6 +958,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
 
+	case "BeneficiaryGroupTotal.cost":
+		if e.ComplexityRoot.BeneficiaryGroupTotal.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BeneficiaryGroupTotal.Cost(childComplexity), true
+	case "BeneficiaryGroupTotal.outputs":
+		if e.ComplexityRoot.BeneficiaryGroupTotal.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BeneficiaryGroupTotal.Count(childComplexity), true
+	case "BeneficiaryGroupTotal.group":
+		if e.ComplexityRoot.BeneficiaryGroupTotal.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BeneficiaryGroupTotal.Group(childComplexity), true
+	case "BeneficiaryGroupTotal.quantity":
+		if e.ComplexityRoot.BeneficiaryGroupTotal.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BeneficiaryGroupTotal.Quantity(childComplexity), true
+
 	case "BoxCollection.amount":
 		if e.ComplexityRoot.BoxCollection.Amount == nil {
 			break
@@ -867,6 +1087,106 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BoxCollectionEdge.Node(childComplexity), true
+
+	case "BoxHostTotal.boxes":
+		if e.ComplexityRoot.BoxHostTotal.Boxes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxHostTotal.Boxes(childComplexity), true
+	case "BoxHostTotal.host":
+		if e.ComplexityRoot.BoxHostTotal.Host == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxHostTotal.Host(childComplexity), true
+	case "BoxHostTotal.openings":
+		if e.ComplexityRoot.BoxHostTotal.Openings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxHostTotal.Openings(childComplexity), true
+	case "BoxHostTotal.total":
+		if e.ComplexityRoot.BoxHostTotal.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxHostTotal.Total(childComplexity), true
+
+	case "BoxRegencyTotal.boxes":
+		if e.ComplexityRoot.BoxRegencyTotal.Boxes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxRegencyTotal.Boxes(childComplexity), true
+	case "BoxRegencyTotal.openings":
+		if e.ComplexityRoot.BoxRegencyTotal.Openings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxRegencyTotal.Openings(childComplexity), true
+	case "BoxRegencyTotal.regency":
+		if e.ComplexityRoot.BoxRegencyTotal.Regency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxRegencyTotal.Regency(childComplexity), true
+	case "BoxRegencyTotal.total":
+		if e.ComplexityRoot.BoxRegencyTotal.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxRegencyTotal.Total(childComplexity), true
+
+	case "BoxReport.activeBoxes":
+		if e.ComplexityRoot.BoxReport.ActiveBoxes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxReport.ActiveBoxes(childComplexity), true
+	case "BoxReport.averagePerOpening":
+		if e.ComplexityRoot.BoxReport.AveragePerOpening == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxReport.AveragePerOpening(childComplexity), true
+	case "BoxReport.byHost":
+		if e.ComplexityRoot.BoxReport.ByHost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxReport.ByHost(childComplexity), true
+	case "BoxReport.byRegency":
+		if e.ComplexityRoot.BoxReport.ByRegency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxReport.ByRegency(childComplexity), true
+	case "BoxReport.openings":
+		if e.ComplexityRoot.BoxReport.Openings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxReport.Openings(childComplexity), true
+	case "BoxReport.total":
+		if e.ComplexityRoot.BoxReport.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxReport.Total(childComplexity), true
+
+	case "Coverage.councils":
+		if e.ComplexityRoot.Coverage.Councils == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.Councils(childComplexity), true
+	case "Coverage.institutions":
+		if e.ComplexityRoot.Coverage.Institutions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.Institutions(childComplexity), true
 
 	case "Denomination.count":
 		if e.ComplexityRoot.Denomination.Count == nil {
@@ -1164,6 +1484,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Earmark.Regency(childComplexity), true
 
+	case "KindTotal.amount":
+		if e.ComplexityRoot.KindTotal.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindTotal.Amount(childComplexity), true
+	case "KindTotal.donations":
+		if e.ComplexityRoot.KindTotal.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindTotal.Count(childComplexity), true
+	case "KindTotal.kind":
+		if e.ComplexityRoot.KindTotal.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindTotal.Kind(childComplexity), true
+
 	case "Mutation.createAidType":
 		if e.ComplexityRoot.Mutation.CreateAidType == nil {
 			break
@@ -1385,6 +1724,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrganizationEdge.Node(childComplexity), true
 
+	case "PMKSCategoryTotal.category":
+		if e.ComplexityRoot.PMKSCategoryTotal.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PMKSCategoryTotal.Category(childComplexity), true
+	case "PMKSCategoryTotal.cost":
+		if e.ComplexityRoot.PMKSCategoryTotal.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PMKSCategoryTotal.Cost(childComplexity), true
+	case "PMKSCategoryTotal.outputs":
+		if e.ComplexityRoot.PMKSCategoryTotal.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PMKSCategoryTotal.Count(childComplexity), true
+	case "PMKSCategoryTotal.quantity":
+		if e.ComplexityRoot.PMKSCategoryTotal.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PMKSCategoryTotal.Quantity(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1460,6 +1824,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartnerEdge.Node(childComplexity), true
+
+	case "PartnerTotal.amount":
+		if e.ComplexityRoot.PartnerTotal.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerTotal.Amount(childComplexity), true
+	case "PartnerTotal.donations":
+		if e.ComplexityRoot.PartnerTotal.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerTotal.Count(childComplexity), true
+	case "PartnerTotal.partner":
+		if e.ComplexityRoot.PartnerTotal.Partner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerTotal.Partner(childComplexity), true
 
 	case "ProgrammeTarget.aidType":
 		if e.ComplexityRoot.ProgrammeTarget.AidType == nil {
@@ -1703,6 +2086,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ProgrammeTargets(childComplexity, args["filter"].(*programme.Filter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.report":
+		if e.ComplexityRoot.Query.Report == nil {
+			break
+		}
+
+		args, err := ec.field_Query_report_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Report(childComplexity, args["organizationId"].(string), args["from"].(*calendar.Date), args["to"].(*calendar.Date), args["year"].(*int)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -1731,6 +2125,165 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.WorkMeetings(childComplexity, args["filter"].(*meeting.Filter), args["first"].(*int), args["after"].(*string)), true
+
+	case "Report.boxes":
+		if e.ComplexityRoot.Report.Boxes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Boxes(childComplexity), true
+	case "Report.coverage":
+		if e.ComplexityRoot.Report.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Coverage(childComplexity), true
+	case "Report.donationsByKind":
+		if e.ComplexityRoot.Report.DonationsByKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.DonationsByKind(childComplexity), true
+	case "Report.donationsByPartner":
+		if e.ComplexityRoot.Report.DonationsByPartner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.DonationsByPartner(childComplexity), true
+	case "Report.donationsBySourceAndMonth":
+		if e.ComplexityRoot.Report.DonationsBySourceAndMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.DonationsBySourceAndMonth(childComplexity), true
+	case "Report.donationsTotal":
+		if e.ComplexityRoot.Report.DonationsTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.DonationsTotal(childComplexity), true
+	case "Report.from":
+		if e.ComplexityRoot.Report.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.From(childComplexity), true
+	case "Report.organization":
+		if e.ComplexityRoot.Report.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Organization(childComplexity), true
+	case "Report.outputsByAidType":
+		if e.ComplexityRoot.Report.OutputsByAidType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.OutputsByAidType(childComplexity), true
+	case "Report.outputsByAidTypeAndRegency":
+		if e.ComplexityRoot.Report.OutputsByAidTypeAndRegency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.OutputsByAidTypeAndRegency(childComplexity), true
+	case "Report.outputsByBeneficiaryGroup":
+		if e.ComplexityRoot.Report.OutputsByBeneficiaryGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.OutputsByBeneficiaryGroup(childComplexity), true
+	case "Report.outputsByPmksCategory":
+		if e.ComplexityRoot.Report.OutputsByPmksCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.OutputsByPmksCategory(childComplexity), true
+	case "Report.previous":
+		if e.ComplexityRoot.Report.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Previous(childComplexity), true
+	case "Report.targets":
+		if e.ComplexityRoot.Report.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Targets(childComplexity), true
+	case "Report.to":
+		if e.ComplexityRoot.Report.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.To(childComplexity), true
+
+	case "SourceMonthTotal.amount":
+		if e.ComplexityRoot.SourceMonthTotal.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceMonthTotal.Amount(childComplexity), true
+	case "SourceMonthTotal.donations":
+		if e.ComplexityRoot.SourceMonthTotal.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceMonthTotal.Count(childComplexity), true
+	case "SourceMonthTotal.month":
+		if e.ComplexityRoot.SourceMonthTotal.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceMonthTotal.Month(childComplexity), true
+	case "SourceMonthTotal.source":
+		if e.ComplexityRoot.SourceMonthTotal.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceMonthTotal.Source(childComplexity), true
+
+	case "TargetProgress.aidType":
+		if e.ComplexityRoot.TargetProgress.AidType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.AidType(childComplexity), true
+	case "TargetProgress.budget":
+		if e.ComplexityRoot.TargetProgress.Budget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.Budget(childComplexity), true
+	case "TargetProgress.organization":
+		if e.ComplexityRoot.TargetProgress.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.Organization(childComplexity), true
+	case "TargetProgress.realisedCost":
+		if e.ComplexityRoot.TargetProgress.RealisedCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.RealisedCost(childComplexity), true
+	case "TargetProgress.realisedQuantity":
+		if e.ComplexityRoot.TargetProgress.RealisedQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.RealisedQuantity(childComplexity), true
+	case "TargetProgress.targetQuantity":
+		if e.ComplexityRoot.TargetProgress.TargetQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.TargetQuantity(childComplexity), true
+	case "TargetProgress.year":
+		if e.ComplexityRoot.TargetProgress.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.Year(childComplexity), true
 
 	case "Viewer.account":
 		if e.ComplexityRoot.Viewer.Account == nil {
@@ -2701,6 +3254,124 @@ type AuditEntryEdge {
   cursor: String!
   node: AuditEntry!
 }
+
+# ---------------------------------------------------------------- report
+
+extend type Query {
+  """
+  Figures for an organization's subtree over a period: from–to, else the
+  calendar year ` + "`" + `year` + "`" + `, else the current year in the organization's time
+  zone (at most ten years). Every part is computed in SQL when asked for,
+  within the caller's scope. Shares and percentages are left to the client.
+  """
+  report(organizationId: ID!, from: Date, to: Date, year: Int): Report!
+}
+
+type Report {
+  organization: Organization!
+  from: Date!
+  to: Date!
+  "The same figures for the period of equal length just before (for whole years: the years before)."
+  previous: Report!
+  "Councils and institutions in the subtree."
+  coverage: Coverage!
+  outputsByAidType: [AidTypeTotal!]!
+  outputsByAidTypeAndRegency: [AidTypeRegencyTotal!]!
+  outputsByBeneficiaryGroup: [BeneficiaryGroupTotal!]!
+  outputsByPmksCategory: [PMKSCategoryTotal!]!
+  "Net of reversals."
+  donationsTotal: Rupiah!
+  donationsBySourceAndMonth: [SourceMonthTotal!]!
+  "Largest first; a null partner is the anonymous gifts."
+  donationsByPartner: [PartnerTotal!]!
+  "Cash against goods (estimated value)."
+  donationsByKind: [KindTotal!]!
+  boxes: BoxReport!
+  "The targets of the years the period touches, with what was delivered within the period."
+  targets: [TargetProgress!]!
+}
+
+type Coverage {
+  councils: Int!
+  institutions: Int!
+}
+
+type AidTypeRegencyTotal {
+  aidType: AidType!
+  regency: Organization!
+  outputs: Int!
+  quantity: Int!
+  cost: Rupiah!
+}
+
+type BeneficiaryGroupTotal {
+  group: BeneficiaryGroup!
+  outputs: Int!
+  quantity: Int!
+  cost: Rupiah!
+}
+
+type PMKSCategoryTotal {
+  category: PMKSCategory!
+  outputs: Int!
+  quantity: Int!
+  cost: Rupiah!
+}
+
+type SourceMonthTotal {
+  source: DonationSource!
+  "The first day of the month."
+  month: Date!
+  donations: Int!
+  amount: Rupiah!
+}
+
+type PartnerTotal {
+  partner: Partner
+  donations: Int!
+  amount: Rupiah!
+}
+
+type KindTotal {
+  kind: DonationKind!
+  donations: Int!
+  amount: Rupiah!
+}
+
+type BoxReport {
+  "Boxes in service at some time in the period."
+  activeBoxes: Int!
+  openings: Int!
+  total: Rupiah!
+  "Total divided by openings, rounded down to the rupiah."
+  averagePerOpening: Rupiah!
+  byHost: [BoxHostTotal!]!
+  byRegency: [BoxRegencyTotal!]!
+}
+
+type BoxHostTotal {
+  host: Partner!
+  boxes: Int!
+  openings: Int!
+  total: Rupiah!
+}
+
+type BoxRegencyTotal {
+  regency: Organization!
+  boxes: Int!
+  openings: Int!
+  total: Rupiah!
+}
+
+type TargetProgress {
+  year: Int!
+  organization: Organization!
+  aidType: AidType!
+  targetQuantity: Int!
+  budget: Rupiah!
+  realisedQuantity: Int!
+  realisedCost: Rupiah!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2783,6 +3454,22 @@ func (ec *executionContext) childFields_AidType(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type AidType", field.Name)
 }
 
+func (ec *executionContext) childFields_AidTypeRegencyTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "aidType":
+		return ec.fieldContext_AidTypeRegencyTotal_aidType(ctx, field)
+	case "regency":
+		return ec.fieldContext_AidTypeRegencyTotal_regency(ctx, field)
+	case "outputs":
+		return ec.fieldContext_AidTypeRegencyTotal_outputs(ctx, field)
+	case "quantity":
+		return ec.fieldContext_AidTypeRegencyTotal_quantity(ctx, field)
+	case "cost":
+		return ec.fieldContext_AidTypeRegencyTotal_cost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AidTypeRegencyTotal", field.Name)
+}
+
 func (ec *executionContext) childFields_AidTypeTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "aidType":
@@ -2853,6 +3540,20 @@ func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_BeneficiaryGroupTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_BeneficiaryGroupTotal_group(ctx, field)
+	case "outputs":
+		return ec.fieldContext_BeneficiaryGroupTotal_outputs(ctx, field)
+	case "quantity":
+		return ec.fieldContext_BeneficiaryGroupTotal_quantity(ctx, field)
+	case "cost":
+		return ec.fieldContext_BeneficiaryGroupTotal_cost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BeneficiaryGroupTotal", field.Name)
+}
+
 func (ec *executionContext) childFields_BoxCollection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2903,6 +3604,62 @@ func (ec *executionContext) childFields_BoxCollectionEdge(ctx context.Context, f
 		return ec.fieldContext_BoxCollectionEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BoxCollectionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BoxHostTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "host":
+		return ec.fieldContext_BoxHostTotal_host(ctx, field)
+	case "boxes":
+		return ec.fieldContext_BoxHostTotal_boxes(ctx, field)
+	case "openings":
+		return ec.fieldContext_BoxHostTotal_openings(ctx, field)
+	case "total":
+		return ec.fieldContext_BoxHostTotal_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BoxHostTotal", field.Name)
+}
+
+func (ec *executionContext) childFields_BoxRegencyTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "regency":
+		return ec.fieldContext_BoxRegencyTotal_regency(ctx, field)
+	case "boxes":
+		return ec.fieldContext_BoxRegencyTotal_boxes(ctx, field)
+	case "openings":
+		return ec.fieldContext_BoxRegencyTotal_openings(ctx, field)
+	case "total":
+		return ec.fieldContext_BoxRegencyTotal_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BoxRegencyTotal", field.Name)
+}
+
+func (ec *executionContext) childFields_BoxReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "activeBoxes":
+		return ec.fieldContext_BoxReport_activeBoxes(ctx, field)
+	case "openings":
+		return ec.fieldContext_BoxReport_openings(ctx, field)
+	case "total":
+		return ec.fieldContext_BoxReport_total(ctx, field)
+	case "averagePerOpening":
+		return ec.fieldContext_BoxReport_averagePerOpening(ctx, field)
+	case "byHost":
+		return ec.fieldContext_BoxReport_byHost(ctx, field)
+	case "byRegency":
+		return ec.fieldContext_BoxReport_byRegency(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BoxReport", field.Name)
+}
+
+func (ec *executionContext) childFields_Coverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "councils":
+		return ec.fieldContext_Coverage_councils(ctx, field)
+	case "institutions":
+		return ec.fieldContext_Coverage_institutions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Coverage", field.Name)
 }
 
 func (ec *executionContext) childFields_Denomination(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3053,6 +3810,18 @@ func (ec *executionContext) childFields_Earmark(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Earmark", field.Name)
 }
 
+func (ec *executionContext) childFields_KindTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_KindTotal_kind(ctx, field)
+	case "donations":
+		return ec.fieldContext_KindTotal_donations(ctx, field)
+	case "amount":
+		return ec.fieldContext_KindTotal_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KindTotal", field.Name)
+}
+
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3103,6 +3872,20 @@ func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PMKSCategoryTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_PMKSCategoryTotal_category(ctx, field)
+	case "outputs":
+		return ec.fieldContext_PMKSCategoryTotal_outputs(ctx, field)
+	case "quantity":
+		return ec.fieldContext_PMKSCategoryTotal_quantity(ctx, field)
+	case "cost":
+		return ec.fieldContext_PMKSCategoryTotal_cost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PMKSCategoryTotal", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -3151,6 +3934,18 @@ func (ec *executionContext) childFields_PartnerEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type PartnerEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PartnerTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "partner":
+		return ec.fieldContext_PartnerTotal_partner(ctx, field)
+	case "donations":
+		return ec.fieldContext_PartnerTotal_donations(ctx, field)
+	case "amount":
+		return ec.fieldContext_PartnerTotal_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerTotal", field.Name)
+}
+
 func (ec *executionContext) childFields_ProgrammeTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3193,6 +3988,76 @@ func (ec *executionContext) childFields_ProgrammeTargetEdge(ctx context.Context,
 		return ec.fieldContext_ProgrammeTargetEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgrammeTargetEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_Report_organization(ctx, field)
+	case "from":
+		return ec.fieldContext_Report_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Report_to(ctx, field)
+	case "previous":
+		return ec.fieldContext_Report_previous(ctx, field)
+	case "coverage":
+		return ec.fieldContext_Report_coverage(ctx, field)
+	case "outputsByAidType":
+		return ec.fieldContext_Report_outputsByAidType(ctx, field)
+	case "outputsByAidTypeAndRegency":
+		return ec.fieldContext_Report_outputsByAidTypeAndRegency(ctx, field)
+	case "outputsByBeneficiaryGroup":
+		return ec.fieldContext_Report_outputsByBeneficiaryGroup(ctx, field)
+	case "outputsByPmksCategory":
+		return ec.fieldContext_Report_outputsByPmksCategory(ctx, field)
+	case "donationsTotal":
+		return ec.fieldContext_Report_donationsTotal(ctx, field)
+	case "donationsBySourceAndMonth":
+		return ec.fieldContext_Report_donationsBySourceAndMonth(ctx, field)
+	case "donationsByPartner":
+		return ec.fieldContext_Report_donationsByPartner(ctx, field)
+	case "donationsByKind":
+		return ec.fieldContext_Report_donationsByKind(ctx, field)
+	case "boxes":
+		return ec.fieldContext_Report_boxes(ctx, field)
+	case "targets":
+		return ec.fieldContext_Report_targets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Report", field.Name)
+}
+
+func (ec *executionContext) childFields_SourceMonthTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_SourceMonthTotal_source(ctx, field)
+	case "month":
+		return ec.fieldContext_SourceMonthTotal_month(ctx, field)
+	case "donations":
+		return ec.fieldContext_SourceMonthTotal_donations(ctx, field)
+	case "amount":
+		return ec.fieldContext_SourceMonthTotal_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SourceMonthTotal", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_TargetProgress_year(ctx, field)
+	case "organization":
+		return ec.fieldContext_TargetProgress_organization(ctx, field)
+	case "aidType":
+		return ec.fieldContext_TargetProgress_aidType(ctx, field)
+	case "targetQuantity":
+		return ec.fieldContext_TargetProgress_targetQuantity(ctx, field)
+	case "budget":
+		return ec.fieldContext_TargetProgress_budget(ctx, field)
+	case "realisedQuantity":
+		return ec.fieldContext_TargetProgress_realisedQuantity(ctx, field)
+	case "realisedCost":
+		return ec.fieldContext_TargetProgress_realisedCost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetProgress", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3882,6 +4747,44 @@ func (ec *executionContext) field_Query_programmeTargets_args(ctx context.Contex
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_report_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*calendar.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*calendar.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg3
 	return args, nil
 }
 
@@ -4650,6 +5553,139 @@ func (ec *executionContext) fieldContext_AidType_unit(_ context.Context, field g
 	return graphql.NewScalarFieldContext("AidType", field, false, false, "String")
 }
 
+func (ec *executionContext) _AidTypeRegencyTotal_aidType(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidTypeRegencyTotal_aidType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidTypeRegencyTotal().AidType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aid.Type) graphql.Marshaler {
+			return ec.marshalNAidType2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidTypeRegencyTotal_aidType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidTypeRegencyTotal",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidTypeRegencyTotal_regency(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidTypeRegencyTotal_regency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidTypeRegencyTotal().Regency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidTypeRegencyTotal_regency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidTypeRegencyTotal",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidTypeRegencyTotal_outputs(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidTypeRegencyTotal_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidTypeRegencyTotal_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidTypeRegencyTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AidTypeRegencyTotal_quantity(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidTypeRegencyTotal_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidTypeRegencyTotal_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidTypeRegencyTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AidTypeRegencyTotal_cost(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidTypeRegencyTotal_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidTypeRegencyTotal_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidTypeRegencyTotal", field, false, false, "Rupiah")
+}
+
 func (ec *executionContext) _AidTypeTotal_aidType(ctx context.Context, field graphql.CollectedField, obj *aid.TypeTotals) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5146,6 +6182,98 @@ func (ec *executionContext) fieldContext_AuditEntryEdge_node(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _BeneficiaryGroupTotal_group(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BeneficiaryGroupTotal_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BeneficiaryGroupTotal().Group(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v aid.BeneficiaryGroup) graphql.Marshaler {
+			return ec.marshalNBeneficiaryGroup2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐBeneficiaryGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BeneficiaryGroupTotal_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BeneficiaryGroupTotal", field, true, true, "BeneficiaryGroup")
+}
+
+func (ec *executionContext) _BeneficiaryGroupTotal_outputs(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BeneficiaryGroupTotal_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BeneficiaryGroupTotal_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BeneficiaryGroupTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BeneficiaryGroupTotal_quantity(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BeneficiaryGroupTotal_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BeneficiaryGroupTotal_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BeneficiaryGroupTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BeneficiaryGroupTotal_cost(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BeneficiaryGroupTotal_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BeneficiaryGroupTotal_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BeneficiaryGroupTotal", field, false, false, "Rupiah")
+}
+
 func (ec *executionContext) _BoxCollection_id(ctx context.Context, field graphql.CollectedField, obj *box.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5589,6 +6717,410 @@ func (ec *executionContext) fieldContext_BoxCollectionEdge_node(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _BoxHostTotal_host(ctx context.Context, field graphql.CollectedField, obj *box.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxHostTotal_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxHostTotal().Host(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *partner.Partner) graphql.Marshaler {
+			return ec.marshalNPartner2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpartnerᚐPartner(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxHostTotal_host(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BoxHostTotal",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Partner(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BoxHostTotal_boxes(ctx context.Context, field graphql.CollectedField, obj *box.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxHostTotal_boxes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Boxes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxHostTotal_boxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxHostTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoxHostTotal_openings(ctx context.Context, field graphql.CollectedField, obj *box.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxHostTotal_openings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Openings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxHostTotal_openings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxHostTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoxHostTotal_total(ctx context.Context, field graphql.CollectedField, obj *box.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxHostTotal_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxHostTotal_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxHostTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _BoxRegencyTotal_regency(ctx context.Context, field graphql.CollectedField, obj *box.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxRegencyTotal_regency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxRegencyTotal().Regency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxRegencyTotal_regency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BoxRegencyTotal",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BoxRegencyTotal_boxes(ctx context.Context, field graphql.CollectedField, obj *box.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxRegencyTotal_boxes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Boxes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxRegencyTotal_boxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxRegencyTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoxRegencyTotal_openings(ctx context.Context, field graphql.CollectedField, obj *box.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxRegencyTotal_openings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Openings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxRegencyTotal_openings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxRegencyTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BoxRegencyTotal_total(ctx context.Context, field graphql.CollectedField, obj *box.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxRegencyTotal_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxRegencyTotal_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxRegencyTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _BoxReport_activeBoxes(ctx context.Context, field graphql.CollectedField, obj *model.BoxReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxReport_activeBoxes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxReport().ActiveBoxes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxReport_activeBoxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _BoxReport_openings(ctx context.Context, field graphql.CollectedField, obj *model.BoxReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxReport_openings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxReport().Openings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxReport_openings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _BoxReport_total(ctx context.Context, field graphql.CollectedField, obj *model.BoxReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxReport_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxReport().Total(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxReport_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxReport", field, true, true, "Rupiah")
+}
+
+func (ec *executionContext) _BoxReport_averagePerOpening(ctx context.Context, field graphql.CollectedField, obj *model.BoxReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxReport_averagePerOpening(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxReport().AveragePerOpening(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxReport_averagePerOpening(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxReport", field, true, true, "Rupiah")
+}
+
+func (ec *executionContext) _BoxReport_byHost(ctx context.Context, field graphql.CollectedField, obj *model.BoxReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxReport_byHost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxReport().ByHost(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []box.Group) graphql.Marshaler {
+			return ec.marshalNBoxHostTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxReport_byHost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BoxReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BoxHostTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BoxReport_byRegency(ctx context.Context, field graphql.CollectedField, obj *model.BoxReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxReport_byRegency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxReport().ByRegency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []box.Group) graphql.Marshaler {
+			return ec.marshalNBoxRegencyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxReport_byRegency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BoxReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BoxRegencyTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Coverage_councils(ctx context.Context, field graphql.CollectedField, obj *organization.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_councils(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Councils, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_councils(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Coverage_institutions(ctx context.Context, field graphql.CollectedField, obj *organization.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_institutions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Institutions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_institutions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coverage", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Denomination_value(ctx context.Context, field graphql.CollectedField, obj *box.Denomination) (ret graphql.Marshaler) {
@@ -6855,6 +8387,75 @@ func (ec *executionContext) fieldContext_Earmark_regency(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _KindTotal_kind(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindTotal_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KindTotal().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v donation.Kind) graphql.Marshaler {
+			return ec.marshalNDonationKind2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindTotal_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindTotal", field, true, true, "DonationKind")
+}
+
+func (ec *executionContext) _KindTotal_donations(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindTotal_donations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindTotal_donations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KindTotal_amount(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindTotal_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindTotal_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindTotal", field, false, false, "Rupiah")
+}
+
 func (ec *executionContext) _Mutation_createOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7770,6 +9371,98 @@ func (ec *executionContext) fieldContext_OrganizationEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _PMKSCategoryTotal_category(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PMKSCategoryTotal_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PMKSCategoryTotal().Category(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v aid.PMKS) graphql.Marshaler {
+			return ec.marshalNPMKSCategory2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐPMKS(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PMKSCategoryTotal_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PMKSCategoryTotal", field, true, true, "PMKSCategory")
+}
+
+func (ec *executionContext) _PMKSCategoryTotal_outputs(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PMKSCategoryTotal_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PMKSCategoryTotal_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PMKSCategoryTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PMKSCategoryTotal_quantity(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PMKSCategoryTotal_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PMKSCategoryTotal_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PMKSCategoryTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PMKSCategoryTotal_cost(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PMKSCategoryTotal_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PMKSCategoryTotal_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PMKSCategoryTotal", field, false, false, "Rupiah")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8071,6 +9764,84 @@ func (ec *executionContext) fieldContext_PartnerEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PartnerTotal_partner(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerTotal_partner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnerTotal().Partner(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *partner.Partner) graphql.Marshaler {
+			return ec.marshalOPartner2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpartnerᚐPartner(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerTotal_partner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerTotal",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Partner(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartnerTotal_donations(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerTotal_donations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerTotal_donations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PartnerTotal_amount(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerTotal_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerTotal_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerTotal", field, false, false, "Rupiah")
 }
 
 func (ec *executionContext) _ProgrammeTarget_id(ctx context.Context, field graphql.CollectedField, obj *programme.Target) (ret graphql.Marshaler) {
@@ -9185,6 +10956,50 @@ func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_report(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Report(ctx, fc.Args["organizationId"].(string), fc.Args["from"].(*calendar.Date), fc.Args["to"].(*calendar.Date), fc.Args["year"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *report.Spec) graphql.Marshaler {
+			return ec.marshalNReport2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐSpec(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_report(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_report_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9259,6 +11074,730 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Report_organization(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_from(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Report_to(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Report_previous(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_previous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Previous(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *report.Spec) graphql.Marshaler {
+			return ec.marshalNReport2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐSpec(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_coverage(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Coverage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Coverage) graphql.Marshaler {
+			return ec.marshalNCoverage2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Coverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_outputsByAidType(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_outputsByAidType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().OutputsByAidType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []aid.TypeTotals) graphql.Marshaler {
+			return ec.marshalNAidTypeTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐTypeTotalsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_outputsByAidType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidTypeTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_outputsByAidTypeAndRegency(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_outputsByAidTypeAndRegency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().OutputsByAidTypeAndRegency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []aid.Group) graphql.Marshaler {
+			return ec.marshalNAidTypeRegencyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_outputsByAidTypeAndRegency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidTypeRegencyTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_outputsByBeneficiaryGroup(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_outputsByBeneficiaryGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().OutputsByBeneficiaryGroup(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []aid.Group) graphql.Marshaler {
+			return ec.marshalNBeneficiaryGroupTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_outputsByBeneficiaryGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BeneficiaryGroupTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_outputsByPmksCategory(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_outputsByPmksCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().OutputsByPmksCategory(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []aid.Group) graphql.Marshaler {
+			return ec.marshalNPMKSCategoryTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_outputsByPmksCategory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PMKSCategoryTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_donationsTotal(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_donationsTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().DonationsTotal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_donationsTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "Rupiah")
+}
+
+func (ec *executionContext) _Report_donationsBySourceAndMonth(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_donationsBySourceAndMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().DonationsBySourceAndMonth(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []donation.Group) graphql.Marshaler {
+			return ec.marshalNSourceMonthTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_donationsBySourceAndMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SourceMonthTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_donationsByPartner(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_donationsByPartner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().DonationsByPartner(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []donation.Group) graphql.Marshaler {
+			return ec.marshalNPartnerTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_donationsByPartner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_donationsByKind(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_donationsByKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().DonationsByKind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []donation.Group) graphql.Marshaler {
+			return ec.marshalNKindTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_donationsByKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KindTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_boxes(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_boxes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Boxes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BoxReport) graphql.Marshaler {
+			return ec.marshalNBoxReport2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐBoxReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_boxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BoxReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_targets(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_targets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Targets(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []programme.Progress) graphql.Marshaler {
+			return ec.marshalNTargetProgress2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐProgressᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_targets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetProgress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SourceMonthTotal_source(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceMonthTotal_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SourceMonthTotal().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v donation.Source) graphql.Marshaler {
+			return ec.marshalNDonationSource2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceMonthTotal_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceMonthTotal", field, true, true, "DonationSource")
+}
+
+func (ec *executionContext) _SourceMonthTotal_month(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceMonthTotal_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceMonthTotal_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceMonthTotal", field, false, false, "Date")
+}
+
+func (ec *executionContext) _SourceMonthTotal_donations(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceMonthTotal_donations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceMonthTotal_donations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceMonthTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SourceMonthTotal_amount(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceMonthTotal_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceMonthTotal_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceMonthTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _TargetProgress_year(ctx context.Context, field graphql.CollectedField, obj *programme.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetProgress_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetProgress_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TargetProgress_organization(ctx context.Context, field graphql.CollectedField, obj *programme.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetProgress_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TargetProgress().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetProgress_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetProgress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetProgress_aidType(ctx context.Context, field graphql.CollectedField, obj *programme.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetProgress_aidType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TargetProgress().AidType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aid.Type) graphql.Marshaler {
+			return ec.marshalNAidType2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetProgress_aidType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetProgress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetProgress_targetQuantity(ctx context.Context, field graphql.CollectedField, obj *programme.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetProgress_targetQuantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetQuantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetProgress_targetQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TargetProgress_budget(ctx context.Context, field graphql.CollectedField, obj *programme.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetProgress_budget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Budget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetProgress_budget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetProgress", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _TargetProgress_realisedQuantity(ctx context.Context, field graphql.CollectedField, obj *programme.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetProgress_realisedQuantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RealisedQuantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetProgress_realisedQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TargetProgress_realisedCost(ctx context.Context, field graphql.CollectedField, obj *programme.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetProgress_realisedCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RealisedCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetProgress_realisedCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetProgress", field, false, false, "Rupiah")
 }
 
 func (ec *executionContext) _Viewer_account(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
@@ -12712,6 +15251,61 @@ func (ec *executionContext) _AidType(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var aidTypeRegencyTotalImplementors = []string{"AidTypeRegencyTotal"}
+
+func (ec *executionContext) _AidTypeRegencyTotal(ctx context.Context, sel ast.SelectionSet, obj *aid.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aidTypeRegencyTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AidTypeRegencyTotal")
+		case "aidType":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidTypeRegencyTotal_aidType(ctx, field, obj)
+				})
+		case "regency":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidTypeRegencyTotal_regency(ctx, field, obj)
+				})
+		case "outputs":
+			out.Values[i] = ec._AidTypeRegencyTotal_outputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quantity":
+			out.Values[i] = ec._AidTypeRegencyTotal_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cost":
+			out.Values[i] = ec._AidTypeRegencyTotal_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var aidTypeTotalImplementors = []string{"AidTypeTotal"}
 
 func (ec *executionContext) _AidTypeTotal(ctx context.Context, sel ast.SelectionSet, obj *aid.TypeTotals) graphql.Marshaler {
@@ -12953,6 +15547,55 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var beneficiaryGroupTotalImplementors = []string{"BeneficiaryGroupTotal"}
+
+func (ec *executionContext) _BeneficiaryGroupTotal(ctx context.Context, sel ast.SelectionSet, obj *aid.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, beneficiaryGroupTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BeneficiaryGroupTotal")
+		case "group":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BeneficiaryGroupTotal_group(ctx, field, obj)
+				})
+		case "outputs":
+			out.Values[i] = ec._BeneficiaryGroupTotal_outputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quantity":
+			out.Values[i] = ec._BeneficiaryGroupTotal_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cost":
+			out.Values[i] = ec._BeneficiaryGroupTotal_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var boxCollectionImplementors = []string{"BoxCollection"}
 
 func (ec *executionContext) _BoxCollection(ctx context.Context, sel ast.SelectionSet, obj *box.Collection) graphql.Marshaler {
@@ -13104,6 +15747,206 @@ func (ec *executionContext) _BoxCollectionEdge(ctx context.Context, sel ast.Sele
 			}
 		case "node":
 			out.Values[i] = ec._BoxCollectionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var boxHostTotalImplementors = []string{"BoxHostTotal"}
+
+func (ec *executionContext) _BoxHostTotal(ctx context.Context, sel ast.SelectionSet, obj *box.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, boxHostTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BoxHostTotal")
+		case "host":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxHostTotal_host(ctx, field, obj)
+				})
+		case "boxes":
+			out.Values[i] = ec._BoxHostTotal_boxes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openings":
+			out.Values[i] = ec._BoxHostTotal_openings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "total":
+			out.Values[i] = ec._BoxHostTotal_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var boxRegencyTotalImplementors = []string{"BoxRegencyTotal"}
+
+func (ec *executionContext) _BoxRegencyTotal(ctx context.Context, sel ast.SelectionSet, obj *box.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, boxRegencyTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BoxRegencyTotal")
+		case "regency":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxRegencyTotal_regency(ctx, field, obj)
+				})
+		case "boxes":
+			out.Values[i] = ec._BoxRegencyTotal_boxes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openings":
+			out.Values[i] = ec._BoxRegencyTotal_openings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "total":
+			out.Values[i] = ec._BoxRegencyTotal_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var boxReportImplementors = []string{"BoxReport"}
+
+func (ec *executionContext) _BoxReport(ctx context.Context, sel ast.SelectionSet, obj *model.BoxReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, boxReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BoxReport")
+		case "activeBoxes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxReport_activeBoxes(ctx, field, obj)
+				})
+		case "openings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxReport_openings(ctx, field, obj)
+				})
+		case "total":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxReport_total(ctx, field, obj)
+				})
+		case "averagePerOpening":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxReport_averagePerOpening(ctx, field, obj)
+				})
+		case "byHost":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxReport_byHost(ctx, field, obj)
+				})
+		case "byRegency":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxReport_byRegency(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var coverageImplementors = []string{"Coverage"}
+
+func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet, obj *organization.Coverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Coverage")
+		case "councils":
+			out.Values[i] = ec._Coverage_councils(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "institutions":
+			out.Values[i] = ec._Coverage_institutions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13624,6 +16467,50 @@ func (ec *executionContext) _Earmark(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var kindTotalImplementors = []string{"KindTotal"}
+
+func (ec *executionContext) _KindTotal(ctx context.Context, sel ast.SelectionSet, obj *donation.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kindTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KindTotal")
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KindTotal_kind(ctx, field, obj)
+				})
+		case "donations":
+			out.Values[i] = ec._KindTotal_donations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._KindTotal_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -13905,6 +16792,55 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var pMKSCategoryTotalImplementors = []string{"PMKSCategoryTotal"}
+
+func (ec *executionContext) _PMKSCategoryTotal(ctx context.Context, sel ast.SelectionSet, obj *aid.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pMKSCategoryTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PMKSCategoryTotal")
+		case "category":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PMKSCategoryTotal_category(ctx, field, obj)
+				})
+		case "outputs":
+			out.Values[i] = ec._PMKSCategoryTotal_outputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quantity":
+			out.Values[i] = ec._PMKSCategoryTotal_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cost":
+			out.Values[i] = ec._PMKSCategoryTotal_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -14059,6 +16995,50 @@ func (ec *executionContext) _PartnerEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._PartnerEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partnerTotalImplementors = []string{"PartnerTotal"}
+
+func (ec *executionContext) _PartnerTotal(ctx context.Context, sel ast.SelectionSet, obj *donation.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnerTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnerTotal")
+		case "partner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnerTotal_partner(ctx, field, obj)
+				})
+		case "donations":
+			out.Values[i] = ec._PartnerTotal_donations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._PartnerTotal_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -14355,6 +17335,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_auditLog(ctx, field)
 				})
+		case "report":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_report(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -14366,6 +17352,236 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___schema(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportImplementors = []string{"Report"}
+
+func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, obj *report.Spec) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Report")
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_organization(ctx, field, obj)
+				})
+		case "from":
+			out.Values[i] = ec._Report_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._Report_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previous":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_previous(ctx, field, obj)
+				})
+		case "coverage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_coverage(ctx, field, obj)
+				})
+		case "outputsByAidType":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_outputsByAidType(ctx, field, obj)
+				})
+		case "outputsByAidTypeAndRegency":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_outputsByAidTypeAndRegency(ctx, field, obj)
+				})
+		case "outputsByBeneficiaryGroup":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_outputsByBeneficiaryGroup(ctx, field, obj)
+				})
+		case "outputsByPmksCategory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_outputsByPmksCategory(ctx, field, obj)
+				})
+		case "donationsTotal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_donationsTotal(ctx, field, obj)
+				})
+		case "donationsBySourceAndMonth":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_donationsBySourceAndMonth(ctx, field, obj)
+				})
+		case "donationsByPartner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_donationsByPartner(ctx, field, obj)
+				})
+		case "donationsByKind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_donationsByKind(ctx, field, obj)
+				})
+		case "boxes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_boxes(ctx, field, obj)
+				})
+		case "targets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_targets(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sourceMonthTotalImplementors = []string{"SourceMonthTotal"}
+
+func (ec *executionContext) _SourceMonthTotal(ctx context.Context, sel ast.SelectionSet, obj *donation.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sourceMonthTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SourceMonthTotal")
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SourceMonthTotal_source(ctx, field, obj)
+				})
+		case "month":
+			out.Values[i] = ec._SourceMonthTotal_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "donations":
+			out.Values[i] = ec._SourceMonthTotal_donations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._SourceMonthTotal_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetProgressImplementors = []string{"TargetProgress"}
+
+func (ec *executionContext) _TargetProgress(ctx context.Context, sel ast.SelectionSet, obj *programme.Progress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetProgress")
+		case "year":
+			out.Values[i] = ec._TargetProgress_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetProgress_organization(ctx, field, obj)
+				})
+		case "aidType":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetProgress_aidType(ctx, field, obj)
+				})
+		case "targetQuantity":
+			out.Values[i] = ec._TargetProgress_targetQuantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "budget":
+			out.Values[i] = ec._TargetProgress_budget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "realisedQuantity":
+			out.Values[i] = ec._TargetProgress_realisedQuantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "realisedCost":
+			out.Values[i] = ec._TargetProgress_realisedCost(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -15015,6 +18231,26 @@ func (ec *executionContext) marshalNAidType2ᚖgithubᚗcomᚋsinergiᚑidᚋsin
 	return ec._AidType(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAidTypeRegencyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroup(ctx context.Context, sel ast.SelectionSet, v aid.Group) graphql.Marshaler {
+	return ec._AidTypeRegencyTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAidTypeRegencyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []aid.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAidTypeRegencyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAidTypeTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐTypeTotals(ctx context.Context, sel ast.SelectionSet, v aid.TypeTotals) graphql.Marshaler {
 	return ec._AidTypeTotal(ctx, sel, &v)
 }
@@ -15142,6 +18378,26 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNBeneficiaryGroupTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroup(ctx context.Context, sel ast.SelectionSet, v aid.Group) graphql.Marshaler {
+	return ec._BeneficiaryGroupTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBeneficiaryGroupTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []aid.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBeneficiaryGroupTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15186,6 +18442,62 @@ func (ec *executionContext) marshalNBoxCollectionEdge2ᚕgithubᚗcomᚋsinergi�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNBoxHostTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐGroup(ctx context.Context, sel ast.SelectionSet, v box.Group) graphql.Marshaler {
+	return ec._BoxHostTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBoxHostTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []box.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBoxHostTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBoxRegencyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐGroup(ctx context.Context, sel ast.SelectionSet, v box.Group) graphql.Marshaler {
+	return ec._BoxRegencyTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBoxRegencyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []box.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBoxRegencyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBoxReport2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐBoxReport(ctx context.Context, sel ast.SelectionSet, v *model.BoxReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BoxReport!")
+		return graphql.Null
+	}
+	return ec._BoxReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCoverage2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *organization.Coverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Coverage!")
+		return graphql.Null
+	}
+	return ec._Coverage(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreateAidTypeInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐNewType(ctx context.Context, v any) (aid.NewType, error) {
@@ -15466,6 +18778,26 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalNKindTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroup(ctx context.Context, sel ast.SelectionSet, v donation.Group) graphql.Marshaler {
+	return ec._KindTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNKindTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []donation.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKindTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNOrganization2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx context.Context, sel ast.SelectionSet, v organization.Organization) graphql.Marshaler {
 	return ec._Organization(ctx, sel, &v)
 }
@@ -15584,6 +18916,26 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNPMKSCategoryTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroup(ctx context.Context, sel ast.SelectionSet, v aid.Group) graphql.Marshaler {
+	return ec._PMKSCategoryTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPMKSCategoryTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []aid.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPMKSCategoryTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
 }
@@ -15698,6 +19050,26 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNPartnerTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroup(ctx context.Context, sel ast.SelectionSet, v donation.Group) graphql.Marshaler {
+	return ec._PartnerTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPartnerTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []donation.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPartnerTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNProgrammeTarget2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐTarget(ctx context.Context, sel ast.SelectionSet, v programme.Target) graphql.Marshaler {
 	return ec._ProgrammeTarget(ctx, sel, &v)
 }
@@ -15743,6 +19115,14 @@ func (ec *executionContext) unmarshalNRecordBoxCollectionInput2githubᚗcomᚋsi
 func (ec *executionContext) unmarshalNRecordDonationInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐNewDonation(ctx context.Context, v any) (donation.NewDonation, error) {
 	res, err := ec.unmarshalInputRecordDonationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReport2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐSpec(ctx context.Context, sel ast.SelectionSet, v *report.Spec) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Report!")
+		return graphql.Null
+	}
+	return ec._Report(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRetireDonationBoxInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐRetirement(ctx context.Context, v any) (box.Retirement, error) {
@@ -15799,6 +19179,26 @@ func (ec *executionContext) marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergi
 	return res
 }
 
+func (ec *executionContext) marshalNSourceMonthTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroup(ctx context.Context, sel ast.SelectionSet, v donation.Group) graphql.Marshaler {
+	return ec._SourceMonthTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSourceMonthTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []donation.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSourceMonthTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15832,6 +19232,26 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	for i := range v {
 		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
 	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTargetProgress2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐProgress(ctx context.Context, sel ast.SelectionSet, v programme.Progress) graphql.Marshaler {
+	return ec._TargetProgress(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTargetProgress2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []programme.Progress) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetProgress2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐProgress(ctx, sel, v[i])
+	})
 
 	for _, e := range ret {
 		if e == graphql.Null {

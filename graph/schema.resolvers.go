@@ -14,12 +14,15 @@ import (
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
+	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/meeting"
+	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/report"
 )
 
 func (r *aidOutputResolver) Organization(ctx context.Context, obj *aid.Output) (*organization.Organization, error) {
@@ -38,8 +41,20 @@ func (r *aidOutputResolver) RecipientInstitution(ctx context.Context, obj *aid.O
 	return loadOptional(ctx, r.loaders(ctx).organization, obj.RecipientInstitutionID)
 }
 
+func (r *aidTypeRegencyTotalResolver) AidType(ctx context.Context, obj *aid.Group) (*aid.Type, error) {
+	return load(ctx, r.loaders(ctx).aidType, obj.Key)
+}
+
+func (r *aidTypeRegencyTotalResolver) Regency(ctx context.Context, obj *aid.Group) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.RegencyID)
+}
+
 func (r *aidTypeTotalResolver) AidType(ctx context.Context, obj *aid.TypeTotals) (*aid.Type, error) {
 	return load(ctx, r.loaders(ctx).aidType, obj.AidTypeID)
+}
+
+func (r *beneficiaryGroupTotalResolver) Group(ctx context.Context, obj *aid.Group) (aid.BeneficiaryGroup, error) {
+	return aid.BeneficiaryGroup(obj.Key), nil
 }
 
 func (r *boxCollectionResolver) Box(ctx context.Context, obj *box.Collection) (*box.Box, error) {
@@ -48,6 +63,44 @@ func (r *boxCollectionResolver) Box(ctx context.Context, obj *box.Collection) (*
 
 func (r *boxCollectionResolver) Donation(ctx context.Context, obj *box.Collection) (*donation.Donation, error) {
 	return load(ctx, r.loaders(ctx).donation, obj.DonationID)
+}
+
+func (r *boxHostTotalResolver) Host(ctx context.Context, obj *box.Group) (*partner.Partner, error) {
+	return load(ctx, r.loaders(ctx).partner, obj.Key)
+}
+
+func (r *boxRegencyTotalResolver) Regency(ctx context.Context, obj *box.Group) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.Key)
+}
+
+func (r *boxReportResolver) ActiveBoxes(ctx context.Context, obj *model.BoxReport) (int, error) {
+	return r.BoxStore.ActiveBoxes(ctx, obj.Spec.OrganizationID, obj.Spec.From, obj.Spec.To)
+}
+
+func (r *boxReportResolver) Openings(ctx context.Context, obj *model.BoxReport) (int, error) {
+	t, err := obj.Totals()
+	return t.Count, err
+}
+
+func (r *boxReportResolver) Total(ctx context.Context, obj *model.BoxReport) (money.Rupiah, error) {
+	t, err := obj.Totals()
+	return t.Amount, err
+}
+
+func (r *boxReportResolver) AveragePerOpening(ctx context.Context, obj *model.BoxReport) (money.Rupiah, error) {
+	t, err := obj.Totals()
+	if err != nil || t.Count == 0 {
+		return 0, err
+	}
+	return t.Amount / money.Rupiah(t.Count), nil
+}
+
+func (r *boxReportResolver) ByHost(ctx context.Context, obj *model.BoxReport) ([]box.Group, error) {
+	return r.BoxStore.CollectionsByHost(ctx, collectionsIn(obj.Spec))
+}
+
+func (r *boxReportResolver) ByRegency(ctx context.Context, obj *model.BoxReport) ([]box.Group, error) {
+	return r.BoxStore.CollectionsByRegency(ctx, collectionsIn(obj.Spec))
 }
 
 func (r *donationResolver) Organization(ctx context.Context, obj *donation.Donation) (*organization.Organization, error) {
@@ -112,6 +165,10 @@ func (r *earmarkResolver) Regency(ctx context.Context, obj *model.Earmark) (*org
 	return loadOptional(ctx, r.loaders(ctx).organization, obj.RegencyID)
 }
 
+func (r *kindTotalResolver) Kind(ctx context.Context, obj *donation.Group) (donation.Kind, error) {
+	return donation.Kind(obj.Key), nil
+}
+
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input organization.NewOrganization) (*organization.Organization, error) {
 	return written(r.OrganizationStore.Create(ctx, input))
 }
@@ -174,6 +231,17 @@ func (r *organizationResolver) Ancestors(ctx context.Context, obj *organization.
 
 func (r *organizationResolver) Regency(ctx context.Context, obj *organization.Organization) (*organization.Organization, error) {
 	return loadOptional(ctx, r.loaders(ctx).regency, &obj.ID)
+}
+
+func (r *pMKSCategoryTotalResolver) Category(ctx context.Context, obj *aid.Group) (aid.PMKS, error) {
+	return aid.PMKS(obj.Key), nil
+}
+
+func (r *partnerTotalResolver) Partner(ctx context.Context, obj *donation.Group) (*partner.Partner, error) {
+	if obj.Key == "" {
+		return nil, nil // anonymous gifts
+	}
+	return load(ctx, r.loaders(ctx).partner, obj.Key)
 }
 
 func (r *programmeTargetResolver) Organization(ctx context.Context, obj *programme.Target) (*organization.Organization, error) {
@@ -321,6 +389,79 @@ func (r *queryResolver) AuditLog(ctx context.Context, filter *audit.Filter, firs
 	return c, nil
 }
 
+func (r *queryResolver) Report(ctx context.Context, organizationID string, from *calendar.Date, to *calendar.Date, year *int) (*report.Spec, error) {
+	return written(report.Resolve(ctx, r.OrganizationStore, organizationID, from, to, year))
+}
+
+func (r *reportResolver) Organization(ctx context.Context, obj *report.Spec) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
+}
+
+func (r *reportResolver) Previous(ctx context.Context, obj *report.Spec) (*report.Spec, error) {
+	p := report.Previous(*obj)
+	return &p, nil
+}
+
+func (r *reportResolver) Coverage(ctx context.Context, obj *report.Spec) (*organization.Coverage, error) {
+	return written(r.OrganizationStore.Coverage(ctx, obj.OrganizationID))
+}
+
+func (r *reportResolver) OutputsByAidType(ctx context.Context, obj *report.Spec) ([]aid.TypeTotals, error) {
+	return r.AidStore.TotalsByType(ctx, outputsIn(*obj))
+}
+
+func (r *reportResolver) OutputsByAidTypeAndRegency(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
+	return r.AidStore.ByTypeAndRegency(ctx, outputsIn(*obj))
+}
+
+func (r *reportResolver) OutputsByBeneficiaryGroup(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
+	return r.AidStore.ByBeneficiaryGroup(ctx, outputsIn(*obj))
+}
+
+func (r *reportResolver) OutputsByPmksCategory(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
+	return r.AidStore.ByPMKSCategory(ctx, outputsIn(*obj))
+}
+
+func (r *reportResolver) DonationsTotal(ctx context.Context, obj *report.Spec) (money.Rupiah, error) {
+	t, err := r.DonationStore.Totals(ctx, donationsIn(*obj))
+	return t.Amount, err
+}
+
+func (r *reportResolver) DonationsBySourceAndMonth(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
+	return r.DonationStore.BySourceAndMonth(ctx, donationsIn(*obj))
+}
+
+func (r *reportResolver) DonationsByPartner(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
+	return r.DonationStore.ByPartner(ctx, donationsIn(*obj))
+}
+
+func (r *reportResolver) DonationsByKind(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
+	return r.DonationStore.ByKind(ctx, donationsIn(*obj))
+}
+
+func (r *reportResolver) Boxes(ctx context.Context, obj *report.Spec) (*model.BoxReport, error) {
+	spec := *obj
+	return &model.BoxReport{Spec: spec, Totals: sync.OnceValues(func() (box.CollectionTotals, error) {
+		return r.BoxStore.CollectionTotals(ctx, collectionsIn(spec))
+	})}, nil
+}
+
+func (r *reportResolver) Targets(ctx context.Context, obj *report.Spec) ([]programme.Progress, error) {
+	return r.ProgrammeStore.Progress(ctx, obj.OrganizationID, obj.From, obj.To)
+}
+
+func (r *sourceMonthTotalResolver) Source(ctx context.Context, obj *donation.Group) (donation.Source, error) {
+	return donation.Source(obj.Key), nil
+}
+
+func (r *targetProgressResolver) Organization(ctx context.Context, obj *programme.Progress) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
+}
+
+func (r *targetProgressResolver) AidType(ctx context.Context, obj *programme.Progress) (*aid.Type, error) {
+	return load(ctx, r.loaders(ctx).aidType, obj.AidTypeID)
+}
+
 func (r *viewerResolver) Organization(ctx context.Context, obj *model.Viewer) (*organization.Organization, error) {
 	return loadOptional(ctx, r.loaders(ctx).organization, obj.OrganizationID)
 }
@@ -355,9 +496,23 @@ func (r *workMeetingResolver) TotalAttendees(ctx context.Context, obj *meeting.M
 
 func (r *Resolver) AidOutput() AidOutputResolver { return &aidOutputResolver{r} }
 
+func (r *Resolver) AidTypeRegencyTotal() AidTypeRegencyTotalResolver {
+	return &aidTypeRegencyTotalResolver{r}
+}
+
 func (r *Resolver) AidTypeTotal() AidTypeTotalResolver { return &aidTypeTotalResolver{r} }
 
+func (r *Resolver) BeneficiaryGroupTotal() BeneficiaryGroupTotalResolver {
+	return &beneficiaryGroupTotalResolver{r}
+}
+
 func (r *Resolver) BoxCollection() BoxCollectionResolver { return &boxCollectionResolver{r} }
+
+func (r *Resolver) BoxHostTotal() BoxHostTotalResolver { return &boxHostTotalResolver{r} }
+
+func (r *Resolver) BoxRegencyTotal() BoxRegencyTotalResolver { return &boxRegencyTotalResolver{r} }
+
+func (r *Resolver) BoxReport() BoxReportResolver { return &boxReportResolver{r} }
 
 func (r *Resolver) Donation() DonationResolver { return &donationResolver{r} }
 
@@ -365,29 +520,54 @@ func (r *Resolver) DonationBox() DonationBoxResolver { return &donationBoxResolv
 
 func (r *Resolver) Earmark() EarmarkResolver { return &earmarkResolver{r} }
 
+func (r *Resolver) KindTotal() KindTotalResolver { return &kindTotalResolver{r} }
+
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Organization() OrganizationResolver { return &organizationResolver{r} }
 
+func (r *Resolver) PMKSCategoryTotal() PMKSCategoryTotalResolver {
+	return &pMKSCategoryTotalResolver{r}
+}
+
+func (r *Resolver) PartnerTotal() PartnerTotalResolver { return &partnerTotalResolver{r} }
+
 func (r *Resolver) ProgrammeTarget() ProgrammeTargetResolver { return &programmeTargetResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+
+func (r *Resolver) Report() ReportResolver { return &reportResolver{r} }
+
+func (r *Resolver) SourceMonthTotal() SourceMonthTotalResolver { return &sourceMonthTotalResolver{r} }
+
+func (r *Resolver) TargetProgress() TargetProgressResolver { return &targetProgressResolver{r} }
 
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 func (r *Resolver) WorkMeeting() WorkMeetingResolver { return &workMeetingResolver{r} }
 
 type (
-	aidOutputResolver       struct{ *Resolver }
-	aidTypeTotalResolver    struct{ *Resolver }
-	boxCollectionResolver   struct{ *Resolver }
-	donationResolver        struct{ *Resolver }
-	donationBoxResolver     struct{ *Resolver }
-	earmarkResolver         struct{ *Resolver }
-	mutationResolver        struct{ *Resolver }
-	organizationResolver    struct{ *Resolver }
-	programmeTargetResolver struct{ *Resolver }
-	queryResolver           struct{ *Resolver }
-	viewerResolver          struct{ *Resolver }
-	workMeetingResolver     struct{ *Resolver }
+	aidOutputResolver             struct{ *Resolver }
+	aidTypeRegencyTotalResolver   struct{ *Resolver }
+	aidTypeTotalResolver          struct{ *Resolver }
+	beneficiaryGroupTotalResolver struct{ *Resolver }
+	boxCollectionResolver         struct{ *Resolver }
+	boxHostTotalResolver          struct{ *Resolver }
+	boxRegencyTotalResolver       struct{ *Resolver }
+	boxReportResolver             struct{ *Resolver }
+	donationResolver              struct{ *Resolver }
+	donationBoxResolver           struct{ *Resolver }
+	earmarkResolver               struct{ *Resolver }
+	kindTotalResolver             struct{ *Resolver }
+	mutationResolver              struct{ *Resolver }
+	organizationResolver          struct{ *Resolver }
+	pMKSCategoryTotalResolver     struct{ *Resolver }
+	partnerTotalResolver          struct{ *Resolver }
+	programmeTargetResolver       struct{ *Resolver }
+	queryResolver                 struct{ *Resolver }
+	reportResolver                struct{ *Resolver }
+	sourceMonthTotalResolver      struct{ *Resolver }
+	targetProgressResolver        struct{ *Resolver }
+	viewerResolver                struct{ *Resolver }
+	workMeetingResolver           struct{ *Resolver }
 )

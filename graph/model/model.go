@@ -13,6 +13,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/report"
 )
 
 // PageInfo tells whether more pages follow.
@@ -192,3 +193,10 @@ func (c *AuditEntryConnection) TotalCount() (int, error) { return c.Count() }
 
 // AuditEntryEdge is one entry of a page.
 type AuditEntryEdge = Edge[audit.Entry]
+
+// BoxReport is the donation-box part of a report; its openings, total and
+// average share one query.
+type BoxReport struct {
+	Spec   report.Spec
+	Totals func() (box.CollectionTotals, error)
+}

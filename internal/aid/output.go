@@ -323,3 +323,50 @@ func (s *Store) Each(ctx context.Context, f OutputFilter, fn func(LedgerRow) err
 		return fn(r)
 	})
 }
+
+// Group is a sum of outputs by a key (and, for ByTypeAndRegency, a second).
+type Group struct {
+	Key       string       `db:"key"`
+	RegencyID string       `db:"regency_id"`
+	Count     int          `db:"count"`
+	Quantity  int64        `db:"quantity"`
+	Cost      money.Rupiah `db:"cost"`
+}
+
+// groupBy sums the outputs f matches by the SQL expression key, and by
+// regency too when byRegency.
+func (s *Store) groupBy(ctx context.Context, f OutputFilter, key string, byRegency bool) ([]Group, error) {
+	args, err := s.outputFilterArgs(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	regency, group := `''`, `1`
+	if byRegency {
+		regency, group = `a.regency_id::text`, `1, 2`
+	}
+	var out []Group
+	err = s.db.SelectContext(ctx, &out, `
+		SELECT `+key+` AS key, `+regency+` AS regency_id, count(*) AS count,
+			SUM(a.quantity)::bigint AS quantity, SUM(a.cost)::bigint AS cost
+		FROM `+outputFrom+` WHERE `+outputFilterSQL+`
+		GROUP BY `+group+` ORDER BY `+group, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sum aid outputs by %s: %w", key, err)
+	}
+	return out, nil
+}
+
+// ByTypeAndRegency sums the outputs f matches per aid type and regency.
+func (s *Store) ByTypeAndRegency(ctx context.Context, f OutputFilter) ([]Group, error) {
+	return s.groupBy(ctx, f, `a.aid_type_id::text`, true)
+}
+
+// ByBeneficiaryGroup sums the outputs f matches per beneficiary group.
+func (s *Store) ByBeneficiaryGroup(ctx context.Context, f OutputFilter) ([]Group, error) {
+	return s.groupBy(ctx, f, `a.beneficiary_group`, false)
+}
+
+// ByPMKSCategory sums the outputs f matches per PMKS category.
+func (s *Store) ByPMKSCategory(ctx context.Context, f OutputFilter) ([]Group, error) {
+	return s.groupBy(ctx, f, `a.pmks_category`, false)
+}

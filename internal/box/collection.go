@@ -306,3 +306,55 @@ func (s *Store) Each(ctx context.Context, f CollectionFilter, fn func(LedgerRow)
 		return fn(r)
 	})
 }
+
+// Group is a sum of collections by a key: a host partner or a regency.
+type Group struct {
+	Key      string       `db:"key"`
+	Boxes    int          `db:"boxes"`
+	Openings int          `db:"openings"`
+	Total    money.Rupiah `db:"total"`
+}
+
+func (s *Store) collectionsBy(ctx context.Context, f CollectionFilter, key string) ([]Group, error) {
+	args, err := s.collectionFilterArgs(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var out []Group
+	err = s.db.SelectContext(ctx, &out, `
+		SELECT `+key+`::text AS key, count(DISTINCT c.box_id) AS boxes, count(*) AS openings, SUM(c.amount)::bigint AS total
+		FROM `+collectionFrom+` WHERE `+collectionFilterSQL+`
+		GROUP BY 1 ORDER BY 4 DESC, 1`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sum collections by %s: %w", key, err)
+	}
+	return out, nil
+}
+
+// CollectionsByHost sums the collections f matches per host partner.
+func (s *Store) CollectionsByHost(ctx context.Context, f CollectionFilter) ([]Group, error) {
+	return s.collectionsBy(ctx, f, `b.host_partner_id`)
+}
+
+// CollectionsByRegency sums the collections f matches per regency.
+func (s *Store) CollectionsByRegency(ctx context.Context, f CollectionFilter) ([]Group, error) {
+	return s.collectionsBy(ctx, f, `b.regency_id`)
+}
+
+// ActiveBoxes counts the boxes of the subtree of orgID that were in service
+// at some time between from and to.
+func (s *Store) ActiveBoxes(ctx context.Context, orgID string, from, to calendar.Date) (int, error) {
+	under, err := organization.SubtreePath(ctx, s.db, "organizationId", &orgID)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.db.GetContext(ctx, &n, `
+		SELECT count(*) FROM `+boxFrom+`
+		WHERE o.path <@ $1::ltree AND b.placed_on <= $3 AND (b.retired_on IS NULL OR b.retired_on >= $2) AND `+scopeSQL(4),
+		under, from, to, auth.Subtree(ctx), auth.OwnPartner(ctx))
+	if err != nil {
+		return 0, fmt.Errorf("count active boxes: %w", err)
+	}
+	return n, nil
+}

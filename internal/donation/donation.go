@@ -519,3 +519,49 @@ func (s *Store) Each(ctx context.Context, f Filter, fn func(LedgerRow) error) er
 		return fn(r)
 	})
 }
+
+// Group is a sum of ledger entries by one key.
+type Group struct {
+	Key    string        `db:"key"`
+	Month  calendar.Date `db:"month"`
+	Count  int           `db:"count"`
+	Amount money.Rupiah  `db:"amount"`
+}
+
+// groupBy sums the entries f matches by the SQL expression key (and, with
+// byMonth, by month), largest key order first as the SQL orders.
+func (s *Store) groupBy(ctx context.Context, f Filter, key, order string, byMonth bool) ([]Group, error) {
+	args, err := s.filterArgs(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	month, groupMonth := `NULL::date`, ``
+	if byMonth {
+		month, groupMonth = `date_trunc('month', d.received_on)::date`, `, 2`
+	}
+	var out []Group
+	err = s.db.SelectContext(ctx, &out, `
+		SELECT COALESCE(`+key+`, '') AS key, `+month+` AS month, count(*) AS count, SUM(d.amount)::bigint AS amount
+		FROM `+scopedFrom+` WHERE `+filterSQL+`
+		GROUP BY 1`+groupMonth+` ORDER BY `+order, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sum donations by %s: %w", key, err)
+	}
+	return out, nil
+}
+
+// BySourceAndMonth sums the entries f matches by source and month.
+func (s *Store) BySourceAndMonth(ctx context.Context, f Filter) ([]Group, error) {
+	return s.groupBy(ctx, f, `d.source`, `1, 2`, true)
+}
+
+// ByPartner sums the entries f matches by partner ("" for anonymous gifts),
+// largest first.
+func (s *Store) ByPartner(ctx context.Context, f Filter) ([]Group, error) {
+	return s.groupBy(ctx, f, `d.partner_id::text`, `4 DESC, 1`, false)
+}
+
+// ByKind sums the entries f matches by money and goods.
+func (s *Store) ByKind(ctx context.Context, f Filter) ([]Group, error) {
+	return s.groupBy(ctx, f, `d.kind`, `1`, false)
+}

@@ -342,3 +342,25 @@ func (s *Store) ByCode(ctx context.Context, code string) (Organization, error) {
 	}
 	return Get(ctx, s.db, id)
 }
+
+// Coverage counts the councils and institutions in the subtree of id.
+type Coverage struct {
+	Councils     int `db:"councils"`
+	Institutions int `db:"institutions"`
+}
+
+// Coverage counts what a report over the subtree of id covers.
+func (s *Store) Coverage(ctx context.Context, id string) (Coverage, error) {
+	under, err := SubtreePath(ctx, s.db, "organizationId", &id)
+	if err != nil {
+		return Coverage{}, err
+	}
+	var c Coverage
+	err = s.db.GetContext(ctx, &c, `
+		SELECT count(*) FILTER (WHERE o.kind <> 'INSTITUTION') AS councils, count(*) FILTER (WHERE o.kind = 'INSTITUTION') AS institutions
+		FROM organizations o WHERE o.path <@ $1::ltree AND ($2::ltree IS NULL OR o.path <@ $2::ltree)`, under, auth.Subtree(ctx))
+	if err != nil {
+		return Coverage{}, fmt.Errorf("coverage: %w", err)
+	}
+	return c, nil
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/money"
@@ -177,4 +178,44 @@ func (s *Store) CreateTarget(ctx context.Context, in NewTarget) (Target, error) 
 		return Target{}, fmt.Errorf("set programme target: %w", err)
 	}
 	return s.Target(ctx, id)
+}
+
+// Progress is a target with what was delivered towards it within a period.
+type Progress struct {
+	TargetID         string       `db:"target_id"`
+	Year             int          `db:"year"`
+	AidTypeID        string       `db:"aid_type_id"`
+	OrganizationID   string       `db:"organization_id"`
+	TargetQuantity   int          `db:"target_quantity"`
+	Budget           money.Rupiah `db:"budget"`
+	RealisedQuantity int64        `db:"realised_quantity"`
+	RealisedCost     money.Rupiah `db:"realised_cost"`
+}
+
+// Progress returns the targets set in the subtree of orgID for the years
+// that from–to touches, each with the outputs of its aid type delivered in
+// its organization's subtree between from and to (within the target's
+// year). A Raker in July compares the year's targets with January–July.
+func (s *Store) Progress(ctx context.Context, orgID string, from, to calendar.Date) ([]Progress, error) {
+	under, err := organization.SubtreePath(ctx, s.db, "organizationId", &orgID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Progress
+	err = s.db.SelectContext(ctx, &out, `
+		SELECT t.id AS target_id, t.year, t.aid_type_id, t.organization_id, t.target_quantity, t.budget,
+			r.quantity AS realised_quantity, r.cost AS realised_cost
+		FROM programme_targets t JOIN organizations o ON o.id = t.organization_id JOIN aid_types at ON at.id = t.aid_type_id
+		CROSS JOIN LATERAL (
+			SELECT COALESCE(SUM(a.quantity), 0)::bigint AS quantity, COALESCE(SUM(a.cost), 0)::bigint AS cost
+			FROM aid_outputs a JOIN organizations ao ON ao.id = a.organization_id
+			WHERE a.aid_type_id = t.aid_type_id AND ao.path <@ o.path
+			  AND a.delivered_on BETWEEN greatest($2::date, make_date(t.year, 1, 1)) AND least($3::date, make_date(t.year, 12, 31))) r
+		WHERE o.path <@ $1::ltree AND t.year BETWEEN extract(year FROM $2::date) AND extract(year FROM $3::date)
+		  AND `+scopeSQL(4)+`
+		ORDER BY t.year, o.path, at.seq`, under, from, to, auth.Subtree(ctx), auth.IsPartner(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("programme progress: %w", err)
+	}
+	return out, nil
 }
