@@ -358,3 +358,30 @@ func (s *Store) ActiveBoxes(ctx context.Context, orgID string, from, to calendar
 	}
 	return n, nil
 }
+
+// BoxTotal is what one box collected.
+type BoxTotal struct {
+	Code     string       `db:"code"`
+	Host     string       `db:"host"`
+	Regency  string       `db:"regency"`
+	Openings int          `db:"openings"`
+	Total    money.Rupiah `db:"total"`
+}
+
+// CollectionsByBox sums the collections f matches per box, by box code.
+func (s *Store) CollectionsByBox(ctx context.Context, f CollectionFilter) ([]BoxTotal, error) {
+	args, err := s.collectionFilterArgs(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var out []BoxTotal
+	err = s.db.SelectContext(ctx, &out, `
+		SELECT b.code, h.name AS host, r.name AS regency, count(*) AS openings, SUM(c.amount)::bigint AS total
+		FROM `+collectionFrom+` JOIN partners h ON h.id = b.host_partner_id JOIN organizations r ON r.id = b.regency_id
+		WHERE `+collectionFilterSQL+`
+		GROUP BY b.code, h.name, r.name ORDER BY b.code`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sum collections by box: %w", err)
+	}
+	return out, nil
+}

@@ -33,7 +33,7 @@ Usage:
   sinergi migrate [flags]   apply database migrations and exit
   sinergi demo    [flags]   load the Bali demo data into an empty database
   sinergi token   create|list|revoke   manage API tokens (sinergi token -h)
-  sinergi export  donations|box-collections|aid-outputs|audit-log -o FILE   write a workbook (sinergi export -h)
+  sinergi export  raker|donations|box-collections|aid-outputs|audit-log -o FILE   write a workbook (sinergi export -h)
   sinergi version           print the version
 
 Without DATABASE_URL, sinergi runs a private PostgreSQL cluster from the

@@ -19,10 +19,14 @@ import (
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
+	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/programme"
 )
 
 const exportUsage = `Usage:
+  sinergi export raker -org ID-OR-CODE (-year 2014 | -from DATE -to DATE) -o raker-2014.xlsx [-lang id|en]
   sinergi export box-collections -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-box ID] [-host PARTNER-ID] [-regency ID-OR-CODE] [-lang id|en]
   sinergi export aid-outputs -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-type ID-OR-CODE] [-group GROUP] [-pmks CATEGORY] [-regency ID-OR-CODE] [-lang id|en]
   sinergi export donations -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-source CSR,GOVERNMENT,…] [-partner ID] [-kind MONEY|GOODS] [-lang id|en]
@@ -53,6 +57,15 @@ var workbooks = map[string]func(ctx context.Context, db *sqlx.DB, q url.Values, 
 			return err
 		}
 		return export.AidOutputs(ctx, aid.NewStore(db), f, lang, time.Now(), w)
+	},
+	"raker": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
+		st := export.RakerStores{Organizations: organization.NewStore(db), Partners: partner.NewStore(db), Donations: donation.NewStore(db),
+			Aid: aid.NewStore(db), Boxes: box.NewStore(db), Programmes: programme.NewStore(db), Meetings: meeting.NewStore(db)}
+		s, lang, err := export.RakerQuery(ctx, st.Organizations, q)
+		if err != nil {
+			return err
+		}
+		return export.Raker(ctx, st, s, lang, time.Now(), w)
 	},
 	"audit-log": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
 		f, lang, err := export.AuditQuery(q)
@@ -85,7 +98,7 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 		"entity": "audit log: one kind of record", "actor": "audit log: actors whose name contains this",
 		"lang": "labels: id (Indonesian) or en (English)", "box": "a box's id", "host": "the host partner's id",
 		"regency": "a regency/city council's id or code", "type": "an aid type's id or code",
-		"group": "a beneficiary group, e.g. ELDERLY", "pmks": "a PMKS category, e.g. POVERTY",
+		"group": "a beneficiary group, e.g. ELDERLY", "pmks": "a PMKS category, e.g. POVERTY", "year": "Raker book: a calendar year",
 	} {
 		params[name] = fs.String(name, "", usage)
 	}

@@ -565,3 +565,6 @@ func (s *Store) ByPartner(ctx context.Context, f Filter) ([]Group, error) {
 func (s *Store) ByKind(ctx context.Context, f Filter) ([]Group, error) {
 	return s.groupBy(ctx, f, `d.kind`, `1`, false)
 }
+
+// Kind returns the group's key as a donation kind, for groups by kind.
+func (g Group) Kind() Kind { return Kind(g.Key) }

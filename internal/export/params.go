@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,11 +12,13 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/report"
 )
 
 // A workbook's parameters come as URL query values, from HTTP or from the
@@ -221,4 +224,39 @@ func AidOutputQuery(ctx context.Context, orgs *organization.Store, types *aid.St
 		return f, "", err
 	}
 	return f, lang, nil
+}
+
+// RakerQuery reads the parameters of the Raker book: org (id or code), from
+// and to, or year, and lang. Partner accounts, which see none of the
+// councils' own records, may not have it.
+func RakerQuery(ctx context.Context, orgs *organization.Store, q url.Values) (report.Spec, Language, error) {
+	if auth.IsPartner(ctx) {
+		return report.Spec{}, "", auth.ErrForbidden
+	}
+	lang, err := ParseLanguage(q.Get("lang"))
+	if err != nil {
+		return report.Spec{}, "", err
+	}
+	var v fault.InvalidInput
+	from, to := dateRange(&v, q)
+	var year *int
+	if s := q.Get("year"); s != "" {
+		y, err := strconv.Atoi(s)
+		if err != nil {
+			v.Add("year", fault.Invalid, "must be a year such as 2014")
+		}
+		year = &y
+	}
+	if q.Get("org") == "" {
+		v.Add("org", fault.Required, "give the organization (id or code) whose book this is")
+	}
+	if err := v.Err(); err != nil {
+		return report.Spec{}, "", err
+	}
+	org, err := orgParam(ctx, orgs, q, "org")
+	if err != nil {
+		return report.Spec{}, "", err
+	}
+	s, err := report.Resolve(ctx, orgs, *org, from, to, year)
+	return s, lang, err
 }

@@ -111,3 +111,14 @@ func aidOutputWorkbook(orgs *organization.Store, outputs *aid.Store) func(contex
 		return export.AidOutputs(ctx, outputs, f, lang, time.Now(), w)
 	}
 }
+
+// rakerWorkbook is GET /exports/raker.xlsx?org=&from=&to=&year=&lang=.
+func rakerWorkbook(st export.RakerStores) func(context.Context, url.Values, io.Writer) error {
+	return func(ctx context.Context, q url.Values, w io.Writer) error {
+		s, lang, err := export.RakerQuery(ctx, st.Organizations, q)
+		if err != nil {
+			return err
+		}
+		return export.Raker(ctx, st, s, lang, time.Now(), w)
+	}
+}

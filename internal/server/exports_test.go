@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"io"
@@ -267,6 +268,106 @@ func TestBoxAndOutputLedgerWorkbooks(t *testing.T) {
 		{admin, "/exports/box-collections.xlsx?regency=NOWHERE", 400},
 		{admin, "/exports/box-collections.xlsx?to=2014-02-30", 400},
 		{&env{t: t, url: admin.url}, "/exports/box-collections.xlsx", 401},
+	} {
+		if status, ctype, body := tc.who.download(tc.path); status != tc.status || !strings.HasPrefix(ctype, "application/json") {
+			t.Errorf("%s: %d %s %s, want %d JSON", tc.path, status, ctype, body, tc.status)
+		}
+	}
+}
+
+func TestRakerBook(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	status, ctype, body := admin.download("/exports/raker.xlsx?org=BALI&year=2014")
+	if status != 200 || !strings.HasPrefix(ctype, "application/vnd.openxmlformats") {
+		t.Fatalf("raker: %d %s %s", status, ctype, body)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want := []string{"Ringkasan", "Bantuan", "Dana Masuk", "Kotak Amal", "Mitra", "Target", "Perbandingan", "Kehadiran", "Keterangan"}
+	if got := f.GetSheetList(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("sheets %v, want %v", got, want)
+	}
+	// Outputs: each type's total and cost equal the ledger's.
+	rows, _ := f.GetRows("Bantuan", excelize.Options{RawCellValue: true})
+	header := rows[0]
+	total, cost := len(header)-2, len(header)-1
+	for _, r := range rows[1 : len(rows)-1] {
+		q := admin.count(`SELECT SUM(quantity) FROM aid_outputs a JOIN aid_types t ON t.id = a.aid_type_id
+			WHERE t.name = $1 AND delivered_on BETWEEN '2014-01-01' AND '2014-12-31'`, r[0])
+		c := admin.count(`SELECT SUM(cost) FROM aid_outputs a JOIN aid_types t ON t.id = a.aid_type_id
+			WHERE t.name = $1 AND delivered_on BETWEEN '2014-01-01' AND '2014-12-31'`, r[0])
+		if r[total] != fmt.Sprint(q) || r[cost] != fmt.Sprint(c) {
+			t.Errorf("%s: %s units costing %s; the ledger says %d costing %d", r[0], r[total], r[cost], q, c)
+		}
+	}
+	byName := map[string]string{}
+	for _, r := range rows[1 : len(rows)-1] {
+		byName[r[0]] = r[total]
+	}
+	if byName["Paket Pemberian Makanan Tambahan (PMT)"] != "190" || byName["Tongkat kaki tiga (tripod)"] != "1" || byName["Kursi roda"] != "1" ||
+		byName["Pakaian olahraga"] != "106" || byName["Bedah rumah"] != "4" {
+		t.Errorf("outputs sheet: %v, want 190 / 1 / 1 / 106 / 4", byName)
+	}
+	// Money in: the grand total is the ledger's net sum.
+	money, _ := f.GetRows("Dana Masuk", excelize.Options{RawCellValue: true})
+	last := money[len(money)-1]
+	if net := admin.count(`SELECT SUM(amount) FROM donations WHERE received_on BETWEEN '2014-01-01' AND '2014-12-31'`); last[len(last)-1] != fmt.Sprint(net) || len(money[0]) != 14 {
+		t.Errorf("money in: total %s over %d columns; the ledger says %d over 12 months", last[len(last)-1], len(money[0]), net)
+	}
+	// Boxes, partners, targets, attendance.
+	boxes, _ := f.GetRows("Kotak Amal", excelize.Options{RawCellValue: true})
+	if collected := admin.count(`SELECT SUM(amount) FROM box_collections WHERE collected_on BETWEEN '2014-01-01' AND '2014-12-31'`); boxes[33][4] != fmt.Sprint(collected) || boxes[33][3] != "384" {
+		t.Errorf("boxes total row %v; the ledger says 384 openings, %d", boxes[33], collected)
+	}
+	targets, _ := f.GetRows("Target", excelize.Options{RawCellValue: true})
+	if targets[1][0] != "Paket Pemberian Makanan Tambahan (PMT)" || targets[1][2] != "200" || targets[1][3] != "190" || !strings.HasPrefix(targets[1][4], "0.95") {
+		t.Errorf("PMT target row %v, want 200 / 190 / 0.95", targets[1])
+	}
+	if shown, _ := f.GetCellValue("Target", "E2"); shown != "95%" {
+		t.Errorf("share shows %q, want 95%%", shown)
+	}
+	att, _ := f.GetRows("Kehadiran", excelize.Options{RawCellValue: true})
+	if att[len(att)-1][4] != "115" {
+		t.Errorf("attendance total %v, want 115", att[len(att)-1])
+	}
+	// Two charts on the summary, and printing set for the meeting.
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts := 0
+	for _, zf := range zr.File {
+		if strings.HasPrefix(zf.Name, "xl/charts/chart") {
+			charts++
+		}
+	}
+	if charts != 2 {
+		t.Errorf("%d charts, want 2", charts)
+	}
+	if layout, _ := f.GetPageLayout("Bantuan"); layout.Orientation == nil || *layout.Orientation != "landscape" {
+		t.Errorf("outputs sheet does not print landscape: %+v", layout)
+	}
+
+	status, _, body = admin.download("/exports/raker.xlsx?org=BALI&from=2014-01-01&to=2014-07-31&lang=en")
+	en, err := excelize.OpenReader(bytes.NewReader(body))
+	if status != 200 || err != nil || en.GetSheetList()[0] != "Summary" {
+		t.Fatalf("English book: %d %v", status, err)
+	}
+	for _, tc := range []struct {
+		who    *env
+		path   string
+		status int
+	}{
+		{admin.as(auth.Partner, samudra), "/exports/raker.xlsx?org=BALI&year=2014", 403},
+		{admin.as(auth.Operator, "BALI-BADUNG"), "/exports/raker.xlsx?org=BALI-GIANYAR&year=2014", 400},
+		{admin, "/exports/raker.xlsx?year=2014", 400},
+		{admin, "/exports/raker.xlsx?org=BALI&from=2014-08-01&to=2014-07-01", 400},
+		{admin, "/exports/raker.xlsx?org=BALI&from=1990-01-01&to=2014-07-01", 400},
+		{admin, "/exports/raker.xlsx?org=BALI&year=2014&lang=jv", 400},
 	} {
 		if status, ctype, body := tc.who.download(tc.path); status != tc.status || !strings.HasPrefix(ctype, "application/json") {
 			t.Errorf("%s: %d %s %s, want %d JSON", tc.path, status, ctype, body, tc.status)

@@ -31,6 +31,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/export"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
@@ -96,6 +97,7 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 		"donations.xlsx":       donationWorkbook(r.OrganizationStore, r.DonationStore),
 		"box-collections.xlsx": boxCollectionWorkbook(r.OrganizationStore, r.BoxStore),
 		"aid-outputs.xlsx":     aidOutputWorkbook(r.OrganizationStore, r.AidStore),
+		"raker.xlsx":           rakerWorkbook(rakerStores(r)),
 	} {
 		path := "/exports/" + name
 		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, name, write)))))
@@ -114,6 +116,11 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 		w.Write([]byte("ready\n"))
 	})
 	return withRequest(log, mux)
+}
+
+func rakerStores(r *graph.Resolver) export.RakerStores {
+	return export.RakerStores{Organizations: r.OrganizationStore, Partners: r.PartnerStore, Donations: r.DonationStore,
+		Aid: r.AidStore, Boxes: r.BoxStore, Programmes: r.ProgrammeStore, Meetings: r.MeetingStore}
 }
 
 // requireJSON answers 415 to a POST that is not JSON. Form posts and other

@@ -1,0 +1,499 @@
+package export
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/box"
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/meeting"
+	"github.com/sinergi-id/sinergi/internal/money"
+	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/page"
+	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/report"
+	"github.com/sinergi-id/sinergi/internal/xlsx"
+)
+
+// RakerStores are the stores the Raker book reads; every figure comes from
+// the same SQL aggregates as the report query.
+type RakerStores struct {
+	Organizations *organization.Store
+	Partners      *partner.Store
+	Donations     *donation.Store
+	Aid           *aid.Store
+	Boxes         *box.Store
+	Programmes    *programme.Store
+	Meetings      *meeting.Store
+}
+
+// rakerData is every figure of the book, read before anything is written.
+type rakerData struct {
+	org        organization.Organization
+	coverage   organization.Coverage
+	types      map[string]aid.Type
+	typeOrder  []string
+	regencies  []organization.Organization
+	byTypeReg  []aid.Group
+	byType     []aid.TypeTotals
+	prevByType []aid.TypeTotals
+	bySourceMo []donation.Group
+	prevSource []donation.Group
+	byPartner  []donation.Group
+	partners   map[string]partner.Partner
+	byKind     []donation.Group
+	boxTotals  box.CollectionTotals
+	activeBox  int
+	perBox     []box.BoxTotal
+	byHost     []box.Group
+	targets    []programme.Progress
+	meetings   []meeting.Meeting
+	attendance map[string][]meeting.Attendance
+}
+
+func (st RakerStores) read(ctx context.Context, s report.Spec) (rakerData, error) {
+	var d rakerData
+	var err error
+	df := donation.Filter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}
+	of := aid.OutputFilter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}
+	cf := box.CollectionFilter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}
+	prev := report.Previous(s)
+	steps := []func() error{
+		func() (err error) { d.org, err = st.Organizations.Organization(ctx, s.OrganizationID); return },
+		func() (err error) { d.coverage, err = st.Organizations.Coverage(ctx, s.OrganizationID); return },
+		func() (err error) { d.byTypeReg, err = st.Aid.ByTypeAndRegency(ctx, of); return },
+		func() (err error) { d.byType, err = st.Aid.TotalsByType(ctx, of); return },
+		func() (err error) {
+			d.prevByType, err = st.Aid.TotalsByType(ctx, aid.OutputFilter{From: &prev.From, To: &prev.To, OrganizationID: &s.OrganizationID})
+			return
+		},
+		func() (err error) { d.bySourceMo, err = st.Donations.BySourceAndMonth(ctx, df); return },
+		func() (err error) {
+			d.prevSource, err = st.Donations.BySourceAndMonth(ctx, donation.Filter{From: &prev.From, To: &prev.To, OrganizationID: &s.OrganizationID})
+			return
+		},
+		func() (err error) { d.byPartner, err = st.Donations.ByPartner(ctx, df); return },
+		func() (err error) { d.byKind, err = st.Donations.ByKind(ctx, df); return },
+		func() (err error) { d.boxTotals, err = st.Boxes.CollectionTotals(ctx, cf); return },
+		func() (err error) { d.activeBox, err = st.Boxes.ActiveBoxes(ctx, s.OrganizationID, s.From, s.To); return },
+		func() (err error) { d.perBox, err = st.Boxes.CollectionsByBox(ctx, cf); return },
+		func() (err error) { d.byHost, err = st.Boxes.CollectionsByHost(ctx, cf); return },
+		func() (err error) { d.targets, err = st.Programmes.Progress(ctx, s.OrganizationID, s.From, s.To); return },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return d, err
+		}
+	}
+	types, err := st.Aid.Types(ctx)
+	if err != nil {
+		return d, err
+	}
+	d.types = map[string]aid.Type{}
+	for _, t := range types {
+		d.types[t.ID] = t
+		d.typeOrder = append(d.typeOrder, t.ID)
+	}
+	var regencyIDs, partnerIDs []string
+	for _, g := range d.byTypeReg {
+		if !slices.Contains(regencyIDs, g.RegencyID) {
+			regencyIDs = append(regencyIDs, g.RegencyID)
+		}
+	}
+	if d.regencies, err = st.Organizations.ByIDs(ctx, regencyIDs); err != nil {
+		return d, err
+	}
+	slices.SortFunc(d.regencies, func(a, b organization.Organization) int { return compare(a.Name, b.Name) })
+	for _, g := range d.byPartner {
+		if g.Key != "" {
+			partnerIDs = append(partnerIDs, g.Key)
+		}
+	}
+	ps, err := st.Partners.ByIDs(ctx, partnerIDs)
+	if err != nil {
+		return d, err
+	}
+	d.partners = map[string]partner.Partner{}
+	for _, p := range ps {
+		d.partners[p.ID] = p
+	}
+	first := page.Max
+	meetings, err := st.Meetings.List(ctx, meeting.Filter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}, page.Request{First: &first})
+	if err != nil {
+		return d, err
+	}
+	d.meetings = meetings.Items
+	var ids []string
+	for _, m := range d.meetings {
+		ids = append(ids, m.ID)
+	}
+	att, err := st.Meetings.AttendanceOf(ctx, ids)
+	if err != nil {
+		return d, err
+	}
+	d.attendance = map[string][]meeting.Attendance{}
+	for _, a := range att {
+		d.attendance[a.MeetingID] = append(d.attendance[a.MeetingID], a)
+	}
+	return d, nil
+}
+
+func compare(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+var participantLabels = map[meeting.Group][2]string{
+	meeting.RegencySocialOffice: {"Dinas sosial kabupaten/kota", "Regency social offices"}, meeting.RegencyPlanningBoard: {"Bappeda kabupaten/kota", "Regency planning boards"},
+	meeting.RegencyCouncil: {"KKKS kabupaten/kota", "Regency councils"}, meeting.ProvinceCouncil: {"BKKKS provinsi", "Provincial council"},
+	meeting.ProvinceGovernmentUnit: {"SKPD provinsi", "Provincial government units"}, meeting.Institution: {"Lembaga / yayasan", "Institutions"},
+	meeting.Other: {"Lainnya", "Other"},
+}
+
+func share(part, whole int64) any {
+	if whole == 0 {
+		return nil
+	}
+	return xlsx.Percent(float64(part) / float64(whole))
+}
+
+// Raker writes the book of a work meeting for the subtree and period of s.
+func Raker(ctx context.Context, st RakerStores, s report.Spec, lang Language, now time.Time, w io.Writer) error {
+	d, err := st.read(ctx, s)
+	if err != nil {
+		return err
+	}
+	L := func(id, en string) string { return pick(lang, id, en) }
+	b, err := xlsx.NewBook(xlsx.Properties{
+		Title:       L("Buku Rapat Kerja ", "Work meeting book ") + d.org.Name,
+		Subject:     period(lang, &s.From, &s.To),
+		Description: L("Dibuat oleh Sinergi dari data yang tercatat; setiap angka sama dengan kueri report.", "Made by Sinergi from the recorded data; every figure equals the report query."),
+		Created:     now,
+	})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+
+	// Figures the summary repeats from the sheets after it.
+	var net, cash, goods money.Rupiah
+	for _, g := range d.byKind {
+		net += g.Amount
+		if g.Kind() == donation.Money {
+			cash += g.Amount
+		} else {
+			goods += g.Amount
+		}
+	}
+	var outQty int64
+	var outCost money.Rupiah
+	for _, t := range d.byType {
+		outQty += t.Quantity
+		outCost += t.Cost
+	}
+	attendees := 0
+	for _, as := range d.attendance {
+		for _, a := range as {
+			attendees += a.Attendees
+		}
+	}
+
+	sum, err := b.Sheet(L("Ringkasan", "Summary"), []xlsx.Column{{Header: L("Uraian", "Item"), Width: 46}, {Header: L("Nilai", "Value"), Width: 22}})
+	if err != nil {
+		return err
+	}
+	for _, row := range [][2]any{
+		{L("Organisasi", "Organization"), d.org.Name},
+		{L("Periode dari", "Period from"), s.From},
+		{L("Periode sampai", "Period to"), s.To},
+		{L("Dewan (provinsi, kabupaten/kota) tercakup", "Councils covered"), d.coverage.Councils},
+		{L("Lembaga tercakup", "Institutions covered"), d.coverage.Institutions},
+		{L("Dana masuk bersih", "Money in, net"), net},
+		{L("  berupa uang", "  as money"), cash},
+		{L("  berupa barang (taksiran)", "  as goods (estimated)"), goods},
+		{L("Kotak amal aktif", "Donation boxes in service"), d.activeBox},
+		{L("Pembukaan kotak amal", "Box openings"), d.boxTotals.Count},
+		{L("Hasil kotak amal", "Collected from boxes"), d.boxTotals.Amount},
+		{L("Bantuan tersalur (satuan)", "Aid delivered (units)"), outQty},
+		{L("Biaya bantuan tersalur", "Cost of aid delivered"), outCost},
+		{L("Peserta rapat kerja", "Work meeting participants"), attendees},
+	} {
+		if err := sum.Add(row[0], row[1]); err != nil {
+			return err
+		}
+	}
+
+	// Outputs: aid type × regency, with totals both ways.
+	cols := []xlsx.Column{{Header: L("Jenis bantuan", "Aid type"), Width: 36}, {Header: L("Satuan", "Unit"), Width: 8}}
+	for _, r := range d.regencies {
+		cols = append(cols, xlsx.Column{Header: r.Name, Width: 14})
+	}
+	cols = append(cols, xlsx.Column{Header: L("Jumlah", "Total"), Width: 10}, xlsx.Column{Header: L("Biaya", "Cost"), Width: 16})
+	out, err := b.Sheet(L("Bantuan", "Outputs"), cols)
+	if err != nil {
+		return err
+	}
+	regTotals := make([]int64, len(d.regencies))
+	for _, tt := range d.byType {
+		t := d.types[tt.AidTypeID]
+		row := []any{pick(lang, t.Name, t.NameEN), t.Unit}
+		for i, r := range d.regencies {
+			var q int64
+			for _, g := range d.byTypeReg {
+				if g.Key == tt.AidTypeID && g.RegencyID == r.ID {
+					q = g.Quantity
+				}
+			}
+			regTotals[i] += q
+			row = append(row, q)
+		}
+		if err := out.Add(append(row, tt.Quantity, tt.Cost)...); err != nil {
+			return err
+		}
+	}
+	totals := []any{L("Jumlah", "Total"), nil}
+	for _, q := range regTotals {
+		totals = append(totals, q)
+	}
+	if err := out.Total(append(totals, outQty, outCost)...); err != nil {
+		return err
+	}
+	outTotalsRow := out.Row()
+
+	// Money in: source × month.
+	months := monthsOf(s)
+	cols = []xlsx.Column{{Header: L("Sumber", "Source"), Width: 22}}
+	for _, m := range months {
+		cols = append(cols, xlsx.Column{Header: fmt.Sprintf("%04d-%02d", m.Year, m.Month), Width: 14})
+	}
+	cols = append(cols, xlsx.Column{Header: L("Jumlah", "Total"), Width: 18})
+	moneyIn, err := b.Sheet(L("Dana Masuk", "Money In"), cols)
+	if err != nil {
+		return err
+	}
+	monthTotals := make([]money.Rupiah, len(months))
+	sources := []donation.Source{donation.CSR, donation.DonationBox, donation.Government, donation.Individual, donation.Business, donation.Community, donation.Other}
+	for _, src := range sources {
+		row := []any{label(sourceLabels, lang, src)}
+		var total money.Rupiah
+		for i, m := range months {
+			var a money.Rupiah
+			for _, g := range d.bySourceMo {
+				if donation.Source(g.Key) == src && g.Month == m {
+					a = g.Amount
+				}
+			}
+			monthTotals[i] += a
+			total += a
+			row = append(row, a)
+		}
+		if err := moneyIn.Add(append(row, total)...); err != nil {
+			return err
+		}
+	}
+	totals = []any{L("Jumlah", "Total")}
+	for _, a := range monthTotals {
+		totals = append(totals, a)
+	}
+	if err := moneyIn.Total(append(totals, net)...); err != nil {
+		return err
+	}
+
+	// Donation boxes: per box, then per host.
+	boxes, err := b.Sheet(L("Kotak Amal", "Donation Boxes"), []xlsx.Column{{Header: L("Kotak", "Box"), Width: 12},
+		{Header: L("Tempat (mitra)", "Host"), Width: 28}, {Header: L("Kabupaten/Kota", "Regency/city"), Width: 28},
+		{Header: L("Pembukaan", "Openings"), Width: 12}, {Header: L("Jumlah", "Total"), Width: 18}})
+	if err != nil {
+		return err
+	}
+	for _, x := range d.perBox {
+		if err := boxes.Add(x.Code, x.Host, x.Regency, x.Openings, x.Total); err != nil {
+			return err
+		}
+	}
+	if err := boxes.Total(L("Jumlah", "Total"), nil, nil, d.boxTotals.Count, d.boxTotals.Amount); err != nil {
+		return err
+	}
+	boxes.Skip()
+	hostNames, err := st.Partners.ByIDs(ctx, keys(d.byHost))
+	if err != nil {
+		return err
+	}
+	for _, h := range d.byHost {
+		name := h.Key
+		for _, p := range hostNames {
+			if p.ID == h.Key {
+				name = p.Name
+			}
+		}
+		if err := boxes.Add(L("Per tempat", "By host"), name, fmt.Sprintf(L("%d kotak", "%d boxes"), h.Boxes), h.Openings, h.Total); err != nil {
+			return err
+		}
+	}
+
+	// Partners: what each gave.
+	parts, err := b.Sheet(L("Mitra", "Partners"), []xlsx.Column{{Header: L("Mitra", "Partner"), Width: 36},
+		{Header: L("Jenis mitra", "Kind"), Width: 18}, {Header: L("Donasi", "Donations"), Width: 10}, {Header: L("Jumlah", "Total"), Width: 18}})
+	if err != nil {
+		return err
+	}
+	for _, g := range d.byPartner {
+		name, kind := L("Tanpa nama (anonim)", "Anonymous"), ""
+		if p, ok := d.partners[g.Key]; ok {
+			name, kind = p.Name, string(p.Kind)
+		}
+		if err := parts.Add(name, kind, g.Count, g.Amount); err != nil {
+			return err
+		}
+	}
+	if err := parts.Total(L("Jumlah", "Total"), nil, nil, net); err != nil {
+		return err
+	}
+
+	// Targets against realisation.
+	tg, err := b.Sheet(L("Target", "Targets"), []xlsx.Column{{Header: L("Jenis bantuan", "Aid type"), Width: 36},
+		{Header: L("Tahun", "Year"), Width: 8}, {Header: L("Target", "Target"), Width: 10}, {Header: L("Realisasi", "Realised"), Width: 10},
+		{Header: "%", Width: 8}, {Header: L("Anggaran", "Budget"), Width: 18}, {Header: L("Biaya realisasi", "Realised cost"), Width: 18}, {Header: "% ", Width: 8}})
+	if err != nil {
+		return err
+	}
+	for _, t := range d.targets {
+		at := d.types[t.AidTypeID]
+		if err := tg.Add(pick(lang, at.Name, at.NameEN), t.Year, t.TargetQuantity, t.RealisedQuantity,
+			share(t.RealisedQuantity, int64(t.TargetQuantity)), t.Budget, t.RealisedCost, share(int64(t.RealisedCost), int64(t.Budget))); err != nil {
+			return err
+		}
+	}
+
+	// Comparison with the previous period of equal length.
+	prev := report.Previous(s)
+	cmp, err := b.Sheet(L("Perbandingan", "Comparison"), []xlsx.Column{{Header: L("Uraian", "Item"), Width: 36},
+		{Header: fmt.Sprintf("%s – %s", s.From, s.To), Width: 24}, {Header: fmt.Sprintf("%s – %s", prev.From, prev.To), Width: 24},
+		{Header: L("Selisih", "Change"), Width: 18}})
+	if err != nil {
+		return err
+	}
+	for _, id := range d.typeOrder {
+		var now_, before int64
+		for _, t := range d.byType {
+			if t.AidTypeID == id {
+				now_ = t.Quantity
+			}
+		}
+		for _, t := range d.prevByType {
+			if t.AidTypeID == id {
+				before = t.Quantity
+			}
+		}
+		if now_ == 0 && before == 0 {
+			continue
+		}
+		t := d.types[id]
+		if err := cmp.Add(pick(lang, t.Name, t.NameEN)+" ("+t.Unit+")", now_, before, now_-before); err != nil {
+			return err
+		}
+	}
+	for _, src := range sources {
+		var now_, before money.Rupiah
+		for _, g := range d.bySourceMo {
+			if donation.Source(g.Key) == src {
+				now_ += g.Amount
+			}
+		}
+		for _, g := range d.prevSource {
+			if donation.Source(g.Key) == src {
+				before += g.Amount
+			}
+		}
+		if err := cmp.Add(L("Dana: ", "Money: ")+label(sourceLabels, lang, src), now_, before, now_-before); err != nil {
+			return err
+		}
+	}
+
+	// Attendance of the work meetings held in the period.
+	att, err := b.Sheet(L("Kehadiran", "Attendance"), []xlsx.Column{{Header: L("Rapat", "Meeting"), Width: 40},
+		{Header: L("Tanggal", "Date"), Width: 12}, {Header: L("Tempat", "Place"), Width: 16},
+		{Header: L("Kelompok peserta", "Participant group"), Width: 30}, {Header: L("Peserta", "Participants"), Width: 12}})
+	if err != nil {
+		return err
+	}
+	for _, m := range d.meetings {
+		total := 0
+		for _, a := range d.attendance[m.ID] {
+			total += a.Attendees
+			if err := att.Add(m.Title, m.HeldOn, m.Place, label(participantLabels, lang, a.Group), a.Attendees); err != nil {
+				return err
+			}
+		}
+		if err := att.Total(m.Title, m.HeldOn, m.Place, L("Jumlah", "Total"), total); err != nil {
+			return err
+		}
+	}
+
+	// What this book is: filters, period, when and from what it was made.
+	about, err := b.Sheet(L("Keterangan", "About"), []xlsx.Column{{Header: L("Keterangan", "Item"), Width: 30}, {Header: L("Isi", "Value"), Width: 70}})
+	if err != nil {
+		return err
+	}
+	for _, row := range [][2]any{
+		{L("Organisasi (dan seluruh bawahannya)", "Organization (and all below it)"), d.org.Name + " (" + d.org.Code + ")"},
+		{L("Periode", "Period"), period(lang, &s.From, &s.To)},
+		{L("Periode pembanding", "Compared with"), period(lang, &prev.From, &prev.To)},
+		{L("Dibuat pada (UTC)", "Generated at (UTC)"), now.UTC()},
+		{L("Sumber data", "Data"), L("Basis data Sinergi: buku donasi, kotak amal, penyaluran bantuan, target program, rapat kerja.",
+			"Sinergi database: donation ledger, box collections, aid outputs, programme targets, work meetings.")},
+		{L("Catatan", "Note"), L("Uang dalam rupiah penuh; dana bersih setelah pembalikan.", "Money in whole rupiah; net of reversals.")},
+	} {
+		if err := about.Add(row[0], row[1]); err != nil {
+			return err
+		}
+	}
+
+	// Charts on the summary: outputs by regency, money by source.
+	if len(d.regencies) > 0 {
+		if err := sum.Chart("D2", &excelize.Chart{Type: excelize.Col, Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: L("Bantuan tersalur per kabupaten/kota", "Aid delivered by regency")}}},
+			Series: []excelize.ChartSeries{{Name: L("Satuan", "Units"), Categories: out.Range(3, 1, 2+len(d.regencies), 1), Values: out.Range(3, outTotalsRow, 2+len(d.regencies), outTotalsRow)}},
+			Dimension: excelize.ChartDimension{Width: 640, Height: 300}}); err != nil {
+			return fmt.Errorf("outputs chart: %w", err)
+		}
+	}
+	if err := sum.Chart("D19", &excelize.Chart{Type: excelize.Pie, Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: L("Dana masuk menurut sumber", "Money in by source")}}},
+		Series: []excelize.ChartSeries{{Name: L("Jumlah", "Total"), Categories: moneyIn.Range(1, 2, 1, 1+len(sources)), Values: moneyIn.Range(2+len(months), 2, 2+len(months), 1+len(sources))}},
+		Dimension: excelize.ChartDimension{Width: 480, Height: 300}}); err != nil {
+		return fmt.Errorf("money chart: %w", err)
+	}
+	if _, err := b.WriteTo(w); err != nil {
+		return fmt.Errorf("write Raker book: %w", err)
+	}
+	return nil
+}
+
+func keys(groups []box.Group) []string {
+	out := make([]string, len(groups))
+	for i, g := range groups {
+		out[i] = g.Key
+	}
+	return out
+}
+
+// monthsOf lists the first days of the months that s touches.
+func monthsOf(s report.Spec) []calendar.Date {
+	var out []calendar.Date
+	for m := calendar.New(s.From.Year, s.From.Month, 1); !m.After(s.To); m = calendar.New(m.Year, m.Month+1, 1) {
+		out = append(out, m)
+	}
+	return out
+}
