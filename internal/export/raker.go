@@ -83,10 +83,16 @@ func (st RakerStores) read(ctx context.Context, s report.Spec) (rakerData, error
 		func() (err error) { d.byPartner, err = st.Donations.ByPartner(ctx, df); return },
 		func() (err error) { d.byKind, err = st.Donations.ByKind(ctx, df); return },
 		func() (err error) { d.boxTotals, err = st.Boxes.CollectionTotals(ctx, cf); return },
-		func() (err error) { d.activeBox, err = st.Boxes.ActiveBoxes(ctx, s.OrganizationID, s.From, s.To); return },
+		func() (err error) {
+			d.activeBox, err = st.Boxes.ActiveBoxes(ctx, s.OrganizationID, s.From, s.To)
+			return
+		},
 		func() (err error) { d.perBox, err = st.Boxes.CollectionsByBox(ctx, cf); return },
 		func() (err error) { d.byHost, err = st.Boxes.CollectionsByHost(ctx, cf); return },
-		func() (err error) { d.targets, err = st.Programmes.Progress(ctx, s.OrganizationID, s.From, s.To); return },
+		func() (err error) {
+			d.targets, err = st.Programmes.Progress(ctx, s.OrganizationID, s.From, s.To)
+			return
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -465,13 +471,13 @@ func Raker(ctx context.Context, st RakerStores, s report.Spec, lang Language, no
 	// Charts on the summary: outputs by regency, money by source.
 	if len(d.regencies) > 0 {
 		if err := sum.Chart("D2", &excelize.Chart{Type: excelize.Col, Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: L("Bantuan tersalur per kabupaten/kota", "Aid delivered by regency")}}},
-			Series: []excelize.ChartSeries{{Name: L("Satuan", "Units"), Categories: out.Range(3, 1, 2+len(d.regencies), 1), Values: out.Range(3, outTotalsRow, 2+len(d.regencies), outTotalsRow)}},
+			Series:    []excelize.ChartSeries{{Name: L("Satuan", "Units"), Categories: out.Range(3, 1, 2+len(d.regencies), 1), Values: out.Range(3, outTotalsRow, 2+len(d.regencies), outTotalsRow)}},
 			Dimension: excelize.ChartDimension{Width: 640, Height: 300}}); err != nil {
 			return fmt.Errorf("outputs chart: %w", err)
 		}
 	}
 	if err := sum.Chart("D19", &excelize.Chart{Type: excelize.Pie, Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: L("Dana masuk menurut sumber", "Money in by source")}}},
-		Series: []excelize.ChartSeries{{Name: L("Jumlah", "Total"), Categories: moneyIn.Range(1, 2, 1, 1+len(sources)), Values: moneyIn.Range(2+len(months), 2, 2+len(months), 1+len(sources))}},
+		Series:    []excelize.ChartSeries{{Name: L("Jumlah", "Total"), Categories: moneyIn.Range(1, 2, 1, 1+len(sources)), Values: moneyIn.Range(2+len(months), 2, 2+len(months), 1+len(sources))}},
 		Dimension: excelize.ChartDimension{Width: 480, Height: 300}}); err != nil {
 		return fmt.Errorf("money chart: %w", err)
 	}
