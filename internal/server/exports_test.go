@@ -166,7 +166,7 @@ func TestDonationLedgerWorkbook(t *testing.T) {
 		if shown, _ := f.GetCellValue(sheet, amount); !strings.HasPrefix(shown, "Rp ") && !strings.HasPrefix(shown, "-Rp ") {
 			t.Fatalf("%s shows %q, not rupiah", amount, shown)
 		}
-		if shown, _ := f.GetCellValue(sheet, date); !strings.Contains(shown, "-") || r[1] == shown {
+		if shown, _ := f.GetCellValue(sheet, date); len(shown) != 10 || shown[2] != '/' || r[1] == shown {
 			t.Fatalf("%s: raw %q shown %q; want a date cell", date, r[1], shown)
 		}
 		if strings.HasPrefix(r[6], "=HYPERLINK") {
@@ -278,6 +278,11 @@ func TestBoxAndOutputLedgerWorkbooks(t *testing.T) {
 func TestRakerBook(t *testing.T) {
 	t.Parallel()
 	admin := newEnv(t)
+	evil := `=HYPERLINK("http://example.invalid","x")`
+	var p struct{ CreatePartner struct{ ID string } }
+	admin.query(`mutation($n: String!) { createPartner(input: {kind: BUSINESS, name: $n}) { id } }`, map[string]any{"n": evil}, &p)
+	admin.query(`mutation($p: ID!, $o: ID!) { recordDonation(input: {organizationId: $o, partnerId: $p, source: BUSINESS, kind: MONEY,
+		receivedOn: "2014-03-03", amount: 1000}) { id } }`, map[string]any{"p": p.CreatePartner.ID, "o": admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)}, &struct{}{})
 	status, ctype, body := admin.download("/exports/raker.xlsx?org=BALI&year=2014")
 	if status != 200 || !strings.HasPrefix(ctype, "application/vnd.openxmlformats") {
 		t.Fatalf("raker: %d %s %s", status, ctype, body)
@@ -329,6 +334,19 @@ func TestRakerBook(t *testing.T) {
 	}
 	if shown, _ := f.GetCellValue("Target", "E2"); shown != "95%" {
 		t.Errorf("share shows %q, want 95%%", shown)
+	}
+	partners, _ := f.GetRows("Mitra")
+	found := false
+	for i, r := range partners {
+		if r[0] == evil {
+			found = true
+			if formula, _ := f.GetCellFormula("Mitra", fmt.Sprintf("A%d", i+1)); formula != "" {
+				t.Errorf("partner name became the formula %q", formula)
+			}
+		}
+	}
+	if !found {
+		t.Error("the formula-named partner is not in the partners sheet as text")
 	}
 	att, _ := f.GetRows("Kehadiran", excelize.Options{RawCellValue: true})
 	if att[len(att)-1][4] != "115" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -15,6 +16,7 @@ import (
 // a bold header row that is frozen and repeated on every printed page, and
 // prints landscape, one page wide.
 type Book struct {
+	all     []*Sheet
 	file    *excelize.File
 	styles  map[Kind]int
 	percent int
@@ -45,7 +47,7 @@ func (b *Book) init(props Properties) error {
 	}
 	rupiah := `"Rp "#,##0;-"Rp "#,##0`
 	for kind, style := range map[Kind]*excelize.Style{
-		Money: {CustomNumFmt: &rupiah}, Date: {NumFmt: 14}, Integer: {NumFmt: 3},
+		Money: {CustomNumFmt: &rupiah}, Date: {CustomNumFmt: ptr("dd/mm/yyyy")}, Integer: {NumFmt: 3},
 		Instant: {CustomNumFmt: ptr("yyyy-mm-dd hh:mm")},
 	} {
 		id, err := f.NewStyle(style)
@@ -68,9 +70,10 @@ func (b *Book) init(props Properties) error {
 
 // Sheet is one sheet of a Book, filled row by row under its header.
 type Sheet struct {
-	book *Book
-	name string
-	row  int
+	book   *Book
+	name   string
+	row    int
+	widths []float64 // the widest content of each column so far, in characters
 }
 
 // Sheet adds a sheet with the header row cols.
@@ -85,11 +88,9 @@ func (b *Book) Sheet(name string, cols []Column) (*Sheet, error) {
 	}
 	b.sheets++
 	s := &Sheet{book: b, name: name, row: 1}
+	b.all = append(b.all, s)
 	for i, c := range cols {
-		col, _ := excelize.ColumnNumberToName(i + 1)
-		if err := f.SetColWidth(name, col, col, c.Width); err != nil {
-			return nil, err
-		}
+		s.fit(i, c.Width)
 		if err := f.SetCellStr(name, cellName(i+1, 1), c.Header); err != nil {
 			return nil, err
 		}
@@ -146,6 +147,7 @@ func (s *Sheet) write(row int, bold bool, values []any) error {
 		cell := cellName(i+1, row)
 		style := 0
 		var err error
+		s.fit(i, shownWidth(v))
 		switch x := v.(type) {
 		case nil:
 			continue
@@ -181,6 +183,33 @@ func (s *Sheet) write(row int, bold bool, values []any) error {
 	return nil
 }
 
+// fit widens column i to hold width characters, up to a page's sense.
+func (s *Sheet) fit(i int, width float64) {
+	for len(s.widths) <= i {
+		s.widths = append(s.widths, 8)
+	}
+	s.widths[i] = min(max(s.widths[i], width), 60)
+}
+
+// shownWidth estimates how many characters v takes once formatted.
+func shownWidth(v any) float64 {
+	switch x := v.(type) {
+	case nil:
+		return 0
+	case string:
+		return float64(utf8.RuneCountInString(x)) + 1
+	case money.Rupiah:
+		return float64(len(x.String())) + 2
+	case calendar.Date:
+		return 12
+	case time.Time:
+		return 18
+	case Percent:
+		return 7
+	}
+	return float64(len(fmt.Sprint(v))) + 3
+}
+
 // Range returns the absolute reference of a block of this sheet, for
 // charts: columns c1..c2 of rows r1..r2.
 func (s *Sheet) Range(c1, r1, c2, r2 int) string {
@@ -194,8 +223,18 @@ func (s *Sheet) Chart(cell string, chart *excelize.Chart) error {
 	return s.book.file.AddChart(s.name, cell, chart)
 }
 
-// WriteTo writes the workbook.
-func (b *Book) WriteTo(w io.Writer) (int64, error) { return b.file.WriteTo(w) }
+// WriteTo sizes every column to its content and writes the workbook.
+func (b *Book) WriteTo(w io.Writer) (int64, error) {
+	for _, s := range b.all {
+		for i, width := range s.widths {
+			col, _ := excelize.ColumnNumberToName(i + 1)
+			if err := b.file.SetColWidth(s.name, col, col, width); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return b.file.WriteTo(w)
+}
 
 // Close releases the workbook.
 func (b *Book) Close() error { return b.file.Close() }

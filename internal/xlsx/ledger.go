@@ -86,7 +86,7 @@ func (l *Ledger) init(props Properties) error {
 	rupiah := `"Rp "#,##0;-"Rp "#,##0`
 	for kind, style := range map[Kind]*excelize.Style{
 		Money:   {CustomNumFmt: &rupiah},
-		Date:    {NumFmt: 14},
+		Date:    {CustomNumFmt: ptr("dd/mm/yyyy")}, // as Indonesians write dates
 		Instant: {CustomNumFmt: ptr("yyyy-mm-dd hh:mm:ss")},
 		Integer: {NumFmt: 3},
 	} {
