@@ -53,16 +53,18 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 	}
 
 	addr := freeAddr(t)
-	start := func() *exec.Cmd {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashLosesNoAcknowledgedWrite$")
+	// start runs the server; done yields its exit code once it has ended
+	// (the only Wait on it).
+	start := func() (cmd *exec.Cmd, done chan int) {
+		cmd = exec.Command(os.Args[0], "-test.run=^TestCrashLosesNoAcknowledgedWrite$")
 		cmd.Env = append(os.Environ(), "SINERGI_CRASH_SERVER="+dsn+" "+addr)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan int, 1)
+		done = make(chan int, 1)
 		go func() { cmd.Wait(); done <- cmd.ProcessState.ExitCode() }()
 		waitHealthy(t, "http://"+addr+"/readyz", done)
-		return cmd
+		return cmd, done
 	}
 
 	const writes = 400
@@ -95,7 +97,7 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 		return "", false
 	}
 
-	server := start()
+	server, exited := start()
 	acked := make([]string, writes)
 	var nAcked atomic.Int64
 	var killed sync.Once
@@ -122,14 +124,14 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 	close(jobs)
 	wg.Wait()
 	kill()
-	server.Wait()
+	<-exited
 	if n := nAcked.Load(); n < writes/4 || n == writes {
 		t.Fatalf("%d of %d writes acknowledged: the kill did not land mid-burst", n, writes)
 	}
 	t.Logf("%d of %d writes acknowledged before SIGKILL", nAcked.Load(), writes)
 
-	server = start()
-	defer func() { server.Process.Signal(syscall.SIGTERM); server.Wait() }()
+	server, exited = start()
+	defer func() { server.Process.Signal(syscall.SIGTERM); <-exited }()
 	for i := range writes {
 		id, ok := send(i)
 		if !ok {
