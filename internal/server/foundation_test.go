@@ -180,8 +180,7 @@ func TestPageSizeAndCursorAreChecked(t *testing.T) {
 
 // TestDonationPageQueryCount checks that nested fields are batched: a page
 // of 50 donations with organization, partner and goods lines costs the same
-// statements as a page of 5: the token's two, the list, then one per nested
-// type.
+// statements as a page of 5: the token, the list, then one per nested type.
 func TestDonationPageQueryCount(t *testing.T) {
 	db, n := countingDB(t)
 	e := newEnvOn(t, db)
@@ -210,8 +209,9 @@ func TestDonationPageQueryCount(t *testing.T) {
 		}
 		return n.Load() - before
 	}
+	statements(1) // the token's first use is noted once; later requests only read it
 	small, large := statements(5), statements(50)
-	if small != 6 || large != 6 {
+	if small != 5 || large != 5 {
 		t.Errorf("a page of 50 took %d statements and a page of 5 took %d; want the same small number", large, small)
 	}
 }
