@@ -83,6 +83,9 @@ type ComplexityRoot struct {
 		Quantity             func(childComplexity int) int
 		RecipientInstitution func(childComplexity int) int
 		Regency              func(childComplexity int) int
+		ReversalReason       func(childComplexity int) int
+		ReversedBy           func(childComplexity int) int
+		Reverses             func(childComplexity int) int
 	}
 
 	AidOutputConnection struct {
@@ -302,6 +305,7 @@ type ComplexityRoot struct {
 		RecordBoxCollection   func(childComplexity int, input box.NewCollection) int
 		RecordDonation        func(childComplexity int, input donation.NewDonation) int
 		RetireDonationBox     func(childComplexity int, input box.Retirement) int
+		ReverseAidOutput      func(childComplexity int, input aid.OutputReversal) int
 		ReverseDonation       func(childComplexity int, input donation.Reversal) int
 	}
 
@@ -487,6 +491,10 @@ type AidOutputResolver interface {
 
 	Regency(ctx context.Context, obj *aid.Output) (*organization.Organization, error)
 	RecipientInstitution(ctx context.Context, obj *aid.Output) (*organization.Organization, error)
+
+	Reverses(ctx context.Context, obj *aid.Output) (*aid.Output, error)
+
+	ReversedBy(ctx context.Context, obj *aid.Output) (*aid.Output, error)
 }
 type AidTypeRegencyTotalResolver interface {
 	AidType(ctx context.Context, obj *aid.Group) (*aid.Type, error)
@@ -555,6 +563,7 @@ type MutationResolver interface {
 	RecordBoxCollection(ctx context.Context, input box.NewCollection) (*box.Collection, error)
 	CreateAidType(ctx context.Context, input aid.NewType) (*aid.Type, error)
 	RecordAidOutput(ctx context.Context, input aid.NewOutput) (*aid.Output, error)
+	ReverseAidOutput(ctx context.Context, input aid.OutputReversal) (*aid.Output, error)
 	CreateProgrammeTarget(ctx context.Context, input programme.NewTarget) (*programme.Target, error)
 	CreateWorkMeeting(ctx context.Context, input meeting.NewMeeting) (*meeting.Meeting, error)
 }
@@ -720,6 +729,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AidOutput.Regency(childComplexity), true
+	case "AidOutput.reversalReason":
+		if e.ComplexityRoot.AidOutput.ReversalReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidOutput.ReversalReason(childComplexity), true
+	case "AidOutput.reversedBy":
+		if e.ComplexityRoot.AidOutput.ReversedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidOutput.ReversedBy(childComplexity), true
+	case "AidOutput.reverses":
+		if e.ComplexityRoot.AidOutput.Reverses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidOutput.Reverses(childComplexity), true
 
 	case "AidOutputConnection.byAidType":
 		if e.ComplexityRoot.AidOutputConnection.ByAidType == nil {
@@ -1613,6 +1640,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RetireDonationBox(childComplexity, args["input"].(box.Retirement)), true
+	case "Mutation.reverseAidOutput":
+		if e.ComplexityRoot.Mutation.ReverseAidOutput == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reverseAidOutput_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReverseAidOutput(childComplexity, args["input"].(aid.OutputReversal)), true
 	case "Mutation.reverseDonation":
 		if e.ComplexityRoot.Mutation.ReverseDonation == nil {
 			break
@@ -2427,6 +2465,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RecordBoxCollectionInput", ec.unmarshalInputRecordBoxCollectionInput),
 			graphql.NewInputUnmarshaler("RecordDonationInput", ec.unmarshalInputRecordDonationInput),
 			graphql.NewInputUnmarshaler("RetireDonationBoxInput", ec.unmarshalInputRetireDonationBoxInput),
+			graphql.NewInputUnmarshaler("ReverseAidOutputInput", ec.unmarshalInputReverseAidOutputInput),
 			graphql.NewInputUnmarshaler("ReverseDonationInput", ec.unmarshalInputReverseDonationInput),
 			graphql.NewInputUnmarshaler("WorkMeetingFilter", ec.unmarshalInputWorkMeetingFilter),
 		)
@@ -2594,6 +2633,8 @@ type Mutation {
   createAidType(input: CreateAidTypeInput!): AidType
   "Record a delivery of aid."
   recordAidOutput(input: RecordAidOutputInput!): AidOutput
+  "Cancel an aid output with a reversal entry (opposite quantity and cost). An output is reversed at most once; a reversal cannot be reversed."
+  reverseAidOutput(input: ReverseAidOutputInput!): AidOutput
   "Set a year's target for one aid type."
   createProgrammeTarget(input: CreateProgrammeTargetInput!): ProgrammeTarget
   "Record a work meeting with its attendance."
@@ -3028,7 +3069,20 @@ type AidOutput {
   regency: Organization!
   recipientInstitution: Organization
   notes: String!
+  "The entry this one reverses (quantity and cost are then negative)."
+  reverses: AidOutput
+  reversalReason: String
+  "The entry that reversed this one, if any."
+  reversedBy: AidOutput
   createdAt: Time!
+}
+
+input ReverseAidOutputInput {
+  outputId: ID!
+  reason: String!
+  "Defaults to today in the organization's time zone."
+  reversedOn: Date
+  idempotencyKey: String
 }
 
 input AidOutputFilter {
@@ -3404,6 +3458,12 @@ func (ec *executionContext) childFields_AidOutput(ctx context.Context, field gra
 		return ec.fieldContext_AidOutput_recipientInstitution(ctx, field)
 	case "notes":
 		return ec.fieldContext_AidOutput_notes(ctx, field)
+	case "reverses":
+		return ec.fieldContext_AidOutput_reverses(ctx, field)
+	case "reversalReason":
+		return ec.fieldContext_AidOutput_reversalReason(ctx, field)
+	case "reversedBy":
+		return ec.fieldContext_AidOutput_reversedBy(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_AidOutput_createdAt(ctx, field)
 	}
@@ -4398,6 +4458,20 @@ func (ec *executionContext) field_Mutation_retireDonationBox_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reverseAidOutput_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (aid.OutputReversal, error) {
+			return ec.unmarshalNReverseAidOutputInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutputReversal(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reverseDonation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5193,6 +5267,93 @@ func (ec *executionContext) _AidOutput_notes(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_AidOutput_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AidOutput", field, false, false, "String")
+}
+
+func (ec *executionContext) _AidOutput_reverses(ctx context.Context, field graphql.CollectedField, obj *aid.Output) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidOutput_reverses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidOutput().Reverses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aid.Output) graphql.Marshaler {
+			return ec.marshalOAidOutput2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AidOutput_reverses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidOutput",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidOutput(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidOutput_reversalReason(ctx context.Context, field graphql.CollectedField, obj *aid.Output) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidOutput_reversalReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReversalReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AidOutput_reversalReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidOutput", field, false, false, "String")
+}
+
+func (ec *executionContext) _AidOutput_reversedBy(ctx context.Context, field graphql.CollectedField, obj *aid.Output) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidOutput_reversedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidOutput().ReversedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aid.Output) graphql.Marshaler {
+			return ec.marshalOAidOutput2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AidOutput_reversedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidOutput",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidOutput(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AidOutput_createdAt(ctx context.Context, field graphql.CollectedField, obj *aid.Output) (ret graphql.Marshaler) {
@@ -8846,6 +9007,50 @@ func (ec *executionContext) fieldContext_Mutation_recordAidOutput(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_recordAidOutput_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reverseAidOutput(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reverseAidOutput(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReverseAidOutput(ctx, fc.Args["input"].(aid.OutputReversal))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aid.Output) graphql.Marshaler {
+			return ec.marshalOAidOutput2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reverseAidOutput(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reverseAidOutput_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14883,6 +15088,69 @@ func UnmarshalRetireDonationBoxInput(ctx context.Context, raw any) (box.Retireme
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReverseAidOutputInput(ctx context.Context, obj any) (aid.OutputReversal, error) {
+	var it aid.OutputReversal
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"outputId", "reason", "reversedOn", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "outputId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outputId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutputID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "reversedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReversedOn = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReverseAidOutputInput unmarshals raw into the ReverseAidOutputInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReverseAidOutputInput(ctx context.Context, raw any) (aid.OutputReversal, error) {
+	var out aid.OutputReversal
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReverseAidOutputInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReverseDonationInput(ctx context.Context, obj any) (donation.Reversal, error) {
 	var it donation.Reversal
 	if obj == nil {
@@ -15080,6 +15348,23 @@ func (ec *executionContext) _AidOutput(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "reverses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidOutput_reverses(ctx, field, obj)
+				})
+		case "reversalReason":
+			out.Values[i] = ec._AidOutput_reversalReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reversedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidOutput_reversedBy(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._AidOutput_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16589,6 +16874,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "recordAidOutput":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_recordAidOutput(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reverseAidOutput":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reverseAidOutput(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -19127,6 +19419,11 @@ func (ec *executionContext) marshalNReport2ᚖgithubᚗcomᚋsinergiᚑidᚋsine
 
 func (ec *executionContext) unmarshalNRetireDonationBoxInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐRetirement(ctx context.Context, v any) (box.Retirement, error) {
 	res, err := ec.unmarshalInputRetireDonationBoxInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReverseAidOutputInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutputReversal(ctx context.Context, v any) (aid.OutputReversal, error) {
+	res, err := ec.unmarshalInputReverseAidOutputInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

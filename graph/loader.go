@@ -26,6 +26,7 @@ type loaders struct {
 	regency              *dataloadgen.Loader[string, organization.Organization]
 	partner              *dataloadgen.Loader[string, partner.Partner]
 	aidType              *dataloadgen.Loader[string, aid.Type]
+	output               *dataloadgen.Loader[string, aid.Output]
 	donation             *dataloadgen.Loader[string, donation.Donation]
 	items                *dataloadgen.Loader[string, []donation.Item]
 	box                  *dataloadgen.Loader[string, box.Box]
@@ -53,6 +54,7 @@ func newLoaders(r *Resolver) *loaders {
 		}, wait),
 		partner:              dataloadgen.NewMappedLoader(byID(r.PartnerStore.ByIDs, func(p partner.Partner) string { return p.ID }), wait),
 		aidType:              dataloadgen.NewMappedLoader(byID(r.AidStore.TypesByIDs, func(t aid.Type) string { return t.ID }), wait),
+		output:               dataloadgen.NewMappedLoader(byID(r.AidStore.OutputsByIDs, func(o aid.Output) string { return o.ID }), wait),
 		donation:             dataloadgen.NewMappedLoader(byID(r.DonationStore.ByIDs, func(d donation.Donation) string { return d.ID }), wait),
 		items:                dataloadgen.NewMappedLoader(groupBy(r.DonationStore.ItemsOf, func(i donation.Item) string { return i.DonationID }), wait),
 		box:                  dataloadgen.NewMappedLoader(byID(r.BoxStore.ByIDs, func(b box.Box) string { return b.ID }), wait),

@@ -41,6 +41,14 @@ func (r *aidOutputResolver) RecipientInstitution(ctx context.Context, obj *aid.O
 	return loadOptional(ctx, r.loaders(ctx).organization, obj.RecipientInstitutionID)
 }
 
+func (r *aidOutputResolver) Reverses(ctx context.Context, obj *aid.Output) (*aid.Output, error) {
+	return loadOptional(ctx, r.loaders(ctx).output, obj.ReversesID)
+}
+
+func (r *aidOutputResolver) ReversedBy(ctx context.Context, obj *aid.Output) (*aid.Output, error) {
+	return loadOptional(ctx, r.loaders(ctx).output, obj.ReversedByID)
+}
+
 func (r *aidTypeRegencyTotalResolver) AidType(ctx context.Context, obj *aid.Group) (*aid.Type, error) {
 	return load(ctx, r.loaders(ctx).aidType, obj.Key)
 }
@@ -203,6 +211,10 @@ func (r *mutationResolver) CreateAidType(ctx context.Context, input aid.NewType)
 
 func (r *mutationResolver) RecordAidOutput(ctx context.Context, input aid.NewOutput) (*aid.Output, error) {
 	return written(r.AidStore.CreateOutput(ctx, input))
+}
+
+func (r *mutationResolver) ReverseAidOutput(ctx context.Context, input aid.OutputReversal) (*aid.Output, error) {
+	return written(r.AidStore.ReverseOutput(ctx, input))
 }
 
 func (r *mutationResolver) CreateProgrammeTarget(ctx context.Context, input programme.NewTarget) (*programme.Target, error) {

@@ -2,11 +2,13 @@ package aid
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
@@ -65,11 +67,16 @@ type Output struct {
 	RegencyID              string           `db:"regency_id" json:"regencyId"`
 	RecipientInstitutionID *string          `db:"recipient_institution_id" json:"recipientInstitutionId"`
 	Notes                  string           `db:"notes" json:"notes"`
+	ReversesID             *string          `db:"reverses_id" json:"reversesId"`
+	ReversalReason         *string          `db:"reversal_reason" json:"reversalReason"`
+	ReversedByID           *string          `db:"reversed_by_id" json:"-"`
 	CreatedAt              time.Time        `db:"created_at" json:"createdAt"`
 }
 
 const outputColumns = `a.id, a.seq, a.organization_id, a.aid_type_id, a.quantity, a.cost, a.delivered_on,
-	a.beneficiary_group, a.pmks_category, a.regency_id, a.recipient_institution_id, a.notes, a.created_at`
+	a.beneficiary_group, a.pmks_category, a.regency_id, a.recipient_institution_id, a.notes,
+	a.reverses_id, a.reversal_reason, a.created_at,
+	(SELECT r.id FROM aid_outputs r WHERE r.reverses_id = a.id) AS reversed_by_id`
 
 func getOutput(ctx context.Context, q sqlx.QueryerContext, id string) (Output, error) {
 	return postgres.ByID[Output](ctx, q, "aid output", `SELECT `+outputColumns+` FROM `+outputFrom+`
@@ -369,4 +376,98 @@ func (s *Store) ByBeneficiaryGroup(ctx context.Context, f OutputFilter) ([]Group
 // ByPMKSCategory sums the outputs f matches per PMKS category.
 func (s *Store) ByPMKSCategory(ctx context.Context, f OutputFilter) ([]Group, error) {
 	return s.groupBy(ctx, f, `a.pmks_category`, false)
+}
+
+// OutputReversal is the input for ReverseOutput.
+type OutputReversal struct {
+	OutputID       string         `json:"outputId"`
+	Reason         string         `json:"reason"`
+	ReversedOn     *calendar.Date `json:"reversedOn"` // default: today in the organization's time zone
+	IdempotencyKey string         `json:"-"`
+}
+
+// ReverseOutput records the entry that cancels output in.OutputID: same
+// organization, type, group, category and regency, opposite quantity and
+// cost, dated when the correction is made. An output is reversed at most
+// once, and a reversal is never itself reversed.
+func (s *Store) ReverseOutput(ctx context.Context, in OutputReversal) (Output, error) {
+	var v fault.InvalidInput
+	v.Text("input.reason", in.Reason, true, 500)
+	if in.ReversedOn != nil {
+		calendar.Check(&v, "input.reversedOn", *in.ReversedOn)
+	}
+	if err := v.Err(); err != nil {
+		return Output{}, err
+	}
+	var id string
+	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "reverseAidOutput", in)
+		if err != nil || prior != "" {
+			id = prior
+			return err
+		}
+		orig, err := getOutput(ctx, tx, in.OutputID)
+		if errors.Is(err, fault.ErrNotFound) {
+			return fault.Refuse("input.outputId", fault.Unknown, "no such aid output")
+		}
+		if err != nil {
+			return err
+		}
+		if orig.ReversesID != nil {
+			return fault.Refuse("input.outputId", fault.Invalid, "this entry is itself a reversal and cannot be reversed")
+		}
+		if orig.ReversedByID != nil {
+			return fault.Refuse("input.outputId", fault.Duplicate, "this output has already been reversed")
+		}
+		org, err := organization.Get(ctx, tx, orig.OrganizationID)
+		if err != nil {
+			return err
+		}
+		on := calendar.Today(org.Location())
+		if in.ReversedOn != nil {
+			on = *in.ReversedOn
+			if err := org.NotFuture("input.reversedOn", on); err != nil {
+				return err
+			}
+			if on.Before(orig.DeliveredOn) {
+				return fault.Refuse("input.reversedOn", fault.Invalid, "must not be before the output it reverses ("+orig.DeliveredOn.String()+")")
+			}
+		}
+		err = tx.GetContext(ctx, &id, `
+			INSERT INTO aid_outputs (organization_id, aid_type_id, quantity, cost, delivered_on, beneficiary_group,
+				pmks_category, regency_id, recipient_institution_id, notes, reverses_id, reversal_reason)
+			SELECT organization_id, aid_type_id, -quantity, -cost, $2, beneficiary_group,
+				pmks_category, regency_id, recipient_institution_id, notes, id, $3
+			FROM aid_outputs WHERE id = $1 RETURNING id`, orig.ID, on, in.Reason)
+		if c, ok := postgres.Violation(err); ok && c == "aid_outputs_reverses_id_key" {
+			return fault.Refuse("input.outputId", fault.Duplicate, "this output has already been reversed")
+		}
+		if err != nil {
+			return fmt.Errorf("insert output reversal: %w", err)
+		}
+		created, err := getOutput(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, "reverse", "aid_output", id, orig, created); err != nil {
+			return err
+		}
+		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+	})
+	if err != nil {
+		return Output{}, fmt.Errorf("reverse aid output %s: %w", in.OutputID, err)
+	}
+	return s.Output(ctx, id)
+}
+
+// OutputsByIDs returns the outputs with the given ids within the caller's
+// scope, in no set order.
+func (s *Store) OutputsByIDs(ctx context.Context, ids []string) ([]Output, error) {
+	var out []Output
+	err := s.db.SelectContext(ctx, &out, `SELECT `+outputColumns+` FROM `+outputFrom+` WHERE a.id::text = ANY($1) AND `+scopeSQL(2),
+		pq.Array(ids), auth.Subtree(ctx), auth.IsPartner(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("get aid outputs by id: %w", err)
+	}
+	return out, nil
 }

@@ -95,13 +95,16 @@ func AidOutputs(ctx context.Context, store *aid.Store, f aid.OutputFilter, lang 
 		{Header: pick(lang, "Kabupaten/Kota", "Regency/city"), Kind: xlsx.Text, Width: 26},
 		{Header: pick(lang, "Lembaga penerima", "Recipient institution"), Kind: xlsx.Text, Width: 30},
 		{Header: pick(lang, "Catatan", "Notes"), Kind: xlsx.Text, Width: 30},
+		{Header: pick(lang, "Membalik entri", "Reverses entry"), Kind: xlsx.Text, Width: 38},
+		{Header: pick(lang, "Dibalik oleh", "Reversed by"), Kind: xlsx.Text, Width: 38},
+		{Header: pick(lang, "Alasan pembalikan", "Reversal reason"), Kind: xlsx.Text, Width: 28},
 		{Header: pick(lang, "Dicatat (UTC)", "Recorded (UTC)"), Kind: xlsx.Instant, Width: 20},
 	}, func(emit func(...any) error) error {
 		return store.Each(ctx, f, func(r aid.LedgerRow) error {
 			name := pick(lang, r.AidTypeName, r.AidTypeNameEN)
 			return emit(r.ID, r.DeliveredOn, r.OrganizationCode, name, r.Unit, r.Quantity, r.Cost,
 				label(groupLabels, lang, r.BeneficiaryGroup), label(pmksLabels, lang, r.PMKSCategory),
-				r.RegencyName, r.InstitutionName, r.Notes, r.CreatedAt)
+				r.RegencyName, r.InstitutionName, r.Notes, r.ReversesID, r.ReversedByID, r.ReversalReason, r.CreatedAt)
 		})
 	}, func(rows int) string {
 		return fmt.Sprintf(pick(lang, "Jumlah (%d penyaluran)", "Total (%d deliveries)"), rows)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 )
 
@@ -714,6 +715,62 @@ func readAll(t *testing.T, res *http.Response) string {
 		b.Write(buf[:n])
 		if err != nil {
 			return b.String()
+		}
+	}
+}
+
+func TestAidOutputReversal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	orig := e.id(`SELECT a.id FROM aid_outputs a JOIN aid_types t ON t.id = a.aid_type_id JOIN organizations r ON r.id = a.regency_id
+		WHERE t.code = 'PMT' AND r.code = 'BALI-BADUNG' AND a.beneficiary_group = 'ELDERLY' AND delivered_on >= '2014-01-01'`)
+	var got struct {
+		ReverseAidOutput struct {
+			ID       string
+			Quantity int
+			Cost     int64
+			Reverses struct {
+				ID         string
+				Quantity   int
+				ReversedBy struct{ ID string }
+			}
+		}
+	}
+	e.query(`mutation($id: ID!) { reverseAidOutput(input: {outputId: $id, reason: "dobel catat", reversedOn: "2014-12-31"}) {
+		id quantity cost reverses { id quantity reversedBy { id } } } }`, map[string]any{"id": orig}, &got)
+	r := got.ReverseAidOutput
+	if r.Quantity != -r.Reverses.Quantity || r.Quantity >= 0 || r.Reverses.ID != orig || r.Reverses.ReversedBy.ID != r.ID {
+		t.Errorf("reversal %+v: want the opposite quantity, linked both ways", r)
+	}
+	var rep struct {
+		AidOutputs struct{ TotalQuantity int }
+	}
+	e.query(`{ aidOutputs(filter: {from: "2014-01-01", to: "2014-12-31", aidTypeId: "`+e.id(`SELECT id FROM aid_types WHERE code = 'PMT'`)+`"}) { totalQuantity } }`, nil, &rep)
+	if rep.AidOutputs.TotalQuantity != 190+r.Quantity {
+		t.Errorf("2014 PMT after the reversal: %d, want %d", rep.AidOutputs.TotalQuantity, 190+r.Quantity)
+	}
+	op, aud := e.as(auth.Operator, "BALI-BADUNG"), e.as(auth.Auditor, "")
+	other := e.id(`SELECT id FROM aid_outputs WHERE reverses_id IS NULL AND id <> $1 LIMIT 1`, orig) // delivered by the province
+	before := e.written()
+	for _, tc := range []struct {
+		who          *env
+		id           string
+		code, reason string
+	}{
+		{e, orig, "BAD_USER_INPUT", "DUPLICATE"},
+		{e, r.ID, "BAD_USER_INPUT", "INVALID"},
+		{op, other, "BAD_USER_INPUT", "UNKNOWN"},
+		{aud, other, "FORBIDDEN", ""},
+	} {
+		res := tc.who.post(`mutation($id: ID!) { reverseAidOutput(input: {outputId: $id, reason: "x"}) { id } }`, map[string]any{"id": tc.id})
+		if len(res.Errors) == 0 || res.Errors[0].Extensions["code"] != tc.code || (tc.reason != "" && res.Errors[0].Extensions["reason"] != tc.reason) {
+			t.Errorf("reverse %s: %+v, want %s %s", tc.id, res.Errors, tc.code, tc.reason)
+		}
+	}
+	after := e.written()
+	for table, n := range before {
+		if after[table] != n {
+			t.Errorf("%s: %d rows before the refused reversals, %d after", table, n, after[table])
 		}
 	}
 }
