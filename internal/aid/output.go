@@ -423,15 +423,9 @@ func (s *Store) ReverseOutput(ctx context.Context, in OutputReversal) (Output, e
 		if err != nil {
 			return err
 		}
-		on := calendar.Today(org.Location())
-		if in.ReversedOn != nil {
-			on = *in.ReversedOn
-			if err := org.NotFuture("input.reversedOn", on); err != nil {
-				return err
-			}
-			if on.Before(orig.DeliveredOn) {
-				return fault.Refuse("input.reversedOn", fault.Invalid, "must not be before the output it reverses ("+orig.DeliveredOn.String()+")")
-			}
+		on, err := org.CorrectionDate("input.reversedOn", orig.DeliveredOn, in.ReversedOn)
+		if err != nil {
+			return err
 		}
 		err = tx.GetContext(ctx, &id, `
 			INSERT INTO aid_outputs (organization_id, aid_type_id, quantity, cost, delivered_on, beneficiary_group,

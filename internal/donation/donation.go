@@ -459,15 +459,9 @@ func (s *Store) Reverse(ctx context.Context, in Reversal) (Donation, error) {
 		if err != nil {
 			return err
 		}
-		on := calendar.Today(org.Location())
-		if in.ReversedOn != nil {
-			on = *in.ReversedOn
-			if err := org.NotFuture("input.reversedOn", on); err != nil {
-				return err
-			}
-			if on.Before(orig.ReceivedOn) {
-				return fault.Refuse("input.reversedOn", fault.Invalid, "must not be before the donation it reverses ("+orig.ReceivedOn.String()+")")
-			}
+		on, err := org.CorrectionDate("input.reversedOn", orig.ReceivedOn, in.ReversedOn)
+		if err != nil {
+			return err
 		}
 		err = tx.GetContext(ctx, &id, `
 			INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount,

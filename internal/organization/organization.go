@@ -80,6 +80,23 @@ func (o Organization) NotFuture(path string, d calendar.Date) error {
 	return nil
 }
 
+// CorrectionDate is the business date a reversal of a record dated original
+// is booked on: asked, if given, else today in o's time zone. It is never in
+// the future and never before the record it corrects; path names the field
+// to blame.
+func (o Organization) CorrectionDate(path string, original calendar.Date, asked *calendar.Date) (calendar.Date, error) {
+	if asked == nil {
+		return calendar.Today(o.Location()), nil
+	}
+	if err := o.NotFuture(path, *asked); err != nil {
+		return calendar.Date{}, err
+	}
+	if asked.Before(original) {
+		return calendar.Date{}, fault.Refuse(path, fault.Invalid, "must not be before the entry it reverses ("+original.String()+")")
+	}
+	return *asked, nil
+}
+
 const columns = `o.id, o.seq, o.parent_id, o.path::text AS path, o.kind, o.code, o.name, o.time_zone, o.address, o.created_at`
 
 // Store reads and writes organizations.
