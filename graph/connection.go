@@ -7,6 +7,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/graph/model"
 	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/fault"
@@ -57,15 +58,19 @@ func value[T any](p *T) T {
 
 // boxCollections answers both the top-level list and a box's own list.
 func (r *Resolver) boxCollections(ctx context.Context, f box.CollectionFilter, first *int, after *string) (*model.BoxCollectionConnection, error) {
-	p, err := r.BoxStore.Collections(ctx, f, page.Request{First: first, After: after})
+	p, err := r.BoxStore.Collections(ctx, scope(ctx), f, page.Request{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
 	r.warmCollections(ctx, p.Items)
-	c := &model.BoxCollectionConnection{Totals: sync.OnceValues(func() (box.CollectionTotals, error) { return r.BoxStore.CollectionTotals(ctx, f) })}
+	c := &model.BoxCollectionConnection{Totals: sync.OnceValues(func() (box.CollectionTotals, error) { return r.BoxStore.CollectionTotals(ctx, scope(ctx), f) })}
 	c.Edges, c.PageInfo = edges(p, func(x box.Collection) page.Cursor { return page.Cursor{Date: x.CollectedOn, Seq: x.Seq} })
 	return c, nil
 }
+
+// scope is the caller's scope: what the principal the HTTP edge put in ctx
+// may read and write. Without one it is the zero Scope, which sees nothing.
+func scope(ctx context.Context) auth.Scope { return auth.FromContext(ctx) }
 
 // The filters of a report's parts: the subtree and the period.
 func donationsIn(s report.Spec) donation.Filter {

@@ -40,7 +40,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if out.Extensions == nil {
 			out.Extensions = map[string]any{}
 		}
-		out.Extensions["requestId"] = audit.ActorFrom(ctx).RequestID
+		out.Extensions["requestId"] = audit.RequestFrom(ctx).ID
 		return out
 	}
 }
@@ -85,7 +85,7 @@ func present(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
 		out.Message = "the request took too long and was stopped; ask for less (a shorter period, a smaller page)"
 		out.Extensions = map[string]any{"code": CodeTimeout}
 	default:
-		id := audit.ActorFrom(ctx).RequestID
+		id := audit.RequestFrom(ctx).ID
 		log.ErrorContext(ctx, "request failed", "error", err.Error(), "path", out.Path.String())
 		out.Message = fmt.Sprintf("internal error; quote request id %s when reporting it", id)
 		out.Extensions = map[string]any{"code": CodeInternal}
@@ -97,26 +97,37 @@ func present(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
 // any input is read: auditors and partner accounts get FORBIDDEN.
 func GuardMutations(ctx context.Context, next graphql.Resolver) (any, error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Mutation" {
-		if err := auth.CanWrite(ctx); err != nil {
+		if err := scope(ctx).CanWrite(); err != nil {
 			return nil, err
 		}
 	}
 	return next(ctx)
 }
 
+// MaxFieldErrors is the most refused fields one answer lists; the last
+// error then says how many more there were.
+const MaxFieldErrors = 100
+
 // SplitInvalidInput answers one GraphQL error per refused field, so a form
-// can put each message beside its field.
+// can put each message beside its field, at most MaxFieldErrors of them.
 func SplitInvalidInput(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
 	var invalid *fault.InvalidInput
 	if err == nil || !errors.As(err, &invalid) || len(invalid.Fields) < 2 {
 		return res, err
 	}
-	last := len(invalid.Fields) - 1
-	for _, f := range invalid.Fields[:last] {
+	fields := invalid.Fields
+	if len(fields) > MaxFieldErrors {
+		more := len(fields) - (MaxFieldErrors - 1)
+		fields = append(fields[:MaxFieldErrors-1:MaxFieldErrors-1], fault.Field{
+			Path: "input", Reason: fault.Invalid,
+			Message: fmt.Sprintf("and %d more refused fields not listed here", more)})
+	}
+	last := len(fields) - 1
+	for _, f := range fields[:last] {
 		graphql.AddError(ctx, &fault.InvalidInput{Fields: []fault.Field{f}})
 	}
-	return res, &fault.InvalidInput{Fields: invalid.Fields[last:]}
+	return res, &fault.InvalidInput{Fields: fields[last:]}
 }
 
 // Recover turns a resolver panic into an internal error and logs the stack;

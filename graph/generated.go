@@ -57,6 +57,7 @@ type ResolverRoot interface {
 	Organization() OrganizationResolver
 	PMKSCategoryTotal() PMKSCategoryTotalResolver
 	PartnerTotal() PartnerTotalResolver
+	PeriodClose() PeriodCloseResolver
 	ProgrammeTarget() ProgrammeTargetResolver
 	Query() QueryResolver
 	Report() ReportResolver
@@ -131,15 +132,16 @@ type ComplexityRoot struct {
 	}
 
 	AuditEntry struct {
-		Action    func(childComplexity int) int
-		Actor     func(childComplexity int) int
-		After     func(childComplexity int) int
-		At        func(childComplexity int) int
-		Before    func(childComplexity int) int
-		Entity    func(childComplexity int) int
-		EntityID  func(childComplexity int) int
-		ID        func(childComplexity int) int
-		RequestID func(childComplexity int) int
+		Action        func(childComplexity int) int
+		Actor         func(childComplexity int) int
+		After         func(childComplexity int) int
+		At            func(childComplexity int) int
+		Before        func(childComplexity int) int
+		CorrelationID func(childComplexity int) int
+		Entity        func(childComplexity int) int
+		EntityID      func(childComplexity int) int
+		ID            func(childComplexity int) int
+		RequestID     func(childComplexity int) int
 	}
 
 	AuditEntryConnection struct {
@@ -161,17 +163,21 @@ type ComplexityRoot struct {
 	}
 
 	BoxCollection struct {
-		Amount        func(childComplexity int) int
-		Box           func(childComplexity int) int
-		CollectedOn   func(childComplexity int) int
-		CountedBy     func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		Denominations func(childComplexity int) int
-		Donation      func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Number        func(childComplexity int) int
-		SealApplied   func(childComplexity int) int
-		SealRemoved   func(childComplexity int) int
+		Amount         func(childComplexity int) int
+		Box            func(childComplexity int) int
+		CollectedOn    func(childComplexity int) int
+		CountedBy      func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Denominations  func(childComplexity int) int
+		Donation       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Number         func(childComplexity int) int
+		ReversalReason func(childComplexity int) int
+		ReversedBy     func(childComplexity int) int
+		Reverses       func(childComplexity int) int
+		SealApplied    func(childComplexity int) int
+		SealIncident   func(childComplexity int) int
+		SealRemoved    func(childComplexity int) int
 	}
 
 	BoxCollectionConnection struct {
@@ -295,6 +301,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ClosePeriod           func(childComplexity int, input organization.NewClose) int
 		CreateAidType         func(childComplexity int, input aid.NewType) int
 		CreateDonationBox     func(childComplexity int, input box.NewBox) int
 		CreateOrganization    func(childComplexity int, input organization.NewOrganization) int
@@ -304,8 +311,10 @@ type ComplexityRoot struct {
 		RecordAidOutput       func(childComplexity int, input aid.NewOutput) int
 		RecordBoxCollection   func(childComplexity int, input box.NewCollection) int
 		RecordDonation        func(childComplexity int, input donation.NewDonation) int
+		ReopenPeriod          func(childComplexity int, input organization.Reopening) int
 		RetireDonationBox     func(childComplexity int, input box.Retirement) int
 		ReverseAidOutput      func(childComplexity int, input aid.OutputReversal) int
+		ReverseBoxCollection  func(childComplexity int, input box.CollectionReversal) int
 		ReverseDonation       func(childComplexity int, input donation.Reversal) int
 	}
 
@@ -371,6 +380,18 @@ type ComplexityRoot struct {
 		Partner func(childComplexity int) int
 	}
 
+	PeriodClose struct {
+		ClosedBy     func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		ReopenReason func(childComplexity int) int
+		ReopenedAt   func(childComplexity int) int
+		ReopenedBy   func(childComplexity int) int
+		Through      func(childComplexity int) int
+	}
+
 	ProgrammeTarget struct {
 		AidType          func(childComplexity int) int
 		Budget           func(childComplexity int) int
@@ -408,6 +429,7 @@ type ComplexityRoot struct {
 		Organizations    func(childComplexity int, filter *organization.Filter, first *int, after *string) int
 		Partner          func(childComplexity int, id string) int
 		Partners         func(childComplexity int, filter *partner.Filter, first *int, after *string) int
+		PeriodCloses     func(childComplexity int, organizationID string) int
 		ProgrammeTargets func(childComplexity int, filter *programme.Filter, first *int, after *string) int
 		Report           func(childComplexity int, organizationID string, from *calendar.Date, to *calendar.Date, year *int) int
 		Viewer           func(childComplexity int) int
@@ -431,6 +453,11 @@ type ComplexityRoot struct {
 		Previous                   func(childComplexity int) int
 		Targets                    func(childComplexity int) int
 		To                         func(childComplexity int) int
+	}
+
+	SealIncident struct {
+		Found      func(childComplexity int) int
+		ReportedBy func(childComplexity int) int
 	}
 
 	SourceMonthTotal struct {
@@ -510,6 +537,8 @@ type BoxCollectionResolver interface {
 	Box(ctx context.Context, obj *box.Collection) (*box.Box, error)
 
 	Donation(ctx context.Context, obj *box.Collection) (*donation.Donation, error)
+	Reverses(ctx context.Context, obj *box.Collection) (*box.Collection, error)
+	ReversedBy(ctx context.Context, obj *box.Collection) (*box.Collection, error)
 }
 type BoxHostTotalResolver interface {
 	Host(ctx context.Context, obj *box.Group) (*partner.Partner, error)
@@ -561,11 +590,14 @@ type MutationResolver interface {
 	CreateDonationBox(ctx context.Context, input box.NewBox) (*box.Box, error)
 	RetireDonationBox(ctx context.Context, input box.Retirement) (*box.Box, error)
 	RecordBoxCollection(ctx context.Context, input box.NewCollection) (*box.Collection, error)
+	ReverseBoxCollection(ctx context.Context, input box.CollectionReversal) (*box.Collection, error)
 	CreateAidType(ctx context.Context, input aid.NewType) (*aid.Type, error)
 	RecordAidOutput(ctx context.Context, input aid.NewOutput) (*aid.Output, error)
 	ReverseAidOutput(ctx context.Context, input aid.OutputReversal) (*aid.Output, error)
 	CreateProgrammeTarget(ctx context.Context, input programme.NewTarget) (*programme.Target, error)
 	CreateWorkMeeting(ctx context.Context, input meeting.NewMeeting) (*meeting.Meeting, error)
+	ClosePeriod(ctx context.Context, input organization.NewClose) (*organization.Close, error)
+	ReopenPeriod(ctx context.Context, input organization.Reopening) (*organization.Close, error)
 }
 type OrganizationResolver interface {
 	Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error)
@@ -578,6 +610,9 @@ type PMKSCategoryTotalResolver interface {
 }
 type PartnerTotalResolver interface {
 	Partner(ctx context.Context, obj *donation.Group) (*partner.Partner, error)
+}
+type PeriodCloseResolver interface {
+	Organization(ctx context.Context, obj *organization.Close) (*organization.Organization, error)
 }
 type ProgrammeTargetResolver interface {
 	Organization(ctx context.Context, obj *programme.Target) (*organization.Organization, error)
@@ -601,6 +636,7 @@ type QueryResolver interface {
 	ProgrammeTargets(ctx context.Context, filter *programme.Filter, first *int, after *string) (*model.ProgrammeTargetConnection, error)
 	WorkMeeting(ctx context.Context, id string) (*meeting.Meeting, error)
 	WorkMeetings(ctx context.Context, filter *meeting.Filter, first *int, after *string) (*model.WorkMeetingConnection, error)
+	PeriodCloses(ctx context.Context, organizationID string) ([]organization.Close, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	AuditLog(ctx context.Context, filter *audit.Filter, first *int, after *string) (*model.AuditEntryConnection, error)
 	Report(ctx context.Context, organizationID string, from *calendar.Date, to *calendar.Date, year *int) (*report.Spec, error)
@@ -928,6 +964,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.Before(childComplexity), true
+	case "AuditEntry.correlationId":
+		if e.ComplexityRoot.AuditEntry.CorrelationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.CorrelationID(childComplexity), true
 	case "AuditEntry.entity":
 		if e.ComplexityRoot.AuditEntry.Entity == nil {
 			break
@@ -1064,12 +1106,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BoxCollection.Number(childComplexity), true
+	case "BoxCollection.reversalReason":
+		if e.ComplexityRoot.BoxCollection.ReversalReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxCollection.ReversalReason(childComplexity), true
+	case "BoxCollection.reversedBy":
+		if e.ComplexityRoot.BoxCollection.ReversedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxCollection.ReversedBy(childComplexity), true
+	case "BoxCollection.reverses":
+		if e.ComplexityRoot.BoxCollection.Reverses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxCollection.Reverses(childComplexity), true
 	case "BoxCollection.sealApplied":
 		if e.ComplexityRoot.BoxCollection.SealApplied == nil {
 			break
 		}
 
 		return e.ComplexityRoot.BoxCollection.SealApplied(childComplexity), true
+	case "BoxCollection.sealIncident":
+		if e.ComplexityRoot.BoxCollection.SealIncident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxCollection.SealIncident(childComplexity), true
 	case "BoxCollection.sealRemoved":
 		if e.ComplexityRoot.BoxCollection.SealRemoved == nil {
 			break
@@ -1530,6 +1596,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindTotal.Kind(childComplexity), true
 
+	case "Mutation.closePeriod":
+		if e.ComplexityRoot.Mutation.ClosePeriod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closePeriod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ClosePeriod(childComplexity, args["input"].(organization.NewClose)), true
 	case "Mutation.createAidType":
 		if e.ComplexityRoot.Mutation.CreateAidType == nil {
 			break
@@ -1629,6 +1706,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordDonation(childComplexity, args["input"].(donation.NewDonation)), true
+	case "Mutation.reopenPeriod":
+		if e.ComplexityRoot.Mutation.ReopenPeriod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenPeriod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenPeriod(childComplexity, args["input"].(organization.Reopening)), true
 	case "Mutation.retireDonationBox":
 		if e.ComplexityRoot.Mutation.RetireDonationBox == nil {
 			break
@@ -1651,6 +1739,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReverseAidOutput(childComplexity, args["input"].(aid.OutputReversal)), true
+	case "Mutation.reverseBoxCollection":
+		if e.ComplexityRoot.Mutation.ReverseBoxCollection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reverseBoxCollection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReverseBoxCollection(childComplexity, args["input"].(box.CollectionReversal)), true
 	case "Mutation.reverseDonation":
 		if e.ComplexityRoot.Mutation.ReverseDonation == nil {
 			break
@@ -1881,6 +1980,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartnerTotal.Partner(childComplexity), true
+
+	case "PeriodClose.closedBy":
+		if e.ComplexityRoot.PeriodClose.ClosedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodClose.ClosedBy(childComplexity), true
+	case "PeriodClose.createdAt":
+		if e.ComplexityRoot.PeriodClose.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodClose.CreatedAt(childComplexity), true
+	case "PeriodClose.id":
+		if e.ComplexityRoot.PeriodClose.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodClose.ID(childComplexity), true
+	case "PeriodClose.organization":
+		if e.ComplexityRoot.PeriodClose.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodClose.Organization(childComplexity), true
+	case "PeriodClose.reason":
+		if e.ComplexityRoot.PeriodClose.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodClose.Reason(childComplexity), true
+	case "PeriodClose.reopenReason":
+		if e.ComplexityRoot.PeriodClose.ReopenReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodClose.ReopenReason(childComplexity), true
+	case "PeriodClose.reopenedAt":
+		if e.ComplexityRoot.PeriodClose.ReopenedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodClose.ReopenedAt(childComplexity), true
+	case "PeriodClose.reopenedBy":
+		if e.ComplexityRoot.PeriodClose.ReopenedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodClose.ReopenedBy(childComplexity), true
+	case "PeriodClose.through":
+		if e.ComplexityRoot.PeriodClose.Through == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodClose.Through(childComplexity), true
 
 	case "ProgrammeTarget.aidType":
 		if e.ComplexityRoot.ProgrammeTarget.AidType == nil {
@@ -2113,6 +2267,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Partners(childComplexity, args["filter"].(*partner.Filter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.periodCloses":
+		if e.ComplexityRoot.Query.PeriodCloses == nil {
+			break
+		}
+
+		args, err := ec.field_Query_periodCloses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PeriodCloses(childComplexity, args["organizationId"].(string)), true
 	case "Query.programmeTargets":
 		if e.ComplexityRoot.Query.ProgrammeTargets == nil {
 			break
@@ -2254,6 +2419,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.To(childComplexity), true
+
+	case "SealIncident.found":
+		if e.ComplexityRoot.SealIncident.Found == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SealIncident.Found(childComplexity), true
+	case "SealIncident.reportedBy":
+		if e.ComplexityRoot.SealIncident.ReportedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SealIncident.ReportedBy(childComplexity), true
 
 	case "SourceMonthTotal.amount":
 		if e.ComplexityRoot.SourceMonthTotal.Amount == nil {
@@ -2448,6 +2626,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AttendanceInput", ec.unmarshalInputAttendanceInput),
 			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
 			graphql.NewInputUnmarshaler("BoxCollectionFilter", ec.unmarshalInputBoxCollectionFilter),
+			graphql.NewInputUnmarshaler("ClosePeriodInput", ec.unmarshalInputClosePeriodInput),
 			graphql.NewInputUnmarshaler("CreateAidTypeInput", ec.unmarshalInputCreateAidTypeInput),
 			graphql.NewInputUnmarshaler("CreateDonationBoxInput", ec.unmarshalInputCreateDonationBoxInput),
 			graphql.NewInputUnmarshaler("CreateOrganizationInput", ec.unmarshalInputCreateOrganizationInput),
@@ -2464,9 +2643,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RecordAidOutputInput", ec.unmarshalInputRecordAidOutputInput),
 			graphql.NewInputUnmarshaler("RecordBoxCollectionInput", ec.unmarshalInputRecordBoxCollectionInput),
 			graphql.NewInputUnmarshaler("RecordDonationInput", ec.unmarshalInputRecordDonationInput),
+			graphql.NewInputUnmarshaler("ReopenPeriodInput", ec.unmarshalInputReopenPeriodInput),
 			graphql.NewInputUnmarshaler("RetireDonationBoxInput", ec.unmarshalInputRetireDonationBoxInput),
 			graphql.NewInputUnmarshaler("ReverseAidOutputInput", ec.unmarshalInputReverseAidOutputInput),
+			graphql.NewInputUnmarshaler("ReverseBoxCollectionInput", ec.unmarshalInputReverseBoxCollectionInput),
 			graphql.NewInputUnmarshaler("ReverseDonationInput", ec.unmarshalInputReverseDonationInput),
+			graphql.NewInputUnmarshaler("SealIncidentInput", ec.unmarshalInputSealIncidentInput),
 			graphql.NewInputUnmarshaler("WorkMeetingFilter", ec.unmarshalInputWorkMeetingFilter),
 		)
 	}
@@ -2629,6 +2811,13 @@ type Mutation {
   retireDonationBox(input: RetireDonationBoxInput!): DonationBox
   "Record the opening of a box; it becomes a donation (source DONATION_BOX) in the same transaction."
   recordBoxCollection(input: RecordBoxCollectionInput!): BoxCollection
+  """
+  Cancel a box opening recorded wrongly, with its donation: two reversal
+  entries with the opposite amount, dated alike. A collection is reversed at
+  most once; a reversal cannot be reversed. The donation of a collection is
+  reversed only this way, never by reverseDonation.
+  """
+  reverseBoxCollection(input: ReverseBoxCollectionInput!): BoxCollection
   "Extend the catalogue of aid types."
   createAidType(input: CreateAidTypeInput!): AidType
   "Record a delivery of aid."
@@ -2639,6 +2828,52 @@ type Mutation {
   createProgrammeTarget(input: CreateProgrammeTargetInput!): ProgrammeTarget
   "Record a work meeting with its attendance."
   createWorkMeeting(input: CreateWorkMeetingInput!): WorkMeeting
+  """
+  Close the books of a council's subtree through a date (an admin, or an
+  operator whose subtree holds the council): every write dated on or before
+  it is refused with reason CLOSED_PERIOD, and corrections of closed
+  entries are dated after it.
+  """
+  closePeriod(input: ClosePeriodInput!): PeriodClose
+  "Reopen the close in force at a council itself (admins only, with a reason); an earlier close of it is in force again."
+  reopenPeriod(input: ReopenPeriodInput!): PeriodClose
+}
+
+# ---------------------------------------------------------------- closed periods
+
+"A council's books closed through a date, once a Raker has reported the period."
+type PeriodClose {
+  id: ID!
+  organization: Organization!
+  "The last day closed."
+  through: Date!
+  reason: String!
+  closedBy: String!
+  createdAt: Time!
+  "When it was reopened, if it was."
+  reopenedAt: Time
+  reopenedBy: String
+  reopenReason: String
+}
+
+input ClosePeriodInput {
+  "A council; its whole subtree is closed."
+  organizationId: ID!
+  "Not in the future; after any close already in force."
+  through: Date!
+  reason: String
+  idempotencyKey: String
+}
+
+input ReopenPeriodInput {
+  organizationId: ID!
+  reason: String!
+  idempotencyKey: String
+}
+
+extend type Query {
+  "The closes of a council, latest first, reopened ones included."
+  periodCloses(organizationId: ID!): [PeriodClose!]!
 }
 
 type PageInfo {
@@ -2877,7 +3112,7 @@ input RecordDonationInput {
 input ReverseDonationInput {
   donationId: ID!
   reason: String!
-  "Defaults to today in the organization's time zone."
+  "Defaults to today in the organization's time zone, or to the first open day when the entry lies in a closed period."
   reversedOn: Date
   idempotencyKey: String
 }
@@ -2940,23 +3175,55 @@ input RetireDonationBoxInput {
   idempotencyKey: String
 }
 
-"One opening of a box."
+"""
+One opening of a box, or the reversal of one: a reversal carries the
+opposite amount, is dated when the correction was made and has no number,
+counters or seals.
+"""
 type BoxCollection {
   id: ID!
   box: DonationBox!
-  "1 for the box's first opening, and so on."
-  number: Int!
+  "1 for the box's first opening, and so on; null for a reversal."
+  number: Int
   collectedOn: Date!
-  "Counted cash."
+  "Counted cash; negative for a reversal."
   amount: Rupiah!
   denominations: [Denomination!]!
-  "The two people who counted."
+  "The two people who counted (none for a reversal)."
   countedBy: [String!]!
-  sealRemoved: String!
+  "Null for a reversal."
+  sealRemoved: String
   sealApplied: String
+  "What the opening found wrong with the seal, when the seal removed was not the one the previous opening applied."
+  sealIncident: SealIncident
   "The ledger entry this collection became."
   donation: Donation!
+  "The collection this entry reverses."
+  reverses: BoxCollection
+  "The entry that reversed this collection."
+  reversedBy: BoxCollection
+  reversalReason: String
   createdAt: Time!
+}
+
+type SealIncident {
+  "What was found: a broken seal, another number, no seal …"
+  found: String!
+  "Who found and reported it."
+  reportedBy: String!
+}
+
+input SealIncidentInput {
+  found: String!
+  reportedBy: String!
+}
+
+input ReverseBoxCollectionInput {
+  collectionId: ID!
+  reason: String!
+  "Defaults to today, or to the first open day when the collection lies in a closed period."
+  reversedOn: Date
+  idempotencyKey: String
 }
 
 type Denomination {
@@ -2998,11 +3265,13 @@ input RecordBoxCollectionInput {
   amount: Rupiah!
   "Optional count by note or coin; must add up to amount."
   denominations: [DenominationInput!]
-  "Exactly two different people."
+  "Exactly two different people (compared without case, width, spacing or invisible characters)."
   countedBy: [String!]!
-  "A seal is removed once per box."
+  "The seal the previous opening applied, unless sealIncident says what was found instead. A seal is removed once per box."
   sealRemoved: String!
   sealApplied: String
+  "Required when the seal removed is not the one the previous opening applied."
+  sealIncident: SealIncidentInput
   idempotencyKey: String
 }
 
@@ -3080,7 +3349,7 @@ type AidOutput {
 input ReverseAidOutputInput {
   outputId: ID!
   reason: String!
-  "Defaults to today in the organization's time zone."
+  "Defaults to today in the organization's time zone, or to the first open day when the entry lies in a closed period."
   reversedOn: Date
   idempotencyKey: String
 }
@@ -3277,7 +3546,10 @@ type AuditEntry {
   at: Time!
   "Account and token name, or the command line's user."
   actor: String!
+  "The server's own id of the request that wrote the row."
   requestId: String!
+  "The X-Request-ID the client sent, if any, to correlate with its logs."
+  correlationId: String!
   "create, reverse, retire, revoke …"
   action: String!
   "organization, donation, box_collection, api_token …"
@@ -3395,6 +3667,7 @@ type KindTotal {
 type BoxReport {
   "Boxes in service at some time in the period."
   activeBoxes: Int!
+  "Openings, less those reversed."
   openings: Int!
   total: Rupiah!
   "Total divided by openings, rounded down to the rupiah."
@@ -3564,6 +3837,8 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 		return ec.fieldContext_AuditEntry_actor(ctx, field)
 	case "requestId":
 		return ec.fieldContext_AuditEntry_requestId(ctx, field)
+	case "correlationId":
+		return ec.fieldContext_AuditEntry_correlationId(ctx, field)
 	case "action":
 		return ec.fieldContext_AuditEntry_action(ctx, field)
 	case "entity":
@@ -3634,8 +3909,16 @@ func (ec *executionContext) childFields_BoxCollection(ctx context.Context, field
 		return ec.fieldContext_BoxCollection_sealRemoved(ctx, field)
 	case "sealApplied":
 		return ec.fieldContext_BoxCollection_sealApplied(ctx, field)
+	case "sealIncident":
+		return ec.fieldContext_BoxCollection_sealIncident(ctx, field)
 	case "donation":
 		return ec.fieldContext_BoxCollection_donation(ctx, field)
+	case "reverses":
+		return ec.fieldContext_BoxCollection_reverses(ctx, field)
+	case "reversedBy":
+		return ec.fieldContext_BoxCollection_reversedBy(ctx, field)
+	case "reversalReason":
+		return ec.fieldContext_BoxCollection_reversalReason(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_BoxCollection_createdAt(ctx, field)
 	}
@@ -4006,6 +4289,30 @@ func (ec *executionContext) childFields_PartnerTotal(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type PartnerTotal", field.Name)
 }
 
+func (ec *executionContext) childFields_PeriodClose(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PeriodClose_id(ctx, field)
+	case "organization":
+		return ec.fieldContext_PeriodClose_organization(ctx, field)
+	case "through":
+		return ec.fieldContext_PeriodClose_through(ctx, field)
+	case "reason":
+		return ec.fieldContext_PeriodClose_reason(ctx, field)
+	case "closedBy":
+		return ec.fieldContext_PeriodClose_closedBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PeriodClose_createdAt(ctx, field)
+	case "reopenedAt":
+		return ec.fieldContext_PeriodClose_reopenedAt(ctx, field)
+	case "reopenedBy":
+		return ec.fieldContext_PeriodClose_reopenedBy(ctx, field)
+	case "reopenReason":
+		return ec.fieldContext_PeriodClose_reopenReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PeriodClose", field.Name)
+}
+
 func (ec *executionContext) childFields_ProgrammeTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4084,6 +4391,16 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_targets(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Report", field.Name)
+}
+
+func (ec *executionContext) childFields_SealIncident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "found":
+		return ec.fieldContext_SealIncident_found(ctx, field)
+	case "reportedBy":
+		return ec.fieldContext_SealIncident_reportedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SealIncident", field.Name)
 }
 
 func (ec *executionContext) childFields_SourceMonthTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4318,6 +4635,20 @@ func (ec *executionContext) field_DonationBox_collections_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_closePeriod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (organization.NewClose, error) {
+			return ec.unmarshalNClosePeriodInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐNewClose(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAidType_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4444,6 +4775,20 @@ func (ec *executionContext) field_Mutation_recordDonation_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reopenPeriod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (organization.Reopening, error) {
+			return ec.unmarshalNReopenPeriodInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐReopening(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_retireDonationBox_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4464,6 +4809,20 @@ func (ec *executionContext) field_Mutation_reverseAidOutput_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (aid.OutputReversal, error) {
 			return ec.unmarshalNReverseAidOutputInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutputReversal(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reverseBoxCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (box.CollectionReversal, error) {
+			return ec.unmarshalNReverseBoxCollectionInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐCollectionReversal(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4791,6 +5150,20 @@ func (ec *executionContext) field_Query_partners_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_periodCloses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
 	return args, nil
 }
 
@@ -6086,6 +6459,29 @@ func (ec *executionContext) fieldContext_AuditEntry_requestId(_ context.Context,
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
+func (ec *executionContext) _AuditEntry_correlationId(ctx context.Context, field graphql.CollectedField, obj *audit.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_correlationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CorrelationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_correlationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
 func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *audit.Entry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6502,11 +6898,11 @@ func (ec *executionContext) _BoxCollection_number(ctx context.Context, field gra
 			return obj.Number, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BoxCollection_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6626,11 +7022,11 @@ func (ec *executionContext) _BoxCollection_sealRemoved(ctx context.Context, fiel
 			return obj.SealRemoved, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BoxCollection_sealRemoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6658,6 +7054,38 @@ func (ec *executionContext) _BoxCollection_sealApplied(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_BoxCollection_sealApplied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BoxCollection", field, false, false, "String")
+}
+
+func (ec *executionContext) _BoxCollection_sealIncident(ctx context.Context, field graphql.CollectedField, obj *box.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxCollection_sealIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SealIncident(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *box.Incident) graphql.Marshaler {
+			return ec.marshalOSealIncident2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐIncident(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BoxCollection_sealIncident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BoxCollection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SealIncident(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _BoxCollection_donation(ctx context.Context, field graphql.CollectedField, obj *box.Collection) (ret graphql.Marshaler) {
@@ -6690,6 +7118,93 @@ func (ec *executionContext) fieldContext_BoxCollection_donation(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _BoxCollection_reverses(ctx context.Context, field graphql.CollectedField, obj *box.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxCollection_reverses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxCollection().Reverses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *box.Collection) graphql.Marshaler {
+			return ec.marshalOBoxCollection2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐCollection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BoxCollection_reverses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BoxCollection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BoxCollection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BoxCollection_reversedBy(ctx context.Context, field graphql.CollectedField, obj *box.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxCollection_reversedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxCollection().ReversedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *box.Collection) graphql.Marshaler {
+			return ec.marshalOBoxCollection2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐCollection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BoxCollection_reversedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BoxCollection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BoxCollection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BoxCollection_reversalReason(ctx context.Context, field graphql.CollectedField, obj *box.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxCollection_reversalReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReversalReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BoxCollection_reversalReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxCollection", field, false, false, "String")
 }
 
 func (ec *executionContext) _BoxCollection_createdAt(ctx context.Context, field graphql.CollectedField, obj *box.Collection) (ret graphql.Marshaler) {
@@ -8925,6 +9440,50 @@ func (ec *executionContext) fieldContext_Mutation_recordBoxCollection(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_reverseBoxCollection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reverseBoxCollection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReverseBoxCollection(ctx, fc.Args["input"].(box.CollectionReversal))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *box.Collection) graphql.Marshaler {
+			return ec.marshalOBoxCollection2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐCollection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reverseBoxCollection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BoxCollection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reverseBoxCollection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createAidType(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9139,6 +9698,94 @@ func (ec *executionContext) fieldContext_Mutation_createWorkMeeting(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createWorkMeeting_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closePeriod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_closePeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ClosePeriod(ctx, fc.Args["input"].(organization.NewClose))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Close) graphql.Marshaler {
+			return ec.marshalOPeriodClose2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐClose(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_closePeriod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeriodClose(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closePeriod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reopenPeriod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reopenPeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReopenPeriod(ctx, fc.Args["input"].(organization.Reopening))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Close) graphql.Marshaler {
+			return ec.marshalOPeriodClose2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐClose(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reopenPeriod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeriodClose(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reopenPeriod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10047,6 +10694,222 @@ func (ec *executionContext) _PartnerTotal_amount(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_PartnerTotal_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PartnerTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PeriodClose_id(ctx context.Context, field graphql.CollectedField, obj *organization.Close) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodClose_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodClose_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodClose", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PeriodClose_organization(ctx context.Context, field graphql.CollectedField, obj *organization.Close) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodClose_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PeriodClose().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodClose_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PeriodClose",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PeriodClose_through(ctx context.Context, field graphql.CollectedField, obj *organization.Close) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodClose_through(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Through, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodClose_through(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodClose", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PeriodClose_reason(ctx context.Context, field graphql.CollectedField, obj *organization.Close) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodClose_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodClose_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodClose", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodClose_closedBy(ctx context.Context, field graphql.CollectedField, obj *organization.Close) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodClose_closedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodClose_closedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodClose", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodClose_createdAt(ctx context.Context, field graphql.CollectedField, obj *organization.Close) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodClose_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodClose_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodClose", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PeriodClose_reopenedAt(ctx context.Context, field graphql.CollectedField, obj *organization.Close) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodClose_reopenedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReopenedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodClose_reopenedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodClose", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PeriodClose_reopenedBy(ctx context.Context, field graphql.CollectedField, obj *organization.Close) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodClose_reopenedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReopenedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodClose_reopenedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodClose", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodClose_reopenReason(ctx context.Context, field graphql.CollectedField, obj *organization.Close) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodClose_reopenReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReopenReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodClose_reopenReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodClose", field, false, false, "String")
 }
 
 func (ec *executionContext) _ProgrammeTarget_id(ctx context.Context, field graphql.CollectedField, obj *programme.Target) (ret graphql.Marshaler) {
@@ -11085,6 +11948,50 @@ func (ec *executionContext) fieldContext_Query_workMeetings(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_periodCloses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_periodCloses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PeriodCloses(ctx, fc.Args["organizationId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []organization.Close) graphql.Marshaler {
+			return ec.marshalNPeriodClose2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐCloseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_periodCloses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeriodClose(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_periodCloses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11732,6 +12639,52 @@ func (ec *executionContext) fieldContext_Report_targets(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SealIncident_found(ctx context.Context, field graphql.CollectedField, obj *box.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SealIncident_found(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Found, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SealIncident_found(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SealIncident", field, false, false, "String")
+}
+
+func (ec *executionContext) _SealIncident_reportedBy(ctx context.Context, field graphql.CollectedField, obj *box.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SealIncident_reportedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SealIncident_reportedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SealIncident", field, false, false, "String")
 }
 
 func (ec *executionContext) _SourceMonthTotal_source(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
@@ -13835,6 +14788,69 @@ func UnmarshalBoxCollectionFilter(ctx context.Context, raw any) (box.CollectionF
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputClosePeriodInput(ctx context.Context, obj any) (organization.NewClose, error) {
+	var it organization.NewClose
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organizationId", "through", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "through":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("through"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Through = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalClosePeriodInput unmarshals raw into the ClosePeriodInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalClosePeriodInput(ctx context.Context, raw any) (organization.NewClose, error) {
+	var out organization.NewClose
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClosePeriodInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateAidTypeInput(ctx context.Context, obj any) (aid.NewType, error) {
 	var it aid.NewType
 	if obj == nil {
@@ -14826,7 +15842,7 @@ func (ec *executionContext) unmarshalInputRecordBoxCollectionInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"boxId", "collectedOn", "amount", "denominations", "countedBy", "sealRemoved", "sealApplied", "idempotencyKey"}
+	fieldsInOrder := [...]string{"boxId", "collectedOn", "amount", "denominations", "countedBy", "sealRemoved", "sealApplied", "sealIncident", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14882,6 +15898,13 @@ func (ec *executionContext) unmarshalInputRecordBoxCollectionInput(ctx context.C
 				return it, err
 			}
 			it.SealApplied = data
+		case "sealIncident":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sealIncident"))
+			data, err := ec.unmarshalOSealIncidentInput2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐIncident(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SealIncident = data
 		case "idempotencyKey":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
 			data, err := ec.unmarshalOString2string(ctx, v)
@@ -15032,6 +16055,62 @@ func UnmarshalRecordDonationInput(ctx context.Context, raw any) (donation.NewDon
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReopenPeriodInput(ctx context.Context, obj any) (organization.Reopening, error) {
+	var it organization.Reopening
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organizationId", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReopenPeriodInput unmarshals raw into the ReopenPeriodInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReopenPeriodInput(ctx context.Context, raw any) (organization.Reopening, error) {
+	var out organization.Reopening
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReopenPeriodInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRetireDonationBoxInput(ctx context.Context, obj any) (box.Retirement, error) {
 	var it box.Retirement
 	if obj == nil {
@@ -15151,6 +16230,69 @@ func UnmarshalReverseAidOutputInput(ctx context.Context, raw any) (aid.OutputRev
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReverseBoxCollectionInput(ctx context.Context, obj any) (box.CollectionReversal, error) {
+	var it box.CollectionReversal
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"collectionId", "reason", "reversedOn", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "collectionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CollectionID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "reversedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReversedOn = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReverseBoxCollectionInput unmarshals raw into the ReverseBoxCollectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReverseBoxCollectionInput(ctx context.Context, raw any) (box.CollectionReversal, error) {
+	var out box.CollectionReversal
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReverseBoxCollectionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReverseDonationInput(ctx context.Context, obj any) (donation.Reversal, error) {
 	var it donation.Reversal
 	if obj == nil {
@@ -15211,6 +16353,55 @@ func (ec *executionContext) unmarshalInputReverseDonationInput(ctx context.Conte
 func UnmarshalReverseDonationInput(ctx context.Context, raw any) (donation.Reversal, error) {
 	var out donation.Reversal
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReverseDonationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSealIncidentInput(ctx context.Context, obj any) (box.Incident, error) {
+	var it box.Incident
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"found", "reportedBy"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "found":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("found"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Found = data
+		case "reportedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportedBy"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReportedBy = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSealIncidentInput unmarshals raw into the SealIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSealIncidentInput(ctx context.Context, raw any) (box.Incident, error) {
+	var out box.Incident
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SealIncidentInput", raw, &out)
 	return out, err
 }
 
@@ -15709,6 +16900,11 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "correlationId":
+			out.Values[i] = ec._AuditEntry_correlationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "action":
 			out.Values[i] = ec._AuditEntry_action(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15905,7 +17101,7 @@ func (ec *executionContext) _BoxCollection(ctx context.Context, sel ast.Selectio
 				})
 		case "number":
 			out.Values[i] = ec._BoxCollection_number(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "collectedOn":
@@ -15930,11 +17126,16 @@ func (ec *executionContext) _BoxCollection(ctx context.Context, sel ast.Selectio
 			}
 		case "sealRemoved":
 			out.Values[i] = ec._BoxCollection_sealRemoved(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sealApplied":
 			out.Values[i] = ec._BoxCollection_sealApplied(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sealIncident":
+			out.Values[i] = ec._BoxCollection_sealIncident(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -15944,6 +17145,23 @@ func (ec *executionContext) _BoxCollection(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._BoxCollection_donation(ctx, field, obj)
 				})
+		case "reverses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxCollection_reverses(ctx, field, obj)
+				})
+		case "reversedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxCollection_reversedBy(ctx, field, obj)
+				})
+		case "reversalReason":
+			out.Values[i] = ec._BoxCollection_reversalReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
 			out.Values[i] = ec._BoxCollection_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16864,6 +18082,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "reverseBoxCollection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reverseBoxCollection(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "createAidType":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createAidType(ctx, field)
@@ -16895,6 +18120,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createWorkMeeting":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createWorkMeeting(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "closePeriod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closePeriod(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reopenPeriod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reopenPeriod(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -17349,6 +18588,80 @@ func (ec *executionContext) _PartnerTotal(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var periodCloseImplementors = []string{"PeriodClose"}
+
+func (ec *executionContext) _PeriodClose(ctx context.Context, sel ast.SelectionSet, obj *organization.Close) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, periodCloseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PeriodClose")
+		case "id":
+			out.Values[i] = ec._PeriodClose_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PeriodClose_organization(ctx, field, obj)
+				})
+		case "through":
+			out.Values[i] = ec._PeriodClose_through(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._PeriodClose_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedBy":
+			out.Values[i] = ec._PeriodClose_closedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._PeriodClose_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reopenedAt":
+			out.Values[i] = ec._PeriodClose_reopenedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reopenedBy":
+			out.Values[i] = ec._PeriodClose_reopenedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reopenReason":
+			out.Values[i] = ec._PeriodClose_reopenReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var programmeTargetImplementors = []string{"ProgrammeTarget"}
 
 func (ec *executionContext) _ProgrammeTarget(ctx context.Context, sel ast.SelectionSet, obj *programme.Target) graphql.Marshaler {
@@ -17615,6 +18928,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_workMeetings(ctx, field)
 				})
+		case "periodCloses":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_periodCloses(ctx, field)
+				})
 		case "viewer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -17763,6 +19082,44 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Report_targets(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sealIncidentImplementors = []string{"SealIncident"}
+
+func (ec *executionContext) _SealIncident(ctx context.Context, sel ast.SelectionSet, obj *box.Incident) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sealIncidentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SealIncident")
+		case "found":
+			out.Values[i] = ec._SealIncident_found(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportedBy":
+			out.Values[i] = ec._SealIncident_reportedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18784,6 +20141,11 @@ func (ec *executionContext) marshalNBoxReport2ᚖgithubᚗcomᚋsinergiᚑidᚋs
 	return ec._BoxReport(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNClosePeriodInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐNewClose(ctx context.Context, v any) (organization.NewClose, error) {
+	res, err := ec.unmarshalInputClosePeriodInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCoverage2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *organization.Coverage) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Coverage!")
@@ -19362,6 +20724,26 @@ func (ec *executionContext) marshalNPartnerTotal2ᚕgithubᚗcomᚋsinergiᚑid�
 	return ret
 }
 
+func (ec *executionContext) marshalNPeriodClose2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐClose(ctx context.Context, sel ast.SelectionSet, v organization.Close) graphql.Marshaler {
+	return ec._PeriodClose(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPeriodClose2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐCloseᚄ(ctx context.Context, sel ast.SelectionSet, v []organization.Close) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPeriodClose2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐClose(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNProgrammeTarget2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐTarget(ctx context.Context, sel ast.SelectionSet, v programme.Target) graphql.Marshaler {
 	return ec._ProgrammeTarget(ctx, sel, &v)
 }
@@ -19409,6 +20791,11 @@ func (ec *executionContext) unmarshalNRecordDonationInput2githubᚗcomᚋsinergi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNReopenPeriodInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐReopening(ctx context.Context, v any) (organization.Reopening, error) {
+	res, err := ec.unmarshalInputReopenPeriodInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNReport2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐSpec(ctx context.Context, sel ast.SelectionSet, v *report.Spec) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Report!")
@@ -19424,6 +20811,11 @@ func (ec *executionContext) unmarshalNRetireDonationBoxInput2githubᚗcomᚋsine
 
 func (ec *executionContext) unmarshalNReverseAidOutputInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutputReversal(ctx context.Context, v any) (aid.OutputReversal, error) {
 	res, err := ec.unmarshalInputReverseAidOutputInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReverseBoxCollectionInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐCollectionReversal(ctx context.Context, v any) (box.CollectionReversal, error) {
+	res, err := ec.unmarshalInputReverseBoxCollectionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -20199,6 +21591,13 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOPeriodClose2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐClose(ctx context.Context, sel ast.SelectionSet, v *organization.Close) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PeriodClose(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOProgrammeTarget2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐTarget(ctx context.Context, sel ast.SelectionSet, v *programme.Target) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -20230,6 +21629,21 @@ func (ec *executionContext) marshalORupiah2ᚖgithubᚗcomᚋsinergiᚑidᚋsine
 	_ = ctx
 	res := scalar.MarshalRupiah(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSealIncident2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐIncident(ctx context.Context, sel ast.SelectionSet, v *box.Incident) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SealIncident(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSealIncidentInput2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐIncident(ctx context.Context, v any) (*box.Incident, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSealIncidentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

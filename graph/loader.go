@@ -9,6 +9,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/fault"
@@ -30,6 +31,7 @@ type loaders struct {
 	donation             *dataloadgen.Loader[string, donation.Donation]
 	items                *dataloadgen.Loader[string, []donation.Item]
 	box                  *dataloadgen.Loader[string, box.Box]
+	collection           *dataloadgen.Loader[string, box.Collection]
 	collectionByDonation *dataloadgen.Loader[string, box.Collection]
 	attendance           *dataloadgen.Loader[string, []meeting.Attendance]
 }
@@ -38,29 +40,36 @@ type loaders struct {
 // list run concurrently, so a short wait collects a whole page.
 var wait = dataloadgen.WithWait(2 * time.Millisecond)
 
-func newLoaders(r *Resolver) *loaders {
+// newLoaders makes the loaders of one request, reading within sc.
+func newLoaders(r *Resolver, sc auth.Scope) *loaders {
 	return &loaders{
-		organization: dataloadgen.NewMappedLoader(byID(r.OrganizationStore.ByIDs, func(o organization.Organization) string { return o.ID }), wait),
-		children: dataloadgen.NewMappedLoader(groupBy(r.OrganizationStore.ChildrenOf, func(o organization.Organization) string {
+		organization: dataloadgen.NewMappedLoader(byID(within(sc, r.OrganizationStore.ByIDs), func(o organization.Organization) string { return o.ID }), wait),
+		children: dataloadgen.NewMappedLoader(groupBy(within(sc, r.OrganizationStore.ChildrenOf), func(o organization.Organization) string {
 			return *o.ParentID
 		}), wait),
 		regency: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]organization.Organization, error) {
-			rows, err := r.OrganizationStore.RegenciesOf(ctx, ids)
+			rows, err := r.OrganizationStore.RegenciesOf(ctx, sc, ids)
 			out := make(map[string]organization.Organization, len(rows))
 			for _, p := range rows {
 				out[p.ForID] = p.Organization
 			}
 			return out, err
 		}, wait),
-		partner:              dataloadgen.NewMappedLoader(byID(r.PartnerStore.ByIDs, func(p partner.Partner) string { return p.ID }), wait),
-		aidType:              dataloadgen.NewMappedLoader(byID(r.AidStore.TypesByIDs, func(t aid.Type) string { return t.ID }), wait),
-		output:               dataloadgen.NewMappedLoader(byID(r.AidStore.OutputsByIDs, func(o aid.Output) string { return o.ID }), wait),
-		donation:             dataloadgen.NewMappedLoader(byID(r.DonationStore.ByIDs, func(d donation.Donation) string { return d.ID }), wait),
-		items:                dataloadgen.NewMappedLoader(groupBy(r.DonationStore.ItemsOf, func(i donation.Item) string { return i.DonationID }), wait),
-		box:                  dataloadgen.NewMappedLoader(byID(r.BoxStore.ByIDs, func(b box.Box) string { return b.ID }), wait),
-		collectionByDonation: dataloadgen.NewMappedLoader(byID(r.BoxStore.ByDonationIDs, func(c box.Collection) string { return c.DonationID }), wait),
-		attendance:           dataloadgen.NewMappedLoader(groupBy(r.MeetingStore.AttendanceOf, func(a meeting.Attendance) string { return a.MeetingID }), wait),
+		partner:              dataloadgen.NewMappedLoader(byID(within(sc, r.PartnerStore.ByIDs), func(p partner.Partner) string { return p.ID }), wait),
+		aidType:              dataloadgen.NewMappedLoader(byID(within(sc, r.AidStore.TypesByIDs), func(t aid.Type) string { return t.ID }), wait),
+		output:               dataloadgen.NewMappedLoader(byID(within(sc, r.AidStore.OutputsByIDs), func(o aid.Output) string { return o.ID }), wait),
+		donation:             dataloadgen.NewMappedLoader(byID(within(sc, r.DonationStore.ByIDs), func(d donation.Donation) string { return d.ID }), wait),
+		items:                dataloadgen.NewMappedLoader(groupBy(within(sc, r.DonationStore.ItemsOf), func(i donation.Item) string { return i.DonationID }), wait),
+		box:                  dataloadgen.NewMappedLoader(byID(within(sc, r.BoxStore.ByIDs), func(b box.Box) string { return b.ID }), wait),
+		collection:           dataloadgen.NewMappedLoader(byID(within(sc, r.BoxStore.CollectionsByIDs), func(c box.Collection) string { return c.ID }), wait),
+		collectionByDonation: dataloadgen.NewMappedLoader(byID(within(sc, r.BoxStore.ByDonationIDs), func(c box.Collection) string { return c.DonationID }), wait),
+		attendance:           dataloadgen.NewMappedLoader(groupBy(within(sc, r.MeetingStore.AttendanceOf), func(a meeting.Attendance) string { return a.MeetingID }), wait),
 	}
+}
+
+// within binds a batch read to the request's scope.
+func within[T any](sc auth.Scope, fetch func(context.Context, auth.Scope, []string) ([]T, error)) func(context.Context, []string) ([]T, error) {
+	return func(ctx context.Context, ids []string) ([]T, error) { return fetch(ctx, sc, ids) }
 }
 
 func byID[T any](fetch func(context.Context, []string) ([]T, error), key func(T) string) func(context.Context, []string) (map[string]T, error) {
@@ -99,7 +108,7 @@ type loadersKey struct{}
 // WithLoaders gives each request its own loaders.
 func (r *Resolver) WithLoaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		ctx := context.WithValue(req.Context(), loadersKey{}, newLoaders(r))
+		ctx := context.WithValue(req.Context(), loadersKey{}, newLoaders(r, auth.FromContext(req.Context())))
 		next.ServeHTTP(w, req.WithContext(ctx))
 	})
 }
@@ -108,7 +117,7 @@ func (r *Resolver) loaders(ctx context.Context) *loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*loaders); ok {
 		return l
 	}
-	return newLoaders(r) // outside an HTTP request (tests calling resolvers directly)
+	return newLoaders(r, auth.FromContext(ctx)) // outside an HTTP request (tests calling resolvers directly)
 }
 
 // load fetches key through l, turning "no such row" into fault.ErrNotFound.

@@ -73,6 +73,14 @@ func (r *boxCollectionResolver) Donation(ctx context.Context, obj *box.Collectio
 	return load(ctx, r.loaders(ctx).donation, obj.DonationID)
 }
 
+func (r *boxCollectionResolver) Reverses(ctx context.Context, obj *box.Collection) (*box.Collection, error) {
+	return loadOptional(ctx, r.loaders(ctx).collection, obj.ReversesID)
+}
+
+func (r *boxCollectionResolver) ReversedBy(ctx context.Context, obj *box.Collection) (*box.Collection, error) {
+	return loadOptional(ctx, r.loaders(ctx).collection, obj.ReversedByID)
+}
+
 func (r *boxHostTotalResolver) Host(ctx context.Context, obj *box.Group) (*partner.Partner, error) {
 	return load(ctx, r.loaders(ctx).partner, obj.Key)
 }
@@ -82,12 +90,12 @@ func (r *boxRegencyTotalResolver) Regency(ctx context.Context, obj *box.Group) (
 }
 
 func (r *boxReportResolver) ActiveBoxes(ctx context.Context, obj *model.BoxReport) (int, error) {
-	return r.BoxStore.ActiveBoxes(ctx, obj.Spec.OrganizationID, obj.Spec.From, obj.Spec.To)
+	return r.BoxStore.ActiveBoxes(ctx, scope(ctx), obj.Spec.OrganizationID, obj.Spec.From, obj.Spec.To)
 }
 
 func (r *boxReportResolver) Openings(ctx context.Context, obj *model.BoxReport) (int, error) {
 	t, err := obj.Totals()
-	return t.Count, err
+	return t.Openings, err
 }
 
 func (r *boxReportResolver) Total(ctx context.Context, obj *model.BoxReport) (money.Rupiah, error) {
@@ -97,18 +105,18 @@ func (r *boxReportResolver) Total(ctx context.Context, obj *model.BoxReport) (mo
 
 func (r *boxReportResolver) AveragePerOpening(ctx context.Context, obj *model.BoxReport) (money.Rupiah, error) {
 	t, err := obj.Totals()
-	if err != nil || t.Count == 0 {
+	if err != nil || t.Openings <= 0 {
 		return 0, err
 	}
-	return t.Amount / money.Rupiah(t.Count), nil
+	return t.Amount / money.Rupiah(t.Openings), nil
 }
 
 func (r *boxReportResolver) ByHost(ctx context.Context, obj *model.BoxReport) ([]box.Group, error) {
-	return r.BoxStore.CollectionsByHost(ctx, collectionsIn(obj.Spec))
+	return r.BoxStore.CollectionsByHost(ctx, scope(ctx), collectionsIn(obj.Spec))
 }
 
 func (r *boxReportResolver) ByRegency(ctx context.Context, obj *model.BoxReport) ([]box.Group, error) {
-	return r.BoxStore.CollectionsByRegency(ctx, collectionsIn(obj.Spec))
+	return r.BoxStore.CollectionsByRegency(ctx, scope(ctx), collectionsIn(obj.Spec))
 }
 
 func (r *donationResolver) Organization(ctx context.Context, obj *donation.Donation) (*organization.Organization, error) {
@@ -178,51 +186,63 @@ func (r *kindTotalResolver) Kind(ctx context.Context, obj *donation.Group) (dona
 }
 
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input organization.NewOrganization) (*organization.Organization, error) {
-	return written(r.OrganizationStore.Create(ctx, input))
+	return written(r.OrganizationStore.Create(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) CreatePartner(ctx context.Context, input partner.NewPartner) (*partner.Partner, error) {
-	return written(r.PartnerStore.Create(ctx, input))
+	return written(r.PartnerStore.Create(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) RecordDonation(ctx context.Context, input donation.NewDonation) (*donation.Donation, error) {
-	return written(r.DonationStore.Create(ctx, input))
+	return written(r.DonationStore.Create(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) ReverseDonation(ctx context.Context, input donation.Reversal) (*donation.Donation, error) {
-	return written(r.DonationStore.Reverse(ctx, input))
+	return written(r.DonationStore.Reverse(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) CreateDonationBox(ctx context.Context, input box.NewBox) (*box.Box, error) {
-	return written(r.BoxStore.Create(ctx, input))
+	return written(r.BoxStore.Create(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) RetireDonationBox(ctx context.Context, input box.Retirement) (*box.Box, error) {
-	return written(r.BoxStore.Retire(ctx, input))
+	return written(r.BoxStore.Retire(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) RecordBoxCollection(ctx context.Context, input box.NewCollection) (*box.Collection, error) {
-	return written(r.BoxStore.RecordCollection(ctx, input))
+	return written(r.BoxStore.RecordCollection(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) ReverseBoxCollection(ctx context.Context, input box.CollectionReversal) (*box.Collection, error) {
+	return written(r.BoxStore.ReverseCollection(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) CreateAidType(ctx context.Context, input aid.NewType) (*aid.Type, error) {
-	return written(r.AidStore.CreateType(ctx, input))
+	return written(r.AidStore.CreateType(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) RecordAidOutput(ctx context.Context, input aid.NewOutput) (*aid.Output, error) {
-	return written(r.AidStore.CreateOutput(ctx, input))
+	return written(r.AidStore.CreateOutput(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) ReverseAidOutput(ctx context.Context, input aid.OutputReversal) (*aid.Output, error) {
-	return written(r.AidStore.ReverseOutput(ctx, input))
+	return written(r.AidStore.ReverseOutput(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) CreateProgrammeTarget(ctx context.Context, input programme.NewTarget) (*programme.Target, error) {
-	return written(r.ProgrammeStore.CreateTarget(ctx, input))
+	return written(r.ProgrammeStore.CreateTarget(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) CreateWorkMeeting(ctx context.Context, input meeting.NewMeeting) (*meeting.Meeting, error) {
-	return written(r.MeetingStore.Create(ctx, input))
+	return written(r.MeetingStore.Create(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) ClosePeriod(ctx context.Context, input organization.NewClose) (*organization.Close, error) {
+	return written(r.OrganizationStore.ClosePeriod(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) ReopenPeriod(ctx context.Context, input organization.Reopening) (*organization.Close, error) {
+	return written(r.OrganizationStore.ReopenPeriod(ctx, scope(ctx), input))
 }
 
 func (r *organizationResolver) Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error) {
@@ -238,7 +258,7 @@ func (r *organizationResolver) Children(ctx context.Context, obj *organization.O
 }
 
 func (r *organizationResolver) Ancestors(ctx context.Context, obj *organization.Organization) ([]organization.Organization, error) {
-	return r.OrganizationStore.Ancestors(ctx, obj.ID)
+	return r.OrganizationStore.Ancestors(ctx, scope(ctx), obj.ID)
 }
 
 func (r *organizationResolver) Regency(ctx context.Context, obj *organization.Organization) (*organization.Organization, error) {
@@ -256,6 +276,10 @@ func (r *partnerTotalResolver) Partner(ctx context.Context, obj *donation.Group)
 	return load(ctx, r.loaders(ctx).partner, obj.Key)
 }
 
+func (r *periodCloseResolver) Organization(ctx context.Context, obj *organization.Close) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
+}
+
 func (r *programmeTargetResolver) Organization(ctx context.Context, obj *programme.Target) (*organization.Organization, error) {
 	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
 }
@@ -265,69 +289,69 @@ func (r *programmeTargetResolver) AidType(ctx context.Context, obj *programme.Ta
 }
 
 func (r *queryResolver) Organization(ctx context.Context, id string) (*organization.Organization, error) {
-	return orNull(r.OrganizationStore.Organization(ctx, id))
+	return orNull(r.OrganizationStore.Organization(ctx, scope(ctx), id))
 }
 
 func (r *queryResolver) Organizations(ctx context.Context, filter *organization.Filter, first *int, after *string) (*model.OrganizationConnection, error) {
 	f := value(filter)
-	p, err := r.OrganizationStore.List(ctx, f, page.Request{First: first, After: after})
+	p, err := r.OrganizationStore.List(ctx, scope(ctx), f, page.Request{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
-	c := &model.OrganizationConnection{Count: sync.OnceValues(func() (int, error) { return r.OrganizationStore.Count(ctx, f) })}
+	c := &model.OrganizationConnection{Count: sync.OnceValues(func() (int, error) { return r.OrganizationStore.Count(ctx, scope(ctx), f) })}
 	c.Edges, c.PageInfo = edges(p, func(o organization.Organization) page.Cursor { return page.Cursor{Seq: o.Seq} })
 	return c, nil
 }
 
 func (r *queryResolver) Partner(ctx context.Context, id string) (*partner.Partner, error) {
-	return orNull(r.PartnerStore.Partner(ctx, id))
+	return orNull(r.PartnerStore.Partner(ctx, scope(ctx), id))
 }
 
 func (r *queryResolver) Partners(ctx context.Context, filter *partner.Filter, first *int, after *string) (*model.PartnerConnection, error) {
 	f := value(filter)
-	p, err := r.PartnerStore.List(ctx, f, page.Request{First: first, After: after})
+	p, err := r.PartnerStore.List(ctx, scope(ctx), f, page.Request{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
-	c := &model.PartnerConnection{Count: sync.OnceValues(func() (int, error) { return r.PartnerStore.Count(ctx, f) })}
+	c := &model.PartnerConnection{Count: sync.OnceValues(func() (int, error) { return r.PartnerStore.Count(ctx, scope(ctx), f) })}
 	c.Edges, c.PageInfo = edges(p, func(x partner.Partner) page.Cursor { return page.Cursor{Seq: x.Seq} })
 	return c, nil
 }
 
 func (r *queryResolver) Donation(ctx context.Context, id string) (*donation.Donation, error) {
-	return orNull(r.DonationStore.Donation(ctx, id))
+	return orNull(r.DonationStore.Donation(ctx, scope(ctx), id))
 }
 
 func (r *queryResolver) Donations(ctx context.Context, filter *donation.Filter, first *int, after *string) (*model.DonationConnection, error) {
 	f := value(filter)
-	p, err := r.DonationStore.List(ctx, f, page.Request{First: first, After: after})
+	p, err := r.DonationStore.List(ctx, scope(ctx), f, page.Request{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
 	r.warmDonations(ctx, p.Items)
-	c := &model.DonationConnection{Totals: sync.OnceValues(func() (donation.Totals, error) { return r.DonationStore.Totals(ctx, f) })}
+	c := &model.DonationConnection{Totals: sync.OnceValues(func() (donation.Totals, error) { return r.DonationStore.Totals(ctx, scope(ctx), f) })}
 	c.Edges, c.PageInfo = edges(p, func(d donation.Donation) page.Cursor { return page.Cursor{Date: d.ReceivedOn, Seq: d.Seq} })
 	return c, nil
 }
 
 func (r *queryResolver) DonationBox(ctx context.Context, id string) (*box.Box, error) {
-	return orNull(r.BoxStore.Box(ctx, id))
+	return orNull(r.BoxStore.Box(ctx, scope(ctx), id))
 }
 
 func (r *queryResolver) DonationBoxes(ctx context.Context, filter *box.Filter, first *int, after *string) (*model.DonationBoxConnection, error) {
 	f := value(filter)
-	p, err := r.BoxStore.List(ctx, f, page.Request{First: first, After: after})
+	p, err := r.BoxStore.List(ctx, scope(ctx), f, page.Request{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
 	r.warmBoxes(ctx, p.Items)
-	c := &model.DonationBoxConnection{Count: sync.OnceValues(func() (int, error) { return r.BoxStore.Count(ctx, f) })}
+	c := &model.DonationBoxConnection{Count: sync.OnceValues(func() (int, error) { return r.BoxStore.Count(ctx, scope(ctx), f) })}
 	c.Edges, c.PageInfo = edges(p, func(b box.Box) page.Cursor { return page.Cursor{Seq: b.Seq} })
 	return c, nil
 }
 
 func (r *queryResolver) BoxCollection(ctx context.Context, id string) (*box.Collection, error) {
-	return orNull(r.BoxStore.Collection(ctx, id))
+	return orNull(r.BoxStore.Collection(ctx, scope(ctx), id))
 }
 
 func (r *queryResolver) BoxCollections(ctx context.Context, filter *box.CollectionFilter, first *int, after *string) (*model.BoxCollectionConnection, error) {
@@ -335,23 +359,23 @@ func (r *queryResolver) BoxCollections(ctx context.Context, filter *box.Collecti
 }
 
 func (r *queryResolver) AidTypes(ctx context.Context) ([]aid.Type, error) {
-	return r.AidStore.Types(ctx)
+	return r.AidStore.Types(ctx, scope(ctx))
 }
 
 func (r *queryResolver) AidOutput(ctx context.Context, id string) (*aid.Output, error) {
-	return orNull(r.AidStore.Output(ctx, id))
+	return orNull(r.AidStore.Output(ctx, scope(ctx), id))
 }
 
 func (r *queryResolver) AidOutputs(ctx context.Context, filter *aid.OutputFilter, first *int, after *string) (*model.AidOutputConnection, error) {
 	f := value(filter)
-	p, err := r.AidStore.Outputs(ctx, f, page.Request{First: first, After: after})
+	p, err := r.AidStore.Outputs(ctx, scope(ctx), f, page.Request{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
 	r.warmAidOutputs(ctx, p.Items)
 	c := &model.AidOutputConnection{
-		Totals: sync.OnceValues(func() (aid.OutputTotals, error) { return r.AidStore.OutputTotals(ctx, f) }),
-		ByType: sync.OnceValues(func() ([]aid.TypeTotals, error) { return r.AidStore.TotalsByType(ctx, f) }),
+		Totals: sync.OnceValues(func() (aid.OutputTotals, error) { return r.AidStore.OutputTotals(ctx, scope(ctx), f) }),
+		ByType: sync.OnceValues(func() ([]aid.TypeTotals, error) { return r.AidStore.TotalsByType(ctx, scope(ctx), f) }),
 	}
 	c.Edges, c.PageInfo = edges(p, func(o aid.Output) page.Cursor { return page.Cursor{Date: o.DeliveredOn, Seq: o.Seq} })
 	return c, nil
@@ -359,21 +383,21 @@ func (r *queryResolver) AidOutputs(ctx context.Context, filter *aid.OutputFilter
 
 func (r *queryResolver) ProgrammeTargets(ctx context.Context, filter *programme.Filter, first *int, after *string) (*model.ProgrammeTargetConnection, error) {
 	f := value(filter)
-	p, err := r.ProgrammeStore.List(ctx, f, page.Request{First: first, After: after})
+	p, err := r.ProgrammeStore.List(ctx, scope(ctx), f, page.Request{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
-	c := &model.ProgrammeTargetConnection{Count: sync.OnceValues(func() (int, error) { return r.ProgrammeStore.Count(ctx, f) })}
+	c := &model.ProgrammeTargetConnection{Count: sync.OnceValues(func() (int, error) { return r.ProgrammeStore.Count(ctx, scope(ctx), f) })}
 	c.Edges, c.PageInfo = edges(p, func(t programme.Target) page.Cursor { return page.Cursor{Seq: t.Seq} })
 	return c, nil
 }
 
 func (r *queryResolver) WorkMeeting(ctx context.Context, id string) (*meeting.Meeting, error) {
-	return orNull(r.MeetingStore.Meeting(ctx, id))
+	return orNull(r.MeetingStore.Meeting(ctx, scope(ctx), id))
 }
 
 func (r *queryResolver) WorkMeetings(ctx context.Context, filter *meeting.Filter, first *int, after *string) (*model.WorkMeetingConnection, error) {
-	p, err := r.MeetingStore.List(ctx, value(filter), page.Request{First: first, After: after})
+	p, err := r.MeetingStore.List(ctx, scope(ctx), value(filter), page.Request{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
@@ -382,27 +406,31 @@ func (r *queryResolver) WorkMeetings(ctx context.Context, filter *meeting.Filter
 	return c, nil
 }
 
+func (r *queryResolver) PeriodCloses(ctx context.Context, organizationID string) ([]organization.Close, error) {
+	return r.OrganizationStore.Closes(ctx, scope(ctx), []string{organizationID})
+}
+
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	p, ok := auth.From(ctx)
-	if !ok {
-		return &model.Viewer{Account: "system", Token: "", Role: auth.Admin}, nil
+	if !ok || !scope(ctx).Valid() {
+		return nil, auth.ErrForbidden
 	}
 	return &model.Viewer{Account: p.AccountName, Token: p.TokenName, Role: p.Role, OrganizationID: p.OrganizationID, PartnerID: p.PartnerID}, nil
 }
 
 func (r *queryResolver) AuditLog(ctx context.Context, filter *audit.Filter, first *int, after *string) (*model.AuditEntryConnection, error) {
 	f := value(filter)
-	p, err := r.AuditStore.Entries(ctx, f, page.Request{First: first, After: after})
+	p, err := r.AuditStore.Entries(ctx, scope(ctx), f, page.Request{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
-	c := &model.AuditEntryConnection{Count: sync.OnceValues(func() (int, error) { return r.AuditStore.Count(ctx, f) })}
+	c := &model.AuditEntryConnection{Count: sync.OnceValues(func() (int, error) { return r.AuditStore.Count(ctx, scope(ctx), f) })}
 	c.Edges, c.PageInfo = edges(p, func(e audit.Entry) page.Cursor { return page.Cursor{Seq: e.Seq} })
 	return c, nil
 }
 
 func (r *queryResolver) Report(ctx context.Context, organizationID string, from *calendar.Date, to *calendar.Date, year *int) (*report.Spec, error) {
-	return written(report.Resolve(ctx, r.OrganizationStore, organizationID, from, to, year))
+	return written(report.Resolve(ctx, scope(ctx), r.OrganizationStore, organizationID, from, to, year))
 }
 
 func (r *reportResolver) Organization(ctx context.Context, obj *report.Spec) (*organization.Organization, error) {
@@ -415,51 +443,51 @@ func (r *reportResolver) Previous(ctx context.Context, obj *report.Spec) (*repor
 }
 
 func (r *reportResolver) Coverage(ctx context.Context, obj *report.Spec) (*organization.Coverage, error) {
-	return written(r.OrganizationStore.Coverage(ctx, obj.OrganizationID))
+	return written(r.OrganizationStore.Coverage(ctx, scope(ctx), obj.OrganizationID))
 }
 
 func (r *reportResolver) OutputsByAidType(ctx context.Context, obj *report.Spec) ([]aid.TypeTotals, error) {
-	return r.AidStore.TotalsByType(ctx, outputsIn(*obj))
+	return r.AidStore.TotalsByType(ctx, scope(ctx), outputsIn(*obj))
 }
 
 func (r *reportResolver) OutputsByAidTypeAndRegency(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
-	return r.AidStore.ByTypeAndRegency(ctx, outputsIn(*obj))
+	return r.AidStore.ByTypeAndRegency(ctx, scope(ctx), outputsIn(*obj))
 }
 
 func (r *reportResolver) OutputsByBeneficiaryGroup(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
-	return r.AidStore.ByBeneficiaryGroup(ctx, outputsIn(*obj))
+	return r.AidStore.ByBeneficiaryGroup(ctx, scope(ctx), outputsIn(*obj))
 }
 
 func (r *reportResolver) OutputsByPmksCategory(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
-	return r.AidStore.ByPMKSCategory(ctx, outputsIn(*obj))
+	return r.AidStore.ByPMKSCategory(ctx, scope(ctx), outputsIn(*obj))
 }
 
 func (r *reportResolver) DonationsTotal(ctx context.Context, obj *report.Spec) (money.Rupiah, error) {
-	t, err := r.DonationStore.Totals(ctx, donationsIn(*obj))
+	t, err := r.DonationStore.Totals(ctx, scope(ctx), donationsIn(*obj))
 	return t.Amount, err
 }
 
 func (r *reportResolver) DonationsBySourceAndMonth(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
-	return r.DonationStore.BySourceAndMonth(ctx, donationsIn(*obj))
+	return r.DonationStore.BySourceAndMonth(ctx, scope(ctx), donationsIn(*obj))
 }
 
 func (r *reportResolver) DonationsByPartner(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
-	return r.DonationStore.ByPartner(ctx, donationsIn(*obj))
+	return r.DonationStore.ByPartner(ctx, scope(ctx), donationsIn(*obj))
 }
 
 func (r *reportResolver) DonationsByKind(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
-	return r.DonationStore.ByKind(ctx, donationsIn(*obj))
+	return r.DonationStore.ByKind(ctx, scope(ctx), donationsIn(*obj))
 }
 
 func (r *reportResolver) Boxes(ctx context.Context, obj *report.Spec) (*model.BoxReport, error) {
 	spec := *obj
 	return &model.BoxReport{Spec: spec, Totals: sync.OnceValues(func() (box.CollectionTotals, error) {
-		return r.BoxStore.CollectionTotals(ctx, collectionsIn(spec))
+		return r.BoxStore.CollectionTotals(ctx, scope(ctx), collectionsIn(spec))
 	})}, nil
 }
 
 func (r *reportResolver) Targets(ctx context.Context, obj *report.Spec) ([]programme.Progress, error) {
-	return r.ProgrammeStore.Progress(ctx, obj.OrganizationID, obj.From, obj.To)
+	return r.ProgrammeStore.Progress(ctx, scope(ctx), obj.OrganizationID, obj.From, obj.To)
 }
 
 func (r *sourceMonthTotalResolver) Source(ctx context.Context, obj *donation.Group) (donation.Source, error) {
@@ -544,6 +572,8 @@ func (r *Resolver) PMKSCategoryTotal() PMKSCategoryTotalResolver {
 
 func (r *Resolver) PartnerTotal() PartnerTotalResolver { return &partnerTotalResolver{r} }
 
+func (r *Resolver) PeriodClose() PeriodCloseResolver { return &periodCloseResolver{r} }
+
 func (r *Resolver) ProgrammeTarget() ProgrammeTargetResolver { return &programmeTargetResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -575,6 +605,7 @@ type (
 	organizationResolver          struct{ *Resolver }
 	pMKSCategoryTotalResolver     struct{ *Resolver }
 	partnerTotalResolver          struct{ *Resolver }
+	periodCloseResolver           struct{ *Resolver }
 	programmeTargetResolver       struct{ *Resolver }
 	queryResolver                 struct{ *Resolver }
 	reportResolver                struct{ *Resolver }

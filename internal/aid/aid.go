@@ -14,10 +14,9 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/change"
 	"github.com/sinergi-id/sinergi/internal/fault"
-	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 )
 
@@ -42,15 +41,18 @@ type Store struct {
 // NewStore returns a Store on db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
-// GetType returns aid type id through q.
-func GetType(ctx context.Context, q sqlx.QueryerContext, id string) (Type, error) {
-	return postgres.ByID[Type](ctx, q, "aid type", `SELECT `+typeColumns+` FROM aid_types t WHERE t.id = $1`, id)
+// GetType returns aid type id through q. The catalogue is shared by
+// every council and visible to every signed-in caller.
+func GetType(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Type, error) {
+	args := postgres.Args{id}
+	query := `SELECT ` + typeColumns + ` FROM aid_types t WHERE t.id = $1 AND ` + sc.Catalogue(&args)
+	return postgres.ByID[Type](ctx, q, "aid type", query, id, args[1:]...)
 }
 
 // RequireType checks, inside tx, that id names an aid type; field is the
 // input path to blame.
-func RequireType(ctx context.Context, q sqlx.QueryerContext, field, id string) (Type, error) {
-	t, err := GetType(ctx, q, id)
+func RequireType(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, id string) (Type, error) {
+	t, err := GetType(ctx, q, sc, id)
 	if errors.Is(err, fault.ErrNotFound) {
 		return Type{}, fault.Refuse(field, fault.Unknown, "no such aid type")
 	}
@@ -58,12 +60,16 @@ func RequireType(ctx context.Context, q sqlx.QueryerContext, field, id string) (
 }
 
 // Type returns aid type id.
-func (s *Store) Type(ctx context.Context, id string) (Type, error) { return GetType(ctx, s.db, id) }
+func (s *Store) Type(ctx context.Context, sc auth.Scope, id string) (Type, error) {
+	return GetType(ctx, s.db, sc, id)
+}
 
 // TypeByCode returns the aid type with code.
-func (s *Store) TypeByCode(ctx context.Context, code string) (Type, error) {
+func (s *Store) TypeByCode(ctx context.Context, sc auth.Scope, code string) (Type, error) {
+	args := postgres.Args{code}
+	query := `SELECT ` + typeColumns + ` FROM aid_types t WHERE t.code = $1 AND ` + sc.Catalogue(&args)
 	var t Type
-	err := s.db.GetContext(ctx, &t, `SELECT `+typeColumns+` FROM aid_types t WHERE t.code = $1`, code)
+	err := s.db.GetContext(ctx, &t, query, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Type{}, fault.ErrNotFound
 	}
@@ -74,19 +80,22 @@ func (s *Store) TypeByCode(ctx context.Context, code string) (Type, error) {
 }
 
 // Types returns the whole catalogue in the order it was built.
-func (s *Store) Types(ctx context.Context) ([]Type, error) {
+func (s *Store) Types(ctx context.Context, sc auth.Scope) ([]Type, error) {
+	var args postgres.Args
+	query := `SELECT ` + typeColumns + ` FROM aid_types t WHERE ` + sc.Catalogue(&args) + ` ORDER BY t.seq`
 	var out []Type
-	if err := s.db.SelectContext(ctx, &out, `SELECT `+typeColumns+` FROM aid_types t ORDER BY t.seq`); err != nil {
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("list aid types: %w", err)
 	}
 	return out, nil
 }
 
 // TypesByIDs returns the aid types with the given ids, in no set order.
-func (s *Store) TypesByIDs(ctx context.Context, ids []string) ([]Type, error) {
+func (s *Store) TypesByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Type, error) {
+	args := postgres.Args{pq.Array(ids)}
+	query := `SELECT ` + typeColumns + ` FROM aid_types t WHERE t.id::text = ANY($1) AND ` + sc.Catalogue(&args)
 	var out []Type
-	err := s.db.SelectContext(ctx, &out, `SELECT `+typeColumns+` FROM aid_types t WHERE t.id::text = ANY($1)`, pq.Array(ids))
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get aid types by id: %w", err)
 	}
 	return out, nil
@@ -105,8 +114,8 @@ var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_]{0,39}$`)
 
 // CreateType extends the catalogue, which every council shares: only an
 // admin may.
-func (s *Store) CreateType(ctx context.Context, in NewType) (Type, error) {
-	if err := auth.RequireRole(ctx, auth.Admin); err != nil {
+func (s *Store) CreateType(ctx context.Context, sc auth.Scope, in NewType) (Type, error) {
+	if err := sc.Require(auth.Admin); err != nil {
 		return Type{}, err
 	}
 	var v fault.InvalidInput
@@ -119,29 +128,22 @@ func (s *Store) CreateType(ctx context.Context, in NewType) (Type, error) {
 	if err := v.Err(); err != nil {
 		return Type{}, err
 	}
-	var id string
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createAidType", in)
-		if err != nil || prior != "" {
-			id = prior
-			return err
-		}
-		err = tx.GetContext(ctx, &id, `
+	w := change.Write{Mutation: "createAidType", Action: "create", Entity: "aid_type", Key: in.IdempotencyKey, Input: in}
+	t, err := change.Do(ctx, s.db, sc, w, GetType, func(tx *change.Tx) (change.Applied, error) {
+		var id string
+		err := tx.GetContext(ctx, &id, `
 			INSERT INTO aid_types (code, name, name_en, unit) VALUES ($1, $2, $3, $4) RETURNING id`,
 			in.Code, in.Name, in.NameEN, in.Unit)
 		if c, ok := postgres.Violation(err); ok && c == "aid_types_code_key" {
-			return fault.Refuse("input.code", fault.Duplicate, "another aid type already has this code")
+			return change.Applied{}, fault.Refuse("input.code", fault.Duplicate, "another aid type already has this code")
 		}
 		if err != nil {
-			return fmt.Errorf("insert aid type: %w", err)
+			return change.Applied{}, fmt.Errorf("insert aid type: %w", err)
 		}
-		if err := audit.Record(ctx, tx, "create", "aid_type", id, nil, in); err != nil {
-			return err
-		}
-		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+		return change.Applied{ID: id}, nil
 	})
 	if err != nil {
 		return Type{}, fmt.Errorf("create aid type %s: %w", in.Code, err)
 	}
-	return s.Type(ctx, id)
+	return t, nil
 }

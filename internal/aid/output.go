@@ -10,11 +10,10 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/change"
 	"github.com/sinergi-id/sinergi/internal/fault"
-	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
@@ -78,14 +77,15 @@ const outputColumns = `a.id, a.seq, a.organization_id, a.aid_type_id, a.quantity
 	a.reverses_id, a.reversal_reason, a.created_at,
 	(SELECT r.id FROM aid_outputs r WHERE r.reverses_id = a.id) AS reversed_by_id`
 
-func getOutput(ctx context.Context, q sqlx.QueryerContext, id string) (Output, error) {
-	return postgres.ByID[Output](ctx, q, "aid output", `SELECT `+outputColumns+` FROM `+outputFrom+`
-		WHERE a.id = $1 AND `+scopeSQL(2), id, auth.Subtree(ctx), auth.IsPartner(ctx))
+func getOutput(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Output, error) {
+	args := postgres.Args{id}
+	query := `SELECT ` + outputColumns + ` FROM ` + outputFrom + ` WHERE a.id = $1 AND ` + sc.Council(&args, "o.path")
+	return postgres.ByID[Output](ctx, q, "aid output", query, id, args[1:]...)
 }
 
 // Output returns aid output id.
-func (s *Store) Output(ctx context.Context, id string) (Output, error) {
-	return getOutput(ctx, s.db, id)
+func (s *Store) Output(ctx context.Context, sc auth.Scope, id string) (Output, error) {
+	return getOutput(ctx, s.db, sc, id)
 }
 
 // OutputFilter narrows a list of aid outputs.
@@ -98,29 +98,15 @@ type OutputFilter struct {
 	RegencyID        *string
 }
 
-// outputFrom and scopeSQL confine reads to what the caller may see: an
-// operator the outputs of its subtree; a partner account none (its own
-// gifts are its business, the councils' deliveries are not).
+// outputFrom joins each output to its organization o, whose path the
+// caller's scope confines: an operator the outputs of its subtree; a
+// partner account none (its own gifts are its business, the councils'
+// deliveries are not).
 const outputFrom = `aid_outputs a JOIN organizations o ON o.id = a.organization_id`
 
-// scopeSQL is the scope condition with the subtree as $n and "the caller is
-// a partner" as $n+1.
-func scopeSQL(n int) string {
-	return fmt.Sprintf(`($%d::ltree IS NULL OR o.path <@ $%d::ltree) AND NOT $%d::bool`, n, n, n+1)
-}
-
-// outputFilterSQL applies an OutputFilter given as $1..$7 and the caller's
-// scope as $8 and $9, joined to organizations o.
-var outputFilterSQL = `
-	($1::date IS NULL OR a.delivered_on >= $1) AND ($2::date IS NULL OR a.delivered_on <= $2)
-	AND ($3::ltree IS NULL OR o.path <@ $3::ltree)
-	AND ($4::uuid IS NULL OR a.aid_type_id = $4)
-	AND ($5::text IS NULL OR a.beneficiary_group = $5)
-	AND ($6::text IS NULL OR a.pmks_category = $6)
-	AND ($7::uuid IS NULL OR a.regency_id = $7)
-	AND ` + scopeSQL(8)
-
-func (s *Store) outputFilterArgs(ctx context.Context, f OutputFilter) ([]any, error) {
+// where returns the condition that selects the outputs f matches within
+// sc, with its arguments.
+func (s *Store) where(ctx context.Context, sc auth.Scope, f OutputFilter) (string, postgres.Args, error) {
 	var v fault.InvalidInput
 	for path, id := range map[string]*string{"filter.aidTypeId": f.AidTypeID, "filter.regencyId": f.RegencyID} {
 		if id != nil && uuid.Validate(*id) != nil {
@@ -128,33 +114,41 @@ func (s *Store) outputFilterArgs(ctx context.Context, f OutputFilter) ([]any, er
 		}
 	}
 	if err := v.Err(); err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
+	under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	return []any{f.From, f.To, under, f.AidTypeID, f.BeneficiaryGroup, f.PMKSCategory, f.RegencyID,
-		auth.Subtree(ctx), auth.IsPartner(ctx)}, nil
+	var a postgres.Args
+	from, to, u := a.Add(f.From), a.Add(f.To), a.Add(under)
+	typ, group, pmks, regency := a.Add(f.AidTypeID), a.Add(f.BeneficiaryGroup), a.Add(f.PMKSCategory), a.Add(f.RegencyID)
+	return `(` + from + `::date IS NULL OR a.delivered_on >= ` + from + `) AND (` + to + `::date IS NULL OR a.delivered_on <= ` + to + `)
+	AND (` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree)
+	AND (` + typ + `::uuid IS NULL OR a.aid_type_id = ` + typ + `)
+	AND (` + group + `::text IS NULL OR a.beneficiary_group = ` + group + `)
+	AND (` + pmks + `::text IS NULL OR a.pmks_category = ` + pmks + `)
+	AND (` + regency + `::uuid IS NULL OR a.regency_id = ` + regency + `)
+	AND ` + sc.Council(&a, "o.path"), a, nil
 }
 
 // Outputs returns a page of aid outputs in delivery order.
-func (s *Store) Outputs(ctx context.Context, f OutputFilter, r page.Request) (page.Page[Output], error) {
+func (s *Store) Outputs(ctx context.Context, sc auth.Scope, f OutputFilter, r page.Request) (page.Page[Output], error) {
 	k, err := r.Keyset()
 	if err != nil {
 		return page.Page[Output]{}, err
 	}
-	args, err := s.outputFilterArgs(ctx, f)
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return page.Page[Output]{}, err
 	}
+	seq, date := args.Add(k.AfterSeq), args.Add(k.AfterDate)
+	query := `SELECT ` + outputColumns + ` FROM ` + outputFrom + `
+		WHERE ` + cond + `
+		  AND (` + seq + `::bigint IS NULL OR (a.delivered_on, a.seq) > (` + date + `::date, ` + seq + `::bigint))
+		ORDER BY a.delivered_on, a.seq LIMIT ` + args.Add(k.Limit+1)
 	var items []Output
-	err = s.db.SelectContext(ctx, &items, `
-		SELECT `+outputColumns+` FROM `+outputFrom+`
-		WHERE `+outputFilterSQL+`
-		  AND ($10::bigint IS NULL OR (a.delivered_on, a.seq) > ($11::date, $10::bigint))
-		ORDER BY a.delivered_on, a.seq LIMIT $12`, append(args, k.AfterSeq, k.AfterDate, k.Limit+1)...)
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Output]{}, fmt.Errorf("list aid outputs: %w", err)
 	}
 	return page.Trim(items, k), nil
@@ -174,8 +168,8 @@ type TypeTotals struct {
 }
 
 // OutputTotals counts and sums the outputs f matches.
-func (s *Store) OutputTotals(ctx context.Context, f OutputFilter) (OutputTotals, error) {
-	args, err := s.outputFilterArgs(ctx, f)
+func (s *Store) OutputTotals(ctx context.Context, sc auth.Scope, f OutputFilter) (OutputTotals, error) {
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return OutputTotals{}, err
 	}
@@ -183,7 +177,7 @@ func (s *Store) OutputTotals(ctx context.Context, f OutputFilter) (OutputTotals,
 	err = s.db.GetContext(ctx, &t, `
 		SELECT count(*) AS count, COALESCE(SUM(a.quantity), 0)::bigint AS quantity, COALESCE(SUM(a.cost), 0)::bigint AS cost
 		FROM `+outputFrom+`
-		WHERE `+outputFilterSQL, args...)
+		WHERE `+cond, args...)
 	if err != nil {
 		return OutputTotals{}, fmt.Errorf("sum aid outputs: %w", err)
 	}
@@ -191,8 +185,8 @@ func (s *Store) OutputTotals(ctx context.Context, f OutputFilter) (OutputTotals,
 }
 
 // TotalsByType sums the outputs f matches per aid type, in catalogue order.
-func (s *Store) TotalsByType(ctx context.Context, f OutputFilter) ([]TypeTotals, error) {
-	args, err := s.outputFilterArgs(ctx, f)
+func (s *Store) TotalsByType(ctx context.Context, sc auth.Scope, f OutputFilter) ([]TypeTotals, error) {
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +194,7 @@ func (s *Store) TotalsByType(ctx context.Context, f OutputFilter) ([]TypeTotals,
 	err = s.db.SelectContext(ctx, &out, `
 		SELECT a.aid_type_id, count(*) AS count, SUM(a.quantity)::bigint AS quantity, SUM(a.cost)::bigint AS cost
 		FROM `+outputFrom+` JOIN aid_types t ON t.id = a.aid_type_id
-		WHERE `+outputFilterSQL+`
+		WHERE `+cond+`
 		GROUP BY a.aid_type_id, t.seq ORDER BY t.seq`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sum aid outputs by type: %w", err)
@@ -224,11 +218,9 @@ type NewOutput struct {
 }
 
 // CreateOutput records an aid delivery.
-func (s *Store) CreateOutput(ctx context.Context, in NewOutput) (Output, error) {
+func (s *Store) CreateOutput(ctx context.Context, sc auth.Scope, in NewOutput) (Output, error) {
 	var v fault.InvalidInput
-	if in.Quantity <= 0 {
-		v.Add("input.quantity", fault.Invalid, "must be more than zero")
-	}
+	v.Quantity("input.quantity", in.Quantity)
 	money.CheckNonNegative(&v, "input.cost", in.Cost)
 	calendar.Check(&v, "input.deliveredOn", in.DeliveredOn)
 	if !groups[in.BeneficiaryGroup] {
@@ -241,35 +233,28 @@ func (s *Store) CreateOutput(ctx context.Context, in NewOutput) (Output, error) 
 	if err := v.Err(); err != nil {
 		return Output{}, err
 	}
-	var id string
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createAidOutput", in)
-		if err != nil || prior != "" {
-			id = prior
-			return err
+	w := change.Write{Mutation: "recordAidOutput", Action: "create", Entity: "aid_output", Key: in.IdempotencyKey, Input: in}
+	o, err := change.Do(ctx, s.db, sc, w, getOutput, func(tx *change.Tx) (change.Applied, error) {
+		var v fault.InvalidInput
+		org, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
+		if v.Collect(err) {
+			v.Collect(org.NotFuture("input.deliveredOn", in.DeliveredOn))
+			v.Collect(organization.CheckOpen(ctx, tx, org, "input.deliveredOn", in.DeliveredOn))
 		}
-		org, err := organization.Require(ctx, tx, "input.organizationId", in.OrganizationID)
-		if err != nil {
-			return err
-		}
-		if err := org.NotFuture("input.deliveredOn", in.DeliveredOn); err != nil {
-			return err
-		}
-		if _, err := RequireType(ctx, tx, "input.aidTypeId", in.AidTypeID); err != nil {
-			return err
-		}
-		if _, err := organization.RequireRegency(ctx, tx, "input.regencyId", in.RegencyID); err != nil {
-			return err
-		}
+		_, err = RequireType(ctx, tx, sc, "input.aidTypeId", in.AidTypeID)
+		v.Collect(err)
+		_, err = organization.RequireRegency(ctx, tx, sc, "input.regencyId", in.RegencyID)
+		v.Collect(err)
 		if in.RecipientInstitutionID != nil {
-			inst, err := organization.Require(ctx, tx, "input.recipientInstitutionId", *in.RecipientInstitutionID)
-			if err != nil {
-				return err
-			}
-			if inst.Kind != organization.Institution {
-				return fault.Refuse("input.recipientInstitutionId", fault.Invalid, "must be an institution")
+			inst, err := organization.Require(ctx, tx, sc, "input.recipientInstitutionId", *in.RecipientInstitutionID)
+			if v.Collect(err) && inst.Kind != organization.Institution {
+				v.Add("input.recipientInstitutionId", fault.Invalid, "must be an institution")
 			}
 		}
+		if err := v.Failed(); err != nil {
+			return change.Applied{}, err
+		}
+		var id string
 		err = tx.GetContext(ctx, &id, `
 			INSERT INTO aid_outputs (organization_id, aid_type_id, quantity, cost, delivered_on, beneficiary_group,
 				pmks_category, regency_id, recipient_institution_id, notes)
@@ -277,21 +262,14 @@ func (s *Store) CreateOutput(ctx context.Context, in NewOutput) (Output, error) 
 			in.OrganizationID, in.AidTypeID, in.Quantity, in.Cost, in.DeliveredOn, in.BeneficiaryGroup,
 			in.PMKSCategory, in.RegencyID, in.RecipientInstitutionID, in.Notes)
 		if err != nil {
-			return fmt.Errorf("insert aid output: %w", err)
+			return change.Applied{}, fmt.Errorf("insert aid output: %w", err)
 		}
-		created, err := getOutput(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "create", "aid_output", id, nil, created); err != nil {
-			return err
-		}
-		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+		return change.Applied{ID: id}, nil
 	})
 	if err != nil {
 		return Output{}, fmt.Errorf("record aid output: %w", err)
 	}
-	return s.Output(ctx, id)
+	return o, nil
 }
 
 // LedgerRow is an output with the names an auditor reads beside it.
@@ -308,11 +286,11 @@ type LedgerRow struct {
 // Each calls fn for every output f matches, in date order, streamed. A
 // partner account, which sees no outputs, is refused rather than handed an
 // empty ledger that would hide the refusal.
-func (s *Store) Each(ctx context.Context, f OutputFilter, fn func(LedgerRow) error) error {
-	if auth.IsPartner(ctx) {
+func (s *Store) Each(ctx context.Context, sc auth.Scope, f OutputFilter, fn func(LedgerRow) error) error {
+	if sc.IsPartner() {
 		return auth.ErrForbidden
 	}
-	args, err := s.outputFilterArgs(ctx, f)
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return err
 	}
@@ -321,7 +299,7 @@ func (s *Store) Each(ctx context.Context, f OutputFilter, fn func(LedgerRow) err
 			t.unit, r.name AS regency_name, i.name AS institution_name
 		FROM `+outputFrom+` JOIN aid_types t ON t.id = a.aid_type_id JOIN organizations r ON r.id = a.regency_id
 			LEFT JOIN organizations i ON i.id = a.recipient_institution_id
-		WHERE `+outputFilterSQL+`
+		WHERE `+cond+`
 		ORDER BY a.delivered_on, a.seq`, args, func(rows *sqlx.Rows) error {
 		var r LedgerRow
 		if err := rows.StructScan(&r); err != nil {
@@ -342,8 +320,8 @@ type Group struct {
 
 // groupBy sums the outputs f matches by the SQL expression key, and by
 // regency too when byRegency.
-func (s *Store) groupBy(ctx context.Context, f OutputFilter, key string, byRegency bool) ([]Group, error) {
-	args, err := s.outputFilterArgs(ctx, f)
+func (s *Store) groupBy(ctx context.Context, sc auth.Scope, f OutputFilter, key string, byRegency bool) ([]Group, error) {
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +333,7 @@ func (s *Store) groupBy(ctx context.Context, f OutputFilter, key string, byRegen
 	err = s.db.SelectContext(ctx, &out, `
 		SELECT `+key+` AS key, `+regency+` AS regency_id, count(*) AS count,
 			SUM(a.quantity)::bigint AS quantity, SUM(a.cost)::bigint AS cost
-		FROM `+outputFrom+` WHERE `+outputFilterSQL+`
+		FROM `+outputFrom+` WHERE `+cond+`
 		GROUP BY `+group+` ORDER BY `+group, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sum aid outputs by %s: %w", key, err)
@@ -364,25 +342,25 @@ func (s *Store) groupBy(ctx context.Context, f OutputFilter, key string, byRegen
 }
 
 // ByTypeAndRegency sums the outputs f matches per aid type and regency.
-func (s *Store) ByTypeAndRegency(ctx context.Context, f OutputFilter) ([]Group, error) {
-	return s.groupBy(ctx, f, `a.aid_type_id::text`, true)
+func (s *Store) ByTypeAndRegency(ctx context.Context, sc auth.Scope, f OutputFilter) ([]Group, error) {
+	return s.groupBy(ctx, sc, f, `a.aid_type_id::text`, true)
 }
 
 // ByBeneficiaryGroup sums the outputs f matches per beneficiary group.
-func (s *Store) ByBeneficiaryGroup(ctx context.Context, f OutputFilter) ([]Group, error) {
-	return s.groupBy(ctx, f, `a.beneficiary_group`, false)
+func (s *Store) ByBeneficiaryGroup(ctx context.Context, sc auth.Scope, f OutputFilter) ([]Group, error) {
+	return s.groupBy(ctx, sc, f, `a.beneficiary_group`, false)
 }
 
 // ByPMKSCategory sums the outputs f matches per PMKS category.
-func (s *Store) ByPMKSCategory(ctx context.Context, f OutputFilter) ([]Group, error) {
-	return s.groupBy(ctx, f, `a.pmks_category`, false)
+func (s *Store) ByPMKSCategory(ctx context.Context, sc auth.Scope, f OutputFilter) ([]Group, error) {
+	return s.groupBy(ctx, sc, f, `a.pmks_category`, false)
 }
 
 // OutputReversal is the input for ReverseOutput.
 type OutputReversal struct {
 	OutputID       string         `json:"outputId"`
 	Reason         string         `json:"reason"`
-	ReversedOn     *calendar.Date `json:"reversedOn"` // default: today in the organization's time zone
+	ReversedOn     *calendar.Date `json:"reversedOn"` // default: see organization.CorrectionDate
 	IdempotencyKey string         `json:"-"`
 }
 
@@ -390,7 +368,7 @@ type OutputReversal struct {
 // organization, type, group, category and regency, opposite quantity and
 // cost, dated when the correction is made. An output is reversed at most
 // once, and a reversal is never itself reversed.
-func (s *Store) ReverseOutput(ctx context.Context, in OutputReversal) (Output, error) {
+func (s *Store) ReverseOutput(ctx context.Context, sc auth.Scope, in OutputReversal) (Output, error) {
 	var v fault.InvalidInput
 	v.Text("input.reason", in.Reason, true, 500)
 	if in.ReversedOn != nil {
@@ -399,34 +377,30 @@ func (s *Store) ReverseOutput(ctx context.Context, in OutputReversal) (Output, e
 	if err := v.Err(); err != nil {
 		return Output{}, err
 	}
-	var id string
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "reverseAidOutput", in)
-		if err != nil || prior != "" {
-			id = prior
-			return err
-		}
-		orig, err := getOutput(ctx, tx, in.OutputID)
+	w := change.Write{Mutation: "reverseAidOutput", Action: "reverse", Entity: "aid_output", Key: in.IdempotencyKey, Input: in}
+	o, err := change.Do(ctx, s.db, sc, w, getOutput, func(tx *change.Tx) (change.Applied, error) {
+		orig, err := getOutput(ctx, tx, sc, in.OutputID)
 		if errors.Is(err, fault.ErrNotFound) {
-			return fault.Refuse("input.outputId", fault.Unknown, "no such aid output")
+			return change.Applied{}, fault.Refuse("input.outputId", fault.Unknown, "no such aid output")
 		}
 		if err != nil {
-			return err
+			return change.Applied{}, err
 		}
 		if orig.ReversesID != nil {
-			return fault.Refuse("input.outputId", fault.Invalid, "this entry is itself a reversal and cannot be reversed")
+			return change.Applied{}, fault.Refuse("input.outputId", fault.Invalid, "this entry is itself a reversal and cannot be reversed")
 		}
 		if orig.ReversedByID != nil {
-			return fault.Refuse("input.outputId", fault.Duplicate, "this output has already been reversed")
+			return change.Applied{}, fault.Refuse("input.outputId", fault.Duplicate, "this output has already been reversed")
 		}
-		org, err := organization.Get(ctx, tx, orig.OrganizationID)
+		org, err := organization.RequireWritable(ctx, tx, sc, "input.outputId", orig.OrganizationID)
 		if err != nil {
-			return err
+			return change.Applied{}, err
 		}
-		on, err := org.CorrectionDate("input.reversedOn", orig.DeliveredOn, in.ReversedOn)
+		on, err := organization.CorrectionDate(ctx, tx, org, "input.reversedOn", orig.DeliveredOn, in.ReversedOn)
 		if err != nil {
-			return err
+			return change.Applied{}, err
 		}
+		var id string
 		err = tx.GetContext(ctx, &id, `
 			INSERT INTO aid_outputs (organization_id, aid_type_id, quantity, cost, delivered_on, beneficiary_group,
 				pmks_category, regency_id, recipient_institution_id, notes, reverses_id, reversal_reason)
@@ -434,33 +408,26 @@ func (s *Store) ReverseOutput(ctx context.Context, in OutputReversal) (Output, e
 				pmks_category, regency_id, recipient_institution_id, notes, id, $3
 			FROM aid_outputs WHERE id = $1 RETURNING id`, orig.ID, on, in.Reason)
 		if c, ok := postgres.Violation(err); ok && c == "aid_outputs_reverses_id_key" {
-			return fault.Refuse("input.outputId", fault.Duplicate, "this output has already been reversed")
+			return change.Applied{}, fault.Refuse("input.outputId", fault.Duplicate, "this output has already been reversed")
 		}
 		if err != nil {
-			return fmt.Errorf("insert output reversal: %w", err)
+			return change.Applied{}, fmt.Errorf("insert output reversal: %w", err)
 		}
-		created, err := getOutput(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "reverse", "aid_output", id, orig, created); err != nil {
-			return err
-		}
-		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+		return change.Applied{ID: id, Before: orig}, nil
 	})
 	if err != nil {
 		return Output{}, fmt.Errorf("reverse aid output %s: %w", in.OutputID, err)
 	}
-	return s.Output(ctx, id)
+	return o, nil
 }
 
 // OutputsByIDs returns the outputs with the given ids within the caller's
 // scope, in no set order.
-func (s *Store) OutputsByIDs(ctx context.Context, ids []string) ([]Output, error) {
+func (s *Store) OutputsByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Output, error) {
+	args := postgres.Args{pq.Array(ids)}
+	query := `SELECT ` + outputColumns + ` FROM ` + outputFrom + ` WHERE a.id::text = ANY($1) AND ` + sc.Council(&args, "o.path")
 	var out []Output
-	err := s.db.SelectContext(ctx, &out, `SELECT `+outputColumns+` FROM `+outputFrom+` WHERE a.id::text = ANY($1) AND `+scopeSQL(2),
-		pq.Array(ids), auth.Subtree(ctx), auth.IsPartner(ctx))
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get aid outputs by id: %w", err)
 	}
 	return out, nil

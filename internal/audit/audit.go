@@ -11,32 +11,33 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-type actorKey struct{}
 type requestKey struct{}
 
-// Actor is who is making a request, as the audit trail names them.
-type Actor struct {
-	Name      string // user and token name, or "system" for the CLI
-	RequestID string
+// Request identifies the request a write is made in: the server's own id,
+// unique per request, and the id the client sent, if any, to correlate
+// with its own logs. Only the server's id identifies an audit row.
+type Request struct {
+	ID          string
+	Correlation string
 }
 
-// WithActor returns ctx carrying a.
-func WithActor(ctx context.Context, a Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
+// WithRequest returns ctx carrying r.
+func WithRequest(ctx context.Context, r Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
 }
 
-// ActorFrom returns the actor in ctx; without one the write is by "anonymous".
-func ActorFrom(ctx context.Context) Actor {
-	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
-		return a
-	}
-	return Actor{Name: "anonymous"}
+// RequestFrom returns the request in ctx; outside a request (the command
+// line) it is empty.
+func RequestFrom(ctx context.Context) Request {
+	r, _ := ctx.Value(requestKey{}).(Request)
+	return r
 }
 
-// Record appends an audit row for action on entity id with the values before
-// and after (either may be nil).
-func Record(ctx context.Context, tx *sqlx.Tx, action, entity, id string, before, after any) error {
-	a := ActorFrom(ctx)
+// Record appends an audit row for action on entity id by actor, with the
+// values before and after (either may be nil), encoded as JSON with the
+// API's field names.
+func Record(ctx context.Context, tx *sqlx.Tx, actor, action, entity, id string, before, after any) error {
+	r := RequestFrom(ctx)
 	b, err := jsonOrNil(before)
 	if err != nil {
 		return err
@@ -46,9 +47,9 @@ func Record(ctx context.Context, tx *sqlx.Tx, action, entity, id string, before,
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO audit_log (actor, request_id, action, entity, entity_id, before, after)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		a.Name, a.RequestID, action, entity, id, b, f)
+		INSERT INTO audit_log (actor, request_id, correlation_id, action, entity, entity_id, before, after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		actor, r.ID, r.Correlation, action, entity, id, b, f)
 	if err != nil {
 		return fmt.Errorf("write audit row for %s %s: %w", action, entity, err)
 	}

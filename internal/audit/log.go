@@ -21,11 +21,14 @@ type Entry struct {
 	At        time.Time `db:"at"`
 	Actor     string    `db:"actor"`
 	RequestID string    `db:"request_id"`
-	Action    string    `db:"action"`
-	Entity    string    `db:"entity"`
-	EntityID  string    `db:"entity_id"`
-	Before    *string   `db:"before"`
-	After     *string   `db:"after"`
+	// Correlation is the X-Request-ID the client sent, kept apart from the
+	// server's own id so that a client cannot make two rows share one.
+	CorrelationID string  `db:"correlation_id"`
+	Action        string  `db:"action"`
+	Entity        string  `db:"entity"`
+	EntityID      string  `db:"entity_id"`
+	Before        *string `db:"before"`
+	After         *string `db:"after"`
 }
 
 // Filter narrows the audit trail.
@@ -45,15 +48,14 @@ type Store struct {
 // NewStore returns a Store on db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
-const filterSQL = `($1::timestamptz IS NULL OR a.at >= $1) AND ($2::timestamptz IS NULL OR a.at <= $2)
-	AND ($3::text IS NULL OR a.entity = $3) AND ($4::uuid IS NULL OR a.entity_id = $4)
-	AND ($5::text IS NULL OR strpos(lower(a.actor), lower($5)) > 0)`
+const entryColumns = `a.id::text AS id, a.id AS seq, a.at, a.actor, a.request_id, a.correlation_id,
+	a.action, a.entity, a.entity_id, a.before::text AS before, a.after::text AS after`
 
-// args checks that the caller may read the trail (admins and auditors)
-// and f is well formed.
-func (f Filter) args(ctx context.Context) ([]any, error) {
-	if err := auth.RequireRole(ctx, auth.Admin, auth.Auditor); err != nil {
-		return nil, err
+// where returns the condition and arguments that select the entries f
+// matches within sc: only admins and auditors read the trail.
+func (f Filter) where(sc auth.Scope) (string, postgres.Args, error) {
+	if err := sc.Require(auth.Admin, auth.Auditor); err != nil {
+		return "", nil, err
 	}
 	var v fault.InvalidInput
 	if f.EntityID != nil && uuid.Validate(*f.EntityID) != nil {
@@ -62,14 +64,20 @@ func (f Filter) args(ctx context.Context) ([]any, error) {
 	v.OptionalText("filter.entity", f.Entity, 100)
 	v.OptionalText("filter.actor", f.Actor, 200)
 	if err := v.Err(); err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	return []any{f.From, f.To, f.Entity, f.EntityID, f.Actor}, nil
+	var a postgres.Args
+	from, to, entity, entityID, actor := a.Add(f.From), a.Add(f.To), a.Add(f.Entity), a.Add(f.EntityID), a.Add(f.Actor)
+	cond := `(` + from + `::timestamptz IS NULL OR a.at >= ` + from + `) AND (` + to + `::timestamptz IS NULL OR a.at <= ` + to + `)
+	AND (` + entity + `::text IS NULL OR a.entity = ` + entity + `) AND (` + entityID + `::uuid IS NULL OR a.entity_id = ` + entityID + `)
+	AND (` + actor + `::text IS NULL OR strpos(lower(a.actor), lower(` + actor + `)) > 0)
+	AND ` + sc.Audit(&a)
+	return cond, a, nil
 }
 
 // Entries returns a page of the trail, oldest first.
-func (s *Store) Entries(ctx context.Context, f Filter, r page.Request) (page.Page[Entry], error) {
-	args, err := f.args(ctx)
+func (s *Store) Entries(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Entry], error) {
+	cond, args, err := f.where(sc)
 	if err != nil {
 		return page.Page[Entry]{}, err
 	}
@@ -77,12 +85,12 @@ func (s *Store) Entries(ctx context.Context, f Filter, r page.Request) (page.Pag
 	if err != nil {
 		return page.Page[Entry]{}, err
 	}
+	after := args.Add(k.AfterSeq)
+	query := `SELECT ` + entryColumns + `
+		FROM audit_log a WHERE ` + cond + ` AND (` + after + `::bigint IS NULL OR a.id > ` + after + `)
+		ORDER BY a.id LIMIT ` + args.Add(k.Limit+1)
 	var items []Entry
-	err = s.db.SelectContext(ctx, &items, `
-		SELECT a.id::text AS id, a.id AS seq, a.at, a.actor, a.request_id, a.action, a.entity, a.entity_id,
-			a.before::text AS before, a.after::text AS after
-		FROM audit_log a WHERE `+filterSQL+` AND ($6::bigint IS NULL OR a.id > $6)
-		ORDER BY a.id LIMIT $7`, append(args, k.AfterSeq, k.Limit+1)...)
+	err = s.db.SelectContext(ctx, &items, query, args...)
 	if err != nil {
 		return page.Page[Entry]{}, fmt.Errorf("list audit log: %w", err)
 	}
@@ -90,13 +98,13 @@ func (s *Store) Entries(ctx context.Context, f Filter, r page.Request) (page.Pag
 }
 
 // Count returns how many entries f matches.
-func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
-	args, err := f.args(ctx)
+func (s *Store) Count(ctx context.Context, sc auth.Scope, f Filter) (int, error) {
+	cond, args, err := f.where(sc)
 	if err != nil {
 		return 0, err
 	}
 	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM audit_log a WHERE `+filterSQL, args...); err != nil {
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM audit_log a WHERE `+cond, args...); err != nil {
 		return 0, fmt.Errorf("count audit log: %w", err)
 	}
 	return n, nil
@@ -104,15 +112,14 @@ func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
 
 // Each calls fn for every entry f matches, oldest first, reading rows as
 // they come so that memory stays flat however long the trail is.
-func (s *Store) Each(ctx context.Context, f Filter, fn func(Entry) error) error {
-	args, err := f.args(ctx)
+func (s *Store) Each(ctx context.Context, sc auth.Scope, f Filter, fn func(Entry) error) error {
+	cond, args, err := f.where(sc)
 	if err != nil {
 		return err
 	}
 	return postgres.Stream(ctx, s.db, `
-		SELECT a.id::text AS id, a.id AS seq, a.at, a.actor, a.request_id, a.action, a.entity, a.entity_id,
-			a.before::text AS before, a.after::text AS after
-		FROM audit_log a WHERE `+filterSQL+` ORDER BY a.id`, args, func(rows *sqlx.Rows) error {
+		SELECT `+entryColumns+`
+		FROM audit_log a WHERE `+cond+` ORDER BY a.id`, args, func(rows *sqlx.Rows) error {
 		var e Entry
 		if err := rows.StructScan(&e); err != nil {
 			return fmt.Errorf("read audit entry: %w", err)

@@ -15,11 +15,10 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/change"
 	"github.com/sinergi-id/sinergi/internal/fault"
-	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/partner"
@@ -51,22 +50,44 @@ type Store struct {
 // NewStore returns a Store on db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
-// getBox reads box id within the caller's scope; lock "FOR UPDATE OF b"
-// locks the box row only, not its owner.
-func getBox(ctx context.Context, q sqlx.QueryerContext, id, lock string) (Box, error) {
-	return postgres.ByID[Box](ctx, q, "donation box", `SELECT `+boxColumns+` FROM `+boxFrom+`
-		WHERE b.id = $1 AND `+scopeSQL(2)+` `+lock, id, auth.Subtree(ctx), auth.OwnPartner(ctx))
+// boxFrom joins each box to its owner o, whose path (and the box's host)
+// the caller's scope confines: an operator the boxes its subtree owns, a
+// partner the boxes it hosts.
+const boxFrom = `donation_boxes b JOIN organizations o ON o.id = b.organization_id`
+
+// scope is the caller's condition on boxFrom (and on collections joined to it).
+func scope(sc auth.Scope, a *postgres.Args) string { return sc.Gifts(a, "o.path", "b.host_partner_id") }
+
+// getBox reads box id within the caller's scope.
+func getBox(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Box, error) {
+	args := postgres.Args{id}
+	query := `SELECT ` + boxColumns + ` FROM ` + boxFrom + ` WHERE b.id = $1 AND ` + scope(sc, &args)
+	return postgres.ByID[Box](ctx, q, "donation box", query, id, args[1:]...)
+}
+
+// lockBox reads box id within the caller's scope and locks its row (not
+// its owner's) until tx ends: openings and retirement of one box take turns.
+func lockBox(ctx context.Context, tx *change.Tx, field, id string) (Box, error) {
+	args := postgres.Args{id}
+	query := `SELECT ` + boxColumns + ` FROM ` + boxFrom + ` WHERE b.id = $1 AND ` + scope(tx.Scope, &args) + ` FOR UPDATE OF b`
+	b, err := postgres.ByID[Box](ctx, tx, "donation box", query, id, args[1:]...)
+	if errors.Is(err, fault.ErrNotFound) {
+		return Box{}, fault.Refuse(field, fault.Unknown, "no such donation box")
+	}
+	return b, err
 }
 
 // Box returns box id.
-func (s *Store) Box(ctx context.Context, id string) (Box, error) { return getBox(ctx, s.db, id, "") }
+func (s *Store) Box(ctx context.Context, sc auth.Scope, id string) (Box, error) {
+	return getBox(ctx, s.db, sc, id)
+}
 
 // ByIDs returns the boxes with the given ids, in no set order.
-func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Box, error) {
+func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Box, error) {
+	args := postgres.Args{pq.Array(ids)}
+	query := `SELECT ` + boxColumns + ` FROM ` + boxFrom + ` WHERE b.id::text = ANY($1) AND ` + scope(sc, &args)
 	var out []Box
-	err := s.db.SelectContext(ctx, &out, `SELECT `+boxColumns+` FROM `+boxFrom+` WHERE b.id::text = ANY($1) AND `+scopeSQL(2),
-		pq.Array(ids), auth.Subtree(ctx), auth.OwnPartner(ctx))
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get donation boxes by id: %w", err)
 	}
 	return out, nil
@@ -80,23 +101,6 @@ type Filter struct {
 	ActiveOn       *calendar.Date // placed on or before, and not retired before
 }
 
-// boxFrom and scopeSQL confine reads to what the caller may see: an operator
-// the boxes its subtree owns, a partner the boxes it hosts.
-const boxFrom = `donation_boxes b JOIN organizations o ON o.id = b.organization_id`
-
-// scopeSQL is the scope condition with the subtree as $n and the partner as
-// $n+1.
-func scopeSQL(n int) string {
-	return fmt.Sprintf(`($%d::ltree IS NULL OR o.path <@ $%d::ltree) AND ($%d::uuid IS NULL OR b.host_partner_id = $%d)`, n, n, n+1, n+1)
-}
-
-var boxFilterSQL = `
-	($1::ltree IS NULL OR o.path <@ $1::ltree)
-	AND ($2::uuid IS NULL OR b.host_partner_id = $2)
-	AND ($3::uuid IS NULL OR b.regency_id = $3)
-	AND ($4::date IS NULL OR (b.placed_on <= $4 AND (b.retired_on IS NULL OR b.retired_on >= $4)))
-	AND ` + scopeSQL(5)
-
 func checkIDs(ids map[string]*string) error {
 	var v fault.InvalidInput
 	for path, id := range ids {
@@ -107,49 +111,54 @@ func checkIDs(ids map[string]*string) error {
 	return v.Err()
 }
 
-func (s *Store) boxFilterArgs(ctx context.Context, f Filter) ([]any, error) {
+// where returns the condition that selects the boxes f matches within sc,
+// with its arguments.
+func (s *Store) where(ctx context.Context, sc auth.Scope, f Filter) (string, postgres.Args, error) {
 	if err := checkIDs(map[string]*string{"filter.hostPartnerId": f.HostPartnerID, "filter.regencyId": f.RegencyID}); err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
+	under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	return []any{under, f.HostPartnerID, f.RegencyID, f.ActiveOn, auth.Subtree(ctx), auth.OwnPartner(ctx)}, nil
+	var a postgres.Args
+	u, host, regency, active := a.Add(under), a.Add(f.HostPartnerID), a.Add(f.RegencyID), a.Add(f.ActiveOn)
+	return `(` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree)
+	AND (` + host + `::uuid IS NULL OR b.host_partner_id = ` + host + `)
+	AND (` + regency + `::uuid IS NULL OR b.regency_id = ` + regency + `)
+	AND (` + active + `::date IS NULL OR (b.placed_on <= ` + active + ` AND (b.retired_on IS NULL OR b.retired_on >= ` + active + `)))
+	AND ` + scope(sc, &a), a, nil
 }
 
 // List returns a page of boxes in the order they were registered.
-func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[Box], error) {
+func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Box], error) {
 	k, err := r.Keyset()
 	if err != nil {
 		return page.Page[Box]{}, err
 	}
-	args, err := s.boxFilterArgs(ctx, f)
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return page.Page[Box]{}, err
 	}
+	after := args.Add(k.AfterSeq)
+	query := `SELECT ` + boxColumns + ` FROM ` + boxFrom + `
+		WHERE ` + cond + ` AND (` + after + `::bigint IS NULL OR b.seq > ` + after + `)
+		ORDER BY b.seq LIMIT ` + args.Add(k.Limit+1)
 	var items []Box
-	err = s.db.SelectContext(ctx, &items, `
-		SELECT `+boxColumns+` FROM `+boxFrom+`
-		WHERE `+boxFilterSQL+` AND ($7::bigint IS NULL OR b.seq > $7)
-		ORDER BY b.seq LIMIT $8`, append(args, k.AfterSeq, k.Limit+1)...)
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Box]{}, fmt.Errorf("list donation boxes: %w", err)
 	}
 	return page.Trim(items, k), nil
 }
 
 // Count returns how many boxes f matches.
-func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
-	args, err := s.boxFilterArgs(ctx, f)
+func (s *Store) Count(ctx context.Context, sc auth.Scope, f Filter) (int, error) {
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return 0, err
 	}
 	var n int
-	err = s.db.GetContext(ctx, &n, `
-		SELECT count(*) FROM `+boxFrom+`
-		WHERE `+boxFilterSQL, args...)
-	if err != nil {
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM `+boxFrom+` WHERE `+cond, args...); err != nil {
 		return 0, fmt.Errorf("count donation boxes: %w", err)
 	}
 	return n, nil
@@ -169,62 +178,48 @@ type NewBox struct {
 var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,39}$`)
 
 // Create registers a box placed with a host.
-func (s *Store) Create(ctx context.Context, in NewBox) (Box, error) {
-	var v fault.InvalidInput
-	if !codePattern.MatchString(in.Code) {
-		v.Add("input.code", fault.Invalid, "must be 1 to 40 capital letters, digits, '.', '_' or '-'")
-	}
-	v.Text("input.address", in.Address, true, 500)
-	calendar.Check(&v, "input.placedOn", in.PlacedOn)
-	if err := v.Err(); err != nil {
-		return Box{}, err
-	}
-	var id string
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createDonationBox", in)
-		if err != nil || prior != "" {
-			id = prior
-			return err
+func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewBox) (Box, error) {
+	w := change.Write{Mutation: "createDonationBox", Action: "create", Entity: "donation_box", Key: in.IdempotencyKey, Input: in}
+	b, err := change.Do(ctx, s.db, sc, w, getBox, func(tx *change.Tx) (change.Applied, error) {
+		var v fault.InvalidInput
+		if !codePattern.MatchString(in.Code) {
+			v.Add("input.code", fault.Invalid, "must be 1 to 40 capital letters, digits, '.', '_' or '-'")
 		}
-		owner, err := organization.Require(ctx, tx, "input.organizationId", in.OrganizationID)
-		if err != nil {
-			return err
+		v.Text("input.address", in.Address, true, 500)
+		calendar.Check(&v, "input.placedOn", in.PlacedOn)
+		owner, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
+		if v.Collect(err) {
+			if owner.Kind == organization.Institution {
+				v.Add("input.organizationId", fault.Invalid, "boxes are owned by councils, not institutions")
+			}
+			if !in.PlacedOn.IsZero() && v.Collect(owner.NotFuture("input.placedOn", in.PlacedOn)) {
+				v.Collect(organization.CheckOpen(ctx, tx, owner, "input.placedOn", in.PlacedOn))
+			}
 		}
-		if owner.Kind == organization.Institution {
-			return fault.Refuse("input.organizationId", fault.Invalid, "boxes are owned by councils, not institutions")
+		_, err = partner.Require(ctx, tx, sc, "input.hostPartnerId", in.HostPartnerID)
+		v.Collect(err)
+		_, err = organization.RequireRegency(ctx, tx, sc, "input.regencyId", in.RegencyID)
+		v.Collect(err)
+		if err := v.Failed(); err != nil {
+			return change.Applied{}, err
 		}
-		if err := owner.NotFuture("input.placedOn", in.PlacedOn); err != nil {
-			return err
-		}
-		if _, err := partner.Require(ctx, tx, "input.hostPartnerId", in.HostPartnerID); err != nil {
-			return err
-		}
-		if _, err := organization.RequireRegency(ctx, tx, "input.regencyId", in.RegencyID); err != nil {
-			return err
-		}
+		var id string
 		err = tx.GetContext(ctx, &id, `
 			INSERT INTO donation_boxes (code, host_partner_id, organization_id, regency_id, address, placed_on)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 			in.Code, in.HostPartnerID, in.OrganizationID, in.RegencyID, in.Address, in.PlacedOn)
 		if c, ok := postgres.Violation(err); ok && c == "donation_boxes_code_key" {
-			return fault.Refuse("input.code", fault.Duplicate, "another box already has this code")
+			return change.Applied{}, fault.Refuse("input.code", fault.Duplicate, "another box already has this code")
 		}
 		if err != nil {
-			return fmt.Errorf("insert donation box: %w", err)
+			return change.Applied{}, fmt.Errorf("insert donation box: %w", err)
 		}
-		created, err := getBox(ctx, tx, id, "")
-		if err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "create", "donation_box", id, nil, created); err != nil {
-			return err
-		}
-		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+		return change.Applied{ID: id}, nil
 	})
 	if err != nil {
 		return Box{}, fmt.Errorf("register donation box %s: %w", in.Code, err)
 	}
-	return s.Box(ctx, id)
+	return b, nil
 }
 
 // Retirement is the input for Retire.
@@ -235,58 +230,50 @@ type Retirement struct {
 }
 
 // Retire takes a box out of service; no collection may come after it.
-func (s *Store) Retire(ctx context.Context, in Retirement) (Box, error) {
+func (s *Store) Retire(ctx context.Context, sc auth.Scope, in Retirement) (Box, error) {
 	var v fault.InvalidInput
 	calendar.Check(&v, "input.retiredOn", in.RetiredOn)
 	if err := v.Err(); err != nil {
 		return Box{}, err
 	}
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "retireDonationBox", in)
-		if err != nil || prior != "" {
-			return err
-		}
-		b, err := getBox(ctx, tx, in.BoxID, "FOR UPDATE OF b")
-		if errors.Is(err, fault.ErrNotFound) {
-			return fault.Refuse("input.boxId", fault.Unknown, "no such donation box")
-		}
+	w := change.Write{Mutation: "retireDonationBox", Action: "retire", Entity: "donation_box", Key: in.IdempotencyKey, Input: in}
+	b, err := change.Do(ctx, s.db, sc, w, getBox, func(tx *change.Tx) (change.Applied, error) {
+		b, err := lockBox(ctx, tx, "input.boxId", in.BoxID)
 		if err != nil {
-			return err
+			return change.Applied{}, err
+		}
+		owner, err := organization.RequireWritable(ctx, tx, sc, "input.boxId", b.OrganizationID)
+		if err != nil {
+			return change.Applied{}, err
 		}
 		if b.RetiredOn != nil {
-			return fault.Refuse("input.boxId", fault.Invalid, "the box was already retired on "+b.RetiredOn.String())
+			return change.Applied{}, fault.Refuse("input.boxId", fault.Invalid, "the box was already retired on "+b.RetiredOn.String())
 		}
 		if in.RetiredOn.Before(b.PlacedOn) {
-			return fault.Refuse("input.retiredOn", fault.Invalid, "must not be before the box was placed ("+b.PlacedOn.String()+")")
+			return change.Applied{}, fault.Refuse("input.retiredOn", fault.Invalid, "must not be before the box was placed ("+b.PlacedOn.String()+")")
 		}
 		var last *calendar.Date
-		if err := tx.GetContext(ctx, &last, `SELECT max(collected_on) FROM box_collections WHERE box_id = $1`, b.ID); err != nil {
-			return fmt.Errorf("last collection: %w", err)
+		if err := tx.GetContext(ctx, &last, `SELECT max(collected_on) FROM box_collections WHERE box_id = $1 AND reverses_id IS NULL`, b.ID); err != nil {
+			return change.Applied{}, fmt.Errorf("last collection: %w", err)
 		}
 		if last != nil && in.RetiredOn.Before(*last) {
-			return fault.Refuse("input.retiredOn", fault.Invalid, "must not be before the box's last collection ("+last.String()+")")
-		}
-		owner, err := organization.Get(ctx, tx, b.OrganizationID)
-		if err != nil {
-			return err
+			return change.Applied{}, fault.Refuse("input.retiredOn", fault.Invalid, "must not be before the box's last collection ("+last.String()+")")
 		}
 		if err := owner.NotFuture("input.retiredOn", in.RetiredOn); err != nil {
-			return err
+			return change.Applied{}, err
+		}
+		if err := organization.CheckOpen(ctx, tx, owner, "input.retiredOn", in.RetiredOn); err != nil {
+			return change.Applied{}, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE donation_boxes SET retired_on = $2 WHERE id = $1`, b.ID, in.RetiredOn); err != nil {
-			return fmt.Errorf("retire: %w", err)
+			return change.Applied{}, fmt.Errorf("retire: %w", err)
 		}
-		after := b
-		after.RetiredOn = &in.RetiredOn
-		if err := audit.Record(ctx, tx, "retire", "donation_box", b.ID, b, after); err != nil {
-			return err
-		}
-		return idempotency.Complete(ctx, tx, in.IdempotencyKey, b.ID)
+		return change.Applied{ID: b.ID, Before: b}, nil
 	})
 	if err != nil {
 		return Box{}, fmt.Errorf("retire donation box %s: %w", in.BoxID, err)
 	}
-	return s.Box(ctx, in.BoxID)
+	return b, nil
 }
 
 // jsonb is a value stored as JSON.

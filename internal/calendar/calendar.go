@@ -29,6 +29,10 @@ func Parse(s string) (Date, error) {
 		}
 		return Date{}, fmt.Errorf("date %q is not of the form YYYY-MM-DD", s)
 	}
+	if t.Year() < 1 {
+		// The calendar has no year 0; PostgreSQL would refuse it.
+		return Date{}, fmt.Errorf("date %q is not a day of the calendar: years start at 0001", s)
+	}
 	return Of(t), nil
 }
 

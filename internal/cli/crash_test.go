@@ -47,7 +47,7 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 	}
 	defer db.Close()
 	province, boxID := crashFixtures(t, db)
-	secret, _, err := token.NewStore(db).CreateToken(ctx, token.NewToken{Account: "crash", Role: auth.Admin, Name: "test"})
+	secret, _, err := token.NewStore(db).CreateToken(ctx, auth.System("test"), token.NewToken{Account: "crash", Role: auth.Admin, Name: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,19 +186,19 @@ func crashFixtures(t *testing.T, db *sqlx.DB) (province, boxID string) {
 	ctx := context.Background()
 	orgs := organization.NewStore(db)
 	tz := "Asia/Makassar"
-	p, err := orgs.Create(ctx, organization.NewOrganization{Kind: organization.ProvinceCouncil, Code: "P", Name: "Provinsi", TimeZone: &tz})
+	p, err := orgs.Create(ctx, auth.System("test"), organization.NewOrganization{Kind: organization.ProvinceCouncil, Code: "P", Name: "Provinsi", TimeZone: &tz})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := orgs.Create(ctx, organization.NewOrganization{ParentID: &p.ID, Kind: organization.RegencyCouncil, Code: "R", Name: "Kabupaten"})
+	r, err := orgs.Create(ctx, auth.System("test"), organization.NewOrganization{ParentID: &p.ID, Kind: organization.RegencyCouncil, Code: "R", Name: "Kabupaten"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	host, err := partner.NewStore(db).Create(ctx, partner.NewPartner{Kind: partner.Retail, Name: "Toko"})
+	host, err := partner.NewStore(db).Create(ctx, auth.System("test"), partner.NewPartner{Kind: partner.Retail, Name: "Toko"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := box.NewStore(db).Create(ctx, box.NewBox{Code: "K-1", HostPartnerID: host.ID, OrganizationID: p.ID, RegencyID: r.ID,
+	b, err := box.NewStore(db).Create(ctx, auth.System("test"), box.NewBox{Code: "K-1", HostPartnerID: host.ID, OrganizationID: p.ID, RegencyID: r.ID,
 		Address: "Jl. Contoh", PlacedOn: calendar.MustParse("2014-01-01")})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
@@ -35,44 +36,44 @@ const exportUsage = `Usage:
 Writes the same workbook as GET /exports/NAME.xlsx with the same parameters.
 `
 
-// workbooks are the exports the command line writes, by name.
-var workbooks = map[string]func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error{
-	"donations": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
-		f, lang, err := export.DonationQuery(ctx, organization.NewStore(db), q)
+// workbooks are the exports the command line writes, by name, for sc.
+var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error{
+	"donations": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
+		f, lang, err := export.DonationQuery(ctx, sc, organization.NewStore(db), q)
 		if err != nil {
 			return err
 		}
-		return export.Donations(ctx, donation.NewStore(db), f, lang, time.Now(), w)
+		return export.Donations(ctx, sc, donation.NewStore(db), f, lang, time.Now(), w)
 	},
-	"box-collections": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
-		f, lang, err := export.BoxCollectionQuery(ctx, organization.NewStore(db), q)
+	"box-collections": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
+		f, lang, err := export.BoxCollectionQuery(ctx, sc, organization.NewStore(db), q)
 		if err != nil {
 			return err
 		}
-		return export.BoxCollections(ctx, box.NewStore(db), f, lang, time.Now(), w)
+		return export.BoxCollections(ctx, sc, box.NewStore(db), f, lang, time.Now(), w)
 	},
-	"aid-outputs": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
-		f, lang, err := export.AidOutputQuery(ctx, organization.NewStore(db), aid.NewStore(db), q)
+	"aid-outputs": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
+		f, lang, err := export.AidOutputQuery(ctx, sc, organization.NewStore(db), aid.NewStore(db), q)
 		if err != nil {
 			return err
 		}
-		return export.AidOutputs(ctx, aid.NewStore(db), f, lang, time.Now(), w)
+		return export.AidOutputs(ctx, sc, aid.NewStore(db), f, lang, time.Now(), w)
 	},
-	"raker": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
+	"raker": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
 		st := export.RakerStores{Organizations: organization.NewStore(db), Partners: partner.NewStore(db), Donations: donation.NewStore(db),
 			Aid: aid.NewStore(db), Boxes: box.NewStore(db), Programmes: programme.NewStore(db), Meetings: meeting.NewStore(db)}
-		s, lang, err := export.RakerQuery(ctx, st.Organizations, q)
+		s, lang, err := export.RakerQuery(ctx, sc, st.Organizations, q)
 		if err != nil {
 			return err
 		}
-		return export.Raker(ctx, st, s, lang, time.Now(), w)
+		return export.Raker(ctx, sc, st, s, lang, time.Now(), w)
 	},
-	"audit-log": func(ctx context.Context, db *sqlx.DB, q url.Values, w io.Writer) error {
+	"audit-log": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
 		f, lang, err := export.AuditQuery(q)
 		if err != nil {
 			return err
 		}
-		return export.AuditLog(ctx, audit.NewStore(db), f, lang, time.Now(), w)
+		return export.AuditLog(ctx, sc, audit.NewStore(db), f, lang, time.Now(), w)
 	},
 }
 
@@ -126,7 +127,7 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 		return fmt.Errorf("create %s: %w", *out, err)
 	}
 	defer os.Remove(tmp.Name())
-	err = write(ctx, db, q, tmp)
+	err = write(ctx, cliScope(), db, q, tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

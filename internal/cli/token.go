@@ -14,7 +14,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/organization"
@@ -32,13 +31,14 @@ auditor (read everything, write nothing), partner (its own gifts, -partner).
 The token is printed once; Sinergi keeps only its hash.
 `
 
-// cliActor names the person at the command line in the audit trail.
-func cliActor(ctx context.Context) context.Context {
+// cliScope is the scope of the person at the command line, who acts as
+// the system on the machine itself; the audit trail names them.
+func cliScope() auth.Scope {
 	name := "cli"
 	if u, err := user.Current(); err == nil {
 		name = "cli:" + u.Username
 	}
-	return audit.WithActor(ctx, audit.Actor{Name: name})
+	return auth.System(name)
 }
 
 func tokens(ctx context.Context, args []string, log *slog.Logger, stdout, stderr io.Writer) error {
@@ -62,7 +62,7 @@ func tokens(ctx context.Context, args []string, log *slog.Logger, stdout, stderr
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	ctx = cliActor(ctx)
+	sc := cliScope()
 	db, closeDB, err := dbc.open(ctx, log)
 	if err != nil {
 		return err
@@ -75,14 +75,14 @@ func tokens(ctx context.Context, args []string, log *slog.Logger, stdout, stderr
 		if err != nil {
 			return err
 		}
-		secret, tok, err := store.CreateToken(ctx, req)
+		secret, tok, err := store.CreateToken(ctx, sc, req)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Token %q of account %q (%s):\n%s\n", tok.Name, tok.AccountName, tok.Role, secret)
 		fmt.Fprintln(stdout, "Keep it now: Sinergi stores only its hash. Send it as the header  Authorization: Bearer <token>")
 	case "list":
-		list, err := store.Tokens(ctx)
+		list, err := store.Tokens(ctx, sc)
 		if err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ func tokens(ctx context.Context, args []string, log *slog.Logger, stdout, stderr
 		if fs.NArg() != 1 {
 			return errors.New("give the id of the token to revoke (see sinergi token list)")
 		}
-		tok, err := store.Revoke(ctx, fs.Arg(0))
+		tok, err := store.Revoke(ctx, sc, fs.Arg(0))
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func newTokenRequest(ctx context.Context, db *sqlx.DB, role, org, partnerRef, na
 		req.Account = name
 	}
 	if org != "" {
-		o, err := organization.NewStore(db).ByCode(ctx, org)
+		o, err := organization.NewStore(db).ByCode(ctx, cliScope(), org)
 		if errors.Is(err, fault.ErrNotFound) {
 			return req, fmt.Errorf("-org %q: no organization has this code", org)
 		}
@@ -140,7 +140,7 @@ func newTokenRequest(ctx context.Context, db *sqlx.DB, role, org, partnerRef, na
 		req.OrganizationID = &o.ID
 	}
 	if partnerRef != "" {
-		p, err := partner.NewStore(db).Find(ctx, partnerRef)
+		p, err := partner.NewStore(db).Find(ctx, cliScope(), partnerRef)
 		if errors.Is(err, fault.ErrNotFound) {
 			return req, fmt.Errorf("-partner %q: no partner has this id or name", partnerRef)
 		}
@@ -166,23 +166,23 @@ func newTokenRequest(ctx context.Context, db *sqlx.DB, role, org, partnerRef, na
 // demoTokens makes a fresh admin token and a partner token for the first
 // demo CSR company, so a newcomer can try both at once.
 func demoTokens(ctx context.Context, db *sqlx.DB, stdout io.Writer) error {
-	ctx = cliActor(ctx)
+	sc := cliScope()
 	store := token.NewStore(db)
 	stamp := time.Now().UTC().Format("20060102-150405.000000") // unique even for restarts within a second
 	expires := time.Now().Add(30 * 24 * time.Hour)
-	admin, _, err := store.CreateToken(ctx, token.NewToken{Account: "demo-admin", Role: auth.Admin, Name: "serve-" + stamp, ExpiresAt: &expires})
+	admin, _, err := store.CreateToken(ctx, sc, token.NewToken{Account: "demo-admin", Role: auth.Admin, Name: "serve-" + stamp, ExpiresAt: &expires})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Demo admin token (expires in 30 days):\n  %s\n", admin)
-	p, err := partner.NewStore(db).Find(ctx, "PT Samudra Dewata Energi")
+	p, err := partner.NewStore(db).Find(ctx, cliScope(), "PT Samudra Dewata Energi")
 	if errors.Is(err, fault.ErrNotFound) {
 		return nil // not the demo data: no demo partner to speak for
 	}
 	if err != nil {
 		return err
 	}
-	secret, _, err := store.CreateToken(ctx, token.NewToken{Account: "demo-partner", Role: auth.Partner, PartnerID: &p.ID,
+	secret, _, err := store.CreateToken(ctx, sc, token.NewToken{Account: "demo-partner", Role: auth.Partner, PartnerID: &p.ID,
 		Name: "serve-" + stamp, ExpiresAt: &expires})
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/sinergi-id/sinergi/internal/aid"
-	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
@@ -56,6 +56,7 @@ var regencyPlaces = []string{"Badung", "Bangli", "Buleleng", "Gianyar", "Jembran
 
 // loader carries the stores and what has been created so far.
 type loader struct {
+	sc         auth.Scope // the demo loader acts as the system
 	orgs       *organization.Store
 	partners   *partner.Store
 	donations  *donation.Store
@@ -88,8 +89,8 @@ func Load(ctx context.Context, db *sqlx.DB) (Summary, error) {
 	if exists {
 		return Summary{}, ErrNotEmpty
 	}
-	ctx = audit.WithActor(ctx, audit.Actor{Name: "demo"})
 	l := &loader{
+		sc:   auth.System("demo"),
 		orgs: organization.NewStore(db), partners: partner.NewStore(db), donations: donation.NewStore(db),
 		boxes: box.NewStore(db), aid: aid.NewStore(db), programmes: programme.NewStore(db), meetings: meeting.NewStore(db),
 		rng: rand.New(rand.NewPCG(2014, 717)), types: map[string]aid.Type{},
@@ -108,7 +109,7 @@ func ptr[T any](v T) *T { return &v }
 
 func (l *loader) tree(ctx context.Context) error {
 	var err error
-	l.province, err = l.orgs.Create(ctx, organization.NewOrganization{
+	l.province, err = l.orgs.Create(ctx, l.sc, organization.NewOrganization{
 		Kind: organization.ProvinceCouncil, Code: "BALI", Name: "BKKKS Provinsi Bali",
 		TimeZone: ptr("Asia/Makassar"), Address: "Jl. Contoh Raya No. 1, Denpasar",
 	})
@@ -118,7 +119,7 @@ func (l *loader) tree(ctx context.Context) error {
 	l.sum.Organizations++
 	institutionKinds := []string{"Panti Werdha Sukma Lestari", "Yayasan Welas Asih", "Panti Asuhan Tunas Harapan"}
 	for i, r := range Regencies {
-		reg, err := l.orgs.Create(ctx, organization.NewOrganization{
+		reg, err := l.orgs.Create(ctx, l.sc, organization.NewOrganization{
 			ParentID: &l.province.ID, Kind: organization.RegencyCouncil, Code: r.Code, Name: r.Name,
 			Address: "Jl. Contoh No. " + fmt.Sprint(i+2) + ", " + regencyPlaces[i],
 		})
@@ -128,7 +129,7 @@ func (l *loader) tree(ctx context.Context) error {
 		l.regencies = append(l.regencies, reg)
 		l.sum.Organizations++
 		for j, kind := range institutionKinds {
-			inst, err := l.orgs.Create(ctx, organization.NewOrganization{
+			inst, err := l.orgs.Create(ctx, l.sc, organization.NewOrganization{
 				ParentID: &reg.ID, Kind: organization.Institution,
 				Code: fmt.Sprintf("%s-I%d", r.Code, j+1), Name: kind + " " + regencyPlaces[i],
 				Address: "Banjar Contoh, " + regencyPlaces[i],
@@ -161,7 +162,7 @@ func (l *loader) givers(ctx context.Context) error {
 	}
 	for _, g := range groups {
 		for _, name := range g.names {
-			p, err := l.partners.Create(ctx, partner.NewPartner{Kind: g.kind, Name: name})
+			p, err := l.partners.Create(ctx, l.sc, partner.NewPartner{Kind: g.kind, Name: name})
 			if err != nil {
 				return err
 			}
@@ -173,7 +174,7 @@ func (l *loader) givers(ctx context.Context) error {
 }
 
 func (l *loader) catalogue(ctx context.Context) error {
-	types, err := l.aid.Types(ctx)
+	types, err := l.aid.Types(ctx, l.sc)
 	if err != nil {
 		return err
 	}
@@ -193,7 +194,7 @@ func (l *loader) day(year int, month time.Month) calendar.Date {
 }
 
 func (l *loader) gift(ctx context.Context, in donation.NewDonation) error {
-	if _, err := l.donations.Create(ctx, in); err != nil {
+	if _, err := l.donations.Create(ctx, l.sc, in); err != nil {
 		return err
 	}
 	l.sum.Donations++
@@ -296,7 +297,7 @@ func (l *loader) donationBoxes(ctx context.Context) error {
 		if i%4 == 0 {
 			owner = l.province // the province keeps a quarter of the boxes itself
 		}
-		b, err := l.boxes.Create(ctx, box.NewBox{
+		b, err := l.boxes.Create(ctx, l.sc, box.NewBox{
 			Code: fmt.Sprintf("KTK-%03d", i+1), HostPartnerID: host.ID, OrganizationID: owner.ID,
 			RegencyID: l.regencies[r].ID, Address: fmt.Sprintf("%s cabang %s %d", host.Name, regencyPlaces[r], i/len(l.regencies)+1),
 			PlacedOn: calendar.New(2012, time.December, 1+i%20),
@@ -309,7 +310,7 @@ func (l *loader) donationBoxes(ctx context.Context) error {
 			for m := time.January; m <= time.December; m++ {
 				a, b2 := l.rng.IntN(len(counters)), 1+l.rng.IntN(len(counters)-1)
 				n := (int(year-2013))*12 + int(m)
-				if _, err := l.boxes.RecordCollection(ctx, box.NewCollection{
+				if _, err := l.boxes.RecordCollection(ctx, l.sc, box.NewCollection{
 					BoxID: b.ID, CollectedOn: calendar.New(year, m, 25), Amount: l.amount(150_000, 1_500_000),
 					CountedBy:   []string{counters[a], counters[(a+b2)%len(counters)]},
 					SealRemoved: fmt.Sprintf("SEG-%03d-%02d", i+1, n-1), SealApplied: ptr(fmt.Sprintf("SEG-%03d-%02d", i+1, n)),
@@ -325,7 +326,7 @@ func (l *loader) donationBoxes(ctx context.Context) error {
 
 func (l *loader) output(ctx context.Context, in aid.NewOutput) error {
 	in.OrganizationID = l.province.ID
-	if _, err := l.aid.CreateOutput(ctx, in); err != nil {
+	if _, err := l.aid.CreateOutput(ctx, l.sc, in); err != nil {
 		return err
 	}
 	l.sum.AidOutputs++
@@ -427,7 +428,7 @@ func (l *loader) targets(ctx context.Context) error {
 		{2015, "PAKAIAN_OLAHRAGA", 120, 19_200_000}, {2015, "BEDAH_RUMAH", 6, 96_000_000},
 	}
 	for _, p := range plan {
-		if _, err := l.programmes.CreateTarget(ctx, programme.NewTarget{
+		if _, err := l.programmes.CreateTarget(ctx, l.sc, programme.NewTarget{
 			OrganizationID: l.province.ID, Year: p.year, AidTypeID: l.types[p.code].ID, TargetQuantity: p.quantity, Budget: p.budget,
 		}); err != nil {
 			return err
@@ -440,7 +441,7 @@ func (l *loader) targets(ctx context.Context) error {
 // raker records the 2014 work meeting: 17 July 2014 in Denpasar, 115
 // participants, evaluating January to July.
 func (l *loader) raker(ctx context.Context) error {
-	_, err := l.meetings.Create(ctx, meeting.NewMeeting{
+	_, err := l.meetings.Create(ctx, l.sc, meeting.NewMeeting{
 		OrganizationID: l.province.ID, Title: "Rapat Kerja BKKKS Provinsi Bali 2014",
 		HeldOn: calendar.New(2014, time.July, 17), Place: "Denpasar",
 		PeriodFrom: calendar.New(2014, time.January, 1), PeriodTo: calendar.New(2014, time.July, 31),

@@ -14,11 +14,10 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/sinergi-id/sinergi/internal/aid"
-	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/change"
 	"github.com/sinergi-id/sinergi/internal/fault"
-	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
@@ -95,15 +94,13 @@ type Item struct {
 	EstimatedValue money.Rupiah `db:"estimated_value" json:"estimatedValue"`
 }
 
-// scopedFrom and scopeSQL confine reads to what the caller may see: an
-// operator the donations of its subtree, a partner its own gifts.
+// scopedFrom joins each donation to its organization o, whose path (and
+// the donation's partner) the caller's scope confines: an operator the
+// donations of its subtree, a partner its own gifts.
 const scopedFrom = `donations d JOIN organizations o ON o.id = d.organization_id`
 
-// scopeSQL is the scope condition with the subtree as $n and the partner as
-// $n+1.
-func scopeSQL(n int) string {
-	return fmt.Sprintf(`($%d::ltree IS NULL OR o.path <@ $%d::ltree) AND ($%d::uuid IS NULL OR d.partner_id = $%d)`, n, n, n+1, n+1)
-}
+// scope is the caller's condition on scopedFrom.
+func scope(sc auth.Scope, a *postgres.Args) string { return sc.Gifts(a, "o.path", "d.partner_id") }
 
 const columns = `d.id, d.seq, d.organization_id, d.source, d.partner_id, d.kind, d.received_on, d.amount,
 	d.reference, d.earmark_programme, d.earmark_aid_type_id, d.earmark_regency_id, d.notes,
@@ -118,35 +115,38 @@ type Store struct {
 // NewStore returns a Store on db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
-func get(ctx context.Context, q sqlx.QueryerContext, id string) (Donation, error) {
-	return postgres.ByID[Donation](ctx, q, "donation", `SELECT `+columns+` FROM `+scopedFrom+` WHERE d.id = $1 AND `+scopeSQL(2), id, auth.Subtree(ctx), auth.OwnPartner(ctx))
+// Get returns donation id through q (a database or a transaction).
+func Get(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Donation, error) {
+	args := postgres.Args{id}
+	query := `SELECT ` + columns + ` FROM ` + scopedFrom + ` WHERE d.id = $1 AND ` + scope(sc, &args)
+	return postgres.ByID[Donation](ctx, q, "donation", query, id, args[1:]...)
 }
 
 // Donation returns donation id.
-func (s *Store) Donation(ctx context.Context, id string) (Donation, error) {
-	return get(ctx, s.db, id)
+func (s *Store) Donation(ctx context.Context, sc auth.Scope, id string) (Donation, error) {
+	return Get(ctx, s.db, sc, id)
 }
 
 // ByIDs returns the donations with the given ids, in no set order.
-func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Donation, error) {
+func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Donation, error) {
+	args := postgres.Args{pq.Array(ids)}
+	query := `SELECT ` + columns + ` FROM ` + scopedFrom + ` WHERE d.id::text = ANY($1) AND ` + scope(sc, &args)
 	var out []Donation
-	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+` FROM `+scopedFrom+` WHERE d.id::text = ANY($1) AND `+scopeSQL(2),
-		pq.Array(ids), auth.Subtree(ctx), auth.OwnPartner(ctx))
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get donations by id: %w", err)
 	}
 	return out, nil
 }
 
 // ItemsOf returns the goods lines of the given donations, by donation and line.
-func (s *Store) ItemsOf(ctx context.Context, donationIDs []string) ([]Item, error) {
+func (s *Store) ItemsOf(ctx context.Context, sc auth.Scope, donationIDs []string) ([]Item, error) {
+	args := postgres.Args{pq.Array(donationIDs)}
+	query := `SELECT i.donation_id, i.line, i.description, i.quantity, i.unit, i.estimated_value
+		FROM donation_items i JOIN ` + scopedFrom + ` ON d.id = i.donation_id
+		WHERE i.donation_id::text = ANY($1) AND ` + scope(sc, &args) + `
+		ORDER BY i.donation_id, i.line`
 	var out []Item
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT i.donation_id, i.line, i.description, i.quantity, i.unit, i.estimated_value
-		FROM donation_items i JOIN `+scopedFrom+` ON d.id = i.donation_id
-		WHERE i.donation_id::text = ANY($1) AND `+scopeSQL(2)+`
-		ORDER BY i.donation_id, i.line`, pq.Array(donationIDs), auth.Subtree(ctx), auth.OwnPartner(ctx))
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get donation items: %w", err)
 	}
 	return out, nil
@@ -167,56 +167,55 @@ type Totals struct {
 	Amount money.Rupiah `db:"amount"`
 }
 
-// filterSQL applies a Filter given as $1..$6 and the caller's scope as $7
-// and $8, joined to organizations o.
-var filterSQL = `
-	($1::date IS NULL OR d.received_on >= $1) AND ($2::date IS NULL OR d.received_on <= $2)
-	AND ($3::ltree IS NULL OR o.path <@ $3::ltree)
-	AND ($4::text[] IS NULL OR d.source = ANY($4))
-	AND ($5::uuid IS NULL OR d.partner_id = $5)
-	AND ($6::text IS NULL OR d.kind = $6)
-	AND ` + scopeSQL(7)
-
-func (s *Store) filterArgs(ctx context.Context, f Filter) ([]any, error) {
+// where returns the condition that selects the entries f matches within
+// sc, joined to organizations o, with its arguments.
+func (s *Store) where(ctx context.Context, sc auth.Scope, f Filter) (string, postgres.Args, error) {
 	if f.PartnerID != nil && uuid.Validate(*f.PartnerID) != nil {
-		return nil, fault.Refuse("filter.partnerId", fault.Invalid, "is not an id")
+		return "", nil, fault.Refuse("filter.partnerId", fault.Invalid, "is not an id")
 	}
-	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
+	under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	var srcs any
 	if f.Sources != nil {
 		srcs = pq.Array(f.Sources)
 	}
-	return []any{f.From, f.To, under, srcs, f.PartnerID, f.Kind, auth.Subtree(ctx), auth.OwnPartner(ctx)}, nil
+	var a postgres.Args
+	from, to, u, src, partner, kind := a.Add(f.From), a.Add(f.To), a.Add(under), a.Add(srcs), a.Add(f.PartnerID), a.Add(f.Kind)
+	return `(` + from + `::date IS NULL OR d.received_on >= ` + from + `) AND (` + to + `::date IS NULL OR d.received_on <= ` + to + `)
+	AND (` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree)
+	AND (` + src + `::text[] IS NULL OR d.source = ANY(` + src + `))
+	AND (` + partner + `::uuid IS NULL OR d.partner_id = ` + partner + `)
+	AND (` + kind + `::text IS NULL OR d.kind = ` + kind + `)
+	AND ` + scope(sc, &a), a, nil
 }
 
 // List returns a page of the ledger in date order.
-func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[Donation], error) {
+func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Donation], error) {
 	k, err := r.Keyset()
 	if err != nil {
 		return page.Page[Donation]{}, err
 	}
-	args, err := s.filterArgs(ctx, f)
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return page.Page[Donation]{}, err
 	}
+	seq, date := args.Add(k.AfterSeq), args.Add(k.AfterDate)
+	query := `SELECT ` + columns + ` FROM ` + scopedFrom + `
+		WHERE ` + cond + `
+		  AND (` + seq + `::bigint IS NULL OR (d.received_on, d.seq) > (` + date + `::date, ` + seq + `::bigint))
+		ORDER BY d.received_on, d.seq LIMIT ` + args.Add(k.Limit+1)
 	var items []Donation
-	err = s.db.SelectContext(ctx, &items, `
-		SELECT `+columns+` FROM `+scopedFrom+`
-		WHERE `+filterSQL+`
-		  AND ($9::bigint IS NULL OR (d.received_on, d.seq) > ($10::date, $9::bigint))
-		ORDER BY d.received_on, d.seq LIMIT $11`, append(args, k.AfterSeq, k.AfterDate, k.Limit+1)...)
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Donation]{}, fmt.Errorf("list donations: %w", err)
 	}
 	return page.Trim(items, k), nil
 }
 
 // Totals counts and sums the ledger entries f matches.
-func (s *Store) Totals(ctx context.Context, f Filter) (Totals, error) {
-	args, err := s.filterArgs(ctx, f)
+func (s *Store) Totals(ctx context.Context, sc auth.Scope, f Filter) (Totals, error) {
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return Totals{}, err
 	}
@@ -224,7 +223,7 @@ func (s *Store) Totals(ctx context.Context, f Filter) (Totals, error) {
 	err = s.db.GetContext(ctx, &t, `
 		SELECT count(*) AS count, COALESCE(SUM(d.amount), 0)::bigint AS amount
 		FROM `+scopedFrom+`
-		WHERE `+filterSQL, args...)
+		WHERE `+cond, args...)
 	if err != nil {
 		return Totals{}, fmt.Errorf("sum donations: %w", err)
 	}
@@ -256,8 +255,9 @@ type NewDonation struct {
 	IdempotencyKey   string        `json:"-"`
 }
 
-func (in NewDonation) validate() (money.Rupiah, error) {
-	var v fault.InvalidInput
+// validate checks what can be checked without the database into v and
+// returns the donation's amount.
+func (in NewDonation) validate(v *fault.InvalidInput) money.Rupiah {
 	switch {
 	case in.Source == DonationBox:
 		v.Add("input.source", fault.Invalid, "donation box money is recorded as a box collection")
@@ -273,7 +273,7 @@ func (in NewDonation) validate() (money.Rupiah, error) {
 			v.Add("input.amount", fault.Required, "a money donation needs an amount")
 		} else {
 			amount = *in.Amount
-			money.Check(&v, "input.amount", amount)
+			money.Check(v, "input.amount", amount)
 		}
 		if len(in.Items) > 0 {
 			v.Add("input.items", fault.Invalid, "a money donation has no goods lines")
@@ -292,11 +292,11 @@ func (in NewDonation) validate() (money.Rupiah, error) {
 			p := fmt.Sprintf("input.items.%d.", i)
 			v.Text(p+"description", it.Description, true, 200)
 			v.Text(p+"unit", it.Unit, true, 40)
-			if it.Quantity <= 0 {
-				v.Add(p+"quantity", fault.Invalid, "must be more than zero")
+			v.Quantity(p+"quantity", it.Quantity)
+			money.Check(v, p+"estimatedValue", it.EstimatedValue)
+			if it.EstimatedValue > 0 && it.EstimatedValue <= money.Max {
+				amount += it.EstimatedValue // at most MaxItems × Max: no overflow
 			}
-			money.Check(&v, p+"estimatedValue", it.EstimatedValue)
-			amount += it.EstimatedValue
 		}
 		if len(in.Items) > 0 && amount > money.Max {
 			v.Add("input.items", fault.Invalid, "the items' total value is above the largest amount accepted")
@@ -309,45 +309,40 @@ func (in NewDonation) validate() (money.Rupiah, error) {
 	}
 	v.OptionalText("input.earmarkProgramme", in.EarmarkProgramme, 200)
 	v.Text("input.notes", in.Notes, false, MaxNotes)
-	calendar.Check(&v, "input.receivedOn", in.ReceivedOn)
-	return amount, v.Err()
+	calendar.Check(v, "input.receivedOn", in.ReceivedOn)
+	return amount
 }
 
 // Create records a donation with its goods lines.
-func (s *Store) Create(ctx context.Context, in NewDonation) (Donation, error) {
-	amount, err := in.validate()
-	if err != nil {
-		return Donation{}, err
-	}
-	var id string
-	err = postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createDonation", in)
-		if err != nil || prior != "" {
-			id = prior
-			return err
-		}
-		org, err := organization.Require(ctx, tx, "input.organizationId", in.OrganizationID)
-		if err != nil {
-			return err
-		}
-		if err := org.NotFuture("input.receivedOn", in.ReceivedOn); err != nil {
-			return err
+func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewDonation) (Donation, error) {
+	w := change.Write{Mutation: "recordDonation", Action: "create", Entity: "donation", Key: in.IdempotencyKey, Input: in}
+	d, err := change.Do(ctx, s.db, sc, w, Get, func(tx *change.Tx) (change.Applied, error) {
+		// Every refused field is answered at once, those the database
+		// decides (unknown ids, closed periods) with the others.
+		var v fault.InvalidInput
+		amount := in.validate(&v)
+		org, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
+		if v.Collect(err) && !in.ReceivedOn.IsZero() {
+			if v.Collect(org.NotFuture("input.receivedOn", in.ReceivedOn)) {
+				v.Collect(organization.CheckOpen(ctx, tx, org, "input.receivedOn", in.ReceivedOn))
+			}
 		}
 		if in.PartnerID != nil {
-			if _, err := partner.Require(ctx, tx, "input.partnerId", *in.PartnerID); err != nil {
-				return err
-			}
+			_, err := partner.Require(ctx, tx, sc, "input.partnerId", *in.PartnerID)
+			v.Collect(err)
 		}
 		if in.EarmarkAidTypeID != nil {
-			if _, err := aid.RequireType(ctx, tx, "input.earmarkAidTypeId", *in.EarmarkAidTypeID); err != nil {
-				return err
-			}
+			_, err := aid.RequireType(ctx, tx, sc, "input.earmarkAidTypeId", *in.EarmarkAidTypeID)
+			v.Collect(err)
 		}
 		if in.EarmarkRegencyID != nil {
-			if _, err := organization.RequireRegency(ctx, tx, "input.earmarkRegencyId", *in.EarmarkRegencyID); err != nil {
-				return err
-			}
+			_, err := organization.RequireRegency(ctx, tx, sc, "input.earmarkRegencyId", *in.EarmarkRegencyID)
+			v.Collect(err)
 		}
+		if err := v.Failed(); err != nil {
+			return change.Applied{}, err
+		}
+		var id string
 		err = tx.GetContext(ctx, &id, `
 			INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference,
 				earmark_programme, earmark_aid_type_id, earmark_regency_id, notes)
@@ -355,37 +350,24 @@ func (s *Store) Create(ctx context.Context, in NewDonation) (Donation, error) {
 			in.OrganizationID, in.Source, in.PartnerID, in.Kind, in.ReceivedOn, amount, in.Reference,
 			in.EarmarkProgramme, in.EarmarkAidTypeID, in.EarmarkRegencyID, in.Notes)
 		if c, ok := postgres.Violation(err); ok && c == "donations_reference_key" {
-			return fault.Refuse("input.reference", fault.Duplicate, "this organization already recorded a donation with this reference")
+			return change.Applied{}, fault.Refuse("input.reference", fault.Duplicate, "this organization already recorded a donation with this reference")
 		}
 		if err != nil {
-			return fmt.Errorf("insert donation: %w", err)
+			return change.Applied{}, fmt.Errorf("insert donation: %w", err)
 		}
 		for i, it := range in.Items {
 			if _, err := tx.ExecContext(ctx, `
 				INSERT INTO donation_items (donation_id, line, description, quantity, unit, estimated_value)
 				VALUES ($1, $2, $3, $4, $5, $6)`, id, i+1, it.Description, it.Quantity, it.Unit, it.EstimatedValue); err != nil {
-				return fmt.Errorf("insert donation item %d: %w", i+1, err)
+				return change.Applied{}, fmt.Errorf("insert donation item %d: %w", i+1, err)
 			}
 		}
-		return finish(ctx, tx, "create", id, in.IdempotencyKey)
+		return change.Applied{ID: id}, nil
 	})
 	if err != nil {
 		return Donation{}, fmt.Errorf("record donation: %w", err)
 	}
-	return s.Donation(ctx, id)
-}
-
-// finish writes the audit row and completes the idempotency key of a write
-// that produced donation id.
-func finish(ctx context.Context, tx *sqlx.Tx, action, id, key string) error {
-	created, err := get(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	if err := audit.Record(ctx, tx, action, "donation", id, nil, created); err != nil {
-		return err
-	}
-	return idempotency.Complete(ctx, tx, key, id)
+	return d, nil
 }
 
 // BoxDonation is the donation a box collection becomes.
@@ -398,8 +380,8 @@ type BoxDonation struct {
 }
 
 // InsertBoxDonation records, inside the collection's own transaction, the
-// donation that a box opening becomes.
-func InsertBoxDonation(ctx context.Context, tx *sqlx.Tx, b BoxDonation) (string, error) {
+// donation that a box opening becomes, and audits it as stored.
+func InsertBoxDonation(ctx context.Context, tx *change.Tx, b BoxDonation) (string, error) {
 	var id string
 	err := tx.GetContext(ctx, &id, `
 		INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference)
@@ -408,8 +390,33 @@ func InsertBoxDonation(ctx context.Context, tx *sqlx.Tx, b BoxDonation) (string,
 	if err != nil {
 		return "", fmt.Errorf("insert box donation: %w", err)
 	}
-	if err := audit.Record(ctx, tx, "create", "donation", id, nil, b); err != nil {
+	created, err := Get(ctx, tx, tx.Scope, id)
+	if err != nil {
 		return "", err
+	}
+	if err := tx.Audit(ctx, "create", "donation", id, nil, created); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// InsertReversal records, inside tx, the entry that cancels donation orig
+// (as read in tx), dated on, and audits it as stored. A concurrent reversal
+// of the same donation loses on the unique reverses_id and is refused at
+// field.
+func InsertReversal(ctx context.Context, tx *change.Tx, field string, orig Donation, on calendar.Date, reason string) (string, error) {
+	var id string
+	err := tx.GetContext(ctx, &id, `
+		INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount,
+			earmark_programme, earmark_aid_type_id, earmark_regency_id, notes, reverses_id, reversal_reason)
+		SELECT organization_id, source, partner_id, kind, $2, -amount,
+			earmark_programme, earmark_aid_type_id, earmark_regency_id, notes, id, $3
+		FROM donations WHERE id = $1 RETURNING id`, orig.ID, on, reason)
+	if c, ok := postgres.Violation(err); ok && c == "donations_reverses_id_key" {
+		return "", fault.Refuse(field, fault.Duplicate, "this donation has already been reversed")
+	}
+	if err != nil {
+		return "", fmt.Errorf("insert reversal: %w", err)
 	}
 	return id, nil
 }
@@ -418,15 +425,16 @@ func InsertBoxDonation(ctx context.Context, tx *sqlx.Tx, b BoxDonation) (string,
 type Reversal struct {
 	DonationID     string         `json:"donationId"`
 	Reason         string         `json:"reason"`
-	ReversedOn     *calendar.Date `json:"reversedOn"` // default: today in the organization's time zone
+	ReversedOn     *calendar.Date `json:"reversedOn"` // default: see organization.CorrectionDate
 	IdempotencyKey string         `json:"-"`
 }
 
 // Reverse records the entry that cancels donation in.DonationID: same
 // organization, source, partner and kind, opposite amount, dated when the
 // correction is made. A donation is reversed at most once, and a reversal
-// is never itself reversed.
-func (s *Store) Reverse(ctx context.Context, in Reversal) (Donation, error) {
+// is never itself reversed. The donation a box collection became is
+// reversed with its collection (box.ReverseCollection), never alone.
+func (s *Store) Reverse(ctx context.Context, sc auth.Scope, in Reversal) (Donation, error) {
 	var v fault.InvalidInput
 	v.Text("input.reason", in.Reason, true, MaxReason)
 	if in.ReversedOn != nil {
@@ -435,53 +443,56 @@ func (s *Store) Reverse(ctx context.Context, in Reversal) (Donation, error) {
 	if err := v.Err(); err != nil {
 		return Donation{}, err
 	}
-	var id string
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "reverseDonation", in)
-		if err != nil || prior != "" {
-			id = prior
-			return err
-		}
-		orig, err := get(ctx, tx, in.DonationID)
+	w := change.Write{Mutation: "reverseDonation", Action: "reverse", Entity: "donation", Key: in.IdempotencyKey, Input: in}
+	d, err := change.Do(ctx, s.db, sc, w, Get, func(tx *change.Tx) (change.Applied, error) {
+		orig, err := Get(ctx, tx, sc, in.DonationID)
 		if errors.Is(err, fault.ErrNotFound) {
-			return fault.Refuse("input.donationId", fault.Unknown, "no such donation")
+			return change.Applied{}, fault.Refuse("input.donationId", fault.Unknown, "no such donation")
 		}
 		if err != nil {
-			return err
+			return change.Applied{}, err
 		}
-		if orig.ReversesID != nil {
-			return fault.Refuse("input.donationId", fault.Invalid, "this entry is itself a reversal and cannot be reversed")
+		if err := Reversible("input.donationId", orig); err != nil {
+			return change.Applied{}, err
 		}
-		if orig.ReversedByID != nil {
-			return fault.Refuse("input.donationId", fault.Duplicate, "this donation has already been reversed")
+		var fromBox bool
+		if err := tx.GetContext(ctx, &fromBox, `SELECT EXISTS (SELECT 1 FROM box_collections WHERE donation_id = $1)`, orig.ID); err != nil {
+			return change.Applied{}, fmt.Errorf("look for the box collection of donation %s: %w", orig.ID, err)
 		}
-		org, err := organization.Get(ctx, tx, orig.OrganizationID)
+		if fromBox {
+			return change.Applied{}, fault.Refuse("input.donationId", fault.Invalid,
+				"this donation is a box collection's money: reverse the collection with reverseBoxCollection, which reverses both")
+		}
+		org, err := organization.RequireWritable(ctx, tx, sc, "input.donationId", orig.OrganizationID)
 		if err != nil {
-			return err
+			return change.Applied{}, err
 		}
-		on, err := org.CorrectionDate("input.reversedOn", orig.ReceivedOn, in.ReversedOn)
+		on, err := organization.CorrectionDate(ctx, tx, org, "input.reversedOn", orig.ReceivedOn, in.ReversedOn)
 		if err != nil {
-			return err
+			return change.Applied{}, err
 		}
-		err = tx.GetContext(ctx, &id, `
-			INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount,
-				earmark_programme, earmark_aid_type_id, earmark_regency_id, notes, reverses_id, reversal_reason)
-			SELECT organization_id, source, partner_id, kind, $2, -amount,
-				earmark_programme, earmark_aid_type_id, earmark_regency_id, notes, id, $3
-			FROM donations WHERE id = $1 RETURNING id`, orig.ID, on, in.Reason)
-		if c, ok := postgres.Violation(err); ok && c == "donations_reverses_id_key" {
-			// A concurrent reversal won the race.
-			return fault.Refuse("input.donationId", fault.Duplicate, "this donation has already been reversed")
-		}
+		id, err := InsertReversal(ctx, tx, "input.donationId", orig, on, in.Reason)
 		if err != nil {
-			return fmt.Errorf("insert reversal: %w", err)
+			return change.Applied{}, err
 		}
-		return finish(ctx, tx, "reverse", id, in.IdempotencyKey)
+		return change.Applied{ID: id, Before: orig}, nil
 	})
 	if err != nil {
 		return Donation{}, fmt.Errorf("reverse donation %s: %w", in.DonationID, err)
 	}
-	return s.Donation(ctx, id)
+	return d, nil
+}
+
+// Reversible refuses, at field, to reverse a reversal or a donation that
+// was reversed already.
+func Reversible(field string, d Donation) error {
+	if d.ReversesID != nil {
+		return fault.Refuse(field, fault.Invalid, "this entry is itself a reversal and cannot be reversed")
+	}
+	if d.ReversedByID != nil {
+		return fault.Refuse(field, fault.Duplicate, "this donation has already been reversed")
+	}
+	return nil
 }
 
 // LedgerRow is a ledger entry with the names an auditor reads beside it.
@@ -496,15 +507,15 @@ type LedgerRow struct {
 // sends the rows: memory stays flat however long the ledger is. The query
 // runs in a read-only transaction whose statement timeout is long enough for
 // a whole national ledger.
-func (s *Store) Each(ctx context.Context, f Filter, fn func(LedgerRow) error) error {
-	args, err := s.filterArgs(ctx, f)
+func (s *Store) Each(ctx context.Context, sc auth.Scope, f Filter, fn func(LedgerRow) error) error {
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return err
 	}
 	return postgres.Stream(ctx, s.db, `
 		SELECT `+columns+`, o.code AS organization_code, o.name AS organization_name, p.name AS partner_name
 		FROM `+scopedFrom+` LEFT JOIN partners p ON p.id = d.partner_id
-		WHERE `+filterSQL+`
+		WHERE `+cond+`
 		ORDER BY d.received_on, d.seq`, args, func(rows *sqlx.Rows) error {
 		var r LedgerRow
 		if err := rows.StructScan(&r); err != nil {
@@ -524,8 +535,8 @@ type Group struct {
 
 // groupBy sums the entries f matches by the SQL expression key (and, with
 // byMonth, by month), largest key order first as the SQL orders.
-func (s *Store) groupBy(ctx context.Context, f Filter, key, order string, byMonth bool) ([]Group, error) {
-	args, err := s.filterArgs(ctx, f)
+func (s *Store) groupBy(ctx context.Context, sc auth.Scope, f Filter, key, order string, byMonth bool) ([]Group, error) {
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return nil, err
 	}
@@ -536,7 +547,7 @@ func (s *Store) groupBy(ctx context.Context, f Filter, key, order string, byMont
 	var out []Group
 	err = s.db.SelectContext(ctx, &out, `
 		SELECT COALESCE(`+key+`, '') AS key, `+month+` AS month, count(*) AS count, SUM(d.amount)::bigint AS amount
-		FROM `+scopedFrom+` WHERE `+filterSQL+`
+		FROM `+scopedFrom+` WHERE `+cond+`
 		GROUP BY 1`+groupMonth+` ORDER BY `+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sum donations by %s: %w", key, err)
@@ -545,19 +556,19 @@ func (s *Store) groupBy(ctx context.Context, f Filter, key, order string, byMont
 }
 
 // BySourceAndMonth sums the entries f matches by source and month.
-func (s *Store) BySourceAndMonth(ctx context.Context, f Filter) ([]Group, error) {
-	return s.groupBy(ctx, f, `d.source`, `1, 2`, true)
+func (s *Store) BySourceAndMonth(ctx context.Context, sc auth.Scope, f Filter) ([]Group, error) {
+	return s.groupBy(ctx, sc, f, `d.source`, `1, 2`, true)
 }
 
 // ByPartner sums the entries f matches by partner ("" for anonymous gifts),
 // largest first.
-func (s *Store) ByPartner(ctx context.Context, f Filter) ([]Group, error) {
-	return s.groupBy(ctx, f, `d.partner_id::text`, `4 DESC, 1`, false)
+func (s *Store) ByPartner(ctx context.Context, sc auth.Scope, f Filter) ([]Group, error) {
+	return s.groupBy(ctx, sc, f, `d.partner_id::text`, `4 DESC, 1`, false)
 }
 
 // ByKind sums the entries f matches by money and goods.
-func (s *Store) ByKind(ctx context.Context, f Filter) ([]Group, error) {
-	return s.groupBy(ctx, f, `d.kind`, `1`, false)
+func (s *Store) ByKind(ctx context.Context, sc auth.Scope, f Filter) ([]Group, error) {
+	return s.groupBy(ctx, sc, f, `d.kind`, `1`, false)
 }
 
 // Kind returns the group's key as a donation kind, for groups by kind.

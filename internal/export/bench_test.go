@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
 	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
@@ -72,7 +73,7 @@ func BenchmarkDonationLedger(b *testing.B) {
 	store := donation.NewStore(db)
 	b.ResetTimer()
 	for b.Loop() {
-		if err := export.Donations(ctx, store, donation.Filter{}, export.Indonesian, time.Now(), io.Discard); err != nil {
+		if err := export.Donations(ctx, auth.System("bench"), store, donation.Filter{}, export.Indonesian, time.Now(), io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}

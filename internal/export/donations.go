@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/xlsx"
 )
@@ -56,14 +57,14 @@ func DonationColumns(lang Language) []xlsx.Column {
 
 // Donations writes the donation ledger that f selects, one row per entry and
 // reversals as rows of their own linked both ways, with the net total.
-func Donations(ctx context.Context, store *donation.Store, f donation.Filter, lang Language, now time.Time, w io.Writer) error {
+func Donations(ctx context.Context, sc auth.Scope, store *donation.Store, f donation.Filter, lang Language, now time.Time, w io.Writer) error {
 	return ledger(ctx, w, pick(lang, "Buku Donasi", "Donation Ledger"), xlsx.Properties{
 		Title:       pick(lang, "Buku besar donasi", "Donation ledger"),
 		Subject:     period(lang, f.From, f.To),
 		Description: pick(lang, "Dibuat oleh Sinergi dari data donasi; pembalikan adalah baris tersendiri.", "Made by Sinergi from the donation ledger; reversals are rows of their own."),
 		Created:     now,
 	}, DonationColumns(lang), func(emit func(...any) error) error {
-		return store.Each(ctx, f, func(r donation.LedgerRow) error {
+		return store.Each(ctx, sc, f, func(r donation.LedgerRow) error {
 			return emit(r.ID, r.ReceivedOn, r.OrganizationCode, r.OrganizationName, label(sourceLabels, lang, r.Source),
 				label(kindLabels, lang, r.Kind), r.PartnerName, r.Amount, r.Reference, r.ReversesID, r.ReversedByID,
 				r.ReversalReason, r.EarmarkProgramme, r.Notes, r.CreatedAt)

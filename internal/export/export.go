@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/xlsx"
@@ -45,7 +46,7 @@ func pick(lang Language, id, en string) string {
 // AuditLog writes the audit trail that f selects as a workbook to w. The
 // whole workbook is built before the first byte is written, so a failure
 // never leaves a half-written file behind.
-func AuditLog(ctx context.Context, store *audit.Store, f audit.Filter, lang Language, now time.Time, w io.Writer) error {
+func AuditLog(ctx context.Context, sc auth.Scope, store *audit.Store, f audit.Filter, lang Language, now time.Time, w io.Writer) error {
 	return ledger(ctx, w, pick(lang, "Jejak Audit", "Audit Trail"), xlsx.Properties{
 		Title:       pick(lang, "Jejak audit Sinergi", "Sinergi audit trail"),
 		Subject:     pick(lang, "Setiap perubahan data: siapa, kapan, apa", "Every write: who, when, what"),
@@ -61,7 +62,7 @@ func AuditLog(ctx context.Context, store *audit.Store, f audit.Filter, lang Lang
 		{Header: pick(lang, "Sebelum", "Before"), Kind: xlsx.Text, Width: 60},
 		{Header: pick(lang, "Sesudah", "After"), Kind: xlsx.Text, Width: 60},
 	}, func(emit func(...any) error) error {
-		return store.Each(ctx, f, func(e audit.Entry) error {
+		return store.Each(ctx, sc, f, func(e audit.Entry) error {
 			return emit(e.At, e.Actor, e.RequestID, e.Action, e.Entity, e.EntityID, e.Before, e.After)
 		})
 	}, func(rows int) string { return fmt.Sprintf(pick(lang, "Jumlah entri: %d", "Entries: %d"), rows) })

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/xlsx"
 )
@@ -33,7 +34,7 @@ func ledger(ctx context.Context, w io.Writer, sheet string, props xlsx.Propertie
 }
 
 // BoxCollections writes the box-collection ledger that f selects.
-func BoxCollections(ctx context.Context, store *box.Store, f box.CollectionFilter, lang Language, now time.Time, w io.Writer) error {
+func BoxCollections(ctx context.Context, sc auth.Scope, store *box.Store, f box.CollectionFilter, lang Language, now time.Time, w io.Writer) error {
 	return ledger(ctx, w, pick(lang, "Kotak Amal", "Box Collections"), xlsx.Properties{
 		Title:   pick(lang, "Buku pembukaan kotak amal", "Donation box collections"),
 		Subject: period(lang, f.From, f.To), Created: now,
@@ -46,21 +47,27 @@ func BoxCollections(ctx context.Context, store *box.Store, f box.CollectionFilte
 		{Header: pick(lang, "Tempat (mitra)", "Host"), Kind: xlsx.Text, Width: 26},
 		{Header: pick(lang, "Pemilik", "Owner"), Kind: xlsx.Text, Width: 16},
 		{Header: pick(lang, "Kabupaten/Kota", "Regency/city"), Kind: xlsx.Text, Width: 26},
-		{Header: pick(lang, "Pembukaan ke-", "Opening no."), Kind: xlsx.Integer, Width: 12},
+		{Header: pick(lang, "Pembukaan ke-", "Opening no."), Kind: xlsx.Ordinal, Width: 12},
 		{Header: pick(lang, "Jumlah", "Amount"), Kind: xlsx.Money, Width: 16},
 		{Header: pick(lang, "Penghitung 1", "Counted by (1)"), Kind: xlsx.Text, Width: 22},
 		{Header: pick(lang, "Penghitung 2", "Counted by (2)"), Kind: xlsx.Text, Width: 22},
 		{Header: pick(lang, "Segel dilepas", "Seal removed"), Kind: xlsx.Text, Width: 14},
 		{Header: pick(lang, "Segel dipasang", "Seal applied"), Kind: xlsx.Text, Width: 14},
+		{Header: pick(lang, "Kejadian segel", "Seal incident"), Kind: xlsx.Text, Width: 30},
+		{Header: pick(lang, "Dilaporkan oleh", "Reported by"), Kind: xlsx.Text, Width: 22},
 		{Header: pick(lang, "ID donasi", "Donation ID"), Kind: xlsx.Text, Width: 38},
+		{Header: pick(lang, "Membalik entri", "Reverses entry"), Kind: xlsx.Text, Width: 38},
+		{Header: pick(lang, "Dibalik oleh", "Reversed by"), Kind: xlsx.Text, Width: 38},
+		{Header: pick(lang, "Alasan pembalikan", "Reversal reason"), Kind: xlsx.Text, Width: 28},
 		{Header: pick(lang, "Dicatat (UTC)", "Recorded (UTC)"), Kind: xlsx.Instant, Width: 20},
 	}, func(emit func(...any) error) error {
-		return store.Each(ctx, f, func(r box.LedgerRow) error {
+		return store.Each(ctx, sc, f, func(r box.LedgerRow) error {
 			return emit(r.ID, r.CollectedOn, r.BoxCode, r.HostName, r.OwnerCode, r.RegencyName, r.Number, r.Amount,
-				r.CountedBy1, r.CountedBy2, r.SealRemoved, r.SealApplied, r.DonationID, r.CreatedAt)
+				r.CountedBy1, r.CountedBy2, r.SealRemoved, r.SealApplied, r.IncidentFound, r.IncidentBy, r.DonationID,
+				r.ReversesID, r.ReversedByID, r.ReversalReason, r.CreatedAt)
 		})
 	}, func(rows int) string {
-		return fmt.Sprintf(pick(lang, "Jumlah (%d pembukaan)", "Total (%d openings)"), rows)
+		return fmt.Sprintf(pick(lang, "Jumlah (%d entri)", "Total (%d entries)"), rows)
 	})
 }
 
@@ -76,7 +83,7 @@ var pmksLabels = map[aid.PMKS][2]string{
 }
 
 // AidOutputs writes the aid-output ledger that f selects.
-func AidOutputs(ctx context.Context, store *aid.Store, f aid.OutputFilter, lang Language, now time.Time, w io.Writer) error {
+func AidOutputs(ctx context.Context, sc auth.Scope, store *aid.Store, f aid.OutputFilter, lang Language, now time.Time, w io.Writer) error {
 	return ledger(ctx, w, pick(lang, "Penyaluran Bantuan", "Aid Outputs"), xlsx.Properties{
 		Title:   pick(lang, "Buku penyaluran bantuan", "Aid outputs"),
 		Subject: period(lang, f.From, f.To), Created: now,
@@ -100,7 +107,7 @@ func AidOutputs(ctx context.Context, store *aid.Store, f aid.OutputFilter, lang 
 		{Header: pick(lang, "Alasan pembalikan", "Reversal reason"), Kind: xlsx.Text, Width: 28},
 		{Header: pick(lang, "Dicatat (UTC)", "Recorded (UTC)"), Kind: xlsx.Instant, Width: 20},
 	}, func(emit func(...any) error) error {
-		return store.Each(ctx, f, func(r aid.LedgerRow) error {
+		return store.Each(ctx, sc, f, func(r aid.LedgerRow) error {
 			name := pick(lang, r.AidTypeName, r.AidTypeNameEN)
 			return emit(r.ID, r.DeliveredOn, r.OrganizationCode, name, r.Unit, r.Quantity, r.Cost,
 				label(groupLabels, lang, r.BeneficiaryGroup), label(pmksLabels, lang, r.PMKSCategory),

@@ -47,7 +47,7 @@ func dateRange(v *fault.InvalidInput, q url.Values) (from, to *calendar.Date) {
 
 // DonationQuery reads the parameters of the donation ledger: from, to, org,
 // source (comma-separated), partner, kind, lang.
-func DonationQuery(ctx context.Context, orgs *organization.Store, q url.Values) (donation.Filter, Language, error) {
+func DonationQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, q url.Values) (donation.Filter, Language, error) {
 	var f donation.Filter
 	lang, err := ParseLanguage(q.Get("lang"))
 	if err != nil {
@@ -77,7 +77,7 @@ func DonationQuery(ctx context.Context, orgs *organization.Store, q url.Values) 
 	if err := v.Err(); err != nil {
 		return f, "", err
 	}
-	if f.OrganizationID, err = orgParam(ctx, orgs, q, "org"); err != nil {
+	if f.OrganizationID, err = orgParam(ctx, sc, orgs, q, "org"); err != nil {
 		return f, "", err
 	}
 	return f, lang, nil
@@ -128,7 +128,7 @@ func instantParam(v *fault.InvalidInput, q url.Values, name string, endOfDay boo
 }
 
 // orgParam reads the parameter name as an organization id or code.
-func orgParam(ctx context.Context, orgs *organization.Store, q url.Values, name string) (*string, error) {
+func orgParam(ctx context.Context, sc auth.Scope, orgs *organization.Store, q url.Values, name string) (*string, error) {
 	ref := q.Get(name)
 	if ref == "" {
 		return nil, nil
@@ -136,7 +136,7 @@ func orgParam(ctx context.Context, orgs *organization.Store, q url.Values, name 
 	if uuid.Validate(ref) == nil {
 		return &ref, nil // checked with the rest of the filter
 	}
-	o, err := orgs.ByCode(ctx, ref)
+	o, err := orgs.ByCode(ctx, sc, ref)
 	if errors.Is(err, fault.ErrNotFound) {
 		return nil, fault.Refuse(name, fault.Unknown, "no organization has this id or code")
 	}
@@ -155,7 +155,7 @@ func optional(q url.Values, name string) *string {
 
 // BoxCollectionQuery reads the parameters of the box-collection ledger:
 // from, to, org, box, host (a partner id), regency (id or code), lang.
-func BoxCollectionQuery(ctx context.Context, orgs *organization.Store, q url.Values) (box.CollectionFilter, Language, error) {
+func BoxCollectionQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, q url.Values) (box.CollectionFilter, Language, error) {
 	var f box.CollectionFilter
 	lang, err := ParseLanguage(q.Get("lang"))
 	if err != nil {
@@ -167,10 +167,10 @@ func BoxCollectionQuery(ctx context.Context, orgs *organization.Store, q url.Val
 		return f, "", err
 	}
 	f.BoxID, f.HostPartnerID = optional(q, "box"), optional(q, "host")
-	if f.OrganizationID, err = orgParam(ctx, orgs, q, "org"); err != nil {
+	if f.OrganizationID, err = orgParam(ctx, sc, orgs, q, "org"); err != nil {
 		return f, "", err
 	}
-	if f.RegencyID, err = orgParam(ctx, orgs, q, "regency"); err != nil {
+	if f.RegencyID, err = orgParam(ctx, sc, orgs, q, "regency"); err != nil {
 		return f, "", err
 	}
 	return f, lang, nil
@@ -178,7 +178,7 @@ func BoxCollectionQuery(ctx context.Context, orgs *organization.Store, q url.Val
 
 // AidOutputQuery reads the parameters of the aid-output ledger: from, to,
 // org, type (id or code), group, pmks, regency (id or code), lang.
-func AidOutputQuery(ctx context.Context, orgs *organization.Store, types *aid.Store, q url.Values) (aid.OutputFilter, Language, error) {
+func AidOutputQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, types *aid.Store, q url.Values) (aid.OutputFilter, Language, error) {
 	var f aid.OutputFilter
 	lang, err := ParseLanguage(q.Get("lang"))
 	if err != nil {
@@ -207,7 +207,7 @@ func AidOutputQuery(ctx context.Context, orgs *organization.Store, types *aid.St
 		if uuid.Validate(ref) == nil {
 			f.AidTypeID = &ref
 		} else {
-			t, err := types.TypeByCode(ctx, strings.ToUpper(ref))
+			t, err := types.TypeByCode(ctx, sc, strings.ToUpper(ref))
 			if errors.Is(err, fault.ErrNotFound) {
 				return f, "", fault.Refuse("type", fault.Unknown, "no aid type has this id or code")
 			}
@@ -217,10 +217,10 @@ func AidOutputQuery(ctx context.Context, orgs *organization.Store, types *aid.St
 			f.AidTypeID = &t.ID
 		}
 	}
-	if f.OrganizationID, err = orgParam(ctx, orgs, q, "org"); err != nil {
+	if f.OrganizationID, err = orgParam(ctx, sc, orgs, q, "org"); err != nil {
 		return f, "", err
 	}
-	if f.RegencyID, err = orgParam(ctx, orgs, q, "regency"); err != nil {
+	if f.RegencyID, err = orgParam(ctx, sc, orgs, q, "regency"); err != nil {
 		return f, "", err
 	}
 	return f, lang, nil
@@ -229,8 +229,8 @@ func AidOutputQuery(ctx context.Context, orgs *organization.Store, types *aid.St
 // RakerQuery reads the parameters of the Raker book: org (id or code), from
 // and to, or year, and lang. Partner accounts, which see none of the
 // councils' own records, may not have it.
-func RakerQuery(ctx context.Context, orgs *organization.Store, q url.Values) (report.Spec, Language, error) {
-	if auth.IsPartner(ctx) {
+func RakerQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, q url.Values) (report.Spec, Language, error) {
+	if sc.IsPartner() {
 		return report.Spec{}, "", auth.ErrForbidden
 	}
 	lang, err := ParseLanguage(q.Get("lang"))
@@ -253,10 +253,10 @@ func RakerQuery(ctx context.Context, orgs *organization.Store, q url.Values) (re
 	if err := v.Err(); err != nil {
 		return report.Spec{}, "", err
 	}
-	org, err := orgParam(ctx, orgs, q, "org")
+	org, err := orgParam(ctx, sc, orgs, q, "org")
 	if err != nil {
 		return report.Spec{}, "", err
 	}
-	s, err := report.Resolve(ctx, orgs, *org, from, to, year)
+	s, err := report.Resolve(ctx, sc, orgs, *org, from, to, year)
 	return s, lang, err
 }

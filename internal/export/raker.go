@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/sinergi-id/sinergi/internal/aid"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
@@ -59,7 +60,7 @@ type rakerData struct {
 	attendance map[string][]meeting.Attendance
 }
 
-func (st RakerStores) read(ctx context.Context, s report.Spec) (rakerData, error) {
+func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (rakerData, error) {
 	var d rakerData
 	var err error
 	df := donation.Filter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}
@@ -67,30 +68,30 @@ func (st RakerStores) read(ctx context.Context, s report.Spec) (rakerData, error
 	cf := box.CollectionFilter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}
 	prev := report.Previous(s)
 	steps := []func() error{
-		func() (err error) { d.org, err = st.Organizations.Organization(ctx, s.OrganizationID); return },
-		func() (err error) { d.coverage, err = st.Organizations.Coverage(ctx, s.OrganizationID); return },
-		func() (err error) { d.byTypeReg, err = st.Aid.ByTypeAndRegency(ctx, of); return },
-		func() (err error) { d.byType, err = st.Aid.TotalsByType(ctx, of); return },
+		func() (err error) { d.org, err = st.Organizations.Organization(ctx, sc, s.OrganizationID); return },
+		func() (err error) { d.coverage, err = st.Organizations.Coverage(ctx, sc, s.OrganizationID); return },
+		func() (err error) { d.byTypeReg, err = st.Aid.ByTypeAndRegency(ctx, sc, of); return },
+		func() (err error) { d.byType, err = st.Aid.TotalsByType(ctx, sc, of); return },
 		func() (err error) {
-			d.prevByType, err = st.Aid.TotalsByType(ctx, aid.OutputFilter{From: &prev.From, To: &prev.To, OrganizationID: &s.OrganizationID})
+			d.prevByType, err = st.Aid.TotalsByType(ctx, sc, aid.OutputFilter{From: &prev.From, To: &prev.To, OrganizationID: &s.OrganizationID})
 			return
 		},
-		func() (err error) { d.bySourceMo, err = st.Donations.BySourceAndMonth(ctx, df); return },
+		func() (err error) { d.bySourceMo, err = st.Donations.BySourceAndMonth(ctx, sc, df); return },
 		func() (err error) {
-			d.prevSource, err = st.Donations.BySourceAndMonth(ctx, donation.Filter{From: &prev.From, To: &prev.To, OrganizationID: &s.OrganizationID})
+			d.prevSource, err = st.Donations.BySourceAndMonth(ctx, sc, donation.Filter{From: &prev.From, To: &prev.To, OrganizationID: &s.OrganizationID})
 			return
 		},
-		func() (err error) { d.byPartner, err = st.Donations.ByPartner(ctx, df); return },
-		func() (err error) { d.byKind, err = st.Donations.ByKind(ctx, df); return },
-		func() (err error) { d.boxTotals, err = st.Boxes.CollectionTotals(ctx, cf); return },
+		func() (err error) { d.byPartner, err = st.Donations.ByPartner(ctx, sc, df); return },
+		func() (err error) { d.byKind, err = st.Donations.ByKind(ctx, sc, df); return },
+		func() (err error) { d.boxTotals, err = st.Boxes.CollectionTotals(ctx, sc, cf); return },
 		func() (err error) {
-			d.activeBox, err = st.Boxes.ActiveBoxes(ctx, s.OrganizationID, s.From, s.To)
+			d.activeBox, err = st.Boxes.ActiveBoxes(ctx, sc, s.OrganizationID, s.From, s.To)
 			return
 		},
-		func() (err error) { d.perBox, err = st.Boxes.CollectionsByBox(ctx, cf); return },
-		func() (err error) { d.byHost, err = st.Boxes.CollectionsByHost(ctx, cf); return },
+		func() (err error) { d.perBox, err = st.Boxes.CollectionsByBox(ctx, sc, cf); return },
+		func() (err error) { d.byHost, err = st.Boxes.CollectionsByHost(ctx, sc, cf); return },
 		func() (err error) {
-			d.targets, err = st.Programmes.Progress(ctx, s.OrganizationID, s.From, s.To)
+			d.targets, err = st.Programmes.Progress(ctx, sc, s.OrganizationID, s.From, s.To)
 			return
 		},
 	}
@@ -99,7 +100,7 @@ func (st RakerStores) read(ctx context.Context, s report.Spec) (rakerData, error
 			return d, err
 		}
 	}
-	types, err := st.Aid.Types(ctx)
+	types, err := st.Aid.Types(ctx, sc)
 	if err != nil {
 		return d, err
 	}
@@ -114,7 +115,7 @@ func (st RakerStores) read(ctx context.Context, s report.Spec) (rakerData, error
 			regencyIDs = append(regencyIDs, g.RegencyID)
 		}
 	}
-	if d.regencies, err = st.Organizations.ByIDs(ctx, regencyIDs); err != nil {
+	if d.regencies, err = st.Organizations.ByIDs(ctx, sc, regencyIDs); err != nil {
 		return d, err
 	}
 	slices.SortFunc(d.regencies, func(a, b organization.Organization) int { return compare(a.Name, b.Name) })
@@ -123,7 +124,7 @@ func (st RakerStores) read(ctx context.Context, s report.Spec) (rakerData, error
 			partnerIDs = append(partnerIDs, g.Key)
 		}
 	}
-	ps, err := st.Partners.ByIDs(ctx, partnerIDs)
+	ps, err := st.Partners.ByIDs(ctx, sc, partnerIDs)
 	if err != nil {
 		return d, err
 	}
@@ -132,7 +133,7 @@ func (st RakerStores) read(ctx context.Context, s report.Spec) (rakerData, error
 		d.partners[p.ID] = p
 	}
 	first := page.Max
-	meetings, err := st.Meetings.List(ctx, meeting.Filter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}, page.Request{First: &first})
+	meetings, err := st.Meetings.List(ctx, sc, meeting.Filter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}, page.Request{First: &first})
 	if err != nil {
 		return d, err
 	}
@@ -141,7 +142,7 @@ func (st RakerStores) read(ctx context.Context, s report.Spec) (rakerData, error
 	for _, m := range d.meetings {
 		ids = append(ids, m.ID)
 	}
-	att, err := st.Meetings.AttendanceOf(ctx, ids)
+	att, err := st.Meetings.AttendanceOf(ctx, sc, ids)
 	if err != nil {
 		return d, err
 	}
@@ -177,8 +178,8 @@ func share(part, whole int64) any {
 }
 
 // Raker writes the book of a work meeting for the subtree and period of s.
-func Raker(ctx context.Context, st RakerStores, s report.Spec, lang Language, now time.Time, w io.Writer) error {
-	d, err := st.read(ctx, s)
+func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, lang Language, now time.Time, w io.Writer) error {
+	d, err := st.read(ctx, sc, s)
 	if err != nil {
 		return err
 	}
@@ -334,7 +335,7 @@ func Raker(ctx context.Context, st RakerStores, s report.Spec, lang Language, no
 		return err
 	}
 	boxes.Skip()
-	hostNames, err := st.Partners.ByIDs(ctx, keys(d.byHost))
+	hostNames, err := st.Partners.ByIDs(ctx, sc, keys(d.byHost))
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ const (
 	TooLong    = "TOO_LONG"
 	FutureDate = "FUTURE_DATE"
 	Duplicate  = "DUPLICATE"
+	// ClosedPeriod refuses a date inside a period whose books are closed.
+	ClosedPeriod = "CLOSED_PERIOD"
 )
 
 // Field is one refused input field.
@@ -33,6 +35,47 @@ type Field struct {
 // to use; Err returns nil while nothing has been added.
 type InvalidInput struct {
 	Fields []Field
+	fatal  error // the first error that is not about the input, see Collect
+}
+
+// Collect adds the refused fields of err, when err refuses input, so that
+// every refused field of one input is answered at once. It reports whether
+// err is nil, that is whether checks that depend on the value just checked
+// can go on. Any other error is kept for Failed.
+func (v *InvalidInput) Collect(err error) bool {
+	if err == nil {
+		return true
+	}
+	var in *InvalidInput
+	if errors.As(err, &in) {
+		v.Fields = append(v.Fields, in.Fields...)
+	} else if v.fatal == nil {
+		v.fatal = err
+	}
+	return false
+}
+
+// Failed returns the first error Collect kept that is not about the input,
+// else the refused fields, else nil.
+func (v *InvalidInput) Failed() error {
+	if v.fatal != nil {
+		return v.fatal
+	}
+	return v.Err()
+}
+
+// MaxQuantity is the largest count of anything (aid delivered, goods
+// received, a target) that one record carries: PostgreSQL's integer.
+const MaxQuantity = 1<<31 - 1
+
+// Quantity refuses, at path, a count that is not between 1 and MaxQuantity.
+func (v *InvalidInput) Quantity(path string, n int) {
+	switch {
+	case n <= 0:
+		v.Add(path, Invalid, "must be more than zero")
+	case n > MaxQuantity:
+		v.Add(path, Invalid, "must be at most "+itoa(MaxQuantity))
+	}
 }
 
 // Add records a refused field.

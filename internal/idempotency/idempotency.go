@@ -28,7 +28,7 @@ const MaxKeyLength = 200
 //
 // A concurrent claim of the same key waits on the primary key until the
 // first transaction ends, so two racing requests never both write.
-func Claim(ctx context.Context, tx *sqlx.Tx, key, operation string, input any) (string, error) {
+func Claim(ctx context.Context, tx *sqlx.Tx, sc auth.Scope, key, operation string, input any) (string, error) {
 	if key == "" {
 		return "", nil
 	}
@@ -37,10 +37,7 @@ func Claim(ctx context.Context, tx *sqlx.Tx, key, operation string, input any) (
 	if err := v.Err(); err != nil {
 		return "", err
 	}
-	// Keys are per account: one caller's key never answers another's.
-	if p, ok := auth.From(ctx); ok {
-		key = p.AccountID + ":" + key
-	}
+	key = accountKey(sc, key)
 	body, err := json.Marshal(input)
 	if err != nil {
 		return "", fmt.Errorf("hash request: %w", err)
@@ -75,15 +72,22 @@ func Claim(ctx context.Context, tx *sqlx.Tx, key, operation string, input any) (
 }
 
 // Complete records the id that the write under key produced.
-func Complete(ctx context.Context, tx *sqlx.Tx, key, id string) error {
+func Complete(ctx context.Context, tx *sqlx.Tx, sc auth.Scope, key, id string) error {
 	if key == "" {
 		return nil
 	}
-	if p, ok := auth.From(ctx); ok {
-		key = p.AccountID + ":" + key
-	}
+	key = accountKey(sc, key)
 	if _, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET result_id = $2 WHERE key = $1`, key, id); err != nil {
 		return fmt.Errorf("complete idempotency key: %w", err)
 	}
 	return nil
+}
+
+// accountKey makes keys per account: one caller's key never answers
+// another's. The command line's keys have no account.
+func accountKey(sc auth.Scope, key string) string {
+	if id := sc.Principal().AccountID; id != "" {
+		return id + ":" + key
+	}
+	return key
 }

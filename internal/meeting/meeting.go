@@ -10,11 +10,10 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/change"
 	"github.com/sinergi-id/sinergi/internal/fault"
-	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/postgres"
@@ -48,6 +47,9 @@ type Meeting struct {
 	PeriodFrom     calendar.Date `db:"period_from" json:"periodFrom"`
 	PeriodTo       calendar.Date `db:"period_to" json:"periodTo"`
 	CreatedAt      time.Time     `db:"created_at" json:"createdAt"`
+	// Attendees is filled in only where a meeting is read for the audit
+	// trail; the API reads attendance through a batched loader.
+	Attendees []Attendance `db:"-" json:"attendance,omitempty"`
 }
 
 // Attendance is how many of one group attended.
@@ -67,22 +69,45 @@ type Store struct {
 // NewStore returns a Store on db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
-func get(ctx context.Context, q sqlx.QueryerContext, id string) (Meeting, error) {
-	return postgres.ByID[Meeting](ctx, q, "work meeting", `SELECT `+columns+` FROM `+meetingFrom+`
-		WHERE m.id = $1 AND `+scopeSQL(2), id, auth.Subtree(ctx), auth.IsPartner(ctx))
+// meetingFrom joins each meeting m to its organization o, whose path the
+// caller's scope confines: an operator its subtree; a partner account sees
+// no meeting.
+const meetingFrom = `work_meetings m JOIN organizations o ON o.id = m.organization_id`
+
+func get(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Meeting, error) {
+	args := postgres.Args{id}
+	query := `SELECT ` + columns + ` FROM ` + meetingFrom + ` WHERE m.id = $1 AND ` + sc.Council(&args, "o.path")
+	return postgres.ByID[Meeting](ctx, q, "work meeting", query, id, args[1:]...)
+}
+
+// getWithAttendance is get with the meeting's attendance, as the audit
+// trail records it.
+func getWithAttendance(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Meeting, error) {
+	m, err := get(ctx, q, sc, id)
+	if err != nil {
+		return m, err
+	}
+	m.Attendees, err = attendanceOf(ctx, q, sc, []string{id})
+	return m, err
 }
 
 // Meeting returns meeting id.
-func (s *Store) Meeting(ctx context.Context, id string) (Meeting, error) { return get(ctx, s.db, id) }
+func (s *Store) Meeting(ctx context.Context, sc auth.Scope, id string) (Meeting, error) {
+	return get(ctx, s.db, sc, id)
+}
 
 // AttendanceOf returns the attendance of the given meetings.
-func (s *Store) AttendanceOf(ctx context.Context, meetingIDs []string) ([]Attendance, error) {
-	var out []Attendance
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT a.meeting_id, a.participant_group, a.attendees FROM meeting_attendance a JOIN `+meetingFrom+` ON m.id = a.meeting_id
-		WHERE a.meeting_id::text = ANY($1) AND `+scopeSQL(2)+`
-		ORDER BY a.meeting_id, a.participant_group`, pq.Array(meetingIDs), auth.Subtree(ctx), auth.IsPartner(ctx))
-	if err != nil {
+func (s *Store) AttendanceOf(ctx context.Context, sc auth.Scope, meetingIDs []string) ([]Attendance, error) {
+	return attendanceOf(ctx, s.db, sc, meetingIDs)
+}
+
+func attendanceOf(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, meetingIDs []string) ([]Attendance, error) {
+	args := postgres.Args{pq.Array(meetingIDs)}
+	query := `SELECT a.meeting_id, a.participant_group, a.attendees FROM meeting_attendance a JOIN ` + meetingFrom + ` ON m.id = a.meeting_id
+		WHERE a.meeting_id::text = ANY($1) AND ` + sc.Council(&args, "o.path") + `
+		ORDER BY a.meeting_id, a.participant_group`
+	out := []Attendance{}
+	if err := sqlx.SelectContext(ctx, q, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get attendance: %w", err)
 	}
 	return out, nil
@@ -94,33 +119,26 @@ type Filter struct {
 	OrganizationID *string
 }
 
-// meetingFrom and scopeSQL confine reads to an operator's subtree ($n);
-// partner accounts ($n+1) see no meeting.
-const meetingFrom = `work_meetings m JOIN organizations o ON o.id = m.organization_id`
-
-func scopeSQL(n int) string {
-	return fmt.Sprintf(`($%d::ltree IS NULL OR o.path <@ $%d::ltree) AND NOT $%d::bool`, n, n, n+1)
-}
-
-var filterSQL = `($1::date IS NULL OR m.held_on >= $1) AND ($2::date IS NULL OR m.held_on <= $2)
-	AND ($3::ltree IS NULL OR o.path <@ $3::ltree) AND ` + scopeSQL(4)
-
 // List returns a page of meetings in date order.
-func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[Meeting], error) {
+func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Meeting], error) {
 	k, err := r.Keyset()
 	if err != nil {
 		return page.Page[Meeting]{}, err
 	}
-	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
+	under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)
 	if err != nil {
 		return page.Page[Meeting]{}, err
 	}
+	var a postgres.Args
+	from, to, u := a.Add(f.From), a.Add(f.To), a.Add(under)
+	seq, date := a.Add(k.AfterSeq), a.Add(k.AfterDate)
+	query := `SELECT ` + columns + ` FROM ` + meetingFrom + `
+		WHERE (` + from + `::date IS NULL OR m.held_on >= ` + from + `) AND (` + to + `::date IS NULL OR m.held_on <= ` + to + `)
+		  AND (` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree) AND ` + sc.Council(&a, "o.path") + `
+		  AND (` + seq + `::bigint IS NULL OR (m.held_on, m.seq) > (` + date + `::date, ` + seq + `::bigint))
+		ORDER BY m.held_on, m.seq LIMIT ` + a.Add(k.Limit+1)
 	var items []Meeting
-	err = s.db.SelectContext(ctx, &items, `
-		SELECT `+columns+` FROM `+meetingFrom+`
-		WHERE `+filterSQL+` AND ($6::bigint IS NULL OR (m.held_on, m.seq) > ($7::date, $6::bigint))
-		ORDER BY m.held_on, m.seq LIMIT $8`, f.From, f.To, under, auth.Subtree(ctx), auth.IsPartner(ctx), k.AfterSeq, k.AfterDate, k.Limit+1)
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &items, query, a...); err != nil {
 		return page.Page[Meeting]{}, fmt.Errorf("list work meetings: %w", err)
 	}
 	return page.Trim(items, k), nil
@@ -138,8 +156,12 @@ type NewMeeting struct {
 	IdempotencyKey string        `json:"-"`
 }
 
+// MaxAttendanceGroups bounds an attendance list: there are only so many
+// participant groups.
+const MaxAttendanceGroups = 50
+
 // Create records a meeting with its attendance.
-func (s *Store) Create(ctx context.Context, in NewMeeting) (Meeting, error) {
+func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewMeeting) (Meeting, error) {
 	var v fault.InvalidInput
 	v.Text("input.title", in.Title, true, 200)
 	v.Text("input.place", in.Place, true, 200)
@@ -149,53 +171,53 @@ func (s *Store) Create(ctx context.Context, in NewMeeting) (Meeting, error) {
 	if in.PeriodTo.Before(in.PeriodFrom) {
 		v.Add("input.periodTo", fault.Invalid, "must not be before periodFrom")
 	}
-	seen := map[Group]bool{}
-	for i, a := range in.Attendance {
-		p := fmt.Sprintf("input.attendance.%d.", i)
-		if !groups[a.Group] {
-			v.Add(p+"group", fault.Invalid, "is not a participant group")
-		} else if seen[a.Group] {
-			v.Add(p+"group", fault.Duplicate, "this group is already counted")
-		}
-		seen[a.Group] = true
-		if a.Attendees < 0 || a.Attendees > 100_000 {
-			v.Add(p+"attendees", fault.Invalid, "must be between 0 and 100000")
+	if len(in.Attendance) > MaxAttendanceGroups {
+		v.Add("input.attendance", fault.TooLong, fmt.Sprintf("at most %d participant groups", MaxAttendanceGroups))
+	} else {
+		seen := map[Group]bool{}
+		for i, a := range in.Attendance {
+			p := fmt.Sprintf("input.attendance.%d.", i)
+			if !groups[a.Group] {
+				v.Add(p+"group", fault.Invalid, "is not a participant group")
+			} else if seen[a.Group] {
+				v.Add(p+"group", fault.Duplicate, "this group is already counted")
+			}
+			seen[a.Group] = true
+			if a.Attendees < 0 || a.Attendees > 100_000 {
+				v.Add(p+"attendees", fault.Invalid, "must be between 0 and 100000")
+			}
 		}
 	}
-	if err := v.Err(); err != nil {
-		return Meeting{}, err
-	}
-	var id string
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createWorkMeeting", in)
-		if err != nil || prior != "" {
-			id = prior
-			return err
+	w := change.Write{Mutation: "createWorkMeeting", Action: "create", Entity: "work_meeting", Key: in.IdempotencyKey, Input: in}
+	m, err := change.Do(ctx, s.db, sc, w, getWithAttendance, func(tx *change.Tx) (change.Applied, error) {
+		v := v // each attempt of the transaction starts from the checks above
+		org, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
+		if v.Collect(err) && !in.HeldOn.IsZero() {
+			v.Collect(organization.CheckOpen(ctx, tx, org, "input.heldOn", in.HeldOn))
 		}
-		if _, err := organization.Require(ctx, tx, "input.organizationId", in.OrganizationID); err != nil {
-			return err
+		if err := v.Failed(); err != nil {
+			return change.Applied{}, err
 		}
+		var id string
 		err = tx.GetContext(ctx, &id, `
 			INSERT INTO work_meetings (organization_id, title, held_on, place, period_from, period_to)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 			in.OrganizationID, in.Title, in.HeldOn, in.Place, in.PeriodFrom, in.PeriodTo)
 		if err != nil {
-			return fmt.Errorf("insert work meeting: %w", err)
+			return change.Applied{}, fmt.Errorf("insert work meeting: %w", err)
 		}
 		for _, a := range in.Attendance {
 			if _, err := tx.ExecContext(ctx, `
 				INSERT INTO meeting_attendance (meeting_id, participant_group, attendees) VALUES ($1, $2, $3)`,
 				id, a.Group, a.Attendees); err != nil {
-				return fmt.Errorf("insert attendance: %w", err)
+				return change.Applied{}, fmt.Errorf("insert attendance: %w", err)
 			}
 		}
-		if err := audit.Record(ctx, tx, "create", "work_meeting", id, nil, in); err != nil {
-			return err
-		}
-		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+		return change.Applied{ID: id}, nil
 	})
 	if err != nil {
 		return Meeting{}, fmt.Errorf("record work meeting: %w", err)
 	}
-	return s.Meeting(ctx, id)
+	m.Attendees = nil
+	return m, nil
 }

@@ -11,14 +11,14 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/change"
 	"github.com/sinergi-id/sinergi/internal/fault"
-	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 )
@@ -80,23 +80,6 @@ func (o Organization) NotFuture(path string, d calendar.Date) error {
 	return nil
 }
 
-// CorrectionDate is the business date a reversal of a record dated original
-// is booked on: asked, if given, else today in o's time zone. It is never in
-// the future and never before the record it corrects; path names the field
-// to blame.
-func (o Organization) CorrectionDate(path string, original calendar.Date, asked *calendar.Date) (calendar.Date, error) {
-	if asked == nil {
-		return calendar.Today(o.Location()), nil
-	}
-	if err := o.NotFuture(path, *asked); err != nil {
-		return calendar.Date{}, err
-	}
-	if asked.Before(original) {
-		return calendar.Date{}, fault.Refuse(path, fault.Invalid, "must not be before the entry it reverses ("+original.String()+")")
-	}
-	return *asked, nil
-}
-
 const columns = `o.id, o.seq, o.parent_id, o.path::text AS path, o.kind, o.code, o.name, o.time_zone, o.address, o.created_at`
 
 // Store reads and writes organizations.
@@ -107,52 +90,55 @@ type Store struct {
 // NewStore returns a Store on db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
-// Get returns organization id through q (a database or a transaction).
-// An operator sees only its subtree: an organization outside it is, to the
-// operator, one that does not exist.
-func Get(ctx context.Context, q sqlx.QueryerContext, id string) (Organization, error) {
+// Get returns organization id through q (a database or a transaction). The
+// tree is visible to every signed-in caller; the records kept at each node
+// are not.
+func Get(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Organization, error) {
+	args := postgres.Args{id}
 	return postgres.ByID[Organization](ctx, q, "organization",
-		`SELECT `+columns+` FROM organizations o WHERE o.id = $1 AND ($2::ltree IS NULL OR o.path <@ $2::ltree)`, id, auth.Subtree(ctx))
+		`SELECT `+columns+` FROM organizations o WHERE o.id = $1 AND `+sc.Tree(&args), id, args[1:]...)
 }
 
 // Organization returns organization id.
-func (s *Store) Organization(ctx context.Context, id string) (Organization, error) {
-	return Get(ctx, s.db, id)
+func (s *Store) Organization(ctx context.Context, sc auth.Scope, id string) (Organization, error) {
+	return Get(ctx, s.db, sc, id)
 }
 
 // ByIDs returns the organizations with the given ids, in no set order.
-func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Organization, error) {
+func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Organization, error) {
+	args := postgres.Args{pq.Array(ids)}
+	query := `SELECT ` + columns + ` FROM organizations o WHERE o.id::text = ANY($1) AND ` + sc.Tree(&args)
 	var out []Organization
-	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+` FROM organizations o
-		WHERE o.id::text = ANY($1) AND ($2::ltree IS NULL OR o.path <@ $2::ltree)`, pq.Array(ids), auth.Subtree(ctx))
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get organizations by id: %w", err)
 	}
 	return out, nil
 }
 
 // ChildrenOf returns the direct children of each parent, ordered by name.
-func (s *Store) ChildrenOf(ctx context.Context, parentIDs []string) ([]Organization, error) {
+func (s *Store) ChildrenOf(ctx context.Context, sc auth.Scope, parentIDs []string) ([]Organization, error) {
+	args := postgres.Args{pq.Array(parentIDs)}
+	query := `SELECT ` + columns + ` FROM organizations o
+		WHERE o.parent_id::text = ANY($1) AND ` + sc.Tree(&args) + `
+		ORDER BY o.name, o.seq`
 	var out []Organization
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT `+columns+` FROM organizations o
-		WHERE o.parent_id::text = ANY($1) AND ($2::ltree IS NULL OR o.path <@ $2::ltree)
-		ORDER BY o.name, o.seq`, pq.Array(parentIDs), auth.Subtree(ctx))
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get children: %w", err)
 	}
 	return out, nil
 }
 
 // Ancestors returns the chain from the root down to id's parent.
-func (s *Store) Ancestors(ctx context.Context, id string) ([]Organization, error) {
+func (s *Store) Ancestors(ctx context.Context, sc auth.Scope, id string) ([]Organization, error) {
+	if uuid.Validate(id) != nil {
+		return nil, nil
+	}
+	args := postgres.Args{id}
+	query := `SELECT ` + columns + ` FROM organizations o
+		WHERE o.path @> (SELECT path FROM organizations WHERE id = $1) AND o.id <> $1 AND ` + sc.Tree(&args) + `
+		ORDER BY nlevel(o.path)`
 	var out []Organization
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT `+columns+` FROM organizations o
-		WHERE o.path @> (SELECT path FROM organizations WHERE id = $1) AND o.id <> $1
-		  AND ($2::ltree IS NULL OR o.path <@ $2::ltree)
-		ORDER BY nlevel(o.path)`, id, auth.Subtree(ctx))
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get ancestors of %s: %w", id, err)
 	}
 	return out, nil
@@ -164,58 +150,74 @@ type Filter struct {
 	Kind  *Kind
 }
 
-// SubtreePath returns the path of root for filtering a subtree, or nil for
-// no filter. An unknown root is refused at field, so a typo never lists
-// everything.
-func SubtreePath(ctx context.Context, q sqlx.QueryerContext, field string, root *string) (any, error) {
+// SubtreePath returns the path of root for filtering the records of a
+// subtree, or nil for no filter. An unknown root is refused at field, so a
+// typo never lists everything, and so is a root whose records the caller
+// does not see (an operator's filter outside its subtree).
+func SubtreePath(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field string, root *string) (any, error) {
 	if root == nil {
 		return nil, nil
 	}
-	o, err := Require(ctx, q, field, *root)
+	o, err := Require(ctx, q, sc, field, *root)
 	if err != nil {
 		return nil, err
+	}
+	if !sc.Sees(o.Path) {
+		return nil, fault.Refuse(field, fault.Invalid, "lies outside the part of the council tree this account may read")
 	}
 	return o.Path, nil
 }
 
+// where returns the condition that selects the organizations f matches
+// within sc, with its arguments.
+func (s *Store) where(ctx context.Context, sc auth.Scope, f Filter) (string, postgres.Args, error) {
+	var under any
+	if f.Under != nil {
+		o, err := Require(ctx, s.db, sc, "filter.under", *f.Under)
+		if err != nil {
+			return "", nil, err
+		}
+		under = o.Path
+	}
+	var a postgres.Args
+	u, k := a.Add(under), a.Add(f.Kind)
+	return `(` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree) AND (` + k + `::text IS NULL OR o.kind = ` + k + `)
+		AND ` + sc.Tree(&a), a, nil
+}
+
 // List returns a page of organizations in creation order.
-func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[Organization], error) {
+func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Organization], error) {
 	k, err := r.Keyset()
 	if err != nil {
 		return page.Page[Organization]{}, err
 	}
-	under, err := SubtreePath(ctx, s.db, "filter.under", f.Under)
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return page.Page[Organization]{}, err
 	}
+	after := args.Add(k.AfterSeq)
+	query := `SELECT ` + columns + ` FROM organizations o WHERE ` + cond + `
+		  AND (` + after + `::bigint IS NULL OR o.seq > ` + after + `)
+		ORDER BY o.seq LIMIT ` + args.Add(k.Limit+1)
 	var items []Organization
-	err = s.db.SelectContext(ctx, &items, `
-		SELECT `+columns+` FROM organizations o WHERE `+filterSQL+`
-		  AND ($4::bigint IS NULL OR o.seq > $4)
-		ORDER BY o.seq LIMIT $5`, under, f.Kind, auth.Subtree(ctx), k.AfterSeq, k.Limit+1)
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Organization]{}, fmt.Errorf("list organizations: %w", err)
 	}
 	return page.Trim(items, k), nil
 }
 
 // Count returns how many organizations f matches.
-func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
-	under, err := SubtreePath(ctx, s.db, "filter.under", f.Under)
+func (s *Store) Count(ctx context.Context, sc auth.Scope, f Filter) (int, error) {
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return 0, err
 	}
 	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM organizations o WHERE `+filterSQL, under, f.Kind, auth.Subtree(ctx)); err != nil {
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM organizations o WHERE `+cond, args...); err != nil {
 		return 0, fmt.Errorf("count organizations: %w", err)
 	}
 	return n, nil
 }
-
-// filterSQL applies a Filter given as $1 (subtree path) and $2 (kind), and
-// the caller's scope as $3.
-const filterSQL = `($1::ltree IS NULL OR o.path <@ $1::ltree) AND ($2::text IS NULL OR o.kind = $2)
-	AND ($3::ltree IS NULL OR o.path <@ $3::ltree)`
 
 // NewOrganization is the input for Create.
 type NewOrganization struct {
@@ -231,7 +233,7 @@ type NewOrganization struct {
 var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,39}$`)
 
 // Create adds an organization to the tree.
-func (s *Store) Create(ctx context.Context, in NewOrganization) (Organization, error) {
+func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewOrganization) (Organization, error) {
 	var v fault.InvalidInput
 	allowed, known := parentKinds[in.Kind]
 	if !known {
@@ -250,32 +252,23 @@ func (s *Store) Create(ctx context.Context, in NewOrganization) (Organization, e
 	if err := v.Err(); err != nil {
 		return Organization{}, err
 	}
-
-	var id string
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createOrganization", in)
-		if err != nil || prior != "" {
-			id = prior
-			return err
-		}
+	w := change.Write{Mutation: "createOrganization", Action: "create", Entity: "organization", Key: in.IdempotencyKey, Input: in}
+	o, err := change.Do(ctx, s.db, sc, w, Get, func(tx *change.Tx) (change.Applied, error) {
 		tz := "Asia/Jakarta"
 		if in.ParentID == nil {
-			if auth.Subtree(ctx) != nil {
-				return auth.ErrForbidden // an operator adds only within its subtree
+			if !sc.Reaches("") {
+				return change.Applied{}, auth.ErrForbidden // an operator adds only within its subtree
 			}
 			if !rootKinds[in.Kind] {
-				return fault.Refuse("input.parentId", fault.Required, fmt.Sprintf("a %s must have a parent", in.Kind))
+				return change.Applied{}, fault.Refuse("input.parentId", fault.Required, fmt.Sprintf("a %s must have a parent", in.Kind))
 			}
 		} else {
-			parent, err := Get(ctx, tx, *in.ParentID)
-			if errors.Is(err, fault.ErrNotFound) {
-				return fault.Refuse("input.parentId", fault.Unknown, "no such organization")
-			}
+			parent, err := RequireWritable(ctx, tx, sc, "input.parentId", *in.ParentID)
 			if err != nil {
-				return err
+				return change.Applied{}, err
 			}
 			if !slices.Contains(allowed, parent.Kind) {
-				return fault.Refuse("input.parentId", fault.Invalid,
+				return change.Applied{}, fault.Refuse("input.parentId", fault.Invalid,
 					fmt.Sprintf("a %s cannot be placed under a %s", in.Kind, parent.Kind))
 			}
 			tz = parent.TimeZone
@@ -283,44 +276,48 @@ func (s *Store) Create(ctx context.Context, in NewOrganization) (Organization, e
 		if in.TimeZone != nil {
 			tz = *in.TimeZone
 		}
-		err = tx.GetContext(ctx, &id, `
+		var id string
+		err := tx.GetContext(ctx, &id, `
 			INSERT INTO organizations (parent_id, kind, code, name, time_zone, address)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 			in.ParentID, in.Kind, in.Code, in.Name, tz, in.Address)
 		if c, ok := postgres.Violation(err); ok && c == "organizations_code_key" {
-			return fault.Refuse("input.code", fault.Duplicate, "another organization already has this code")
+			return change.Applied{}, fault.Refuse("input.code", fault.Duplicate, "another organization already has this code")
 		}
 		if err != nil {
-			return fmt.Errorf("insert organization: %w", err)
+			return change.Applied{}, fmt.Errorf("insert organization: %w", err)
 		}
-		created, err := Get(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "create", "organization", id, nil, created); err != nil {
-			return err
-		}
-		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+		return change.Applied{ID: id}, nil
 	})
 	if err != nil {
 		return Organization{}, fmt.Errorf("create organization %s: %w", in.Code, err)
 	}
-	return s.Organization(ctx, id)
+	return o, nil
 }
 
 // Require checks, inside tx, that id names an organization; field is the
 // input path to blame.
-func Require(ctx context.Context, tx sqlx.QueryerContext, field, id string) (Organization, error) {
-	o, err := Get(ctx, tx, id)
+func Require(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, id string) (Organization, error) {
+	o, err := Get(ctx, q, sc, id)
 	if errors.Is(err, fault.ErrNotFound) {
 		return Organization{}, fault.Refuse(field, fault.Unknown, "no such organization")
 	}
 	return o, err
 }
 
+// RequireWritable is Require for an organization the caller records
+// something at: an operator writes only within its subtree.
+func RequireWritable(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, id string) (Organization, error) {
+	o, err := Require(ctx, q, sc, field, id)
+	if err == nil && !sc.Reaches(o.Path) {
+		return Organization{}, fault.Refuse(field, fault.Invalid, "lies outside the part of the council tree this account may record in")
+	}
+	return o, err
+}
+
 // RequireRegency is Require for a regency/city council.
-func RequireRegency(ctx context.Context, tx sqlx.QueryerContext, field, id string) (Organization, error) {
-	o, err := Require(ctx, tx, field, id)
+func RequireRegency(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, id string) (Organization, error) {
+	o, err := Require(ctx, q, sc, field, id)
 	if err == nil && o.Kind != RegencyCouncil {
 		return Organization{}, fault.Refuse(field, fault.Invalid, "must be a regency/city council")
 	}
@@ -335,29 +332,31 @@ type Placed struct {
 
 // RegenciesOf returns, for each given organization at or below regency
 // level, the regency/city council it is or lies under.
-func (s *Store) RegenciesOf(ctx context.Context, ids []string) ([]Placed, error) {
-	var out []Placed
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT x.id AS for_id, `+columns+`
+func (s *Store) RegenciesOf(ctx context.Context, sc auth.Scope, ids []string) ([]Placed, error) {
+	args := postgres.Args{pq.Array(ids)}
+	query := `SELECT x.id AS for_id, ` + columns + `
 		FROM organizations x JOIN organizations o ON o.kind = 'REGENCY_COUNCIL' AND o.path @> x.path
-		WHERE x.id::text = ANY($1) AND ($2::ltree IS NULL OR o.path <@ $2::ltree)`, pq.Array(ids), auth.Subtree(ctx))
-	if err != nil {
+		WHERE x.id::text = ANY($1) AND ` + sc.Tree(&args)
+	var out []Placed
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get regencies: %w", err)
 	}
 	return out, nil
 }
 
-// ByCode returns the organization with code, within the caller's scope.
-func (s *Store) ByCode(ctx context.Context, code string) (Organization, error) {
-	var id string
-	err := s.db.GetContext(ctx, &id, `SELECT id FROM organizations WHERE code = $1`, code)
+// ByCode returns the organization with code.
+func (s *Store) ByCode(ctx context.Context, sc auth.Scope, code string) (Organization, error) {
+	args := postgres.Args{code}
+	query := `SELECT ` + columns + ` FROM organizations o WHERE o.code = $1 AND ` + sc.Tree(&args)
+	var o Organization
+	err := s.db.GetContext(ctx, &o, query, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Organization{}, fault.ErrNotFound
 	}
 	if err != nil {
 		return Organization{}, fmt.Errorf("find organization %s: %w", code, err)
 	}
-	return Get(ctx, s.db, id)
+	return o, nil
 }
 
 // Coverage counts the councils and institutions in the subtree of id.
@@ -367,16 +366,16 @@ type Coverage struct {
 }
 
 // Coverage counts what a report over the subtree of id covers.
-func (s *Store) Coverage(ctx context.Context, id string) (Coverage, error) {
-	under, err := SubtreePath(ctx, s.db, "organizationId", &id)
+func (s *Store) Coverage(ctx context.Context, sc auth.Scope, id string) (Coverage, error) {
+	under, err := SubtreePath(ctx, s.db, sc, "organizationId", &id)
 	if err != nil {
 		return Coverage{}, err
 	}
+	args := postgres.Args{under}
+	query := `SELECT count(*) FILTER (WHERE o.kind <> 'INSTITUTION') AS councils, count(*) FILTER (WHERE o.kind = 'INSTITUTION') AS institutions
+		FROM organizations o WHERE o.path <@ $1::ltree AND ` + sc.Tree(&args)
 	var c Coverage
-	err = s.db.GetContext(ctx, &c, `
-		SELECT count(*) FILTER (WHERE o.kind <> 'INSTITUTION') AS councils, count(*) FILTER (WHERE o.kind = 'INSTITUTION') AS institutions
-		FROM organizations o WHERE o.path <@ $1::ltree AND ($2::ltree IS NULL OR o.path <@ $2::ltree)`, under, auth.Subtree(ctx))
-	if err != nil {
+	if err := s.db.GetContext(ctx, &c, query, args...); err != nil {
 		return Coverage{}, fmt.Errorf("coverage: %w", err)
 	}
 	return c, nil

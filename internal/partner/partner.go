@@ -11,10 +11,9 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/change"
 	"github.com/sinergi-id/sinergi/internal/fault"
-	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 )
@@ -56,15 +55,16 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // Get returns partner id through q.
 // A partner account sees only its own partner record.
-func Get(ctx context.Context, q sqlx.QueryerContext, id string) (Partner, error) {
-	return postgres.ByID[Partner](ctx, q, "partner",
-		`SELECT `+columns+` FROM partners p WHERE p.id = $1 AND ($2::uuid IS NULL OR p.id = $2)`, id, auth.OwnPartner(ctx))
+func Get(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Partner, error) {
+	args := postgres.Args{id}
+	query := `SELECT ` + columns + ` FROM partners p WHERE p.id = $1 AND ` + sc.Partners(&args, "p.id")
+	return postgres.ByID[Partner](ctx, q, "partner", query, id, args[1:]...)
 }
 
 // Require checks, inside tx, that id names a partner; field is the input
 // path to blame.
-func Require(ctx context.Context, q sqlx.QueryerContext, field, id string) (Partner, error) {
-	p, err := Get(ctx, q, id)
+func Require(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, id string) (Partner, error) {
+	p, err := Get(ctx, q, sc, id)
 	if errors.Is(err, fault.ErrNotFound) {
 		return Partner{}, fault.Refuse(field, fault.Unknown, "no such partner")
 	}
@@ -72,16 +72,16 @@ func Require(ctx context.Context, q sqlx.QueryerContext, field, id string) (Part
 }
 
 // Partner returns partner id.
-func (s *Store) Partner(ctx context.Context, id string) (Partner, error) {
-	return Get(ctx, s.db, id)
+func (s *Store) Partner(ctx context.Context, sc auth.Scope, id string) (Partner, error) {
+	return Get(ctx, s.db, sc, id)
 }
 
 // ByIDs returns the partners with the given ids, in no set order.
-func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Partner, error) {
+func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Partner, error) {
+	args := postgres.Args{pq.Array(ids)}
+	query := `SELECT ` + columns + ` FROM partners p WHERE p.id::text = ANY($1) AND ` + sc.Partners(&args, "p.id")
 	var out []Partner
-	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+` FROM partners p
-		WHERE p.id::text = ANY($1) AND ($2::uuid IS NULL OR p.id = $2)`, pq.Array(ids), auth.OwnPartner(ctx))
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get partners by id: %w", err)
 	}
 	return out, nil
@@ -93,44 +93,49 @@ type Filter struct {
 	NameContains *string
 }
 
-// filterSQL applies a Filter given as $1 (kind) and $2 (name part), and the
-// caller's own partner as $3.
-const filterSQL = `($1::text IS NULL OR p.kind = $1) AND ($2::text IS NULL OR strpos(lower(p.name), lower($2)) > 0)
-	AND ($3::uuid IS NULL OR p.id = $3)`
-
-func (f Filter) check() error {
+// where returns the condition that selects the partners f matches within
+// sc, with its arguments.
+func (f Filter) where(sc auth.Scope) (string, postgres.Args, error) {
 	var v fault.InvalidInput
 	v.OptionalText("filter.nameContains", f.NameContains, 200)
-	return v.Err()
+	if err := v.Err(); err != nil {
+		return "", nil, err
+	}
+	var a postgres.Args
+	k, n := a.Add(f.Kind), a.Add(f.NameContains)
+	return `(` + k + `::text IS NULL OR p.kind = ` + k + `) AND (` + n + `::text IS NULL OR strpos(lower(p.name), lower(` + n + `)) > 0)
+		AND ` + sc.Partners(&a, "p.id"), a, nil
 }
 
 // List returns a page of partners in creation order.
-func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[Partner], error) {
-	if err := f.check(); err != nil {
+func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Partner], error) {
+	cond, args, err := f.where(sc)
+	if err != nil {
 		return page.Page[Partner]{}, err
 	}
 	k, err := r.Keyset()
 	if err != nil {
 		return page.Page[Partner]{}, err
 	}
+	after := args.Add(k.AfterSeq)
+	query := `SELECT ` + columns + ` FROM partners p WHERE ` + cond + `
+		  AND (` + after + `::bigint IS NULL OR p.seq > ` + after + `)
+		ORDER BY p.seq LIMIT ` + args.Add(k.Limit+1)
 	var items []Partner
-	err = s.db.SelectContext(ctx, &items, `
-		SELECT `+columns+` FROM partners p WHERE `+filterSQL+`
-		  AND ($4::bigint IS NULL OR p.seq > $4)
-		ORDER BY p.seq LIMIT $5`, f.Kind, f.NameContains, auth.OwnPartner(ctx), k.AfterSeq, k.Limit+1)
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Partner]{}, fmt.Errorf("list partners: %w", err)
 	}
 	return page.Trim(items, k), nil
 }
 
 // Count returns how many partners f matches.
-func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
-	if err := f.check(); err != nil {
+func (s *Store) Count(ctx context.Context, sc auth.Scope, f Filter) (int, error) {
+	cond, args, err := f.where(sc)
+	if err != nil {
 		return 0, err
 	}
 	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM partners p WHERE `+filterSQL, f.Kind, f.NameContains, auth.OwnPartner(ctx)); err != nil {
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM partners p WHERE `+cond, args...); err != nil {
 		return 0, fmt.Errorf("count partners: %w", err)
 	}
 	return n, nil
@@ -145,7 +150,7 @@ type NewPartner struct {
 }
 
 // Create records a partner.
-func (s *Store) Create(ctx context.Context, in NewPartner) (Partner, error) {
+func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewPartner) (Partner, error) {
 	var v fault.InvalidInput
 	if !kinds[in.Kind] {
 		v.Add("input.kind", fault.Invalid, "is not a kind of partner")
@@ -155,48 +160,39 @@ func (s *Store) Create(ctx context.Context, in NewPartner) (Partner, error) {
 	if err := v.Err(); err != nil {
 		return Partner{}, err
 	}
-	var id string
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createPartner", in)
-		if err != nil || prior != "" {
-			id = prior
-			return err
-		}
+	w := change.Write{Mutation: "createPartner", Action: "create", Entity: "partner", Key: in.IdempotencyKey, Input: in}
+	p, err := change.Do(ctx, s.db, sc, w, Get, func(tx *change.Tx) (change.Applied, error) {
+		var id string
 		if err := tx.GetContext(ctx, &id, `
 			INSERT INTO partners (kind, name, notes) VALUES ($1, $2, $3) RETURNING id`,
 			in.Kind, in.Name, in.Notes); err != nil {
-			return fmt.Errorf("insert partner: %w", err)
+			return change.Applied{}, fmt.Errorf("insert partner: %w", err)
 		}
-		created, err := Get(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "create", "partner", id, nil, created); err != nil {
-			return err
-		}
-		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+		return change.Applied{ID: id}, nil
 	})
 	if err != nil {
 		return Partner{}, fmt.Errorf("create partner: %w", err)
 	}
-	return s.Partner(ctx, id)
+	return p, nil
 }
 
 // Find returns the partner whose id or exact name is ref; a name that
 // several partners share is refused, so the wrong one is never picked.
-func (s *Store) Find(ctx context.Context, ref string) (Partner, error) {
-	if p, err := Get(ctx, s.db, ref); err == nil || !errors.Is(err, fault.ErrNotFound) {
+func (s *Store) Find(ctx context.Context, sc auth.Scope, ref string) (Partner, error) {
+	if p, err := Get(ctx, s.db, sc, ref); err == nil || !errors.Is(err, fault.ErrNotFound) {
 		return p, err
 	}
+	args := postgres.Args{ref}
+	query := `SELECT p.id FROM partners p WHERE p.name = $1 AND ` + sc.Partners(&args, "p.id") + ` LIMIT 2`
 	var ids []string
-	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM partners WHERE name = $1 LIMIT 2`, ref); err != nil {
+	if err := s.db.SelectContext(ctx, &ids, query, args...); err != nil {
 		return Partner{}, fmt.Errorf("find partner %q: %w", ref, err)
 	}
 	switch len(ids) {
 	case 0:
 		return Partner{}, fault.ErrNotFound
 	case 1:
-		return Get(ctx, s.db, ids[0])
+		return Get(ctx, s.db, sc, ids[0])
 	}
 	return Partner{}, fmt.Errorf("several partners are named %q: give the id", ref)
 }

@@ -10,11 +10,10 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/sinergi-id/sinergi/internal/aid"
-	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/change"
 	"github.com/sinergi-id/sinergi/internal/fault"
-	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
@@ -57,11 +56,20 @@ type Store struct {
 // NewStore returns a Store on db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
+// targetFrom joins each target t to its organization o, whose path the
+// caller's scope confines (an operator its subtree; a partner account sees
+// no programme), and to its realisation r.
+const targetFrom = `programme_targets t JOIN organizations o ON o.id = t.organization_id `
+
+func getTarget(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Target, error) {
+	args := postgres.Args{id}
+	query := `SELECT ` + columns + ` FROM ` + targetFrom + realisation + ` WHERE t.id = $1 AND ` + sc.Council(&args, "o.path")
+	return postgres.ByID[Target](ctx, q, "programme target", query, id, args[1:]...)
+}
+
 // Target returns target id with its realisation.
-func (s *Store) Target(ctx context.Context, id string) (Target, error) {
-	return postgres.ByID[Target](ctx, s.db, "programme target", `
-		SELECT `+columns+` FROM programme_targets t JOIN organizations o ON o.id = t.organization_id `+realisation+`
-		WHERE t.id = $1 AND `+scopeSQL(2), id, auth.Subtree(ctx), auth.IsPartner(ctx))
+func (s *Store) Target(ctx context.Context, sc auth.Scope, id string) (Target, error) {
+	return getTarget(ctx, s.db, sc, id)
 }
 
 // Filter narrows a list of targets.
@@ -70,53 +78,48 @@ type Filter struct {
 	OrganizationID *string // a subtree, its root included
 }
 
-// scopeSQL confines reads to an operator's subtree ($n); partner accounts
-// ($n+1) see no programme.
-func scopeSQL(n int) string {
-	return fmt.Sprintf(`($%d::ltree IS NULL OR o.path <@ $%d::ltree) AND NOT $%d::bool`, n, n, n+1)
-}
-
-var filterSQL = `($1::int IS NULL OR t.year = $1) AND ($2::ltree IS NULL OR o.path <@ $2::ltree) AND ` + scopeSQL(3)
-
-func (s *Store) filterArgs(ctx context.Context, f Filter) ([]any, error) {
-	under, err := organization.SubtreePath(ctx, s.db, "filter.organizationId", f.OrganizationID)
+// where returns the condition that selects the targets f matches within
+// sc, with its arguments.
+func (s *Store) where(ctx context.Context, sc auth.Scope, f Filter) (string, postgres.Args, error) {
+	under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	return []any{f.Year, under, auth.Subtree(ctx), auth.IsPartner(ctx)}, nil
+	var a postgres.Args
+	year, u := a.Add(f.Year), a.Add(under)
+	return `(` + year + `::int IS NULL OR t.year = ` + year + `) AND (` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree)
+		AND ` + sc.Council(&a, "o.path"), a, nil
 }
 
 // List returns a page of targets with their realisation.
-func (s *Store) List(ctx context.Context, f Filter, r page.Request) (page.Page[Target], error) {
+func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Target], error) {
 	k, err := r.Keyset()
 	if err != nil {
 		return page.Page[Target]{}, err
 	}
-	args, err := s.filterArgs(ctx, f)
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return page.Page[Target]{}, err
 	}
+	after := args.Add(k.AfterSeq)
+	query := `SELECT ` + columns + ` FROM ` + targetFrom + realisation + `
+		WHERE ` + cond + ` AND (` + after + `::bigint IS NULL OR t.seq > ` + after + `)
+		ORDER BY t.seq LIMIT ` + args.Add(k.Limit+1)
 	var items []Target
-	err = s.db.SelectContext(ctx, &items, `
-		SELECT `+columns+` FROM programme_targets t JOIN organizations o ON o.id = t.organization_id `+realisation+`
-		WHERE `+filterSQL+` AND ($5::bigint IS NULL OR t.seq > $5)
-		ORDER BY t.seq LIMIT $6`, append(args, k.AfterSeq, k.Limit+1)...)
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Target]{}, fmt.Errorf("list programme targets: %w", err)
 	}
 	return page.Trim(items, k), nil
 }
 
 // Count returns how many targets f matches.
-func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
-	args, err := s.filterArgs(ctx, f)
+func (s *Store) Count(ctx context.Context, sc auth.Scope, f Filter) (int, error) {
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return 0, err
 	}
 	var n int
-	err = s.db.GetContext(ctx, &n, `
-		SELECT count(*) FROM programme_targets t JOIN organizations o ON o.id = t.organization_id WHERE `+filterSQL, args...)
-	if err != nil {
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM `+targetFrom+` WHERE `+cond, args...); err != nil {
 		return 0, fmt.Errorf("count programme targets: %w", err)
 	}
 	return n, nil
@@ -133,51 +136,45 @@ type NewTarget struct {
 }
 
 // CreateTarget sets a year's target for one aid type; there is one per
-// organization, year and aid type.
-func (s *Store) CreateTarget(ctx context.Context, in NewTarget) (Target, error) {
-	var v fault.InvalidInput
-	if in.Year < 2000 || in.Year > 2100 {
-		v.Add("input.year", fault.Invalid, "must be between 2000 and 2100")
-	}
-	if in.TargetQuantity < 0 {
-		v.Add("input.targetQuantity", fault.Invalid, "must not be negative")
-	}
-	money.CheckNonNegative(&v, "input.budget", in.Budget)
-	if err := v.Err(); err != nil {
-		return Target{}, err
-	}
-	var id string
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		prior, err := idempotency.Claim(ctx, tx, in.IdempotencyKey, "createProgrammeTarget", in)
-		if err != nil || prior != "" {
-			id = prior
-			return err
+// organization, year and aid type. A year any day of which is closed is
+// not planned any more.
+func (s *Store) CreateTarget(ctx context.Context, sc auth.Scope, in NewTarget) (Target, error) {
+	w := change.Write{Mutation: "createProgrammeTarget", Action: "create", Entity: "programme_target", Key: in.IdempotencyKey, Input: in}
+	t, err := change.Do(ctx, s.db, sc, w, getTarget, func(tx *change.Tx) (change.Applied, error) {
+		var v fault.InvalidInput
+		if in.Year < 2000 || in.Year > 2100 {
+			v.Add("input.year", fault.Invalid, "must be between 2000 and 2100")
 		}
-		if _, err := organization.Require(ctx, tx, "input.organizationId", in.OrganizationID); err != nil {
-			return err
+		if in.TargetQuantity < 0 || in.TargetQuantity > fault.MaxQuantity {
+			v.Add("input.targetQuantity", fault.Invalid, fmt.Sprintf("must be between 0 and %d", fault.MaxQuantity))
 		}
-		if _, err := aid.RequireType(ctx, tx, "input.aidTypeId", in.AidTypeID); err != nil {
-			return err
+		money.CheckNonNegative(&v, "input.budget", in.Budget)
+		org, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
+		if v.Collect(err) && in.Year >= 2000 && in.Year <= 2100 {
+			v.Collect(organization.CheckOpen(ctx, tx, org, "input.year", calendar.New(in.Year, time.January, 1)))
 		}
+		_, err = aid.RequireType(ctx, tx, sc, "input.aidTypeId", in.AidTypeID)
+		v.Collect(err)
+		if err := v.Failed(); err != nil {
+			return change.Applied{}, err
+		}
+		var id string
 		err = tx.GetContext(ctx, &id, `
 			INSERT INTO programme_targets (organization_id, year, aid_type_id, target_quantity, budget)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 			in.OrganizationID, in.Year, in.AidTypeID, in.TargetQuantity, in.Budget)
 		if c, ok := postgres.Violation(err); ok && c == "programme_targets_key" {
-			return fault.Refuse("input.aidTypeId", fault.Duplicate, "this organization already has a target for this aid type and year")
+			return change.Applied{}, fault.Refuse("input.aidTypeId", fault.Duplicate, "this organization already has a target for this aid type and year")
 		}
 		if err != nil {
-			return fmt.Errorf("insert programme target: %w", err)
+			return change.Applied{}, fmt.Errorf("insert programme target: %w", err)
 		}
-		if err := audit.Record(ctx, tx, "create", "programme_target", id, nil, in); err != nil {
-			return err
-		}
-		return idempotency.Complete(ctx, tx, in.IdempotencyKey, id)
+		return change.Applied{ID: id}, nil
 	})
 	if err != nil {
 		return Target{}, fmt.Errorf("set programme target: %w", err)
 	}
-	return s.Target(ctx, id)
+	return t, nil
 }
 
 // Progress is a target with what was delivered towards it within a period.
@@ -196,13 +193,13 @@ type Progress struct {
 // that from–to touches, each with the outputs of its aid type delivered in
 // its organization's subtree between from and to (within the target's
 // year). A Raker in July compares the year's targets with January–July.
-func (s *Store) Progress(ctx context.Context, orgID string, from, to calendar.Date) ([]Progress, error) {
-	under, err := organization.SubtreePath(ctx, s.db, "organizationId", &orgID)
+func (s *Store) Progress(ctx context.Context, sc auth.Scope, orgID string, from, to calendar.Date) ([]Progress, error) {
+	under, err := organization.SubtreePath(ctx, s.db, sc, "organizationId", &orgID)
 	if err != nil {
 		return nil, err
 	}
-	var out []Progress
-	err = s.db.SelectContext(ctx, &out, `
+	args := postgres.Args{under, from, to}
+	query := `
 		SELECT t.id AS target_id, t.year, t.aid_type_id, t.organization_id, t.target_quantity, t.budget,
 			r.quantity AS realised_quantity, r.cost AS realised_cost
 		FROM programme_targets t JOIN organizations o ON o.id = t.organization_id JOIN aid_types at ON at.id = t.aid_type_id
@@ -212,9 +209,10 @@ func (s *Store) Progress(ctx context.Context, orgID string, from, to calendar.Da
 			WHERE a.aid_type_id = t.aid_type_id AND ao.path <@ o.path
 			  AND a.delivered_on BETWEEN greatest($2::date, make_date(t.year, 1, 1)) AND least($3::date, make_date(t.year, 12, 31))) r
 		WHERE o.path <@ $1::ltree AND t.year BETWEEN extract(year FROM $2::date) AND extract(year FROM $3::date)
-		  AND `+scopeSQL(4)+`
-		ORDER BY t.year, o.path, at.seq`, under, from, to, auth.Subtree(ctx), auth.IsPartner(ctx))
-	if err != nil {
+		  AND ` + sc.Council(&args, "o.path") + `
+		ORDER BY t.year, o.path, at.seq`
+	var out []Progress
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("programme progress: %w", err)
 	}
 	return out, nil

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/organization"
@@ -27,13 +28,16 @@ type Spec struct {
 // Resolve checks the request for a report: the organization must be within
 // the caller's scope; from and to, if given, bound the period, else year
 // does, else the current calendar year in the organization's time zone.
-func Resolve(ctx context.Context, orgs *organization.Store, orgID string, from, to *calendar.Date, year *int) (Spec, error) {
-	org, err := orgs.Organization(ctx, orgID)
+func Resolve(ctx context.Context, sc auth.Scope, orgs *organization.Store, orgID string, from, to *calendar.Date, year *int) (Spec, error) {
+	org, err := orgs.Organization(ctx, sc, orgID)
 	if errors.Is(err, fault.ErrNotFound) {
 		return Spec{}, fault.Refuse("organizationId", fault.Unknown, "no such organization")
 	}
 	if err != nil {
 		return Spec{}, err
+	}
+	if !sc.Sees(org.Path) {
+		return Spec{}, fault.Refuse("organizationId", fault.Invalid, "lies outside the part of the council tree this account may read")
 	}
 	var v fault.InvalidInput
 	y := calendar.Today(org.Location()).Year
@@ -49,6 +53,14 @@ func Resolve(ctx context.Context, orgs *organization.Store, orgID string, from, 
 	}
 	if to != nil {
 		s.To = *to
+	}
+	for _, f := range []struct {
+		name string
+		d    *calendar.Date
+	}{{"from", from}, {"to", to}} {
+		if f.d != nil && f.d.Before(calendar.Earliest) {
+			v.Add(f.name, fault.Invalid, "must be on or after "+calendar.Earliest.String())
+		}
 	}
 	switch {
 	case s.To.Before(s.From):

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/token"
 )
@@ -41,12 +40,11 @@ func authenticate(a authenticator, log *slog.Logger, next http.Handler, roles ..
 			return
 		}
 		ctx := auth.WithPrincipal(req.Context(), p)
-		if len(roles) > 0 && auth.RequireRole(ctx, roles...) != nil {
+		if len(roles) > 0 && auth.ScopeOf(p).Require(roles...) != nil {
 			log.WarnContext(req.Context(), "forbidden", "path", req.URL.Path, "account", p.Name(), "role", p.Role)
 			writeJSONError(w, http.StatusForbidden, "FORBIDDEN", "this account may not use "+req.URL.Path)
 			return
 		}
-		ctx = audit.WithActor(ctx, audit.Actor{Name: p.Name(), RequestID: audit.ActorFrom(req.Context()).RequestID})
 		next.ServeHTTP(w, req.WithContext(ctx))
 	})
 }

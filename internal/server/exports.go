@@ -24,10 +24,10 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 // workbook answers a workbook request: write builds the file into w, and a
 // refusal or failure before its first byte becomes a JSON error with the
 // right status, never a half-written file.
-func workbook(log *slog.Logger, filename string, write func(ctx context.Context, q url.Values, w io.Writer) error) http.Handler {
+func workbook(log *slog.Logger, filename string, write func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		out := &firstWrite{w: w, filename: filename}
-		err := write(req.Context(), req.URL.Query(), out)
+		err := write(req.Context(), auth.FromContext(req.Context()), req.URL.Query(), out)
 		if err == nil {
 			return
 		}
@@ -46,7 +46,7 @@ func workbook(log *slog.Logger, filename string, write func(ctx context.Context,
 		default:
 			log.ErrorContext(req.Context(), "workbook failed", "file", filename, "error", err.Error())
 			writeJSONError(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR",
-				"internal error; quote request id "+audit.ActorFrom(req.Context()).RequestID+" when reporting it")
+				"internal error; quote request id "+audit.RequestFrom(req.Context()).ID+" when reporting it")
 		}
 	})
 }
@@ -69,56 +69,56 @@ func (f *firstWrite) Write(p []byte) (int, error) {
 }
 
 // auditLogWorkbook is GET /exports/audit-log.xlsx?from=&to=&entity=&actor=&lang=.
-func auditLogWorkbook(store *audit.Store) func(context.Context, url.Values, io.Writer) error {
-	return func(ctx context.Context, q url.Values, w io.Writer) error {
+func auditLogWorkbook(store *audit.Store) func(context.Context, auth.Scope, url.Values, io.Writer) error {
+	return func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
 		f, lang, err := export.AuditQuery(q)
 		if err != nil {
 			return err
 		}
-		return export.AuditLog(ctx, store, f, lang, time.Now(), w)
+		return export.AuditLog(ctx, sc, store, f, lang, time.Now(), w)
 	}
 }
 
 // donationWorkbook is GET /exports/donations.xlsx?from=&to=&org=&source=&partner=&kind=&lang=.
-func donationWorkbook(orgs *organization.Store, donations *donation.Store) func(context.Context, url.Values, io.Writer) error {
-	return func(ctx context.Context, q url.Values, w io.Writer) error {
-		f, lang, err := export.DonationQuery(ctx, orgs, q)
+func donationWorkbook(orgs *organization.Store, donations *donation.Store) func(context.Context, auth.Scope, url.Values, io.Writer) error {
+	return func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
+		f, lang, err := export.DonationQuery(ctx, sc, orgs, q)
 		if err != nil {
 			return err
 		}
-		return export.Donations(ctx, donations, f, lang, time.Now(), w)
+		return export.Donations(ctx, sc, donations, f, lang, time.Now(), w)
 	}
 }
 
 // boxCollectionWorkbook is GET /exports/box-collections.xlsx?from=&to=&org=&box=&host=&regency=&lang=.
-func boxCollectionWorkbook(orgs *organization.Store, boxes *box.Store) func(context.Context, url.Values, io.Writer) error {
-	return func(ctx context.Context, q url.Values, w io.Writer) error {
-		f, lang, err := export.BoxCollectionQuery(ctx, orgs, q)
+func boxCollectionWorkbook(orgs *organization.Store, boxes *box.Store) func(context.Context, auth.Scope, url.Values, io.Writer) error {
+	return func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
+		f, lang, err := export.BoxCollectionQuery(ctx, sc, orgs, q)
 		if err != nil {
 			return err
 		}
-		return export.BoxCollections(ctx, boxes, f, lang, time.Now(), w)
+		return export.BoxCollections(ctx, sc, boxes, f, lang, time.Now(), w)
 	}
 }
 
 // aidOutputWorkbook is GET /exports/aid-outputs.xlsx?from=&to=&org=&type=&group=&pmks=&regency=&lang=.
-func aidOutputWorkbook(orgs *organization.Store, outputs *aid.Store) func(context.Context, url.Values, io.Writer) error {
-	return func(ctx context.Context, q url.Values, w io.Writer) error {
-		f, lang, err := export.AidOutputQuery(ctx, orgs, outputs, q)
+func aidOutputWorkbook(orgs *organization.Store, outputs *aid.Store) func(context.Context, auth.Scope, url.Values, io.Writer) error {
+	return func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
+		f, lang, err := export.AidOutputQuery(ctx, sc, orgs, outputs, q)
 		if err != nil {
 			return err
 		}
-		return export.AidOutputs(ctx, outputs, f, lang, time.Now(), w)
+		return export.AidOutputs(ctx, sc, outputs, f, lang, time.Now(), w)
 	}
 }
 
 // rakerWorkbook is GET /exports/raker.xlsx?org=&from=&to=&year=&lang=.
-func rakerWorkbook(st export.RakerStores) func(context.Context, url.Values, io.Writer) error {
-	return func(ctx context.Context, q url.Values, w io.Writer) error {
-		s, lang, err := export.RakerQuery(ctx, st.Organizations, q)
+func rakerWorkbook(st export.RakerStores) func(context.Context, auth.Scope, url.Values, io.Writer) error {
+	return func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
+		s, lang, err := export.RakerQuery(ctx, sc, st.Organizations, q)
 		if err != nil {
 			return err
 		}
-		return export.Raker(ctx, st, s, lang, time.Now(), w)
+		return export.Raker(ctx, sc, st, s, lang, time.Now(), w)
 	}
 }

@@ -70,7 +70,7 @@ func newEnvWith(t testing.TB, db *sqlx.DB, cfg server.Config) *env {
 // newToken makes an API token as the command line would.
 func (e *env) newToken(req token.NewToken) string {
 	e.t.Helper()
-	secret, _, err := token.NewStore(e.db).CreateToken(context.Background(), req)
+	secret, _, err := token.NewStore(e.db).CreateToken(context.Background(), auth.System("test"), req)
 	if err != nil {
 		e.t.Fatalf("create token: %v", err)
 	}

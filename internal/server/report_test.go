@@ -209,7 +209,8 @@ func TestReportStaysInScope(t *testing.T) {
 	if len(r.OutputsByAidType) != 0 || len(r.Targets) != 0 || r.Boxes.Openings != 0 || len(r.Previous.OutputsByAidType) != 0 {
 		t.Errorf("partner's report shows the councils' outputs, targets or boxes: %+v", r)
 	}
-	// An operator's report covers its subtree only; another regency is unknown to it.
+	// An operator's report covers its subtree only; the province, which it
+	// sees in the tree, is refused rather than answered with a part.
 	op := admin.as(auth.Operator, "BALI-BADUNG")
 	op.query(reportQuery, map[string]any{"org": admin.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`), "year": 2014}, &got)
 	sub := admin.count(`SELECT SUM(d.amount) FROM donations d JOIN organizations o ON o.id = d.organization_id
@@ -217,7 +218,7 @@ func TestReportStaysInScope(t *testing.T) {
 	if got.Report.DonationsTotal != sub || got.Report.Coverage.Councils != 1 || got.Report.Coverage.Institutions != 3 {
 		t.Errorf("operator's report: total %d (subtree %d), coverage %+v", got.Report.DonationsTotal, sub, got.Report.Coverage)
 	}
-	if res := op.post(reportQuery, map[string]any{"org": bali, "year": 2014}); len(res.Errors) == 0 || res.Errors[0].Extensions["reason"] != "UNKNOWN" {
+	if res := op.post(reportQuery, map[string]any{"org": bali, "year": 2014}); len(res.Errors) == 0 || res.Errors[0].Extensions["reason"] != "INVALID" || res.Errors[0].Extensions["field"] != "organizationId" {
 		t.Errorf("operator of Badung asking for the province: %+v", res.Errors)
 	}
 }

@@ -93,7 +93,7 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 	mux.Handle("GET /metrics", authenticate(tokens, log, m.handler(), auth.Admin, auth.Auditor))
 	mux.Handle("GET /exports/audit-log.xlsx", m.route("/exports/audit-log.xlsx", limiter.wrap(authenticate(tokens, log,
 		workbook(log, "audit-log.xlsx", auditLogWorkbook(r.AuditStore)), auth.Admin, auth.Auditor))))
-	for name, write := range map[string]func(context.Context, url.Values, io.Writer) error{
+	for name, write := range map[string]func(context.Context, auth.Scope, url.Values, io.Writer) error{
 		"donations.xlsx":       donationWorkbook(r.OrganizationStore, r.DonationStore),
 		"box-collections.xlsx": boxCollectionWorkbook(r.OrganizationStore, r.BoxStore),
 		"aid-outputs.xlsx":     aidOutputWorkbook(r.OrganizationStore, r.AidStore),
@@ -209,18 +209,22 @@ func (f *statusFixer) Unwrap() http.ResponseWriter { return f.ResponseWriter }
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-// withRequest gives each request an id (the caller's X-Request-ID when it
-// is sane), puts it in the context for logs and the audit trail, and logs
-// the request when it ends.
+// withRequest gives each request an id of the server's own (and keeps the
+// caller's X-Request-ID, when it is sane, as a correlation id), puts them
+// in the context for logs and the audit trail, and logs the request when
+// it ends.
 func withRequest(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
-		id := req.Header.Get("X-Request-ID")
-		if !requestIDPattern.MatchString(id) {
-			id = newRequestID()
+		// The server's own id names the request in the audit trail; what the
+		// client sent is kept beside it, so that no client can make two
+		// audit rows share an id.
+		r := audit.Request{ID: newRequestID()}
+		if c := req.Header.Get("X-Request-ID"); requestIDPattern.MatchString(c) {
+			r.Correlation = c
 		}
-		w.Header().Set("X-Request-ID", id)
-		ctx := audit.WithActor(req.Context(), audit.Actor{Name: "anonymous", RequestID: id})
+		w.Header().Set("X-Request-ID", r.ID)
+		ctx := audit.WithRequest(req.Context(), r)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, req.WithContext(ctx))
 		log.InfoContext(ctx, "request", "method", req.Method, "path", req.URL.Path,
@@ -251,8 +255,11 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 type requestIDHandler struct{ slog.Handler }
 
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id := audit.ActorFrom(ctx).RequestID; id != "" {
-		r.AddAttrs(slog.String("request_id", id))
+	if req := audit.RequestFrom(ctx); req.ID != "" {
+		r.AddAttrs(slog.String("request_id", req.ID))
+		if req.Correlation != "" {
+			r.AddAttrs(slog.String("correlation_id", req.Correlation))
+		}
 	}
 	return h.Handler.Handle(ctx, r)
 }

@@ -16,8 +16,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/change"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 )
@@ -96,7 +96,10 @@ func (in NewToken) validate() error {
 
 // CreateToken makes a token and returns its secret, which is shown once and
 // kept only as a hash.
-func (s *Store) CreateToken(ctx context.Context, in NewToken) (string, Token, error) {
+func (s *Store) CreateToken(ctx context.Context, sc auth.Scope, in NewToken) (string, Token, error) {
+	if err := sc.Require(auth.Admin); err != nil {
+		return "", Token{}, err
+	}
 	if err := in.validate(); err != nil {
 		return "", Token{}, err
 	}
@@ -106,8 +109,8 @@ func (s *Store) CreateToken(ctx context.Context, in NewToken) (string, Token, er
 	}
 	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	hash := sha256.Sum256([]byte(secret))
-	var tok Token
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	w := change.Write{Mutation: "createToken", Action: "create", Entity: "api_token"}
+	tok, err := change.Do(ctx, s.db, sc, w, getToken, func(tx *change.Tx) (change.Applied, error) {
 		var acc struct {
 			ID             string    `db:"id"`
 			Role           auth.Role `db:"role"`
@@ -121,34 +124,31 @@ func (s *Store) CreateToken(ctx context.Context, in NewToken) (string, Token, er
 				INSERT INTO accounts (name, role, organization_id, partner_id) VALUES ($1, $2, $3, $4) RETURNING id`,
 				in.Account, in.Role, in.OrganizationID, in.PartnerID)
 			if c, ok := postgres.Violation(err); ok && strings.HasPrefix(c, "accounts_") {
-				return fault.Refuse("account", fault.Unknown, "no such organization or partner")
+				return change.Applied{}, fault.Refuse("account", fault.Unknown, "no such organization or partner")
 			}
 			if err != nil {
-				return fmt.Errorf("create account: %w", err)
+				return change.Applied{}, fmt.Errorf("create account: %w", err)
 			}
-			if err := audit.Record(ctx, tx, "create", "account", acc.ID, nil, map[string]any{
+			if err := tx.Audit(ctx, "create", "account", acc.ID, nil, map[string]any{
 				"name": in.Account, "role": in.Role, "organizationId": in.OrganizationID, "partnerId": in.PartnerID}); err != nil {
-				return err
+				return change.Applied{}, err
 			}
 		case err != nil:
-			return fmt.Errorf("find account: %w", err)
+			return change.Applied{}, fmt.Errorf("find account: %w", err)
 		case acc.Role != in.Role || !same(acc.OrganizationID, in.OrganizationID) || !same(acc.PartnerID, in.PartnerID):
-			return fault.Refuse("account", fault.Invalid, fmt.Sprintf("account %q exists with another role or scope (%s)", in.Account, acc.Role))
+			return change.Applied{}, fault.Refuse("account", fault.Invalid, fmt.Sprintf("account %q exists with another role or scope (%s)", in.Account, acc.Role))
 		}
 		var id string
 		err = tx.GetContext(ctx, &id, `
 			INSERT INTO api_tokens (account_id, name, token_hash, expires_at) VALUES ($1, $2, $3, $4) RETURNING id`,
 			acc.ID, in.Name, hash[:], in.ExpiresAt)
 		if c, ok := postgres.Violation(err); ok && c == "api_tokens_name_key" {
-			return fault.Refuse("name", fault.Duplicate, "this account already has a token with this name")
+			return change.Applied{}, fault.Refuse("name", fault.Duplicate, "this account already has a token with this name")
 		}
 		if err != nil {
-			return fmt.Errorf("insert token: %w", err)
+			return change.Applied{}, fmt.Errorf("insert token: %w", err)
 		}
-		if err := tx.GetContext(ctx, &tok, `SELECT `+tokenColumns+` FROM `+tokenFrom+` WHERE t.id = $1`, id); err != nil {
-			return fmt.Errorf("read token: %w", err)
-		}
-		return audit.Record(ctx, tx, "create", "api_token", id, nil, tok)
+		return change.Applied{ID: id}, nil
 	})
 	if err != nil {
 		return "", Token{}, fmt.Errorf("create token %q: %w", in.Name, err)
@@ -158,33 +158,42 @@ func (s *Store) CreateToken(ctx context.Context, in NewToken) (string, Token, er
 
 func same(a, b *string) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
 
-// Tokens lists every token, newest first.
-func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
+// getToken reads token id: admins and auditors see the tokens.
+func getToken(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Token, error) {
+	args := postgres.Args{id}
+	query := `SELECT ` + tokenColumns + ` FROM ` + tokenFrom + ` WHERE t.id = $1 AND ` + sc.Audit(&args)
+	return postgres.ByID[Token](ctx, q, "token", query, id, args[1:]...)
+}
+
+// Tokens lists every token, newest first: admins and auditors see them.
+func (s *Store) Tokens(ctx context.Context, sc auth.Scope) ([]Token, error) {
+	var args postgres.Args
+	query := `SELECT ` + tokenColumns + ` FROM ` + tokenFrom + ` WHERE ` + sc.Audit(&args) + ` ORDER BY t.created_at DESC, t.id`
 	var out []Token
-	if err := s.db.SelectContext(ctx, &out, `SELECT `+tokenColumns+` FROM `+tokenFrom+` ORDER BY t.created_at DESC, t.id`); err != nil {
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	return out, nil
 }
 
-// Revoke ends token id at once.
-func (s *Store) Revoke(ctx context.Context, id string) (Token, error) {
-	var tok Token
-	err := postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+// Revoke ends token id at once: an admin's act.
+func (s *Store) Revoke(ctx context.Context, sc auth.Scope, id string) (Token, error) {
+	if err := sc.Require(auth.Admin); err != nil {
+		return Token{}, err
+	}
+	w := change.Write{Mutation: "revokeToken", Action: "revoke", Entity: "api_token"}
+	tok, err := change.Do(ctx, s.db, sc, w, getToken, func(tx *change.Tx) (change.Applied, error) {
 		before, err := postgres.ByID[Token](ctx, tx, "token", `SELECT `+tokenColumns+` FROM `+tokenFrom+` WHERE t.id = $1 FOR UPDATE OF t`, id)
 		if err != nil {
-			return err
+			return change.Applied{}, err
 		}
 		if before.RevokedAt != nil {
-			return fault.Refuse("id", fault.Invalid, "the token was already revoked")
+			return change.Applied{}, fault.Refuse("id", fault.Invalid, "the token was already revoked")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE id = $1`, id); err != nil {
-			return fmt.Errorf("revoke: %w", err)
+			return change.Applied{}, fmt.Errorf("revoke: %w", err)
 		}
-		if err := tx.GetContext(ctx, &tok, `SELECT `+tokenColumns+` FROM `+tokenFrom+` WHERE t.id = $1`, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, "revoke", "api_token", id, before, tok)
+		return change.Applied{ID: id, Before: before}, nil
 	})
 	if err != nil {
 		return Token{}, fmt.Errorf("revoke token %s: %w", id, err)

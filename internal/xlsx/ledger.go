@@ -28,6 +28,7 @@ const (
 	Text    Kind = iota // written as a string cell, whatever it looks like
 	Integer             // a whole number
 	Money               // rupiah, as a number with the Rp format
+	Ordinal             // a whole number that names rather than counts (an opening's number): not totalled
 	Date                // a business date
 	Instant             // a point in time (UTC)
 )
@@ -89,6 +90,7 @@ func (l *Ledger) init(props Properties) error {
 		Date:    {CustomNumFmt: ptr("dd/mm/yyyy")}, // as Indonesians write dates
 		Instant: {CustomNumFmt: ptr("yyyy-mm-dd hh:mm:ss")},
 		Integer: {NumFmt: 3},
+		Ordinal: {NumFmt: 1},
 	} {
 		id, err := f.NewStyle(style)
 		if err != nil {
@@ -161,6 +163,11 @@ func (l *Ledger) cell(i int, v any) (any, error) {
 			return nil, nil
 		}
 		return l.cell(i, *x)
+	case *int:
+		if x == nil {
+			return nil, nil
+		}
+		return l.cell(i, *x)
 	}
 	switch c.Kind {
 	case Text:
@@ -189,6 +196,11 @@ func (l *Ledger) cell(i int, v any) (any, error) {
 			return excelize.Cell{StyleID: style, Value: n}, nil
 		case int64:
 			l.sums[i] += n
+			return excelize.Cell{StyleID: style, Value: n}, nil
+		}
+		return nil, fmt.Errorf("want a whole number, got %T", v)
+	case Ordinal:
+		if n, ok := v.(int); ok {
 			return excelize.Cell{StyleID: style, Value: n}, nil
 		}
 		return nil, fmt.Errorf("want a whole number, got %T", v)
