@@ -118,18 +118,19 @@ func (s *Store) CreateType(ctx context.Context, sc auth.Scope, in NewType) (Type
 	if err := sc.Require(auth.Admin); err != nil {
 		return Type{}, err
 	}
-	var v fault.InvalidInput
-	if !codePattern.MatchString(in.Code) {
-		v.Add("input.code", fault.Invalid, "must be 1 to 40 capital letters, digits or '_'")
-	}
-	v.Text("input.name", in.Name, true, 200)
-	v.Text("input.nameEn", in.NameEN, true, 200)
-	v.Text("input.unit", in.Unit, true, 40)
-	if err := v.Err(); err != nil {
-		return Type{}, err
-	}
-	w := change.Write{Mutation: "createAidType", Action: "create", Entity: "aid_type", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "createAidType", Action: "create", Entity: "aid_type", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) {
+			if !codePattern.MatchString(in.Code) {
+				v.Add("input.code", fault.Invalid, "must be 1 to 40 capital letters, digits or '_'")
+			}
+			v.Text("input.name", in.Name, true, 200)
+			v.Text("input.nameEn", in.NameEN, true, 200)
+			v.Text("input.unit", in.Unit, true, 40)
+		}}
 	t, err := change.Do(ctx, s.db, sc, w, GetType, func(tx *change.Tx) (change.Applied, error) {
+		if err := tx.Refused.Failed(); err != nil {
+			return change.Applied{}, err
+		}
 		var id string
 		err := tx.GetContext(ctx, &id, `
 			INSERT INTO aid_types (code, name, name_en, unit) VALUES ($1, $2, $3, $4) RETURNING id`,

@@ -219,25 +219,23 @@ type NewOutput struct {
 
 // CreateOutput records an aid delivery.
 func (s *Store) CreateOutput(ctx context.Context, sc auth.Scope, in NewOutput) (Output, error) {
-	var v fault.InvalidInput
-	v.Quantity("input.quantity", in.Quantity)
-	money.CheckNonNegative(&v, "input.cost", in.Cost)
-	calendar.Check(&v, "input.deliveredOn", in.DeliveredOn)
-	if !groups[in.BeneficiaryGroup] {
-		v.Add("input.beneficiaryGroup", fault.Invalid, "is not a beneficiary group")
-	}
-	if !categories[in.PMKSCategory] {
-		v.Add("input.pmksCategory", fault.Invalid, "is not a PMKS category")
-	}
-	v.Text("input.notes", in.Notes, false, 2000)
-	if err := v.Err(); err != nil {
-		return Output{}, err
-	}
-	w := change.Write{Mutation: "recordAidOutput", Action: "create", Entity: "aid_output", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "recordAidOutput", Action: "create", Entity: "aid_output", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) {
+			v.Quantity("input.quantity", in.Quantity)
+			money.CheckNonNegative(v, "input.cost", in.Cost)
+			calendar.Check(v, "input.deliveredOn", in.DeliveredOn)
+			if !groups[in.BeneficiaryGroup] {
+				v.Add("input.beneficiaryGroup", fault.Invalid, "is not a beneficiary group")
+			}
+			if !categories[in.PMKSCategory] {
+				v.Add("input.pmksCategory", fault.Invalid, "is not a PMKS category")
+			}
+			v.Text("input.notes", in.Notes, false, 2000)
+		}}
 	o, err := change.Do(ctx, s.db, sc, w, getOutput, func(tx *change.Tx) (change.Applied, error) {
-		var v fault.InvalidInput
+		v := &tx.Refused
 		org, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
-		if v.Collect(err) {
+		if v.Collect(err) && !in.DeliveredOn.IsZero() {
 			v.Collect(org.NotFuture("input.deliveredOn", in.DeliveredOn))
 			v.Collect(organization.CheckOpen(ctx, tx, org, "input.deliveredOn", in.DeliveredOn))
 		}
@@ -369,16 +367,12 @@ type OutputReversal struct {
 // cost, dated when the correction is made. An output is reversed at most
 // once, and a reversal is never itself reversed.
 func (s *Store) ReverseOutput(ctx context.Context, sc auth.Scope, in OutputReversal) (Output, error) {
-	var v fault.InvalidInput
-	v.Text("input.reason", in.Reason, true, 500)
-	if in.ReversedOn != nil {
-		calendar.Check(&v, "input.reversedOn", *in.ReversedOn)
-	}
-	if err := v.Err(); err != nil {
-		return Output{}, err
-	}
-	w := change.Write{Mutation: "reverseAidOutput", Action: "reverse", Entity: "aid_output", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "reverseAidOutput", Action: "reverse", Entity: "aid_output", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) { change.CheckReversal(v, in.Reason, in.ReversedOn) }}
 	o, err := change.Do(ctx, s.db, sc, w, getOutput, func(tx *change.Tx) (change.Applied, error) {
+		if err := tx.Refused.Failed(); err != nil {
+			return change.Applied{}, err
+		}
 		orig, err := getOutput(ctx, tx, sc, in.OutputID)
 		if errors.Is(err, fault.ErrNotFound) {
 			return change.Applied{}, fault.Refuse("input.outputId", fault.Unknown, "no such aid output")

@@ -179,14 +179,16 @@ var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,39}$`)
 
 // Create registers a box placed with a host.
 func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewBox) (Box, error) {
-	w := change.Write{Mutation: "createDonationBox", Action: "create", Entity: "donation_box", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "createDonationBox", Action: "create", Entity: "donation_box", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) {
+			if !codePattern.MatchString(in.Code) {
+				v.Add("input.code", fault.Invalid, "must be 1 to 40 capital letters, digits, '.', '_' or '-'")
+			}
+			v.Text("input.address", in.Address, true, 500)
+			calendar.Check(v, "input.placedOn", in.PlacedOn)
+		}}
 	b, err := change.Do(ctx, s.db, sc, w, getBox, func(tx *change.Tx) (change.Applied, error) {
-		var v fault.InvalidInput
-		if !codePattern.MatchString(in.Code) {
-			v.Add("input.code", fault.Invalid, "must be 1 to 40 capital letters, digits, '.', '_' or '-'")
-		}
-		v.Text("input.address", in.Address, true, 500)
-		calendar.Check(&v, "input.placedOn", in.PlacedOn)
+		v := &tx.Refused
 		owner, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
 		if v.Collect(err) {
 			if owner.Kind == organization.Institution {
@@ -231,13 +233,12 @@ type Retirement struct {
 
 // Retire takes a box out of service; no collection may come after it.
 func (s *Store) Retire(ctx context.Context, sc auth.Scope, in Retirement) (Box, error) {
-	var v fault.InvalidInput
-	calendar.Check(&v, "input.retiredOn", in.RetiredOn)
-	if err := v.Err(); err != nil {
-		return Box{}, err
-	}
-	w := change.Write{Mutation: "retireDonationBox", Action: "retire", Entity: "donation_box", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "retireDonationBox", Action: "retire", Entity: "donation_box", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) { calendar.Check(v, "input.retiredOn", in.RetiredOn) }}
 	b, err := change.Do(ctx, s.db, sc, w, getBox, func(tx *change.Tx) (change.Applied, error) {
+		if err := tx.Refused.Failed(); err != nil {
+			return change.Applied{}, err
+		}
 		b, err := lockBox(ctx, tx, "input.boxId", in.BoxID)
 		if err != nil {
 			return change.Applied{}, err

@@ -305,10 +305,10 @@ type lastOpening struct {
 // box are numbered in turn and checked against its retirement, its last
 // opening's date and the seal that opening applied.
 func (s *Store) RecordCollection(ctx context.Context, sc auth.Scope, in NewCollection) (Collection, error) {
-	w := change.Write{Mutation: "recordBoxCollection", Action: "create", Entity: "box_collection", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "recordBoxCollection", Action: "create", Entity: "box_collection", Key: in.IdempotencyKey, Input: in,
+		Check: in.validate}
 	c, err := change.Do(ctx, s.db, sc, w, getCollection, func(tx *change.Tx) (change.Applied, error) {
-		var v fault.InvalidInput
-		in.validate(&v)
+		v := &tx.Refused
 		b, err := lockBox(ctx, tx, "input.boxId", in.BoxID)
 		if !v.Collect(err) {
 			return change.Applied{}, v.Failed()
@@ -416,16 +416,12 @@ type CollectionReversal struct {
 // The opening's seal may then be recorded again by the opening that
 // replaces it.
 func (s *Store) ReverseCollection(ctx context.Context, sc auth.Scope, in CollectionReversal) (Collection, error) {
-	var v fault.InvalidInput
-	v.Text("input.reason", in.Reason, true, donation.MaxReason)
-	if in.ReversedOn != nil {
-		calendar.Check(&v, "input.reversedOn", *in.ReversedOn)
-	}
-	if err := v.Err(); err != nil {
-		return Collection{}, err
-	}
-	w := change.Write{Mutation: "reverseBoxCollection", Action: "reverse", Entity: "box_collection", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "reverseBoxCollection", Action: "reverse", Entity: "box_collection", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) { change.CheckReversal(v, in.Reason, in.ReversedOn) }}
 	c, err := change.Do(ctx, s.db, sc, w, getCollection, func(tx *change.Tx) (change.Applied, error) {
+		if err := tx.Refused.Failed(); err != nil {
+			return change.Applied{}, err
+		}
 		orig, err := getCollection(ctx, tx, sc, in.CollectionID)
 		if errors.Is(err, fault.ErrNotFound) {
 			return change.Applied{}, fault.Refuse("input.collectionId", fault.Unknown, "no such box collection")

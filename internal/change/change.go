@@ -8,11 +8,14 @@ package change
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/idempotency"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 )
@@ -24,12 +27,20 @@ type Write struct {
 	Entity   string // the audit trail's name of the record written, e.g. "donation"
 	Key      string // the client's idempotency key; "" for none
 	Input    any    // the input, whose hash a reused key must match
+	// Check refuses what can be refused without the database. What it
+	// refuses is answered together with what the write refuses in its
+	// transaction (unknown ids, closed periods), all at once.
+	Check func(v *fault.InvalidInput)
 }
 
 // Tx is the transaction of one write.
 type Tx struct {
 	*sqlx.Tx
 	Scope auth.Scope
+	// Refused holds the fields refused so far, Write.Check's first; the
+	// write adds its own and stops with Refused.Failed() before writing.
+	// Do refuses the write if any are left, whatever apply returned.
+	Refused fault.InvalidInput
 }
 
 // Audit records a further record that the write changed (the donation a
@@ -58,8 +69,12 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 	if err := sc.CanWrite(); err != nil {
 		return out, err
 	}
+	var checked fault.InvalidInput
+	if w.Check != nil {
+		w.Check(&checked)
+	}
 	err := postgres.InTx(ctx, db, func(sqlTx *sqlx.Tx) error {
-		tx := &Tx{Tx: sqlTx, Scope: sc}
+		tx := &Tx{Tx: sqlTx, Scope: sc, Refused: fault.InvalidInput{Fields: slices.Clone(checked.Fields)}}
 		prior, err := idempotency.Claim(ctx, sqlTx, sc, w.Key, w.Mutation, w.Input)
 		if err != nil {
 			return err
@@ -71,6 +86,9 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 		done, err := apply(tx)
 		if err != nil {
 			return err
+		}
+		if err := tx.Refused.Failed(); err != nil {
+			return err // refused fields that apply did not stop at: nothing is written
 		}
 		out, err = get(ctx, sqlTx, sc, done.ID)
 		if err != nil {
@@ -86,4 +104,16 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 		return zero, err
 	}
 	return out, nil
+}
+
+// MaxReason is the longest reason a reversal or a reopening gives.
+const MaxReason = 500
+
+// CheckReversal checks what every reversal gives: a reason, and the date it
+// asks to be booked on, if any.
+func CheckReversal(v *fault.InvalidInput, reason string, on *calendar.Date) {
+	v.Text("input.reason", reason, true, MaxReason)
+	if on != nil {
+		calendar.Check(v, "input.reversedOn", *on)
+	}
 }

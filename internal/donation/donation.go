@@ -315,12 +315,13 @@ func (in NewDonation) validate(v *fault.InvalidInput) money.Rupiah {
 
 // Create records a donation with its goods lines.
 func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewDonation) (Donation, error) {
-	w := change.Write{Mutation: "recordDonation", Action: "create", Entity: "donation", Key: in.IdempotencyKey, Input: in}
+	var amount money.Rupiah
+	w := change.Write{Mutation: "recordDonation", Action: "create", Entity: "donation", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) { amount = in.validate(v) }}
 	d, err := change.Do(ctx, s.db, sc, w, Get, func(tx *change.Tx) (change.Applied, error) {
 		// Every refused field is answered at once, those the database
 		// decides (unknown ids, closed periods) with the others.
-		var v fault.InvalidInput
-		amount := in.validate(&v)
+		v := &tx.Refused
 		org, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
 		if v.Collect(err) && !in.ReceivedOn.IsZero() {
 			if v.Collect(org.NotFuture("input.receivedOn", in.ReceivedOn)) {
@@ -435,16 +436,12 @@ type Reversal struct {
 // is never itself reversed. The donation a box collection became is
 // reversed with its collection (box.ReverseCollection), never alone.
 func (s *Store) Reverse(ctx context.Context, sc auth.Scope, in Reversal) (Donation, error) {
-	var v fault.InvalidInput
-	v.Text("input.reason", in.Reason, true, MaxReason)
-	if in.ReversedOn != nil {
-		calendar.Check(&v, "input.reversedOn", *in.ReversedOn)
-	}
-	if err := v.Err(); err != nil {
-		return Donation{}, err
-	}
-	w := change.Write{Mutation: "reverseDonation", Action: "reverse", Entity: "donation", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "reverseDonation", Action: "reverse", Entity: "donation", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) { change.CheckReversal(v, in.Reason, in.ReversedOn) }}
 	d, err := change.Do(ctx, s.db, sc, w, Get, func(tx *change.Tx) (change.Applied, error) {
+		if err := tx.Refused.Failed(); err != nil {
+			return change.Applied{}, err
+		}
 		orig, err := Get(ctx, tx, sc, in.DonationID)
 		if errors.Is(err, fault.ErrNotFound) {
 			return change.Applied{}, fault.Refuse("input.donationId", fault.Unknown, "no such donation")

@@ -162,35 +162,10 @@ const MaxAttendanceGroups = 50
 
 // Create records a meeting with its attendance.
 func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewMeeting) (Meeting, error) {
-	var v fault.InvalidInput
-	v.Text("input.title", in.Title, true, 200)
-	v.Text("input.place", in.Place, true, 200)
-	calendar.Check(&v, "input.heldOn", in.HeldOn)
-	calendar.Check(&v, "input.periodFrom", in.PeriodFrom)
-	calendar.Check(&v, "input.periodTo", in.PeriodTo)
-	if in.PeriodTo.Before(in.PeriodFrom) {
-		v.Add("input.periodTo", fault.Invalid, "must not be before periodFrom")
-	}
-	if len(in.Attendance) > MaxAttendanceGroups {
-		v.Add("input.attendance", fault.TooLong, fmt.Sprintf("at most %d participant groups", MaxAttendanceGroups))
-	} else {
-		seen := map[Group]bool{}
-		for i, a := range in.Attendance {
-			p := fmt.Sprintf("input.attendance.%d.", i)
-			if !groups[a.Group] {
-				v.Add(p+"group", fault.Invalid, "is not a participant group")
-			} else if seen[a.Group] {
-				v.Add(p+"group", fault.Duplicate, "this group is already counted")
-			}
-			seen[a.Group] = true
-			if a.Attendees < 0 || a.Attendees > 100_000 {
-				v.Add(p+"attendees", fault.Invalid, "must be between 0 and 100000")
-			}
-		}
-	}
-	w := change.Write{Mutation: "createWorkMeeting", Action: "create", Entity: "work_meeting", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "createWorkMeeting", Action: "create", Entity: "work_meeting", Key: in.IdempotencyKey, Input: in,
+		Check: in.validate}
 	m, err := change.Do(ctx, s.db, sc, w, getWithAttendance, func(tx *change.Tx) (change.Applied, error) {
-		v := v // each attempt of the transaction starts from the checks above
+		v := &tx.Refused
 		org, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
 		if v.Collect(err) && !in.HeldOn.IsZero() {
 			v.Collect(organization.CheckOpen(ctx, tx, org, "input.heldOn", in.HeldOn))
@@ -220,4 +195,32 @@ func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewMeeting) (Meeti
 	}
 	m.Attendees = nil
 	return m, nil
+}
+
+func (in NewMeeting) validate(v *fault.InvalidInput) {
+	v.Text("input.title", in.Title, true, 200)
+	v.Text("input.place", in.Place, true, 200)
+	calendar.Check(v, "input.heldOn", in.HeldOn)
+	calendar.Check(v, "input.periodFrom", in.PeriodFrom)
+	calendar.Check(v, "input.periodTo", in.PeriodTo)
+	if in.PeriodTo.Before(in.PeriodFrom) {
+		v.Add("input.periodTo", fault.Invalid, "must not be before periodFrom")
+	}
+	if len(in.Attendance) > MaxAttendanceGroups {
+		v.Add("input.attendance", fault.TooLong, fmt.Sprintf("at most %d participant groups", MaxAttendanceGroups))
+		return
+	}
+	seen := map[Group]bool{}
+	for i, a := range in.Attendance {
+		p := fmt.Sprintf("input.attendance.%d.", i)
+		if !groups[a.Group] {
+			v.Add(p+"group", fault.Invalid, "is not a participant group")
+		} else if seen[a.Group] {
+			v.Add(p+"group", fault.Duplicate, "this group is already counted")
+		}
+		seen[a.Group] = true
+		if a.Attendees < 0 || a.Attendees > 100_000 {
+			v.Add(p+"attendees", fault.Invalid, "must be between 0 and 100000")
+		}
+	}
 }

@@ -234,26 +234,27 @@ var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,39}$`)
 
 // Create adds an organization to the tree.
 func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewOrganization) (Organization, error) {
-	var v fault.InvalidInput
-	allowed, known := parentKinds[in.Kind]
-	if !known {
-		v.Add("input.kind", fault.Invalid, "is not a kind of organization")
-	}
-	if !codePattern.MatchString(in.Code) {
-		v.Add("input.code", fault.Invalid, "must be 1 to 40 capital letters, digits, '.', '_' or '-', starting with a letter or digit")
-	}
-	v.Text("input.name", in.Name, true, 200)
-	v.Text("input.address", in.Address, false, 500)
-	if in.TimeZone != nil {
-		if _, err := time.LoadLocation(*in.TimeZone); err != nil || *in.TimeZone == "" || *in.TimeZone == "Local" {
-			v.Add("input.timeZone", fault.Invalid, "is not an IANA time zone such as Asia/Makassar")
-		}
-	}
-	if err := v.Err(); err != nil {
-		return Organization{}, err
-	}
-	w := change.Write{Mutation: "createOrganization", Action: "create", Entity: "organization", Key: in.IdempotencyKey, Input: in}
+	allowed := parentKinds[in.Kind]
+	w := change.Write{Mutation: "createOrganization", Action: "create", Entity: "organization", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) {
+			if _, known := parentKinds[in.Kind]; !known {
+				v.Add("input.kind", fault.Invalid, "is not a kind of organization")
+			}
+			if !codePattern.MatchString(in.Code) {
+				v.Add("input.code", fault.Invalid, "must be 1 to 40 capital letters, digits, '.', '_' or '-', starting with a letter or digit")
+			}
+			v.Text("input.name", in.Name, true, 200)
+			v.Text("input.address", in.Address, false, 500)
+			if in.TimeZone != nil {
+				if _, err := time.LoadLocation(*in.TimeZone); err != nil || *in.TimeZone == "" || *in.TimeZone == "Local" {
+					v.Add("input.timeZone", fault.Invalid, "is not an IANA time zone such as Asia/Makassar")
+				}
+			}
+		}}
 	o, err := change.Do(ctx, s.db, sc, w, Get, func(tx *change.Tx) (change.Applied, error) {
+		if err := tx.Refused.Failed(); err != nil {
+			return change.Applied{}, err
+		}
 		tz := "Asia/Jakarta"
 		if in.ParentID == nil {
 			if !sc.Reaches("") {

@@ -127,17 +127,15 @@ type NewClose struct {
 // ClosePeriod closes the books of a council's subtree through a date: an
 // admin, or an operator whose subtree holds the council, may.
 func (s *Store) ClosePeriod(ctx context.Context, sc auth.Scope, in NewClose) (Close, error) {
-	var v fault.InvalidInput
-	calendar.Check(&v, "input.through", in.Through)
-	v.Text("input.reason", in.Reason, false, 500)
-	if err := v.Err(); err != nil {
-		return Close{}, err
-	}
-	w := change.Write{Mutation: "closePeriod", Action: "close", Entity: "period_close", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "closePeriod", Action: "close", Entity: "period_close", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) {
+			calendar.Check(v, "input.through", in.Through)
+			v.Text("input.reason", in.Reason, false, 500)
+		}}
 	c, err := change.Do(ctx, s.db, sc, w, getClose, func(tx *change.Tx) (change.Applied, error) {
 		o, err := RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
-		if err != nil {
-			return change.Applied{}, err
+		if tx.Refused.Collect(err); tx.Refused.Failed() != nil {
+			return change.Applied{}, tx.Refused.Failed()
 		}
 		if o.Kind == Institution {
 			return change.Applied{}, fault.Refuse("input.organizationId", fault.Invalid, "only a council closes its books")
@@ -184,16 +182,12 @@ func (s *Store) ReopenPeriod(ctx context.Context, sc auth.Scope, in Reopening) (
 	if err := sc.Require(auth.Admin); err != nil {
 		return Close{}, err
 	}
-	var v fault.InvalidInput
-	v.Text("input.reason", in.Reason, true, 500)
-	if err := v.Err(); err != nil {
-		return Close{}, err
-	}
-	w := change.Write{Mutation: "reopenPeriod", Action: "reopen", Entity: "period_close", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "reopenPeriod", Action: "reopen", Entity: "period_close", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) { v.Text("input.reason", in.Reason, true, 500) }}
 	c, err := change.Do(ctx, s.db, sc, w, getClose, func(tx *change.Tx) (change.Applied, error) {
 		o, err := RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
-		if err != nil {
-			return change.Applied{}, err
+		if tx.Refused.Collect(err); tx.Refused.Failed() != nil {
+			return change.Applied{}, tx.Refused.Failed()
 		}
 		var closeID string
 		err = tx.GetContext(ctx, &closeID, `

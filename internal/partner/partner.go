@@ -151,17 +151,18 @@ type NewPartner struct {
 
 // Create records a partner.
 func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewPartner) (Partner, error) {
-	var v fault.InvalidInput
-	if !kinds[in.Kind] {
-		v.Add("input.kind", fault.Invalid, "is not a kind of partner")
-	}
-	v.Text("input.name", in.Name, true, 200)
-	v.Text("input.notes", in.Notes, false, 2000)
-	if err := v.Err(); err != nil {
-		return Partner{}, err
-	}
-	w := change.Write{Mutation: "createPartner", Action: "create", Entity: "partner", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "createPartner", Action: "create", Entity: "partner", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) {
+			if !kinds[in.Kind] {
+				v.Add("input.kind", fault.Invalid, "is not a kind of partner")
+			}
+			v.Text("input.name", in.Name, true, 200)
+			v.Text("input.notes", in.Notes, false, 2000)
+		}}
 	p, err := change.Do(ctx, s.db, sc, w, Get, func(tx *change.Tx) (change.Applied, error) {
+		if err := tx.Refused.Failed(); err != nil {
+			return change.Applied{}, err
+		}
 		var id string
 		if err := tx.GetContext(ctx, &id, `
 			INSERT INTO partners (kind, name, notes) VALUES ($1, $2, $3) RETURNING id`,

@@ -139,16 +139,18 @@ type NewTarget struct {
 // organization, year and aid type. A year any day of which is closed is
 // not planned any more.
 func (s *Store) CreateTarget(ctx context.Context, sc auth.Scope, in NewTarget) (Target, error) {
-	w := change.Write{Mutation: "createProgrammeTarget", Action: "create", Entity: "programme_target", Key: in.IdempotencyKey, Input: in}
+	w := change.Write{Mutation: "createProgrammeTarget", Action: "create", Entity: "programme_target", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) {
+			if in.Year < 2000 || in.Year > 2100 {
+				v.Add("input.year", fault.Invalid, "must be between 2000 and 2100")
+			}
+			if in.TargetQuantity < 0 || in.TargetQuantity > fault.MaxQuantity {
+				v.Add("input.targetQuantity", fault.Invalid, fmt.Sprintf("must be between 0 and %d", fault.MaxQuantity))
+			}
+			money.CheckNonNegative(v, "input.budget", in.Budget)
+		}}
 	t, err := change.Do(ctx, s.db, sc, w, getTarget, func(tx *change.Tx) (change.Applied, error) {
-		var v fault.InvalidInput
-		if in.Year < 2000 || in.Year > 2100 {
-			v.Add("input.year", fault.Invalid, "must be between 2000 and 2100")
-		}
-		if in.TargetQuantity < 0 || in.TargetQuantity > fault.MaxQuantity {
-			v.Add("input.targetQuantity", fault.Invalid, fmt.Sprintf("must be between 0 and %d", fault.MaxQuantity))
-		}
-		money.CheckNonNegative(&v, "input.budget", in.Budget)
+		v := &tx.Refused
 		org, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
 		if v.Collect(err) && in.Year >= 2000 && in.Year <= 2100 {
 			v.Collect(organization.CheckOpen(ctx, tx, org, "input.year", calendar.New(in.Year, time.January, 1)))
