@@ -232,7 +232,7 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 		{L("  berupa uang", "  as money"), cash},
 		{L("  berupa barang (taksiran)", "  as goods (estimated)"), goods},
 		{L("Kotak amal aktif", "Donation boxes in service"), d.activeBox},
-		{L("Pembukaan kotak amal", "Box openings"), d.boxTotals.Count},
+		{L("Pembukaan kotak amal", "Box openings"), d.boxTotals.Openings},
 		{L("Hasil kotak amal", "Collected from boxes"), d.boxTotals.Amount},
 		{L("Bantuan tersalur (satuan)", "Aid delivered (units)"), outQty},
 		{L("Biaya bantuan tersalur", "Cost of aid delivered"), outCost},
@@ -322,16 +322,19 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 	// Donation boxes: per box, then per host.
 	boxes, err := b.Sheet(L("Kotak Amal", "Donation Boxes"), []xlsx.Column{{Header: L("Kotak", "Box"), Width: 12},
 		{Header: L("Tempat (mitra)", "Host"), Width: 28}, {Header: L("Kabupaten/Kota", "Regency/city"), Width: 28},
-		{Header: L("Pembukaan", "Openings"), Width: 12}, {Header: L("Jumlah", "Total"), Width: 18}})
+		{Header: L("Pembukaan", "Openings"), Width: 12}, {Header: L("Jumlah", "Total"), Width: 18},
+		{Header: L("Kejadian segel", "Seal incidents"), Width: 16}})
 	if err != nil {
 		return err
 	}
+	incidents := 0
 	for _, x := range d.perBox {
-		if err := boxes.Add(x.Code, x.Host, x.Regency, x.Openings, x.Total); err != nil {
+		incidents += x.Incidents
+		if err := boxes.Add(x.Code, x.Host, x.Regency, x.Openings, x.Total, x.Incidents); err != nil {
 			return err
 		}
 	}
-	if err := boxes.Total(L("Jumlah", "Total"), nil, nil, d.boxTotals.Count, d.boxTotals.Amount); err != nil {
+	if err := boxes.Total(L("Jumlah", "Total"), nil, nil, d.boxTotals.Openings, d.boxTotals.Amount, incidents); err != nil {
 		return err
 	}
 	boxes.Skip()
