@@ -79,6 +79,13 @@ func (d Date) After(e Date) bool { return d.Time().After(e.Time()) }
 // String formats d as YYYY-MM-DD.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 
+// MarshalText writes d as YYYY-MM-DD, as the API and the audit trail
+// show dates.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads a date written by MarshalText.
+func (d *Date) UnmarshalText(b []byte) error { return d.scanString(string(b)) }
+
 // Value stores d as a PostgreSQL date.
 func (d Date) Value() (driver.Value, error) {
 	if d.IsZero() {

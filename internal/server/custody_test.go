@@ -104,7 +104,7 @@ func TestBoxCustodyTiesOut(t *testing.T) {
 	readBoxFigures(t, admin, badung).agree(t, sum0, n0)
 
 	// A miscounted opening in June is reversed with its donation.
-	coll := admin.id(`SELECT c.id `+inBadung2014+` AND c.collected_on BETWEEN '2014-06-01' AND '2014-06-30' ORDER BY c.seq LIMIT 1`)
+	coll := admin.id(`SELECT c.id ` + inBadung2014 + ` AND c.collected_on BETWEEN '2014-06-01' AND '2014-06-30' ORDER BY c.seq LIMIT 1`)
 	amount := admin.count(`SELECT amount FROM box_collections WHERE id = $1`, coll)
 	gift := admin.id(`SELECT donation_id FROM box_collections WHERE id = $1`, coll)
 
