@@ -96,5 +96,8 @@ func UnmarshalTime(v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, invalid(fmt.Sprintf("time %q is not RFC 3339, e.g. 2014-07-17T09:00:00+08:00", s))
 	}
+	if t.UTC().Year() < 1 || t.UTC().Year() > 9999 {
+		return time.Time{}, invalid(fmt.Sprintf("time %q is outside the years 0001 to 9999", s))
+	}
 	return t, nil
 }

@@ -3,7 +3,9 @@ package export
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +25,21 @@ import (
 
 // A workbook's parameters come as URL query values, from HTTP or from the
 // command line's flags, and are read by one parser for both.
+
+// MaxParam is the longest parameter value a workbook takes.
+const MaxParam = 500
+
+// checkParams refuses, by name, a parameter value that no parameter takes:
+// NUL or invalid UTF-8 (which PostgreSQL cannot hold), or a very long one.
+func checkParams(q url.Values) error {
+	var v fault.InvalidInput
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		for _, value := range q[name] {
+			v.Text(name, value, false, MaxParam)
+		}
+	}
+	return v.Err()
+}
 
 // dateRange reads from and to as YYYY-MM-DD, from not after to.
 func dateRange(v *fault.InvalidInput, q url.Values) (from, to *calendar.Date) {
@@ -48,6 +65,9 @@ func dateRange(v *fault.InvalidInput, q url.Values) (from, to *calendar.Date) {
 // DonationQuery reads the parameters of the donation ledger: from, to, org,
 // source (comma-separated), partner, kind, lang.
 func DonationQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, q url.Values) (donation.Filter, Language, error) {
+	if err := checkParams(q); err != nil {
+		return donation.Filter{}, "", err
+	}
 	var f donation.Filter
 	lang, err := ParseLanguage(q.Get("lang"))
 	if err != nil {
@@ -87,6 +107,9 @@ func DonationQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store,
 // UTC, or an RFC 3339 time; "to" a date means the end of that day),
 // entity, actor, lang.
 func AuditQuery(q url.Values) (audit.Filter, Language, error) {
+	if err := checkParams(q); err != nil {
+		return audit.Filter{}, "", err
+	}
 	var f audit.Filter
 	lang, err := ParseLanguage(q.Get("lang"))
 	if err != nil {
@@ -112,7 +135,7 @@ func instantParam(v *fault.InvalidInput, q url.Values, name string, endOfDay boo
 	if s == "" {
 		return nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
+	if t, err := time.Parse(time.RFC3339, s); err == nil && t.UTC().Year() >= 1 && t.UTC().Year() <= 9999 {
 		return &t
 	}
 	d, err := calendar.Parse(s)
@@ -156,6 +179,9 @@ func optional(q url.Values, name string) *string {
 // BoxCollectionQuery reads the parameters of the box-collection ledger:
 // from, to, org, box, host (a partner id), regency (id or code), lang.
 func BoxCollectionQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, q url.Values) (box.CollectionFilter, Language, error) {
+	if err := checkParams(q); err != nil {
+		return box.CollectionFilter{}, "", err
+	}
 	var f box.CollectionFilter
 	lang, err := ParseLanguage(q.Get("lang"))
 	if err != nil {
@@ -179,6 +205,9 @@ func BoxCollectionQuery(ctx context.Context, sc auth.Scope, orgs *organization.S
 // AidOutputQuery reads the parameters of the aid-output ledger: from, to,
 // org, type (id or code), group, pmks, regency (id or code), lang.
 func AidOutputQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, types *aid.Store, q url.Values) (aid.OutputFilter, Language, error) {
+	if err := checkParams(q); err != nil {
+		return aid.OutputFilter{}, "", err
+	}
 	var f aid.OutputFilter
 	lang, err := ParseLanguage(q.Get("lang"))
 	if err != nil {
@@ -230,6 +259,9 @@ func AidOutputQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store
 // and to, or year, and lang. Partner accounts, which see none of the
 // councils' own records, may not have it.
 func RakerQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, q url.Values) (report.Spec, Language, error) {
+	if err := checkParams(q); err != nil {
+		return report.Spec{}, "", err
+	}
 	if sc.IsPartner() {
 		return report.Spec{}, "", auth.ErrForbidden
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -266,5 +267,42 @@ func TestEveryErrorCarriesTheRequestID(t *testing.T) {
 				t.Errorf("%s: error %+v does not carry request id %s", q, got, id)
 			}
 		}
+	}
+}
+
+// TestRateLimitKeysOnTheTokenAsAuthenticated sends 400 requests with one
+// token written with ever more spaces (and the scheme in other cases), which
+// authentication reads as the same token: after the burst they get 429.
+// Guessed tokens, each unknown, are limited per address too.
+func TestRateLimitKeysOnTheTokenAsAuthenticated(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.RateLimit, cfg.RateBurst = 1, 100
+	e := newEnvWith(t, pgtest.DB(t), cfg)
+	send := func(authorization string) int {
+		req, _ := http.NewRequest("POST", e.url+"/graphql", jsonBody(`{ __typename }`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", authorization)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	statuses := map[int]int{}
+	for i := range 400 {
+		scheme := []string{"Bearer", "bearer", "BEARER"}[i%3]
+		statuses[send(scheme+strings.Repeat(" ", 1+i)+e.token+strings.Repeat(" ", i%5))]++
+	}
+	if statuses[200] < 100 || statuses[200] > 102 || statuses[429] < 298 {
+		t.Errorf("whitespace variants of one token: %v, want the burst of 100 answered and the rest 429", statuses)
+	}
+	guessed := map[int]int{}
+	for i := range 60 {
+		guessed[send(fmt.Sprintf("Bearer sng_guess%d", i))]++
+	}
+	if guessed[401] < 20 || guessed[401] > 22 || guessed[429] < 38 {
+		t.Errorf("guessed tokens from one address: %v, want 20 refused as unknown, then 429", guessed)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/token"
@@ -23,12 +22,12 @@ type authenticator interface {
 // (others get 403).
 func authenticate(a authenticator, log *slog.Logger, next http.Handler, roles ...auth.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		secret, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
-		if !ok || secret == "" {
+		secret, ok := bearerToken(req)
+		if !ok {
 			unauthorized(w, "send an API token: Authorization: Bearer <token>")
 			return
 		}
-		p, err := a.Authenticate(req.Context(), strings.TrimSpace(secret))
+		p, err := a.Authenticate(req.Context(), secret)
 		if errors.Is(err, token.ErrUnauthenticated) {
 			log.WarnContext(req.Context(), "refused token", "path", req.URL.Path)
 			unauthorized(w, "the API token is unknown, revoked or expired")

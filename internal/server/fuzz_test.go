@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -167,4 +168,44 @@ func (g *generator) value(t *ast.Type, depth int) string {
 func quote(s string) string {
 	b, _ := json.Marshal(s) // a JSON string is a valid GraphQL string
 	return string(b)
+}
+
+// FuzzWorkbookParameters sends arbitrary parameter values to every
+// workbook: whatever they are, the answer is a workbook or the client's
+// error, never a 5xx.
+func FuzzWorkbookParameters(f *testing.F) {
+	for _, seed := range []string{"2014-07-17", "0000-01-01", "BALI", "\x00", "\xff", "BALI-BADUNG", "2014-02-30",
+		"00000000-0000-0000-0000-000000000000", "=HYPERLINK(\"x\")", "CSR,GOVERNMENT", "en", "9999-12-31T23:59:59Z"} {
+		f.Add(uint8(0), seed)
+		f.Add(uint8(7), seed)
+	}
+	e := newEnvOn(f, pgtest.DB(f))
+	workbooks := []struct {
+		path   string
+		params []string
+	}{
+		{"/exports/donations.xlsx", []string{"from", "to", "org", "source", "partner", "kind", "lang"}},
+		{"/exports/box-collections.xlsx", []string{"from", "to", "org", "box", "host", "regency", "lang"}},
+		{"/exports/aid-outputs.xlsx", []string{"from", "to", "org", "type", "group", "pmks", "regency", "lang"}},
+		{"/exports/audit-log.xlsx", []string{"from", "to", "entity", "actor", "lang"}},
+		{"/exports/raker.xlsx", []string{"org", "year", "from", "to", "lang"}},
+	}
+	f.Fuzz(func(t *testing.T, which uint8, value string) {
+		w := workbooks[int(which)%len(workbooks)]
+		param := w.params[int(which/8)%len(w.params)]
+		q := url.Values{param: {value}}
+		if w.path == "/exports/raker.xlsx" && param != "org" {
+			q.Set("org", "BALI")
+		}
+		req, _ := http.NewRequest("GET", e.url+w.path+"?"+q.Encode(), nil)
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode >= 500 {
+			t.Fatalf("status %d for %s?%s", res.StatusCode, w.path, q.Encode())
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -162,6 +163,12 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 		}
 		if err != nil {
 			http.Error(w, "could not read request body", http.StatusBadRequest)
+			return
+		}
+		// A body that is not JSON is refused here: the transport's own
+		// error would quote the body back to the client.
+		if !json.Valid(body) {
+			writeJSONError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body is not valid JSON")
 			return
 		}
 		req.Body = io.NopCloser(bytes.NewReader(body))
