@@ -27,6 +27,7 @@ const (
 	CodeInternal     = "INTERNAL_SERVER_ERROR"
 	CodeTimeout      = "REQUEST_TIMEOUT"
 	CodeForbidden    = "FORBIDDEN"
+	CodeCancelled    = "CANCELLED" // the client went away; nobody reads it
 )
 
 // ErrorPresenter turns errors into GraphQL errors. Domain errors pass with
@@ -81,6 +82,13 @@ func present(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
 	case errors.Is(err, fault.ErrNotFound):
 		out.Message = "not found"
 		out.Extensions = map[string]any{"code": CodeNotFound}
+	case errors.Is(ctx.Err(), context.Canceled):
+		// The client went away mid-request: whatever the driver then
+		// reported ("bad connection", a rolled-back transaction) is not a
+		// fault of the server. Nobody reads this answer.
+		log.InfoContext(ctx, "request cancelled by the client", "path", out.Path.String())
+		out.Message = "the request was cancelled"
+		out.Extensions = map[string]any{"code": CodeCancelled}
 	case postgres.Canceled(err):
 		out.Message = "the request took too long and was stopped; ask for less (a shorter period, a smaller page)"
 		out.Extensions = map[string]any{"code": CodeTimeout}

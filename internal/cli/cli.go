@@ -143,11 +143,13 @@ func (c dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, clos
 	stopCluster := func() {}
 	if dsn == "" {
 		cluster, err := postgres.StartCluster(ctx, postgres.ClusterOptions{DataDir: c.dataDir})
+		shared := false
 		if errors.Is(err, postgres.ErrAlreadyRunning) {
-			// Another sinergi (a running serve) has the cluster: share it.
+			// Another sinergi (a running serve) has the cluster: share it,
+			// and leave it running when done.
 			if running, rerr := postgres.Running(c.dataDir); rerr == nil {
 				log.Info("using the private PostgreSQL already running", "data_dir", running.DataDir)
-				cluster, err = running, nil
+				cluster, err, shared = running, nil, true
 			}
 		}
 		var unreachable *postgres.UnreachableError
@@ -162,12 +164,14 @@ func (c dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, clos
 		if err != nil {
 			return nil, nil, fmt.Errorf("start private PostgreSQL: %w", err)
 		}
-		stopCluster = func() {
-			if err := cluster.Stop(); err != nil {
-				log.Error("stop private PostgreSQL", "error", err.Error())
+		if !shared {
+			stopCluster = func() {
+				if err := cluster.Stop(); err != nil {
+					log.Error("stop private PostgreSQL", "error", err.Error())
+				}
 			}
+			log.Info("private PostgreSQL started", "data_dir", cluster.DataDir, "socket_dir", cluster.SocketDir)
 		}
-		log.Info("private PostgreSQL started", "data_dir", cluster.DataDir, "socket_dir", cluster.SocketDir)
 		if err := postgres.EnsureDatabase(ctx, cluster.DSN("postgres"), "sinergi"); err != nil {
 			stopCluster()
 			return nil, nil, err
@@ -279,14 +283,16 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 		sum, err := demo.Load(ctx, db)
 		switch {
 		case errors.Is(err, demo.ErrNotEmpty):
-			log.Info("demo data not loaded: the database already has data")
+			// Tokens are printed once, when the demo data is made; a
+			// restart mints none.
+			log.Info("demo data not loaded: the database already has data; use the tokens printed when it was loaded, or make one: sinergi token create -role admin -name NAME")
 		case err != nil:
 			return err
 		default:
 			log.Info("demo data loaded", "summary", sum.String())
-		}
-		if err := demoTokens(ctx, db, stdout); err != nil {
-			return err
+			if err := demoTokens(ctx, db, stdout); err != nil {
+				return err
+			}
 		}
 	}
 

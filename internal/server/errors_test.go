@@ -1,8 +1,15 @@
 package server_test
 
 import (
+	"bytes"
+	"context"
+	"database/sql/driver"
+	"errors"
+	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/sinergi-id/sinergi/graph"
 )
 
 // TestInternalErrorsAreMasked breaks the database under the server and
@@ -27,5 +34,30 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 		if strings.Contains(got.Message, leak) {
 			t.Errorf("message %q leaks %q", got.Message, leak)
 		}
+	}
+}
+
+// TestClientCancellationIsNotAServerFault presents what the driver reports
+// when a client disconnects mid-request: it is logged as a cancellation at
+// info level, not as an internal error.
+func TestClientCancellationIsNotAServerFault(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	present := graph.ErrorPresenter(slog.New(slog.NewTextHandler(&logs, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	for _, err := range []error{driver.ErrBadConn, errors.New("sql: transaction has already been committed or rolled back")} {
+		if got := present(ctx, err); got.Extensions["code"] == "CANCELLED" {
+			t.Errorf("%v before the client left: answered as a cancellation", err)
+		}
+	}
+	logs.Reset()
+	cancel()
+	for _, err := range []error{driver.ErrBadConn, errors.New("sql: transaction has already been committed or rolled back")} {
+		if got := present(ctx, err); got.Extensions["code"] != "CANCELLED" {
+			t.Errorf("%v after the client left: %+v", err, got)
+		}
+	}
+	if strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "cancelled by the client") {
+		t.Errorf("logs:\n%s", logs.String())
 	}
 }

@@ -31,6 +31,11 @@ func workbook(log *slog.Logger, filename string, write func(ctx context.Context,
 		if err == nil {
 			return
 		}
+		if errors.Is(req.Context().Err(), context.Canceled) {
+			// The client went away: not a fault of the server.
+			log.InfoContext(req.Context(), "workbook cancelled by the client", "file", filename)
+			return
+		}
 		if out.started {
 			log.ErrorContext(req.Context(), "workbook cut short", "file", filename, "error", err.Error())
 			return
