@@ -55,14 +55,18 @@ func getClose(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id stri
 // close's update lock waits for: a write and a close of its period never
 // both commit.
 func ClosedThrough(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, o Organization) (*Close, error) {
-	lock := ""
-	if _, inTx := q.(*change.Tx); inTx {
-		lock = "FOR KEY SHARE"
+	if tx, inTx := q.(*change.Tx); inTx {
+		// Lock first, then read in a statement of its own: in READ
+		// COMMITTED a statement that waited for a lock still reads with the
+		// snapshot it started with, and would miss the close it waited for.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM organizations a WHERE a.path @> $1::ltree FOR KEY SHARE`, o.Path); err != nil {
+			return nil, fmt.Errorf("lock the councils above %s: %w", o.Code, err)
+		}
 	}
 	args := postgres.Args{o.Path}
-	query := `WITH chain AS (SELECT a.id FROM organizations a WHERE a.path @> $1::ltree ` + lock + `)
-		SELECT ` + closeColumns + ` FROM ` + closeFrom + `
-		WHERE c.organization_id IN (SELECT id FROM chain) AND r.id IS NULL AND ` + sc.Tree(&args) + `
+	query := `SELECT ` + closeColumns + ` FROM ` + closeFrom + `
+		WHERE c.organization_id IN (SELECT a.id FROM organizations a WHERE a.path @> $1::ltree)
+		  AND r.id IS NULL AND ` + sc.Tree(&args) + `
 		ORDER BY c.through DESC, c.created_at DESC LIMIT 1`
 	var c Close
 	err := sqlx.GetContext(ctx, q, &c, query, args...)

@@ -465,3 +465,37 @@ func TestEveryMutationByRole(t *testing.T) {
 		}
 	}
 }
+
+// TestTreeAgreesAcrossGraphQLAndWorkbooks: an operator's own output
+// delivered to a regency outside its subtree names that regency in GraphQL
+// as in its outputs workbook, since the tree is visible to every role.
+func TestTreeAgreesAcrossGraphQLAndWorkbooks(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	op := admin.as(auth.Operator, "BALI-BADUNG")
+	badung := admin.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)
+	gianyar := admin.id(`SELECT id FROM organizations WHERE code = 'BALI-GIANYAR'`)
+	pmt := admin.id(`SELECT id FROM aid_types ORDER BY seq LIMIT 1`)
+	var got struct {
+		RecordAidOutput struct {
+			Regency struct{ Code, Name string }
+		}
+	}
+	op.query(`mutation($o: ID!, $r: ID!, $t: ID!) { recordAidOutput(input: {organizationId: $o, aidTypeId: $t, quantity: 3, cost: 30,
+		deliveredOn: "2015-03-03", beneficiaryGroup: DISABLED, pmksCategory: DISABILITY, regencyId: $r}) { regency { code name } } }`,
+		map[string]any{"o": badung, "r": gianyar, "t": pmt}, &got)
+	if got.RecordAidOutput.Regency.Code != "BALI-GIANYAR" {
+		t.Fatalf("the output's regency in GraphQL: %+v", got.RecordAidOutput.Regency)
+	}
+	rows := sheet(t, op, "/exports/aid-outputs.xlsx?from=2015-03-03&to=2015-03-03", "Penyaluran Bantuan")
+	if len(rows) != 3 || rows[1][9] != got.RecordAidOutput.Regency.Name {
+		t.Errorf("the workbook names %v, GraphQL %q", rows, got.RecordAidOutput.Regency.Name)
+	}
+	// A code taken elsewhere in the tree is a duplicate, which tells the
+	// operator nothing it could not read.
+	r := op.post(`mutation($o: ID!) { createOrganization(input: {parentId: $o, kind: INSTITUTION, code: "BALI-GIANYAR", name: "X"}) { id } }`,
+		map[string]any{"o": badung})
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["reason"] != "DUPLICATE" {
+		t.Errorf("a code used in Gianyar: %+v", r.Errors)
+	}
+}

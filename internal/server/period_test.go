@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -160,4 +161,44 @@ func TestClosedPeriod(t *testing.T) {
 	}
 	admin.query(`mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY, receivedOn: "2014-05-01", amount: 1000}) { id } }`,
 		map[string]any{"o": badung}, &struct{}{})
+}
+
+// TestWriteWaitsForACloseInFlight holds a close open in another
+// transaction (the council's row locked, the close inserted, not yet
+// committed) while a write dated inside it starts: the write waits, and
+// once the close commits it is refused — it does not slip in on the
+// snapshot it started with.
+func TestWriteWaitsForACloseInFlight(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	badung := admin.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)
+	tx, err := admin.db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, bali); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`INSERT INTO period_closes (organization_id, through, closed_by) VALUES ($1, '2014-12-31', 'test')`, bali); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan response, 1)
+	go func() {
+		done <- admin.post(`mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY,
+			receivedOn: "2014-11-11", amount: 1000}) { id } }`, map[string]any{"o": badung})
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("the write did not wait for the close in flight: %+v", r)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["reason"] != "CLOSED_PERIOD" {
+		t.Errorf("a write that waited for a close: %+v", r)
+	}
 }
