@@ -59,7 +59,6 @@ const (
 	MaxItems     = 100
 	MaxNotes     = 2000
 	MaxReference = 100
-	MaxReason    = 500
 )
 
 // Donation is one entry of the ledger. For goods, Amount is the sum of the
@@ -82,6 +81,9 @@ type Donation struct {
 	ReversalReason   *string       `db:"reversal_reason" json:"reversalReason"`
 	ReversedByID     *string       `db:"reversed_by_id" json:"-"`
 	CreatedAt        time.Time     `db:"created_at" json:"createdAt"`
+	// Lines is filled in only where a donation is read for the audit
+	// trail; the API reads the goods lines through a batched loader.
+	Lines []Item `db:"-" json:"items,omitempty"`
 }
 
 // Item is one line of a goods donation.
@@ -122,6 +124,17 @@ func Get(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (
 	return postgres.ByID[Donation](ctx, q, "donation", query, id, args[1:]...)
 }
 
+// getWithItems is Get with the goods lines, as the audit trail records a
+// donation.
+func getWithItems(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Donation, error) {
+	d, err := Get(ctx, q, sc, id)
+	if err != nil || d.Kind != Goods {
+		return d, err
+	}
+	d.Lines, err = itemsOf(ctx, q, sc, []string{id})
+	return d, err
+}
+
 // Donation returns donation id.
 func (s *Store) Donation(ctx context.Context, sc auth.Scope, id string) (Donation, error) {
 	return Get(ctx, s.db, sc, id)
@@ -140,13 +153,17 @@ func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Donat
 
 // ItemsOf returns the goods lines of the given donations, by donation and line.
 func (s *Store) ItemsOf(ctx context.Context, sc auth.Scope, donationIDs []string) ([]Item, error) {
+	return itemsOf(ctx, s.db, sc, donationIDs)
+}
+
+func itemsOf(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, donationIDs []string) ([]Item, error) {
 	args := postgres.Args{pq.Array(donationIDs)}
 	query := `SELECT i.donation_id, i.line, i.description, i.quantity, i.unit, i.estimated_value
 		FROM donation_items i JOIN ` + scopedFrom + ` ON d.id = i.donation_id
 		WHERE i.donation_id::text = ANY($1) AND ` + scope(sc, &args) + `
 		ORDER BY i.donation_id, i.line`
 	var out []Item
-	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get donation items: %w", err)
 	}
 	return out, nil
@@ -318,7 +335,7 @@ func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewDonation) (Dona
 	var amount money.Rupiah
 	w := change.Write{Mutation: "recordDonation", Action: "create", Entity: "donation", Key: in.IdempotencyKey, Input: in,
 		Check: func(v *fault.InvalidInput) { amount = in.validate(v) }}
-	d, err := change.Do(ctx, s.db, sc, w, Get, func(tx *change.Tx) (change.Applied, error) {
+	d, err := change.Do(ctx, s.db, sc, w, getWithItems, func(tx *change.Tx) (change.Applied, error) {
 		// Every refused field is answered at once, those the database
 		// decides (unknown ids, closed periods) with the others.
 		v := &tx.Refused
@@ -368,6 +385,7 @@ func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewDonation) (Dona
 	if err != nil {
 		return Donation{}, fmt.Errorf("record donation: %w", err)
 	}
+	d.Lines = nil
 	return d, nil
 }
 
@@ -442,7 +460,7 @@ func (s *Store) Reverse(ctx context.Context, sc auth.Scope, in Reversal) (Donati
 		if err := tx.Refused.Failed(); err != nil {
 			return change.Applied{}, err
 		}
-		orig, err := Get(ctx, tx, sc, in.DonationID)
+		orig, err := getWithItems(ctx, tx, sc, in.DonationID)
 		if errors.Is(err, fault.ErrNotFound) {
 			return change.Applied{}, fault.Refuse("input.donationId", fault.Unknown, "no such donation")
 		}

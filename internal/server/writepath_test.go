@@ -31,6 +31,9 @@ func TestOneWritePath(t *testing.T) {
 	for _, w := range []write{
 		{"createOrganization", `mutation($o: ID!) { createOrganization(input: {parentId: $o, kind: INSTITUTION, code: "BALI-BADUNG-X", name: "Panti X",
 			idempotencyKey: "k-createOrganization"}) { id } }`, map[string]any{"o": badung}, "organization", map[string]any{"code": "BALI-BADUNG-X", "kind": "INSTITUTION"}},
+		{"recordDonation", `mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: BUSINESS, kind: GOODS, receivedOn: "2015-01-04",
+			items: [{description: "beras", quantity: 50, unit: "kg", estimatedValue: 600000}, {description: "minyak", quantity: 10, unit: "liter", estimatedValue: 150000}],
+			idempotencyKey: "k-recordDonation-goods"}) { id } }`, map[string]any{"o": badung}, "donation", map[string]any{"amount": float64(750000), "kind": "GOODS"}},
 		{"createPartner", `mutation { createPartner(input: {kind: BUSINESS, name: "Toko Y", idempotencyKey: "k-createPartner"}) { id } }`, nil,
 			"partner", map[string]any{"name": "Toko Y"}},
 		{"createAidType", `mutation { createAidType(input: {code: "SEMBAKO_WP", name: "Paket sembako", nameEn: "Staples", unit: "paket",
@@ -56,7 +59,7 @@ func TestOneWritePath(t *testing.T) {
 		var data map[string]struct{ ID string }
 		json.Unmarshal(r.Data, &data)
 		id := data[w.mutation].ID
-		if op := admin.id(`SELECT operation FROM idempotency_keys WHERE key LIKE '%:k-' || $1`, w.mutation); op != w.mutation {
+		if op := admin.id(`SELECT operation FROM idempotency_keys WHERE key LIKE '%:k-' || $1 || '%' ORDER BY key DESC LIMIT 1`, w.mutation); op != w.mutation {
 			t.Errorf("%s: idempotency operation %q", w.mutation, op)
 		}
 		var before, after *string
@@ -80,6 +83,9 @@ func TestOneWritePath(t *testing.T) {
 			}
 		} else if before != nil {
 			t.Errorf("%s: a create has a before: %s", w.mutation, *before)
+		}
+		if items, _ := stored["items"].([]any); stored["kind"] == "GOODS" && len(items) != 2 {
+			t.Errorf("goods donation audit row lacks its items: %v", stored)
 		}
 		if w.entity == "work_meeting" {
 			if a, _ := stored["attendance"].([]any); len(a) != 1 {
