@@ -21,6 +21,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
@@ -44,6 +45,7 @@ type ResolverRoot interface {
 	AidOutput() AidOutputResolver
 	AidTypeRegencyTotal() AidTypeRegencyTotalResolver
 	AidTypeTotal() AidTypeTotalResolver
+	Allocation() AllocationResolver
 	BeneficiaryGroupTotal() BeneficiaryGroupTotalResolver
 	BoxCollection() BoxCollectionResolver
 	BoxHostTotal() BoxHostTotalResolver
@@ -52,15 +54,19 @@ type ResolverRoot interface {
 	Donation() DonationResolver
 	DonationBox() DonationBoxResolver
 	Earmark() EarmarkResolver
+	GiftUse() GiftUseResolver
 	KindTotal() KindTotalResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	PMKSCategoryTotal() PMKSCategoryTotalResolver
+	PartnerStatement() PartnerStatementResolver
 	PartnerTotal() PartnerTotalResolver
 	PeriodClose() PeriodCloseResolver
+	PlannedAllocation() PlannedAllocationResolver
 	ProgrammeTarget() ProgrammeTargetResolver
 	Query() QueryResolver
 	Report() ReportResolver
+	SourceBalance() SourceBalanceResolver
 	SourceMonthTotal() SourceMonthTotalResolver
 	TargetProgress() TargetProgressResolver
 	Viewer() ViewerResolver
@@ -77,6 +83,8 @@ type ComplexityRoot struct {
 		Cost                 func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
 		DeliveredOn          func(childComplexity int) int
+		Funded               func(childComplexity int) int
+		Funding              func(childComplexity int) int
 		ID                   func(childComplexity int) int
 		Notes                func(childComplexity int) int
 		Organization         func(childComplexity int) int
@@ -124,6 +132,32 @@ type ComplexityRoot struct {
 		Cost     func(childComplexity int) int
 		Count    func(childComplexity int) int
 		Quantity func(childComplexity int) int
+	}
+
+	Allocation struct {
+		AidOutput     func(childComplexity int) int
+		AllocatedOn   func(childComplexity int) int
+		Amount        func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Donation      func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Operational   func(childComplexity int) int
+		Organization  func(childComplexity int) int
+		ReleaseReason func(childComplexity int) int
+		ReleasedBy    func(childComplexity int) int
+		Releases      func(childComplexity int) int
+	}
+
+	AllocationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		Sum        func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AllocationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Attendance struct {
@@ -226,7 +260,10 @@ type ComplexityRoot struct {
 	}
 
 	Donation struct {
+		Allocated      func(childComplexity int) int
+		Allocations    func(childComplexity int) int
 		Amount         func(childComplexity int) int
+		Available      func(childComplexity int) int
 		BoxCollection  func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		Earmark        func(childComplexity int) int
@@ -294,6 +331,36 @@ type ComplexityRoot struct {
 		Regency   func(childComplexity int) int
 	}
 
+	FundBalance struct {
+		BySource      func(childComplexity int) int
+		Closing       func(childComplexity int) int
+		Opening       func(childComplexity int) int
+		Received      func(childComplexity int) int
+		Restricted    func(childComplexity int) int
+		ToOperational func(childComplexity int) int
+		ToOutputs     func(childComplexity int) int
+	}
+
+	FundingPlan struct {
+		Allocations func(childComplexity int) int
+		DryRun      func(childComplexity int) int
+		Funded      func(childComplexity int) int
+		Outputs     func(childComplexity int) int
+		Unfunded    func(childComplexity int) int
+	}
+
+	GiftUse struct {
+		AidType          func(childComplexity int) int
+		Amount           func(childComplexity int) int
+		BeneficiaryGroup func(childComplexity int) int
+		DeliveredOn      func(childComplexity int) int
+		Operational      func(childComplexity int) int
+		Organization     func(childComplexity int) int
+		OutputCost       func(childComplexity int) int
+		OutputQuantity   func(childComplexity int) int
+		Regency          func(childComplexity int) int
+	}
+
 	KindTotal struct {
 		Amount func(childComplexity int) int
 		Count  func(childComplexity int) int
@@ -301,6 +368,8 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AllocateDonation      func(childComplexity int, input fund.NewAllocation) int
+		AllocateFunds         func(childComplexity int, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) int
 		ClosePeriod           func(childComplexity int, input organization.NewClose) int
 		CreateAidType         func(childComplexity int, input aid.NewType) int
 		CreateDonationBox     func(childComplexity int, input box.NewBox) int
@@ -311,6 +380,7 @@ type ComplexityRoot struct {
 		RecordAidOutput       func(childComplexity int, input aid.NewOutput) int
 		RecordBoxCollection   func(childComplexity int, input box.NewCollection) int
 		RecordDonation        func(childComplexity int, input donation.NewDonation) int
+		ReleaseAllocation     func(childComplexity int, input fund.Release) int
 		ReopenPeriod          func(childComplexity int, input organization.Reopening) int
 		RetireDonationBox     func(childComplexity int, input box.Retirement) int
 		ReverseAidOutput      func(childComplexity int, input aid.OutputReversal) int
@@ -374,6 +444,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PartnerStatement struct {
+		Allocated func(childComplexity int) int
+		Available func(childComplexity int) int
+		From      func(childComplexity int) int
+		Gifts     func(childComplexity int) int
+		Partner   func(childComplexity int) int
+		Received  func(childComplexity int) int
+		To        func(childComplexity int) int
+	}
+
 	PartnerTotal struct {
 		Amount  func(childComplexity int) int
 		Count   func(childComplexity int) int
@@ -390,6 +470,15 @@ type ComplexityRoot struct {
 		ReopenedAt   func(childComplexity int) int
 		ReopenedBy   func(childComplexity int) int
 		Through      func(childComplexity int) int
+	}
+
+	PlannedAllocation struct {
+		AidOutput   func(childComplexity int) int
+		AllocatedOn func(childComplexity int) int
+		Allocation  func(childComplexity int) int
+		Amount      func(childComplexity int) int
+		Donation    func(childComplexity int) int
+		Restricted  func(childComplexity int) int
 	}
 
 	ProgrammeTarget struct {
@@ -418,6 +507,7 @@ type ComplexityRoot struct {
 		AidOutput        func(childComplexity int, id string) int
 		AidOutputs       func(childComplexity int, filter *aid.OutputFilter, first *int, after *string) int
 		AidTypes         func(childComplexity int) int
+		Allocations      func(childComplexity int, filter *fund.Filter, first *int, after *string) int
 		AuditLog         func(childComplexity int, filter *audit.Filter, first *int, after *string) int
 		BoxCollection    func(childComplexity int, id string) int
 		BoxCollections   func(childComplexity int, filter *box.CollectionFilter, first *int, after *string) int
@@ -428,6 +518,7 @@ type ComplexityRoot struct {
 		Organization     func(childComplexity int, id string) int
 		Organizations    func(childComplexity int, filter *organization.Filter, first *int, after *string) int
 		Partner          func(childComplexity int, id string) int
+		PartnerStatement func(childComplexity int, partnerID string, from *calendar.Date, to *calendar.Date, year *int) int
 		Partners         func(childComplexity int, filter *partner.Filter, first *int, after *string) int
 		PeriodCloses     func(childComplexity int, organizationID string) int
 		ProgrammeTargets func(childComplexity int, filter *programme.Filter, first *int, after *string) int
@@ -445,12 +536,14 @@ type ComplexityRoot struct {
 		DonationsBySourceAndMonth  func(childComplexity int) int
 		DonationsTotal             func(childComplexity int) int
 		From                       func(childComplexity int) int
+		FundBalance                func(childComplexity int) int
 		Organization               func(childComplexity int) int
 		OutputsByAidType           func(childComplexity int) int
 		OutputsByAidTypeAndRegency func(childComplexity int) int
 		OutputsByBeneficiaryGroup  func(childComplexity int) int
 		OutputsByPmksCategory      func(childComplexity int) int
 		Previous                   func(childComplexity int) int
+		Scope                      func(childComplexity int) int
 		Targets                    func(childComplexity int) int
 		To                         func(childComplexity int) int
 	}
@@ -460,11 +553,29 @@ type ComplexityRoot struct {
 		ReportedBy func(childComplexity int) int
 	}
 
+	SourceBalance struct {
+		Closing       func(childComplexity int) int
+		Opening       func(childComplexity int) int
+		Received      func(childComplexity int) int
+		Restricted    func(childComplexity int) int
+		Source        func(childComplexity int) int
+		ToOperational func(childComplexity int) int
+		ToOutputs     func(childComplexity int) int
+	}
+
 	SourceMonthTotal struct {
 		Amount func(childComplexity int) int
 		Count  func(childComplexity int) int
 		Month  func(childComplexity int) int
 		Source func(childComplexity int) int
+	}
+
+	StatementGift struct {
+		Allocated func(childComplexity int) int
+		Available func(childComplexity int) int
+		Donation  func(childComplexity int) int
+		Received  func(childComplexity int) int
+		Uses      func(childComplexity int) int
 	}
 
 	TargetProgress struct {
@@ -522,6 +633,9 @@ type AidOutputResolver interface {
 	Reverses(ctx context.Context, obj *aid.Output) (*aid.Output, error)
 
 	ReversedBy(ctx context.Context, obj *aid.Output) (*aid.Output, error)
+
+	Funding(ctx context.Context, obj *aid.Output) ([]fund.Allocation, error)
+	Funded(ctx context.Context, obj *aid.Output) (money.Rupiah, error)
 }
 type AidTypeRegencyTotalResolver interface {
 	AidType(ctx context.Context, obj *aid.Group) (*aid.Type, error)
@@ -529,6 +643,14 @@ type AidTypeRegencyTotalResolver interface {
 }
 type AidTypeTotalResolver interface {
 	AidType(ctx context.Context, obj *aid.TypeTotals) (*aid.Type, error)
+}
+type AllocationResolver interface {
+	Donation(ctx context.Context, obj *fund.Allocation) (*donation.Donation, error)
+	AidOutput(ctx context.Context, obj *fund.Allocation) (*aid.Output, error)
+	Organization(ctx context.Context, obj *fund.Allocation) (*organization.Organization, error)
+
+	Releases(ctx context.Context, obj *fund.Allocation) (*fund.Allocation, error)
+	ReleasedBy(ctx context.Context, obj *fund.Allocation) (*fund.Allocation, error)
 }
 type BeneficiaryGroupTotalResolver interface {
 	Group(ctx context.Context, obj *aid.Group) (aid.BeneficiaryGroup, error)
@@ -567,6 +689,10 @@ type DonationResolver interface {
 
 	ReversedBy(ctx context.Context, obj *donation.Donation) (*donation.Donation, error)
 	BoxCollection(ctx context.Context, obj *donation.Donation) (*box.Collection, error)
+
+	Allocations(ctx context.Context, obj *donation.Donation) ([]fund.Allocation, error)
+	Allocated(ctx context.Context, obj *donation.Donation) (money.Rupiah, error)
+	Available(ctx context.Context, obj *donation.Donation) (money.Rupiah, error)
 }
 type DonationBoxResolver interface {
 	Host(ctx context.Context, obj *box.Box) (*partner.Partner, error)
@@ -578,6 +704,13 @@ type DonationBoxResolver interface {
 type EarmarkResolver interface {
 	AidType(ctx context.Context, obj *model.Earmark) (*aid.Type, error)
 	Regency(ctx context.Context, obj *model.Earmark) (*organization.Organization, error)
+}
+type GiftUseResolver interface {
+	Organization(ctx context.Context, obj *fund.Use) (*organization.Organization, error)
+	AidType(ctx context.Context, obj *fund.Use) (*aid.Type, error)
+
+	Regency(ctx context.Context, obj *fund.Use) (*organization.Organization, error)
+	BeneficiaryGroup(ctx context.Context, obj *fund.Use) (*aid.BeneficiaryGroup, error)
 }
 type KindTotalResolver interface {
 	Kind(ctx context.Context, obj *donation.Group) (donation.Kind, error)
@@ -598,6 +731,9 @@ type MutationResolver interface {
 	CreateWorkMeeting(ctx context.Context, input meeting.NewMeeting) (*meeting.Meeting, error)
 	ClosePeriod(ctx context.Context, input organization.NewClose) (*organization.Close, error)
 	ReopenPeriod(ctx context.Context, input organization.Reopening) (*organization.Close, error)
+	AllocateDonation(ctx context.Context, input fund.NewAllocation) (*fund.Allocation, error)
+	ReleaseAllocation(ctx context.Context, input fund.Release) (*fund.Allocation, error)
+	AllocateFunds(ctx context.Context, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) (*fund.Plan, error)
 }
 type OrganizationResolver interface {
 	Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error)
@@ -608,11 +744,19 @@ type OrganizationResolver interface {
 type PMKSCategoryTotalResolver interface {
 	Category(ctx context.Context, obj *aid.Group) (aid.PMKS, error)
 }
+type PartnerStatementResolver interface {
+	Partner(ctx context.Context, obj *fund.Statement) (*partner.Partner, error)
+}
 type PartnerTotalResolver interface {
 	Partner(ctx context.Context, obj *donation.Group) (*partner.Partner, error)
 }
 type PeriodCloseResolver interface {
 	Organization(ctx context.Context, obj *organization.Close) (*organization.Organization, error)
+}
+type PlannedAllocationResolver interface {
+	Allocation(ctx context.Context, obj *fund.Planned) (*fund.Allocation, error)
+	Donation(ctx context.Context, obj *fund.Planned) (*donation.Donation, error)
+	AidOutput(ctx context.Context, obj *fund.Planned) (*aid.Output, error)
 }
 type ProgrammeTargetResolver interface {
 	Organization(ctx context.Context, obj *programme.Target) (*organization.Organization, error)
@@ -640,6 +784,8 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	AuditLog(ctx context.Context, filter *audit.Filter, first *int, after *string) (*model.AuditEntryConnection, error)
 	Report(ctx context.Context, organizationID string, from *calendar.Date, to *calendar.Date, year *int) (*report.Spec, error)
+	Allocations(ctx context.Context, filter *fund.Filter, first *int, after *string) (*model.AllocationConnection, error)
+	PartnerStatement(ctx context.Context, partnerID string, from *calendar.Date, to *calendar.Date, year *int) (*fund.Statement, error)
 }
 type ReportResolver interface {
 	Organization(ctx context.Context, obj *report.Spec) (*organization.Organization, error)
@@ -656,6 +802,11 @@ type ReportResolver interface {
 	DonationsByKind(ctx context.Context, obj *report.Spec) ([]donation.Group, error)
 	Boxes(ctx context.Context, obj *report.Spec) (*model.BoxReport, error)
 	Targets(ctx context.Context, obj *report.Spec) ([]programme.Progress, error)
+	Scope(ctx context.Context, obj *report.Spec) (model.ReportScope, error)
+	FundBalance(ctx context.Context, obj *report.Spec) (*fund.Balance, error)
+}
+type SourceBalanceResolver interface {
+	Source(ctx context.Context, obj *fund.SourceBalance) (donation.Source, error)
 }
 type SourceMonthTotalResolver interface {
 	Source(ctx context.Context, obj *donation.Group) (donation.Source, error)
@@ -723,6 +874,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AidOutput.DeliveredOn(childComplexity), true
+	case "AidOutput.funded":
+		if e.ComplexityRoot.AidOutput.Funded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidOutput.Funded(childComplexity), true
+	case "AidOutput.funding":
+		if e.ComplexityRoot.AidOutput.Funding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidOutput.Funding(childComplexity), true
 	case "AidOutput.id":
 		if e.ComplexityRoot.AidOutput.ID == nil {
 			break
@@ -920,6 +1083,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AidTypeTotal.Quantity(childComplexity), true
+
+	case "Allocation.aidOutput":
+		if e.ComplexityRoot.Allocation.AidOutput == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.AidOutput(childComplexity), true
+	case "Allocation.allocatedOn":
+		if e.ComplexityRoot.Allocation.AllocatedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.AllocatedOn(childComplexity), true
+	case "Allocation.amount":
+		if e.ComplexityRoot.Allocation.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Amount(childComplexity), true
+	case "Allocation.createdAt":
+		if e.ComplexityRoot.Allocation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.CreatedAt(childComplexity), true
+	case "Allocation.donation":
+		if e.ComplexityRoot.Allocation.Donation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Donation(childComplexity), true
+	case "Allocation.id":
+		if e.ComplexityRoot.Allocation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.ID(childComplexity), true
+	case "Allocation.operational":
+		if e.ComplexityRoot.Allocation.Operational == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Operational(childComplexity), true
+	case "Allocation.organization":
+		if e.ComplexityRoot.Allocation.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Organization(childComplexity), true
+	case "Allocation.releaseReason":
+		if e.ComplexityRoot.Allocation.ReleaseReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.ReleaseReason(childComplexity), true
+	case "Allocation.releasedBy":
+		if e.ComplexityRoot.Allocation.ReleasedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.ReleasedBy(childComplexity), true
+	case "Allocation.releases":
+		if e.ComplexityRoot.Allocation.Releases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Releases(childComplexity), true
+
+	case "AllocationConnection.edges":
+		if e.ComplexityRoot.AllocationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationConnection.Edges(childComplexity), true
+	case "AllocationConnection.pageInfo":
+		if e.ComplexityRoot.AllocationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationConnection.PageInfo(childComplexity), true
+	case "AllocationConnection.sum":
+		if e.ComplexityRoot.AllocationConnection.Sum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationConnection.Sum(childComplexity), true
+	case "AllocationConnection.totalCount":
+		if e.ComplexityRoot.AllocationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationConnection.TotalCount(childComplexity), true
+
+	case "AllocationEdge.cursor":
+		if e.ComplexityRoot.AllocationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationEdge.Cursor(childComplexity), true
+	case "AllocationEdge.node":
+		if e.ComplexityRoot.AllocationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationEdge.Node(childComplexity), true
 
 	case "Attendance.attendees":
 		if e.ComplexityRoot.Attendance.Attendees == nil {
@@ -1294,12 +1562,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Denomination.Value(childComplexity), true
 
+	case "Donation.allocated":
+		if e.ComplexityRoot.Donation.Allocated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Donation.Allocated(childComplexity), true
+	case "Donation.allocations":
+		if e.ComplexityRoot.Donation.Allocations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Donation.Allocations(childComplexity), true
 	case "Donation.amount":
 		if e.ComplexityRoot.Donation.Amount == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Donation.Amount(childComplexity), true
+	case "Donation.available":
+		if e.ComplexityRoot.Donation.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Donation.Available(childComplexity), true
 	case "Donation.boxCollection":
 		if e.ComplexityRoot.Donation.BoxCollection == nil {
 			break
@@ -1577,6 +1863,135 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Earmark.Regency(childComplexity), true
 
+	case "FundBalance.bySource":
+		if e.ComplexityRoot.FundBalance.BySource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundBalance.BySource(childComplexity), true
+	case "FundBalance.closing":
+		if e.ComplexityRoot.FundBalance.Closing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundBalance.Closing(childComplexity), true
+	case "FundBalance.opening":
+		if e.ComplexityRoot.FundBalance.Opening == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundBalance.Opening(childComplexity), true
+	case "FundBalance.received":
+		if e.ComplexityRoot.FundBalance.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundBalance.Received(childComplexity), true
+	case "FundBalance.restricted":
+		if e.ComplexityRoot.FundBalance.Restricted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundBalance.Restricted(childComplexity), true
+	case "FundBalance.toOperational":
+		if e.ComplexityRoot.FundBalance.ToOperational == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundBalance.ToOperational(childComplexity), true
+	case "FundBalance.toOutputs":
+		if e.ComplexityRoot.FundBalance.ToOutputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundBalance.ToOutputs(childComplexity), true
+
+	case "FundingPlan.allocations":
+		if e.ComplexityRoot.FundingPlan.Allocations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundingPlan.Allocations(childComplexity), true
+	case "FundingPlan.dryRun":
+		if e.ComplexityRoot.FundingPlan.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundingPlan.DryRun(childComplexity), true
+	case "FundingPlan.funded":
+		if e.ComplexityRoot.FundingPlan.Funded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundingPlan.Funded(childComplexity), true
+	case "FundingPlan.outputs":
+		if e.ComplexityRoot.FundingPlan.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundingPlan.Outputs(childComplexity), true
+	case "FundingPlan.unfunded":
+		if e.ComplexityRoot.FundingPlan.Unfunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundingPlan.Unfunded(childComplexity), true
+
+	case "GiftUse.aidType":
+		if e.ComplexityRoot.GiftUse.AidType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftUse.AidType(childComplexity), true
+	case "GiftUse.amount":
+		if e.ComplexityRoot.GiftUse.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftUse.Amount(childComplexity), true
+	case "GiftUse.beneficiaryGroup":
+		if e.ComplexityRoot.GiftUse.BeneficiaryGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftUse.BeneficiaryGroup(childComplexity), true
+	case "GiftUse.deliveredOn":
+		if e.ComplexityRoot.GiftUse.DeliveredOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftUse.DeliveredOn(childComplexity), true
+	case "GiftUse.operational":
+		if e.ComplexityRoot.GiftUse.Operational == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftUse.Operational(childComplexity), true
+	case "GiftUse.organization":
+		if e.ComplexityRoot.GiftUse.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftUse.Organization(childComplexity), true
+	case "GiftUse.outputCost":
+		if e.ComplexityRoot.GiftUse.OutputCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftUse.OutputCost(childComplexity), true
+	case "GiftUse.outputQuantity":
+		if e.ComplexityRoot.GiftUse.OutputQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftUse.OutputQuantity(childComplexity), true
+	case "GiftUse.regency":
+		if e.ComplexityRoot.GiftUse.Regency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftUse.Regency(childComplexity), true
+
 	case "KindTotal.amount":
 		if e.ComplexityRoot.KindTotal.Amount == nil {
 			break
@@ -1596,6 +2011,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindTotal.Kind(childComplexity), true
 
+	case "Mutation.allocateDonation":
+		if e.ComplexityRoot.Mutation.AllocateDonation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_allocateDonation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AllocateDonation(childComplexity, args["input"].(fund.NewAllocation)), true
+	case "Mutation.allocateFunds":
+		if e.ComplexityRoot.Mutation.AllocateFunds == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_allocateFunds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AllocateFunds(childComplexity, args["organizationId"].(string), args["from"].(calendar.Date), args["to"].(calendar.Date), args["moneyFrom"].(*calendar.Date), args["dryRun"].(bool)), true
 	case "Mutation.closePeriod":
 		if e.ComplexityRoot.Mutation.ClosePeriod == nil {
 			break
@@ -1706,6 +2143,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordDonation(childComplexity, args["input"].(donation.NewDonation)), true
+	case "Mutation.releaseAllocation":
+		if e.ComplexityRoot.Mutation.ReleaseAllocation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_releaseAllocation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReleaseAllocation(childComplexity, args["input"].(fund.Release)), true
 	case "Mutation.reopenPeriod":
 		if e.ComplexityRoot.Mutation.ReopenPeriod == nil {
 			break
@@ -1962,6 +2410,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PartnerEdge.Node(childComplexity), true
 
+	case "PartnerStatement.allocated":
+		if e.ComplexityRoot.PartnerStatement.Allocated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerStatement.Allocated(childComplexity), true
+	case "PartnerStatement.available":
+		if e.ComplexityRoot.PartnerStatement.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerStatement.Available(childComplexity), true
+	case "PartnerStatement.from":
+		if e.ComplexityRoot.PartnerStatement.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerStatement.From(childComplexity), true
+	case "PartnerStatement.gifts":
+		if e.ComplexityRoot.PartnerStatement.Gifts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerStatement.Gifts(childComplexity), true
+	case "PartnerStatement.partner":
+		if e.ComplexityRoot.PartnerStatement.Partner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerStatement.Partner(childComplexity), true
+	case "PartnerStatement.received":
+		if e.ComplexityRoot.PartnerStatement.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerStatement.Received(childComplexity), true
+	case "PartnerStatement.to":
+		if e.ComplexityRoot.PartnerStatement.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerStatement.To(childComplexity), true
+
 	case "PartnerTotal.amount":
 		if e.ComplexityRoot.PartnerTotal.Amount == nil {
 			break
@@ -2035,6 +2526,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PeriodClose.Through(childComplexity), true
+
+	case "PlannedAllocation.aidOutput":
+		if e.ComplexityRoot.PlannedAllocation.AidOutput == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlannedAllocation.AidOutput(childComplexity), true
+	case "PlannedAllocation.allocatedOn":
+		if e.ComplexityRoot.PlannedAllocation.AllocatedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlannedAllocation.AllocatedOn(childComplexity), true
+	case "PlannedAllocation.allocation":
+		if e.ComplexityRoot.PlannedAllocation.Allocation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlannedAllocation.Allocation(childComplexity), true
+	case "PlannedAllocation.amount":
+		if e.ComplexityRoot.PlannedAllocation.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlannedAllocation.Amount(childComplexity), true
+	case "PlannedAllocation.donation":
+		if e.ComplexityRoot.PlannedAllocation.Donation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlannedAllocation.Donation(childComplexity), true
+	case "PlannedAllocation.restricted":
+		if e.ComplexityRoot.PlannedAllocation.Restricted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlannedAllocation.Restricted(childComplexity), true
 
 	case "ProgrammeTarget.aidType":
 		if e.ComplexityRoot.ProgrammeTarget.AidType == nil {
@@ -2145,6 +2673,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AidTypes(childComplexity), true
+	case "Query.allocations":
+		if e.ComplexityRoot.Query.Allocations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_allocations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Allocations(childComplexity, args["filter"].(*fund.Filter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -2256,6 +2795,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Partner(childComplexity, args["id"].(string)), true
+	case "Query.partnerStatement":
+		if e.ComplexityRoot.Query.PartnerStatement == nil {
+			break
+		}
+
+		args, err := ec.field_Query_partnerStatement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PartnerStatement(childComplexity, args["partnerId"].(string), args["from"].(*calendar.Date), args["to"].(*calendar.Date), args["year"].(*int)), true
 	case "Query.partners":
 		if e.ComplexityRoot.Query.Partners == nil {
 			break
@@ -2371,6 +2921,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.From(childComplexity), true
+	case "Report.fundBalance":
+		if e.ComplexityRoot.Report.FundBalance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.FundBalance(childComplexity), true
 	case "Report.organization":
 		if e.ComplexityRoot.Report.Organization == nil {
 			break
@@ -2407,6 +2963,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Previous(childComplexity), true
+	case "Report.scope":
+		if e.ComplexityRoot.Report.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Scope(childComplexity), true
 	case "Report.targets":
 		if e.ComplexityRoot.Report.Targets == nil {
 			break
@@ -2433,6 +2995,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SealIncident.ReportedBy(childComplexity), true
 
+	case "SourceBalance.closing":
+		if e.ComplexityRoot.SourceBalance.Closing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceBalance.Closing(childComplexity), true
+	case "SourceBalance.opening":
+		if e.ComplexityRoot.SourceBalance.Opening == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceBalance.Opening(childComplexity), true
+	case "SourceBalance.received":
+		if e.ComplexityRoot.SourceBalance.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceBalance.Received(childComplexity), true
+	case "SourceBalance.restricted":
+		if e.ComplexityRoot.SourceBalance.Restricted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceBalance.Restricted(childComplexity), true
+	case "SourceBalance.source":
+		if e.ComplexityRoot.SourceBalance.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceBalance.Source(childComplexity), true
+	case "SourceBalance.toOperational":
+		if e.ComplexityRoot.SourceBalance.ToOperational == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceBalance.ToOperational(childComplexity), true
+	case "SourceBalance.toOutputs":
+		if e.ComplexityRoot.SourceBalance.ToOutputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceBalance.ToOutputs(childComplexity), true
+
 	case "SourceMonthTotal.amount":
 		if e.ComplexityRoot.SourceMonthTotal.Amount == nil {
 			break
@@ -2457,6 +3062,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SourceMonthTotal.Source(childComplexity), true
+
+	case "StatementGift.allocated":
+		if e.ComplexityRoot.StatementGift.Allocated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementGift.Allocated(childComplexity), true
+	case "StatementGift.available":
+		if e.ComplexityRoot.StatementGift.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementGift.Available(childComplexity), true
+	case "StatementGift.donation":
+		if e.ComplexityRoot.StatementGift.Donation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementGift.Donation(childComplexity), true
+	case "StatementGift.received":
+		if e.ComplexityRoot.StatementGift.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementGift.Received(childComplexity), true
+	case "StatementGift.uses":
+		if e.ComplexityRoot.StatementGift.Uses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementGift.Uses(childComplexity), true
 
 	case "TargetProgress.aidType":
 		if e.ComplexityRoot.TargetProgress.AidType == nil {
@@ -2623,6 +3259,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AidOutputFilter", ec.unmarshalInputAidOutputFilter),
+			graphql.NewInputUnmarshaler("AllocateDonationInput", ec.unmarshalInputAllocateDonationInput),
+			graphql.NewInputUnmarshaler("AllocationFilter", ec.unmarshalInputAllocationFilter),
 			graphql.NewInputUnmarshaler("AttendanceInput", ec.unmarshalInputAttendanceInput),
 			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
 			graphql.NewInputUnmarshaler("BoxCollectionFilter", ec.unmarshalInputBoxCollectionFilter),
@@ -2643,6 +3281,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RecordAidOutputInput", ec.unmarshalInputRecordAidOutputInput),
 			graphql.NewInputUnmarshaler("RecordBoxCollectionInput", ec.unmarshalInputRecordBoxCollectionInput),
 			graphql.NewInputUnmarshaler("RecordDonationInput", ec.unmarshalInputRecordDonationInput),
+			graphql.NewInputUnmarshaler("ReleaseAllocationInput", ec.unmarshalInputReleaseAllocationInput),
 			graphql.NewInputUnmarshaler("ReopenPeriodInput", ec.unmarshalInputReopenPeriodInput),
 			graphql.NewInputUnmarshaler("RetireDonationBoxInput", ec.unmarshalInputRetireDonationBoxInput),
 			graphql.NewInputUnmarshaler("ReverseAidOutputInput", ec.unmarshalInputReverseAidOutputInput),
@@ -3699,6 +4338,217 @@ type TargetProgress {
   realisedQuantity: Int!
   realisedCost: Rupiah!
 }
+
+# ---------------------------------------------------------------- funds
+
+extend type Mutation {
+  """
+  Give part of a donation to one use: an aid output (up to what its cost
+  still needs) or the council's operational costs (biaya operasional). A
+  donation gives at most its value net of reversals; earmarked money funds
+  only matching outputs and never operational costs.
+  """
+  allocateDonation(input: AllocateDonationInput!): Allocation
+  "Give an allocation back with an entry of the opposite amount; the donation can then fund something else, or be reversed."
+  releaseAllocation(input: ReleaseAllocationInput!): Allocation
+  """
+  Fund the unfunded aid outputs that the subtree delivered between from and
+  to, oldest first, from the money received in that subtree: first gifts
+  earmarked for exactly that use, then unrestricted money (box collections,
+  free gifts), oldest first. Deterministic; with dryRun (the default) it
+  answers what it would do and writes nothing.
+  """
+  allocateFunds(organizationId: ID!, from: Date!, to: Date!, "Use only money received on or after this day." moneyFrom: Date, dryRun: Boolean! = true): FundingPlan
+}
+
+"A part of a donation given to one use, or the release of one (negative amount)."
+type Allocation {
+  id: ID!
+  donation: Donation!
+  "The output funded; null for operational costs."
+  aidOutput: AidOutput
+  "The council that delivered the output or bore the costs."
+  organization: Organization!
+  "What the operational costs were; null for an output."
+  operational: String
+  amount: Rupiah!
+  allocatedOn: Date!
+  "The allocation this entry releases."
+  releases: Allocation
+  "The entry that released this allocation."
+  releasedBy: Allocation
+  releaseReason: String
+  createdAt: Time!
+}
+
+input AllocateDonationInput {
+  donationId: ID!
+  "An aid output delivered within the organization that received the donation; or else operational."
+  aidOutputId: ID
+  "What the operational costs were."
+  operational: String
+  amount: Rupiah!
+  "Defaults to the later of the gift and the delivery; for operational costs, today."
+  allocatedOn: Date
+  "For operational costs: the council bearing them; defaults to the donation's."
+  organizationId: ID
+  idempotencyKey: String
+}
+
+input ReleaseAllocationInput {
+  allocationId: ID!
+  reason: String!
+  "Defaults to today, or to the first open day when the allocation lies in a closed period."
+  releasedOn: Date
+  idempotencyKey: String
+}
+
+type FundingPlan {
+  dryRun: Boolean!
+  allocations: [PlannedAllocation!]!
+  "The sum of the allocations."
+  funded: Rupiah!
+  "Outputs that needed funding."
+  outputs: Int!
+  "What those outputs still need afterwards."
+  unfunded: Rupiah!
+}
+
+type PlannedAllocation {
+  "The allocation written; null in a dry run."
+  allocation: Allocation
+  donation: Donation!
+  aidOutput: AidOutput!
+  amount: Rupiah!
+  allocatedOn: Date!
+  "Whether the money was earmarked for this use."
+  restricted: Boolean!
+}
+
+extend type Donation {
+  "What this donation paid for, releases included."
+  allocations: [Allocation!]!
+  "Given to uses, net of releases."
+  allocated: Rupiah!
+  "Left to give: the amount net of reversals less what is allocated."
+  available: Rupiah!
+}
+
+extend type AidOutput {
+  "The gifts that paid for this output, releases included."
+  funding: [Allocation!]!
+  "Funded so far, net of releases."
+  funded: Rupiah!
+}
+
+input AllocationFilter {
+  from: Date
+  to: Date
+  "The giving organization's subtree."
+  organizationId: ID
+  donationId: ID
+  aidOutputId: ID
+  partnerId: ID
+}
+
+type AllocationConnection {
+  edges: [AllocationEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+  "Net of releases."
+  sum: Rupiah!
+}
+
+type AllocationEdge {
+  cursor: String!
+  node: Allocation!
+}
+
+"""
+The money of a subtree over a period: opening + received − given to outputs
+− given to operational costs = closing. For a partner account, its own gifts.
+"""
+type FundBalance {
+  opening: Rupiah!
+  "Received in the period, net of reversals."
+  received: Rupiah!
+  toOutputs: Rupiah!
+  toOperational: Rupiah!
+  closing: Rupiah!
+  "The earmarked part of closing."
+  restricted: Rupiah!
+  bySource: [SourceBalance!]!
+}
+
+type SourceBalance {
+  source: DonationSource!
+  opening: Rupiah!
+  received: Rupiah!
+  toOutputs: Rupiah!
+  toOperational: Rupiah!
+  closing: Rupiah!
+  restricted: Rupiah!
+}
+
+"Whose figures a report holds."
+enum ReportScope {
+  "The council's: everything recorded in the subtree."
+  COUNCIL
+  "A partner account's own: its gifts, and the outputs its gifts paid for."
+  PARTNER_OWN
+}
+
+extend type Report {
+  "Whose figures these are; a partner reads its own, never the council's."
+  scope: ReportScope!
+  fundBalance: FundBalance!
+}
+
+extend type Query {
+  "Allocations in date order (releases included, as negative entries)."
+  allocations(filter: AllocationFilter, first: Int, after: String): AllocationConnection!
+  """
+  A partner's own statement: each gift received between from and to (else
+  the year, else this year), what it paid for and what is left; allocated +
+  available = received for every gift. A partner account reads only its own.
+  """
+  partnerStatement(partnerId: ID!, from: Date, to: Date, year: Int): PartnerStatement!
+}
+
+type PartnerStatement {
+  partner: Partner!
+  from: Date!
+  to: Date!
+  received: Rupiah!
+  allocated: Rupiah!
+  available: Rupiah!
+  gifts: [StatementGift!]!
+}
+
+type StatementGift {
+  donation: Donation!
+  "The amount net of a reversal booked by the statement's end."
+  received: Rupiah!
+  allocated: Rupiah!
+  available: Rupiah!
+  uses: [GiftUse!]!
+}
+
+"What a gift paid for: part of an aid output (never who received it), or operational costs."
+type GiftUse {
+  amount: Rupiah!
+  "What the operational costs were; null for an output."
+  operational: String
+  "The council that delivered the output or bore the costs."
+  organization: Organization!
+  aidType: AidType
+  "The output's whole quantity and cost; the gift's share is amount / outputCost."
+  outputQuantity: Int
+  outputCost: Rupiah
+  regency: Organization
+  beneficiaryGroup: BeneficiaryGroup
+  deliveredOn: Date
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3739,6 +4589,10 @@ func (ec *executionContext) childFields_AidOutput(ctx context.Context, field gra
 		return ec.fieldContext_AidOutput_reversedBy(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_AidOutput_createdAt(ctx, field)
+	case "funding":
+		return ec.fieldContext_AidOutput_funding(ctx, field)
+	case "funded":
+		return ec.fieldContext_AidOutput_funded(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AidOutput", field.Name)
 }
@@ -3815,6 +4669,58 @@ func (ec *executionContext) childFields_AidTypeTotal(ctx context.Context, field 
 		return ec.fieldContext_AidTypeTotal_cost(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AidTypeTotal", field.Name)
+}
+
+func (ec *executionContext) childFields_Allocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Allocation_id(ctx, field)
+	case "donation":
+		return ec.fieldContext_Allocation_donation(ctx, field)
+	case "aidOutput":
+		return ec.fieldContext_Allocation_aidOutput(ctx, field)
+	case "organization":
+		return ec.fieldContext_Allocation_organization(ctx, field)
+	case "operational":
+		return ec.fieldContext_Allocation_operational(ctx, field)
+	case "amount":
+		return ec.fieldContext_Allocation_amount(ctx, field)
+	case "allocatedOn":
+		return ec.fieldContext_Allocation_allocatedOn(ctx, field)
+	case "releases":
+		return ec.fieldContext_Allocation_releases(ctx, field)
+	case "releasedBy":
+		return ec.fieldContext_Allocation_releasedBy(ctx, field)
+	case "releaseReason":
+		return ec.fieldContext_Allocation_releaseReason(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Allocation_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Allocation", field.Name)
+}
+
+func (ec *executionContext) childFields_AllocationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AllocationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AllocationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AllocationConnection_totalCount(ctx, field)
+	case "sum":
+		return ec.fieldContext_AllocationConnection_sum(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AllocationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AllocationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AllocationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AllocationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AllocationEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Attendance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4049,6 +4955,12 @@ func (ec *executionContext) childFields_Donation(ctx context.Context, field grap
 		return ec.fieldContext_Donation_boxCollection(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Donation_createdAt(ctx, field)
+	case "allocations":
+		return ec.fieldContext_Donation_allocations(ctx, field)
+	case "allocated":
+		return ec.fieldContext_Donation_allocated(ctx, field)
+	case "available":
+		return ec.fieldContext_Donation_available(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Donation", field.Name)
 }
@@ -4151,6 +5063,66 @@ func (ec *executionContext) childFields_Earmark(ctx context.Context, field graph
 		return ec.fieldContext_Earmark_regency(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Earmark", field.Name)
+}
+
+func (ec *executionContext) childFields_FundBalance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "opening":
+		return ec.fieldContext_FundBalance_opening(ctx, field)
+	case "received":
+		return ec.fieldContext_FundBalance_received(ctx, field)
+	case "toOutputs":
+		return ec.fieldContext_FundBalance_toOutputs(ctx, field)
+	case "toOperational":
+		return ec.fieldContext_FundBalance_toOperational(ctx, field)
+	case "closing":
+		return ec.fieldContext_FundBalance_closing(ctx, field)
+	case "restricted":
+		return ec.fieldContext_FundBalance_restricted(ctx, field)
+	case "bySource":
+		return ec.fieldContext_FundBalance_bySource(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FundBalance", field.Name)
+}
+
+func (ec *executionContext) childFields_FundingPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dryRun":
+		return ec.fieldContext_FundingPlan_dryRun(ctx, field)
+	case "allocations":
+		return ec.fieldContext_FundingPlan_allocations(ctx, field)
+	case "funded":
+		return ec.fieldContext_FundingPlan_funded(ctx, field)
+	case "outputs":
+		return ec.fieldContext_FundingPlan_outputs(ctx, field)
+	case "unfunded":
+		return ec.fieldContext_FundingPlan_unfunded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FundingPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_GiftUse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_GiftUse_amount(ctx, field)
+	case "operational":
+		return ec.fieldContext_GiftUse_operational(ctx, field)
+	case "organization":
+		return ec.fieldContext_GiftUse_organization(ctx, field)
+	case "aidType":
+		return ec.fieldContext_GiftUse_aidType(ctx, field)
+	case "outputQuantity":
+		return ec.fieldContext_GiftUse_outputQuantity(ctx, field)
+	case "outputCost":
+		return ec.fieldContext_GiftUse_outputCost(ctx, field)
+	case "regency":
+		return ec.fieldContext_GiftUse_regency(ctx, field)
+	case "beneficiaryGroup":
+		return ec.fieldContext_GiftUse_beneficiaryGroup(ctx, field)
+	case "deliveredOn":
+		return ec.fieldContext_GiftUse_deliveredOn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GiftUse", field.Name)
 }
 
 func (ec *executionContext) childFields_KindTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4277,6 +5249,26 @@ func (ec *executionContext) childFields_PartnerEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type PartnerEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PartnerStatement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "partner":
+		return ec.fieldContext_PartnerStatement_partner(ctx, field)
+	case "from":
+		return ec.fieldContext_PartnerStatement_from(ctx, field)
+	case "to":
+		return ec.fieldContext_PartnerStatement_to(ctx, field)
+	case "received":
+		return ec.fieldContext_PartnerStatement_received(ctx, field)
+	case "allocated":
+		return ec.fieldContext_PartnerStatement_allocated(ctx, field)
+	case "available":
+		return ec.fieldContext_PartnerStatement_available(ctx, field)
+	case "gifts":
+		return ec.fieldContext_PartnerStatement_gifts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerStatement", field.Name)
+}
+
 func (ec *executionContext) childFields_PartnerTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "partner":
@@ -4311,6 +5303,24 @@ func (ec *executionContext) childFields_PeriodClose(ctx context.Context, field g
 		return ec.fieldContext_PeriodClose_reopenReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PeriodClose", field.Name)
+}
+
+func (ec *executionContext) childFields_PlannedAllocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "allocation":
+		return ec.fieldContext_PlannedAllocation_allocation(ctx, field)
+	case "donation":
+		return ec.fieldContext_PlannedAllocation_donation(ctx, field)
+	case "aidOutput":
+		return ec.fieldContext_PlannedAllocation_aidOutput(ctx, field)
+	case "amount":
+		return ec.fieldContext_PlannedAllocation_amount(ctx, field)
+	case "allocatedOn":
+		return ec.fieldContext_PlannedAllocation_allocatedOn(ctx, field)
+	case "restricted":
+		return ec.fieldContext_PlannedAllocation_restricted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlannedAllocation", field.Name)
 }
 
 func (ec *executionContext) childFields_ProgrammeTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4389,6 +5399,10 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_boxes(ctx, field)
 	case "targets":
 		return ec.fieldContext_Report_targets(ctx, field)
+	case "scope":
+		return ec.fieldContext_Report_scope(ctx, field)
+	case "fundBalance":
+		return ec.fieldContext_Report_fundBalance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Report", field.Name)
 }
@@ -4403,6 +5417,26 @@ func (ec *executionContext) childFields_SealIncident(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type SealIncident", field.Name)
 }
 
+func (ec *executionContext) childFields_SourceBalance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_SourceBalance_source(ctx, field)
+	case "opening":
+		return ec.fieldContext_SourceBalance_opening(ctx, field)
+	case "received":
+		return ec.fieldContext_SourceBalance_received(ctx, field)
+	case "toOutputs":
+		return ec.fieldContext_SourceBalance_toOutputs(ctx, field)
+	case "toOperational":
+		return ec.fieldContext_SourceBalance_toOperational(ctx, field)
+	case "closing":
+		return ec.fieldContext_SourceBalance_closing(ctx, field)
+	case "restricted":
+		return ec.fieldContext_SourceBalance_restricted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SourceBalance", field.Name)
+}
+
 func (ec *executionContext) childFields_SourceMonthTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "source":
@@ -4415,6 +5449,22 @@ func (ec *executionContext) childFields_SourceMonthTotal(ctx context.Context, fi
 		return ec.fieldContext_SourceMonthTotal_amount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SourceMonthTotal", field.Name)
+}
+
+func (ec *executionContext) childFields_StatementGift(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "donation":
+		return ec.fieldContext_StatementGift_donation(ctx, field)
+	case "received":
+		return ec.fieldContext_StatementGift_received(ctx, field)
+	case "allocated":
+		return ec.fieldContext_StatementGift_allocated(ctx, field)
+	case "available":
+		return ec.fieldContext_StatementGift_available(ctx, field)
+	case "uses":
+		return ec.fieldContext_StatementGift_uses(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatementGift", field.Name)
 }
 
 func (ec *executionContext) childFields_TargetProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4635,6 +5685,66 @@ func (ec *executionContext) field_DonationBox_collections_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_allocateDonation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (fund.NewAllocation, error) {
+			return ec.unmarshalNAllocateDonationInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐNewAllocation(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_allocateFunds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (calendar.Date, error) {
+			return ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (calendar.Date, error) {
+			return ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "moneyFrom",
+		func(ctx context.Context, v any) (*calendar.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["moneyFrom"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_closePeriod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4775,6 +5885,20 @@ func (ec *executionContext) field_Mutation_recordDonation_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_releaseAllocation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (fund.Release, error) {
+			return ec.unmarshalNReleaseAllocationInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐRelease(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reopenPeriod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4879,6 +6003,36 @@ func (ec *executionContext) field_Query_aidOutputs_args(ctx context.Context, raw
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*aid.OutputFilter, error) {
 			return ec.unmarshalOAidOutputFilter2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutputFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_allocations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*fund.Filter, error) {
+			return ec.unmarshalOAllocationFilter2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5106,6 +6260,44 @@ func (ec *executionContext) field_Query_organizations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_partnerStatement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "partnerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["partnerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*calendar.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*calendar.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg3
 	return args, nil
 }
 
@@ -5752,6 +6944,61 @@ func (ec *executionContext) fieldContext_AidOutput_createdAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("AidOutput", field, false, false, "Time")
 }
 
+func (ec *executionContext) _AidOutput_funding(ctx context.Context, field graphql.CollectedField, obj *aid.Output) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidOutput_funding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidOutput().Funding(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fund.Allocation) graphql.Marshaler {
+			return ec.marshalNAllocation2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidOutput_funding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidOutput",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Allocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidOutput_funded(ctx context.Context, field graphql.CollectedField, obj *aid.Output) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidOutput_funded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidOutput().Funded(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidOutput_funded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidOutput", field, true, true, "Rupiah")
+}
+
 func (ec *executionContext) _AidOutputConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AidOutputConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6319,6 +7566,469 @@ func (ec *executionContext) _AidTypeTotal_cost(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_AidTypeTotal_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AidTypeTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _Allocation_id(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Allocation_donation(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_donation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Allocation().Donation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *donation.Donation) graphql.Marshaler {
+			return ec.marshalNDonation2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐDonation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_donation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Allocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Donation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Allocation_aidOutput(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_aidOutput(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Allocation().AidOutput(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aid.Output) graphql.Marshaler {
+			return ec.marshalOAidOutput2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_aidOutput(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Allocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidOutput(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Allocation_organization(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Allocation().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Allocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Allocation_operational(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_operational(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operational, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_operational(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Allocation_amount(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _Allocation_allocatedOn(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_allocatedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllocatedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_allocatedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Allocation_releases(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_releases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Allocation().Releases(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fund.Allocation) graphql.Marshaler {
+			return ec.marshalOAllocation2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_releases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Allocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Allocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Allocation_releasedBy(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_releasedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Allocation().ReleasedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fund.Allocation) graphql.Marshaler {
+			return ec.marshalOAllocation2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_releasedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Allocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Allocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Allocation_releaseReason(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_releaseReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleaseReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_releaseReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Allocation_createdAt(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AllocationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AllocationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.AllocationEdge) graphql.Marshaler {
+			return ec.marshalNAllocationEdge2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AllocationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AllocationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AllocationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocationConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _AllocationConnection_sum(ctx context.Context, field graphql.CollectedField, obj *model.AllocationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationConnection_sum(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sum()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationConnection_sum(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocationConnection", field, true, false, "Rupiah")
+}
+
+func (ec *executionContext) _AllocationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[fund.Allocation]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AllocationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[fund.Allocation]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v fund.Allocation) graphql.Marshaler {
+			return ec.marshalNAllocation2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Allocation(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Attendance_group(ctx context.Context, field graphql.CollectedField, obj *meeting.Attendance) (ret graphql.Marshaler) {
@@ -8276,6 +9986,84 @@ func (ec *executionContext) fieldContext_Donation_createdAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Donation", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Donation_allocations(ctx context.Context, field graphql.CollectedField, obj *donation.Donation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Donation_allocations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Donation().Allocations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fund.Allocation) graphql.Marshaler {
+			return ec.marshalNAllocation2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Donation_allocations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Donation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Allocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Donation_allocated(ctx context.Context, field graphql.CollectedField, obj *donation.Donation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Donation_allocated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Donation().Allocated(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Donation_allocated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Donation", field, true, true, "Rupiah")
+}
+
+func (ec *executionContext) _Donation_available(ctx context.Context, field graphql.CollectedField, obj *donation.Donation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Donation_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Donation().Available(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Donation_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Donation", field, true, true, "Rupiah")
+}
+
 func (ec *executionContext) _DonationBox_id(ctx context.Context, field graphql.CollectedField, obj *box.Box) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9063,6 +10851,534 @@ func (ec *executionContext) fieldContext_Earmark_regency(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _FundBalance_opening(ctx context.Context, field graphql.CollectedField, obj *fund.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundBalance_opening(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Opening, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundBalance_opening(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _FundBalance_received(ctx context.Context, field graphql.CollectedField, obj *fund.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundBalance_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundBalance_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _FundBalance_toOutputs(ctx context.Context, field graphql.CollectedField, obj *fund.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundBalance_toOutputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToOutputs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundBalance_toOutputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _FundBalance_toOperational(ctx context.Context, field graphql.CollectedField, obj *fund.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundBalance_toOperational(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToOperational, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundBalance_toOperational(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _FundBalance_closing(ctx context.Context, field graphql.CollectedField, obj *fund.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundBalance_closing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundBalance_closing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _FundBalance_restricted(ctx context.Context, field graphql.CollectedField, obj *fund.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundBalance_restricted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Restricted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundBalance_restricted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _FundBalance_bySource(ctx context.Context, field graphql.CollectedField, obj *fund.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundBalance_bySource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BySource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fund.SourceBalance) graphql.Marshaler {
+			return ec.marshalNSourceBalance2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐSourceBalanceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundBalance_bySource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FundBalance",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SourceBalance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FundingPlan_dryRun(ctx context.Context, field graphql.CollectedField, obj *fund.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundingPlan_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundingPlan_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundingPlan", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FundingPlan_allocations(ctx context.Context, field graphql.CollectedField, obj *fund.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundingPlan_allocations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allocations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fund.Planned) graphql.Marshaler {
+			return ec.marshalNPlannedAllocation2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPlannedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundingPlan_allocations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FundingPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlannedAllocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FundingPlan_funded(ctx context.Context, field graphql.CollectedField, obj *fund.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundingPlan_funded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Funded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundingPlan_funded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundingPlan", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _FundingPlan_outputs(ctx context.Context, field graphql.CollectedField, obj *fund.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundingPlan_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outputs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundingPlan_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundingPlan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FundingPlan_unfunded(ctx context.Context, field graphql.CollectedField, obj *fund.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundingPlan_unfunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unfunded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundingPlan_unfunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundingPlan", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _GiftUse_amount(ctx context.Context, field graphql.CollectedField, obj *fund.Use) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftUse_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GiftUse_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftUse", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _GiftUse_operational(ctx context.Context, field graphql.CollectedField, obj *fund.Use) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftUse_operational(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operational, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftUse_operational(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftUse", field, false, false, "String")
+}
+
+func (ec *executionContext) _GiftUse_organization(ctx context.Context, field graphql.CollectedField, obj *fund.Use) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftUse_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GiftUse().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GiftUse_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GiftUse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GiftUse_aidType(ctx context.Context, field graphql.CollectedField, obj *fund.Use) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftUse_aidType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GiftUse().AidType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aid.Type) graphql.Marshaler {
+			return ec.marshalOAidType2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftUse_aidType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GiftUse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GiftUse_outputQuantity(ctx context.Context, field graphql.CollectedField, obj *fund.Use) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftUse_outputQuantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutputQuantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftUse_outputQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftUse", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GiftUse_outputCost(ctx context.Context, field graphql.CollectedField, obj *fund.Use) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftUse_outputCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutputCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Rupiah) graphql.Marshaler {
+			return ec.marshalORupiah2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftUse_outputCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftUse", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _GiftUse_regency(ctx context.Context, field graphql.CollectedField, obj *fund.Use) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftUse_regency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GiftUse().Regency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftUse_regency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GiftUse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GiftUse_beneficiaryGroup(ctx context.Context, field graphql.CollectedField, obj *fund.Use) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftUse_beneficiaryGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GiftUse().BeneficiaryGroup(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aid.BeneficiaryGroup) graphql.Marshaler {
+			return ec.marshalOBeneficiaryGroup2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐBeneficiaryGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftUse_beneficiaryGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftUse", field, true, true, "BeneficiaryGroup")
+}
+
+func (ec *executionContext) _GiftUse_deliveredOn(ctx context.Context, field graphql.CollectedField, obj *fund.Use) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftUse_deliveredOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveredOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calendar.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftUse_deliveredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftUse", field, false, false, "Date")
+}
+
 func (ec *executionContext) _KindTotal_kind(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9786,6 +12102,138 @@ func (ec *executionContext) fieldContext_Mutation_reopenPeriod(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_reopenPeriod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_allocateDonation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_allocateDonation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AllocateDonation(ctx, fc.Args["input"].(fund.NewAllocation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fund.Allocation) graphql.Marshaler {
+			return ec.marshalOAllocation2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_allocateDonation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Allocation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_allocateDonation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_releaseAllocation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_releaseAllocation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReleaseAllocation(ctx, fc.Args["input"].(fund.Release))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fund.Allocation) graphql.Marshaler {
+			return ec.marshalOAllocation2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_releaseAllocation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Allocation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_releaseAllocation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_allocateFunds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_allocateFunds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AllocateFunds(ctx, fc.Args["organizationId"].(string), fc.Args["from"].(calendar.Date), fc.Args["to"].(calendar.Date), fc.Args["moneyFrom"].(*calendar.Date), fc.Args["dryRun"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fund.Plan) graphql.Marshaler {
+			return ec.marshalOFundingPlan2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPlan(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_allocateFunds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FundingPlan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_allocateFunds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10618,6 +13066,185 @@ func (ec *executionContext) fieldContext_PartnerEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _PartnerStatement_partner(ctx context.Context, field graphql.CollectedField, obj *fund.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerStatement_partner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnerStatement().Partner(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *partner.Partner) graphql.Marshaler {
+			return ec.marshalNPartner2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpartnerᚐPartner(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerStatement_partner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerStatement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Partner(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartnerStatement_from(ctx context.Context, field graphql.CollectedField, obj *fund.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerStatement_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerStatement_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerStatement", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PartnerStatement_to(ctx context.Context, field graphql.CollectedField, obj *fund.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerStatement_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerStatement_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerStatement", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PartnerStatement_received(ctx context.Context, field graphql.CollectedField, obj *fund.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerStatement_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerStatement_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerStatement", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PartnerStatement_allocated(ctx context.Context, field graphql.CollectedField, obj *fund.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerStatement_allocated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allocated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerStatement_allocated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerStatement", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PartnerStatement_available(ctx context.Context, field graphql.CollectedField, obj *fund.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerStatement_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Available, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerStatement_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerStatement", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PartnerStatement_gifts(ctx context.Context, field graphql.CollectedField, obj *fund.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerStatement_gifts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gifts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fund.Gift) graphql.Marshaler {
+			return ec.marshalNStatementGift2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐGiftᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerStatement_gifts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatementGift(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PartnerTotal_partner(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10910,6 +13537,171 @@ func (ec *executionContext) _PeriodClose_reopenReason(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_PeriodClose_reopenReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PeriodClose", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlannedAllocation_allocation(ctx context.Context, field graphql.CollectedField, obj *fund.Planned) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlannedAllocation_allocation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlannedAllocation().Allocation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fund.Allocation) graphql.Marshaler {
+			return ec.marshalOAllocation2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlannedAllocation_allocation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlannedAllocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Allocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlannedAllocation_donation(ctx context.Context, field graphql.CollectedField, obj *fund.Planned) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlannedAllocation_donation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlannedAllocation().Donation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *donation.Donation) graphql.Marshaler {
+			return ec.marshalNDonation2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐDonation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlannedAllocation_donation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlannedAllocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Donation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlannedAllocation_aidOutput(ctx context.Context, field graphql.CollectedField, obj *fund.Planned) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlannedAllocation_aidOutput(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlannedAllocation().AidOutput(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aid.Output) graphql.Marshaler {
+			return ec.marshalNAidOutput2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutput(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlannedAllocation_aidOutput(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlannedAllocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidOutput(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlannedAllocation_amount(ctx context.Context, field graphql.CollectedField, obj *fund.Planned) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlannedAllocation_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlannedAllocation_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlannedAllocation", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PlannedAllocation_allocatedOn(ctx context.Context, field graphql.CollectedField, obj *fund.Planned) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlannedAllocation_allocatedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllocatedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlannedAllocation_allocatedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlannedAllocation", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PlannedAllocation_restricted(ctx context.Context, field graphql.CollectedField, obj *fund.Planned) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlannedAllocation_restricted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Restricted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlannedAllocation_restricted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlannedAllocation", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ProgrammeTarget_id(ctx context.Context, field graphql.CollectedField, obj *programme.Target) (ret graphql.Marshaler) {
@@ -12112,6 +14904,94 @@ func (ec *executionContext) fieldContext_Query_report(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_allocations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_allocations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Allocations(ctx, fc.Args["filter"].(*fund.Filter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AllocationConnection) graphql.Marshaler {
+			return ec.marshalNAllocationConnection2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAllocationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_allocations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AllocationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_allocations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_partnerStatement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_partnerStatement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PartnerStatement(ctx, fc.Args["partnerId"].(string), fc.Args["from"].(*calendar.Date), fc.Args["to"].(*calendar.Date), fc.Args["year"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fund.Statement) graphql.Marshaler {
+			return ec.marshalNPartnerStatement2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐStatement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_partnerStatement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerStatement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_partnerStatement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12641,6 +15521,61 @@ func (ec *executionContext) fieldContext_Report_targets(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Report_scope(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Scope(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReportScope) graphql.Marshaler {
+			return ec.marshalNReportScope2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐReportScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "ReportScope")
+}
+
+func (ec *executionContext) _Report_fundBalance(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_fundBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().FundBalance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fund.Balance) graphql.Marshaler {
+			return ec.marshalNFundBalance2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐBalance(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_fundBalance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FundBalance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SealIncident_found(ctx context.Context, field graphql.CollectedField, obj *box.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12685,6 +15620,167 @@ func (ec *executionContext) _SealIncident_reportedBy(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_SealIncident_reportedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SealIncident", field, false, false, "String")
+}
+
+func (ec *executionContext) _SourceBalance_source(ctx context.Context, field graphql.CollectedField, obj *fund.SourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceBalance_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SourceBalance().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v donation.Source) graphql.Marshaler {
+			return ec.marshalNDonationSource2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceBalance_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceBalance", field, true, true, "DonationSource")
+}
+
+func (ec *executionContext) _SourceBalance_opening(ctx context.Context, field graphql.CollectedField, obj *fund.SourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceBalance_opening(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Opening, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceBalance_opening(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _SourceBalance_received(ctx context.Context, field graphql.CollectedField, obj *fund.SourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceBalance_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceBalance_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _SourceBalance_toOutputs(ctx context.Context, field graphql.CollectedField, obj *fund.SourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceBalance_toOutputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToOutputs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceBalance_toOutputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _SourceBalance_toOperational(ctx context.Context, field graphql.CollectedField, obj *fund.SourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceBalance_toOperational(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToOperational, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceBalance_toOperational(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _SourceBalance_closing(ctx context.Context, field graphql.CollectedField, obj *fund.SourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceBalance_closing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceBalance_closing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _SourceBalance_restricted(ctx context.Context, field graphql.CollectedField, obj *fund.SourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceBalance_restricted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Restricted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceBalance_restricted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceBalance", field, false, false, "Rupiah")
 }
 
 func (ec *executionContext) _SourceMonthTotal_source(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
@@ -12777,6 +15873,139 @@ func (ec *executionContext) _SourceMonthTotal_amount(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_SourceMonthTotal_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SourceMonthTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _StatementGift_donation(ctx context.Context, field graphql.CollectedField, obj *fund.Gift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementGift_donation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Donation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v donation.Donation) graphql.Marshaler {
+			return ec.marshalNDonation2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐDonation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementGift_donation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementGift",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Donation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementGift_received(ctx context.Context, field graphql.CollectedField, obj *fund.Gift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementGift_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementGift_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementGift", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _StatementGift_allocated(ctx context.Context, field graphql.CollectedField, obj *fund.Gift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementGift_allocated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allocated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementGift_allocated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementGift", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _StatementGift_available(ctx context.Context, field graphql.CollectedField, obj *fund.Gift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementGift_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Available, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementGift_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementGift", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _StatementGift_uses(ctx context.Context, field graphql.CollectedField, obj *fund.Gift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementGift_uses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fund.Use) graphql.Marshaler {
+			return ec.marshalNGiftUse2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐUseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementGift_uses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementGift",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GiftUse(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetProgress_year(ctx context.Context, field graphql.CollectedField, obj *programme.Progress) (ret graphql.Marshaler) {
@@ -14592,6 +17821,167 @@ func UnmarshalAidOutputFilter(ctx context.Context, raw any) (aid.OutputFilter, e
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAllocateDonationInput(ctx context.Context, obj any) (fund.NewAllocation, error) {
+	var it fund.NewAllocation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"donationId", "aidOutputId", "operational", "amount", "allocatedOn", "organizationId", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "donationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("donationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DonationID = data
+		case "aidOutputId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aidOutputId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AidOutputID = data
+		case "operational":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operational"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operational = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "allocatedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedOn = data
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAllocateDonationInput unmarshals raw into the AllocateDonationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAllocateDonationInput(ctx context.Context, raw any) (fund.NewAllocation, error) {
+	var out fund.NewAllocation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AllocateDonationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAllocationFilter(ctx context.Context, obj any) (fund.Filter, error) {
+	var it fund.Filter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"from", "to", "organizationId", "donationId", "aidOutputId", "partnerId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "donationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("donationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DonationID = data
+		case "aidOutputId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aidOutputId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AidOutputID = data
+		case "partnerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAllocationFilter unmarshals raw into the AllocationFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAllocationFilter(ctx context.Context, raw any) (fund.Filter, error) {
+	var out fund.Filter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AllocationFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAttendanceInput(ctx context.Context, obj any) (meeting.Attendance, error) {
 	var it meeting.Attendance
 	if obj == nil {
@@ -16055,6 +19445,69 @@ func UnmarshalRecordDonationInput(ctx context.Context, raw any) (donation.NewDon
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReleaseAllocationInput(ctx context.Context, obj any) (fund.Release, error) {
+	var it fund.Release
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"allocationId", "reason", "releasedOn", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "allocationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "releasedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releasedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReleasedOn = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReleaseAllocationInput unmarshals raw into the ReleaseAllocationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReleaseAllocationInput(ctx context.Context, raw any) (fund.Release, error) {
+	var out fund.Release
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReleaseAllocationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReopenPeriodInput(ctx context.Context, obj any) (organization.Reopening, error) {
 	var it organization.Reopening
 	if obj == nil {
@@ -16561,6 +20014,18 @@ func (ec *executionContext) _AidOutput(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "funding":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidOutput_funding(ctx, field, obj)
+				})
+		case "funded":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidOutput_funded(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16813,6 +20278,180 @@ func (ec *executionContext) _AidTypeTotal(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._AidTypeTotal_cost(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var allocationImplementors = []string{"Allocation"}
+
+func (ec *executionContext) _Allocation(ctx context.Context, sel ast.SelectionSet, obj *fund.Allocation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, allocationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Allocation")
+		case "id":
+			out.Values[i] = ec._Allocation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "donation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Allocation_donation(ctx, field, obj)
+				})
+		case "aidOutput":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Allocation_aidOutput(ctx, field, obj)
+				})
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Allocation_organization(ctx, field, obj)
+				})
+		case "operational":
+			out.Values[i] = ec._Allocation_operational(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._Allocation_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allocatedOn":
+			out.Values[i] = ec._Allocation_allocatedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "releases":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Allocation_releases(ctx, field, obj)
+				})
+		case "releasedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Allocation_releasedBy(ctx, field, obj)
+				})
+		case "releaseReason":
+			out.Values[i] = ec._Allocation_releaseReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Allocation_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var allocationConnectionImplementors = []string{"AllocationConnection"}
+
+func (ec *executionContext) _AllocationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AllocationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, allocationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AllocationConnection")
+		case "edges":
+			out.Values[i] = ec._AllocationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AllocationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AllocationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sum":
+			out.Values[i] = ec._AllocationConnection_sum(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var allocationEdgeImplementors = []string{"AllocationEdge"}
+
+func (ec *executionContext) _AllocationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[fund.Allocation]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, allocationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AllocationEdge")
+		case "cursor":
+			out.Values[i] = ec._AllocationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AllocationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17606,6 +21245,24 @@ func (ec *executionContext) _Donation(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "allocations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Donation_allocations(ctx, field, obj)
+				})
+		case "allocated":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Donation_allocated(ctx, field, obj)
+				})
+		case "available":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Donation_available(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17970,6 +21627,199 @@ func (ec *executionContext) _Earmark(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var fundBalanceImplementors = []string{"FundBalance"}
+
+func (ec *executionContext) _FundBalance(ctx context.Context, sel ast.SelectionSet, obj *fund.Balance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fundBalanceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FundBalance")
+		case "opening":
+			out.Values[i] = ec._FundBalance_opening(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "received":
+			out.Values[i] = ec._FundBalance_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "toOutputs":
+			out.Values[i] = ec._FundBalance_toOutputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "toOperational":
+			out.Values[i] = ec._FundBalance_toOperational(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closing":
+			out.Values[i] = ec._FundBalance_closing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restricted":
+			out.Values[i] = ec._FundBalance_restricted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bySource":
+			out.Values[i] = ec._FundBalance_bySource(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fundingPlanImplementors = []string{"FundingPlan"}
+
+func (ec *executionContext) _FundingPlan(ctx context.Context, sel ast.SelectionSet, obj *fund.Plan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fundingPlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FundingPlan")
+		case "dryRun":
+			out.Values[i] = ec._FundingPlan_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allocations":
+			out.Values[i] = ec._FundingPlan_allocations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "funded":
+			out.Values[i] = ec._FundingPlan_funded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outputs":
+			out.Values[i] = ec._FundingPlan_outputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unfunded":
+			out.Values[i] = ec._FundingPlan_unfunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var giftUseImplementors = []string{"GiftUse"}
+
+func (ec *executionContext) _GiftUse(ctx context.Context, sel ast.SelectionSet, obj *fund.Use) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, giftUseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GiftUse")
+		case "amount":
+			out.Values[i] = ec._GiftUse_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "operational":
+			out.Values[i] = ec._GiftUse_operational(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GiftUse_organization(ctx, field, obj)
+				})
+		case "aidType":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GiftUse_aidType(ctx, field, obj)
+				})
+		case "outputQuantity":
+			out.Values[i] = ec._GiftUse_outputQuantity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outputCost":
+			out.Values[i] = ec._GiftUse_outputCost(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regency":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GiftUse_regency(ctx, field, obj)
+				})
+		case "beneficiaryGroup":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GiftUse_beneficiaryGroup(ctx, field, obj)
+				})
+		case "deliveredOn":
+			out.Values[i] = ec._GiftUse_deliveredOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var kindTotalImplementors = []string{"KindTotal"}
 
 func (ec *executionContext) _KindTotal(ctx context.Context, sel ast.SelectionSet, obj *donation.Group) graphql.Marshaler {
@@ -18134,6 +21984,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "reopenPeriod":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reopenPeriod(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "allocateDonation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_allocateDonation(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "releaseAllocation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_releaseAllocation(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "allocateFunds":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_allocateFunds(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -18544,6 +22415,70 @@ func (ec *executionContext) _PartnerEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var partnerStatementImplementors = []string{"PartnerStatement"}
+
+func (ec *executionContext) _PartnerStatement(ctx context.Context, sel ast.SelectionSet, obj *fund.Statement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnerStatementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnerStatement")
+		case "partner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnerStatement_partner(ctx, field, obj)
+				})
+		case "from":
+			out.Values[i] = ec._PartnerStatement_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._PartnerStatement_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "received":
+			out.Values[i] = ec._PartnerStatement_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allocated":
+			out.Values[i] = ec._PartnerStatement_allocated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "available":
+			out.Values[i] = ec._PartnerStatement_available(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gifts":
+			out.Values[i] = ec._PartnerStatement_gifts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var partnerTotalImplementors = []string{"PartnerTotal"}
 
 func (ec *executionContext) _PartnerTotal(ctx context.Context, sel ast.SelectionSet, obj *donation.Group) graphql.Marshaler {
@@ -18643,6 +22578,67 @@ func (ec *executionContext) _PeriodClose(ctx context.Context, sel ast.SelectionS
 		case "reopenReason":
 			out.Values[i] = ec._PeriodClose_reopenReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var plannedAllocationImplementors = []string{"PlannedAllocation"}
+
+func (ec *executionContext) _PlannedAllocation(ctx context.Context, sel ast.SelectionSet, obj *fund.Planned) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, plannedAllocationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlannedAllocation")
+		case "allocation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlannedAllocation_allocation(ctx, field, obj)
+				})
+		case "donation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlannedAllocation_donation(ctx, field, obj)
+				})
+		case "aidOutput":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlannedAllocation_aidOutput(ctx, field, obj)
+				})
+		case "amount":
+			out.Values[i] = ec._PlannedAllocation_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allocatedOn":
+			out.Values[i] = ec._PlannedAllocation_allocatedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "restricted":
+			out.Values[i] = ec._PlannedAllocation_restricted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -18952,6 +22948,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_report(ctx, field)
 				})
+		case "allocations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_allocations(ctx, field)
+				})
+		case "partnerStatement":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_partnerStatement(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -19082,6 +23090,18 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Report_targets(ctx, field, obj)
 				})
+		case "scope":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_scope(ctx, field, obj)
+				})
+		case "fundBalance":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_fundBalance(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19137,6 +23157,70 @@ func (ec *executionContext) _SealIncident(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var sourceBalanceImplementors = []string{"SourceBalance"}
+
+func (ec *executionContext) _SourceBalance(ctx context.Context, sel ast.SelectionSet, obj *fund.SourceBalance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sourceBalanceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SourceBalance")
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SourceBalance_source(ctx, field, obj)
+				})
+		case "opening":
+			out.Values[i] = ec._SourceBalance_opening(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "received":
+			out.Values[i] = ec._SourceBalance_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toOutputs":
+			out.Values[i] = ec._SourceBalance_toOutputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toOperational":
+			out.Values[i] = ec._SourceBalance_toOperational(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closing":
+			out.Values[i] = ec._SourceBalance_closing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "restricted":
+			out.Values[i] = ec._SourceBalance_restricted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var sourceMonthTotalImplementors = []string{"SourceMonthTotal"}
 
 func (ec *executionContext) _SourceMonthTotal(ctx context.Context, sel ast.SelectionSet, obj *donation.Group) graphql.Marshaler {
@@ -19168,6 +23252,59 @@ func (ec *executionContext) _SourceMonthTotal(ctx context.Context, sel ast.Selec
 			out.Values[i] = ec._SourceMonthTotal_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statementGiftImplementors = []string{"StatementGift"}
+
+func (ec *executionContext) _StatementGift(ctx context.Context, sel ast.SelectionSet, obj *fund.Gift) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statementGiftImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatementGift")
+		case "donation":
+			out.Values[i] = ec._StatementGift_donation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "received":
+			out.Values[i] = ec._StatementGift_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allocated":
+			out.Values[i] = ec._StatementGift_allocated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "available":
+			out.Values[i] = ec._StatementGift_available(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uses":
+			out.Values[i] = ec._StatementGift_uses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19824,6 +23961,14 @@ func (ec *executionContext) marshalNAidOutput2githubᚗcomᚋsinergiᚑidᚋsine
 	return ec._AidOutput(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNAidOutput2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutput(ctx context.Context, sel ast.SelectionSet, v *aid.Output) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AidOutput!")
+		return graphql.Null
+	}
+	return ec._AidOutput(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAidOutputConnection2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidOutputConnection(ctx context.Context, sel ast.SelectionSet, v *model.AidOutputConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AidOutputConnection!")
@@ -19909,6 +24054,59 @@ func (ec *executionContext) marshalNAidTypeTotal2ᚕgithubᚗcomᚋsinergiᚑid�
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAidTypeTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐTypeTotals(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNAllocateDonationInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐNewAllocation(ctx context.Context, v any) (fund.NewAllocation, error) {
+	res, err := ec.unmarshalInputAllocateDonationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAllocation2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocation(ctx context.Context, sel ast.SelectionSet, v fund.Allocation) graphql.Marshaler {
+	return ec._Allocation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAllocation2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocationᚄ(ctx context.Context, sel ast.SelectionSet, v []fund.Allocation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAllocation2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAllocationConnection2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAllocationConnection(ctx context.Context, sel ast.SelectionSet, v *model.AllocationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AllocationConnection!")
+		return graphql.Null
+	}
+	return ec._AllocationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAllocationEdge2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.AllocationEdge) graphql.Marshaler {
+	return ec._AllocationEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAllocationEdge2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AllocationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAllocationEdge2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20390,6 +24588,34 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNFundBalance2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐBalance(ctx context.Context, sel ast.SelectionSet, v *fund.Balance) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FundBalance!")
+		return graphql.Null
+	}
+	return ec._FundBalance(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGiftUse2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐUse(ctx context.Context, sel ast.SelectionSet, v fund.Use) graphql.Marshaler {
+	return ec._GiftUse(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNGiftUse2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐUseᚄ(ctx context.Context, sel ast.SelectionSet, v []fund.Use) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGiftUse2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐUse(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -20704,6 +24930,14 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNPartnerStatement2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐStatement(ctx context.Context, sel ast.SelectionSet, v *fund.Statement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartnerStatement!")
+		return graphql.Null
+	}
+	return ec._PartnerStatement(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPartnerTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroup(ctx context.Context, sel ast.SelectionSet, v donation.Group) graphql.Marshaler {
 	return ec._PartnerTotal(ctx, sel, &v)
 }
@@ -20733,6 +24967,26 @@ func (ec *executionContext) marshalNPeriodClose2ᚕgithubᚗcomᚋsinergiᚑid�
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPeriodClose2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐClose(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlannedAllocation2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPlanned(ctx context.Context, sel ast.SelectionSet, v fund.Planned) graphql.Marshaler {
+	return ec._PlannedAllocation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPlannedAllocation2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPlannedᚄ(ctx context.Context, sel ast.SelectionSet, v []fund.Planned) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlannedAllocation2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPlanned(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20791,6 +25045,11 @@ func (ec *executionContext) unmarshalNRecordDonationInput2githubᚗcomᚋsinergi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNReleaseAllocationInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐRelease(ctx context.Context, v any) (fund.Release, error) {
+	res, err := ec.unmarshalInputReleaseAllocationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNReopenPeriodInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐReopening(ctx context.Context, v any) (organization.Reopening, error) {
 	res, err := ec.unmarshalInputReopenPeriodInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -20802,6 +25061,16 @@ func (ec *executionContext) marshalNReport2ᚖgithubᚗcomᚋsinergiᚑidᚋsine
 		return graphql.Null
 	}
 	return ec._Report(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReportScope2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐReportScope(ctx context.Context, v any) (model.ReportScope, error) {
+	var res model.ReportScope
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportScope2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐReportScope(ctx context.Context, sel ast.SelectionSet, v model.ReportScope) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNRetireDonationBoxInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐRetirement(ctx context.Context, v any) (box.Retirement, error) {
@@ -20868,6 +25137,26 @@ func (ec *executionContext) marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergi
 	return res
 }
 
+func (ec *executionContext) marshalNSourceBalance2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐSourceBalance(ctx context.Context, sel ast.SelectionSet, v fund.SourceBalance) graphql.Marshaler {
+	return ec._SourceBalance(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSourceBalance2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐSourceBalanceᚄ(ctx context.Context, sel ast.SelectionSet, v []fund.SourceBalance) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSourceBalance2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐSourceBalance(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSourceMonthTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroup(ctx context.Context, sel ast.SelectionSet, v donation.Group) graphql.Marshaler {
 	return ec._SourceMonthTotal(ctx, sel, &v)
 }
@@ -20877,6 +25166,26 @@ func (ec *executionContext) marshalNSourceMonthTotal2ᚕgithubᚗcomᚋsinergi�
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceMonthTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatementGift2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐGift(ctx context.Context, sel ast.SelectionSet, v fund.Gift) graphql.Marshaler {
+	return ec._StatementGift(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatementGift2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐGiftᚄ(ctx context.Context, sel ast.SelectionSet, v []fund.Gift) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatementGift2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐGift(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21169,6 +25478,21 @@ func (ec *executionContext) marshalOAidType2ᚖgithubᚗcomᚋsinergiᚑidᚋsin
 	return ec._AidType(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOAllocation2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐAllocation(ctx context.Context, sel ast.SelectionSet, v *fund.Allocation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Allocation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAllocationFilter2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐFilter(ctx context.Context, v any) (*fund.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAllocationFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOAuditLogFilter2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋauditᚐFilter(ctx context.Context, v any) (*audit.Filter, error) {
 	if v == nil {
 		return nil, nil
@@ -21415,6 +25739,13 @@ func (ec *executionContext) marshalOEarmark2ᚖgithubᚗcomᚋsinergiᚑidᚋsin
 		return graphql.Null
 	}
 	return ec._Earmark(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOFundingPlan2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPlan(ctx context.Context, sel ast.SelectionSet, v *fund.Plan) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FundingPlan(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
@@ -22,18 +23,21 @@ import (
 // request: a cache shared between requests would serve one caller's data
 // to another.
 type loaders struct {
-	organization         *dataloadgen.Loader[string, organization.Organization]
-	children             *dataloadgen.Loader[string, []organization.Organization]
-	regency              *dataloadgen.Loader[string, organization.Organization]
-	partner              *dataloadgen.Loader[string, partner.Partner]
-	aidType              *dataloadgen.Loader[string, aid.Type]
-	output               *dataloadgen.Loader[string, aid.Output]
-	donation             *dataloadgen.Loader[string, donation.Donation]
-	items                *dataloadgen.Loader[string, []donation.Item]
-	box                  *dataloadgen.Loader[string, box.Box]
-	collection           *dataloadgen.Loader[string, box.Collection]
-	collectionByDonation *dataloadgen.Loader[string, box.Collection]
-	attendance           *dataloadgen.Loader[string, []meeting.Attendance]
+	organization          *dataloadgen.Loader[string, organization.Organization]
+	children              *dataloadgen.Loader[string, []organization.Organization]
+	regency               *dataloadgen.Loader[string, organization.Organization]
+	partner               *dataloadgen.Loader[string, partner.Partner]
+	aidType               *dataloadgen.Loader[string, aid.Type]
+	output                *dataloadgen.Loader[string, aid.Output]
+	donation              *dataloadgen.Loader[string, donation.Donation]
+	items                 *dataloadgen.Loader[string, []donation.Item]
+	box                   *dataloadgen.Loader[string, box.Box]
+	collection            *dataloadgen.Loader[string, box.Collection]
+	collectionByDonation  *dataloadgen.Loader[string, box.Collection]
+	attendance            *dataloadgen.Loader[string, []meeting.Attendance]
+	allocation            *dataloadgen.Loader[string, fund.Allocation]
+	allocationsByDonation *dataloadgen.Loader[string, []fund.Allocation]
+	allocationsByOutput   *dataloadgen.Loader[string, []fund.Allocation]
 }
 
 // wait is how long a loader gathers keys before it queries; resolvers of one
@@ -63,7 +67,14 @@ func newLoaders(r *Resolver, sc auth.Scope) *loaders {
 		box:                  dataloadgen.NewMappedLoader(byID(within(sc, r.BoxStore.ByIDs), func(b box.Box) string { return b.ID }), wait),
 		collection:           dataloadgen.NewMappedLoader(byID(within(sc, r.BoxStore.CollectionsByIDs), func(c box.Collection) string { return c.ID }), wait),
 		collectionByDonation: dataloadgen.NewMappedLoader(byID(within(sc, r.BoxStore.ByDonationIDs), func(c box.Collection) string { return c.DonationID }), wait),
-		attendance:           dataloadgen.NewMappedLoader(groupBy(within(sc, r.MeetingStore.AttendanceOf), func(a meeting.Attendance) string { return a.MeetingID }), wait),
+		allocation:           dataloadgen.NewMappedLoader(byID(within(sc, r.FundStore.ByIDs), func(a fund.Allocation) string { return a.ID }), wait),
+		allocationsByDonation: dataloadgen.NewMappedLoader(groupBy(within(sc, r.FundStore.ByDonationIDs), func(a fund.Allocation) string {
+			return a.DonationID
+		}), wait),
+		allocationsByOutput: dataloadgen.NewMappedLoader(groupBy(within(sc, r.FundStore.ByOutputIDs), func(a fund.Allocation) string {
+			return *a.AidOutputID
+		}), wait),
+		attendance: dataloadgen.NewMappedLoader(groupBy(within(sc, r.MeetingStore.AttendanceOf), func(a meeting.Attendance) string { return a.MeetingID }), wait),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
@@ -21,4 +22,5 @@ type Resolver struct {
 	ProgrammeStore    *programme.Store
 	MeetingStore      *meeting.Store
 	AuditStore        *audit.Store
+	FundStore         *fund.Store
 }

@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/sinergi-id/sinergi/graph/model"
 	"github.com/sinergi-id/sinergi/internal/aid"
@@ -16,6 +17,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
@@ -49,6 +51,22 @@ func (r *aidOutputResolver) ReversedBy(ctx context.Context, obj *aid.Output) (*a
 	return loadOptional(ctx, r.loaders(ctx).output, obj.ReversedByID)
 }
 
+func (r *aidOutputResolver) Funding(ctx context.Context, obj *aid.Output) ([]fund.Allocation, error) {
+	allocs, err := load(ctx, r.loaders(ctx).allocationsByOutput, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return *allocs, nil
+}
+
+func (r *aidOutputResolver) Funded(ctx context.Context, obj *aid.Output) (money.Rupiah, error) {
+	allocs, err := load(ctx, r.loaders(ctx).allocationsByOutput, obj.ID)
+	if err != nil {
+		return 0, err
+	}
+	return fund.Net(*allocs), nil
+}
+
 func (r *aidTypeRegencyTotalResolver) AidType(ctx context.Context, obj *aid.Group) (*aid.Type, error) {
 	return load(ctx, r.loaders(ctx).aidType, obj.Key)
 }
@@ -59,6 +77,26 @@ func (r *aidTypeRegencyTotalResolver) Regency(ctx context.Context, obj *aid.Grou
 
 func (r *aidTypeTotalResolver) AidType(ctx context.Context, obj *aid.TypeTotals) (*aid.Type, error) {
 	return load(ctx, r.loaders(ctx).aidType, obj.AidTypeID)
+}
+
+func (r *allocationResolver) Donation(ctx context.Context, obj *fund.Allocation) (*donation.Donation, error) {
+	return load(ctx, r.loaders(ctx).donation, obj.DonationID)
+}
+
+func (r *allocationResolver) AidOutput(ctx context.Context, obj *fund.Allocation) (*aid.Output, error) {
+	return loadOptional(ctx, r.loaders(ctx).output, obj.AidOutputID)
+}
+
+func (r *allocationResolver) Organization(ctx context.Context, obj *fund.Allocation) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
+}
+
+func (r *allocationResolver) Releases(ctx context.Context, obj *fund.Allocation) (*fund.Allocation, error) {
+	return loadOptional(ctx, r.loaders(ctx).allocation, obj.ReleasesID)
+}
+
+func (r *allocationResolver) ReleasedBy(ctx context.Context, obj *fund.Allocation) (*fund.Allocation, error) {
+	return loadOptional(ctx, r.loaders(ctx).allocation, obj.ReleasedByID)
 }
 
 func (r *beneficiaryGroupTotalResolver) Group(ctx context.Context, obj *aid.Group) (aid.BeneficiaryGroup, error) {
@@ -157,6 +195,30 @@ func (r *donationResolver) BoxCollection(ctx context.Context, obj *donation.Dona
 	return loadOptional(ctx, r.loaders(ctx).collectionByDonation, &obj.ID)
 }
 
+func (r *donationResolver) Allocations(ctx context.Context, obj *donation.Donation) ([]fund.Allocation, error) {
+	allocs, err := load(ctx, r.loaders(ctx).allocationsByDonation, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return *allocs, nil
+}
+
+func (r *donationResolver) Allocated(ctx context.Context, obj *donation.Donation) (money.Rupiah, error) {
+	allocs, err := load(ctx, r.loaders(ctx).allocationsByDonation, obj.ID)
+	if err != nil {
+		return 0, err
+	}
+	return fund.Net(*allocs), nil
+}
+
+func (r *donationResolver) Available(ctx context.Context, obj *donation.Donation) (money.Rupiah, error) {
+	allocs, err := load(ctx, r.loaders(ctx).allocationsByDonation, obj.ID)
+	if err != nil {
+		return 0, err
+	}
+	return fund.Available(*obj, *allocs), nil
+}
+
 func (r *donationBoxResolver) Host(ctx context.Context, obj *box.Box) (*partner.Partner, error) {
 	return load(ctx, r.loaders(ctx).partner, obj.HostPartnerID)
 }
@@ -179,6 +241,26 @@ func (r *earmarkResolver) AidType(ctx context.Context, obj *model.Earmark) (*aid
 
 func (r *earmarkResolver) Regency(ctx context.Context, obj *model.Earmark) (*organization.Organization, error) {
 	return loadOptional(ctx, r.loaders(ctx).organization, obj.RegencyID)
+}
+
+func (r *giftUseResolver) Organization(ctx context.Context, obj *fund.Use) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
+}
+
+func (r *giftUseResolver) AidType(ctx context.Context, obj *fund.Use) (*aid.Type, error) {
+	return loadOptional(ctx, r.loaders(ctx).aidType, obj.AidTypeID)
+}
+
+func (r *giftUseResolver) Regency(ctx context.Context, obj *fund.Use) (*organization.Organization, error) {
+	return loadOptional(ctx, r.loaders(ctx).organization, obj.RegencyID)
+}
+
+func (r *giftUseResolver) BeneficiaryGroup(ctx context.Context, obj *fund.Use) (*aid.BeneficiaryGroup, error) {
+	if obj.BeneficiaryGroup == nil {
+		return nil, nil
+	}
+	g := aid.BeneficiaryGroup(*obj.BeneficiaryGroup)
+	return &g, nil
 }
 
 func (r *kindTotalResolver) Kind(ctx context.Context, obj *donation.Group) (donation.Kind, error) {
@@ -245,6 +327,18 @@ func (r *mutationResolver) ReopenPeriod(ctx context.Context, input organization.
 	return written(r.OrganizationStore.ReopenPeriod(ctx, scope(ctx), input))
 }
 
+func (r *mutationResolver) AllocateDonation(ctx context.Context, input fund.NewAllocation) (*fund.Allocation, error) {
+	return written(r.FundStore.Allocate(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) ReleaseAllocation(ctx context.Context, input fund.Release) (*fund.Allocation, error) {
+	return written(r.FundStore.Release(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) AllocateFunds(ctx context.Context, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) (*fund.Plan, error) {
+	return written(r.FundStore.AllocateFunds(ctx, scope(ctx), organizationID, from, to, moneyFrom, dryRun))
+}
+
 func (r *organizationResolver) Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error) {
 	return loadOptional(ctx, r.loaders(ctx).organization, obj.ParentID)
 }
@@ -269,6 +363,10 @@ func (r *pMKSCategoryTotalResolver) Category(ctx context.Context, obj *aid.Group
 	return aid.PMKS(obj.Key), nil
 }
 
+func (r *partnerStatementResolver) Partner(ctx context.Context, obj *fund.Statement) (*partner.Partner, error) {
+	return load(ctx, r.loaders(ctx).partner, obj.PartnerID)
+}
+
 func (r *partnerTotalResolver) Partner(ctx context.Context, obj *donation.Group) (*partner.Partner, error) {
 	if obj.Key == "" {
 		return nil, nil // anonymous gifts
@@ -278,6 +376,18 @@ func (r *partnerTotalResolver) Partner(ctx context.Context, obj *donation.Group)
 
 func (r *periodCloseResolver) Organization(ctx context.Context, obj *organization.Close) (*organization.Organization, error) {
 	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
+}
+
+func (r *plannedAllocationResolver) Allocation(ctx context.Context, obj *fund.Planned) (*fund.Allocation, error) {
+	return loadOptional(ctx, r.loaders(ctx).allocation, obj.ID)
+}
+
+func (r *plannedAllocationResolver) Donation(ctx context.Context, obj *fund.Planned) (*donation.Donation, error) {
+	return load(ctx, r.loaders(ctx).donation, obj.DonationID)
+}
+
+func (r *plannedAllocationResolver) AidOutput(ctx context.Context, obj *fund.Planned) (*aid.Output, error) {
+	return load(ctx, r.loaders(ctx).output, obj.AidOutputID)
 }
 
 func (r *programmeTargetResolver) Organization(ctx context.Context, obj *programme.Target) (*organization.Organization, error) {
@@ -433,6 +543,25 @@ func (r *queryResolver) Report(ctx context.Context, organizationID string, from 
 	return written(report.Resolve(ctx, scope(ctx), r.OrganizationStore, organizationID, from, to, year))
 }
 
+func (r *queryResolver) Allocations(ctx context.Context, filter *fund.Filter, first *int, after *string) (*model.AllocationConnection, error) {
+	f := value(filter)
+	p, err := r.FundStore.List(ctx, scope(ctx), f, page.Request{First: first, After: after})
+	if err != nil {
+		return nil, err
+	}
+	c := &model.AllocationConnection{Totals: sync.OnceValues(func() (fund.Totals, error) { return r.FundStore.Totals(ctx, scope(ctx), f) })}
+	c.Edges, c.PageInfo = edges(p, func(a fund.Allocation) page.Cursor { return page.Cursor{Date: a.AllocatedOn, Seq: a.Seq} })
+	return c, nil
+}
+
+func (r *queryResolver) PartnerStatement(ctx context.Context, partnerID string, from *calendar.Date, to *calendar.Date, year *int) (*fund.Statement, error) {
+	from2, to2, err := report.Period(time.UTC, from, to, year)
+	if err != nil {
+		return nil, err
+	}
+	return written(r.FundStore.Statement(ctx, scope(ctx), partnerID, from2, to2))
+}
+
 func (r *reportResolver) Organization(ctx context.Context, obj *report.Spec) (*organization.Organization, error) {
 	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
 }
@@ -490,6 +619,21 @@ func (r *reportResolver) Targets(ctx context.Context, obj *report.Spec) ([]progr
 	return r.ProgrammeStore.Progress(ctx, scope(ctx), obj.OrganizationID, obj.From, obj.To)
 }
 
+func (r *reportResolver) Scope(ctx context.Context, obj *report.Spec) (model.ReportScope, error) {
+	if scope(ctx).IsPartner() {
+		return model.ReportScopePartnerOwn, nil
+	}
+	return model.ReportScopeCouncil, nil
+}
+
+func (r *reportResolver) FundBalance(ctx context.Context, obj *report.Spec) (*fund.Balance, error) {
+	return written(r.FundStore.Balance(ctx, scope(ctx), obj.OrganizationID, obj.From, obj.To))
+}
+
+func (r *sourceBalanceResolver) Source(ctx context.Context, obj *fund.SourceBalance) (donation.Source, error) {
+	return donation.Source(obj.Source), nil
+}
+
 func (r *sourceMonthTotalResolver) Source(ctx context.Context, obj *donation.Group) (donation.Source, error) {
 	return donation.Source(obj.Key), nil
 }
@@ -542,6 +686,8 @@ func (r *Resolver) AidTypeRegencyTotal() AidTypeRegencyTotalResolver {
 
 func (r *Resolver) AidTypeTotal() AidTypeTotalResolver { return &aidTypeTotalResolver{r} }
 
+func (r *Resolver) Allocation() AllocationResolver { return &allocationResolver{r} }
+
 func (r *Resolver) BeneficiaryGroupTotal() BeneficiaryGroupTotalResolver {
 	return &beneficiaryGroupTotalResolver{r}
 }
@@ -560,6 +706,8 @@ func (r *Resolver) DonationBox() DonationBoxResolver { return &donationBoxResolv
 
 func (r *Resolver) Earmark() EarmarkResolver { return &earmarkResolver{r} }
 
+func (r *Resolver) GiftUse() GiftUseResolver { return &giftUseResolver{r} }
+
 func (r *Resolver) KindTotal() KindTotalResolver { return &kindTotalResolver{r} }
 
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
@@ -570,15 +718,23 @@ func (r *Resolver) PMKSCategoryTotal() PMKSCategoryTotalResolver {
 	return &pMKSCategoryTotalResolver{r}
 }
 
+func (r *Resolver) PartnerStatement() PartnerStatementResolver { return &partnerStatementResolver{r} }
+
 func (r *Resolver) PartnerTotal() PartnerTotalResolver { return &partnerTotalResolver{r} }
 
 func (r *Resolver) PeriodClose() PeriodCloseResolver { return &periodCloseResolver{r} }
+
+func (r *Resolver) PlannedAllocation() PlannedAllocationResolver {
+	return &plannedAllocationResolver{r}
+}
 
 func (r *Resolver) ProgrammeTarget() ProgrammeTargetResolver { return &programmeTargetResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) Report() ReportResolver { return &reportResolver{r} }
+
+func (r *Resolver) SourceBalance() SourceBalanceResolver { return &sourceBalanceResolver{r} }
 
 func (r *Resolver) SourceMonthTotal() SourceMonthTotalResolver { return &sourceMonthTotalResolver{r} }
 
@@ -592,6 +748,7 @@ type (
 	aidOutputResolver             struct{ *Resolver }
 	aidTypeRegencyTotalResolver   struct{ *Resolver }
 	aidTypeTotalResolver          struct{ *Resolver }
+	allocationResolver            struct{ *Resolver }
 	beneficiaryGroupTotalResolver struct{ *Resolver }
 	boxCollectionResolver         struct{ *Resolver }
 	boxHostTotalResolver          struct{ *Resolver }
@@ -600,15 +757,19 @@ type (
 	donationResolver              struct{ *Resolver }
 	donationBoxResolver           struct{ *Resolver }
 	earmarkResolver               struct{ *Resolver }
+	giftUseResolver               struct{ *Resolver }
 	kindTotalResolver             struct{ *Resolver }
 	mutationResolver              struct{ *Resolver }
 	organizationResolver          struct{ *Resolver }
 	pMKSCategoryTotalResolver     struct{ *Resolver }
+	partnerStatementResolver      struct{ *Resolver }
 	partnerTotalResolver          struct{ *Resolver }
 	periodCloseResolver           struct{ *Resolver }
+	plannedAllocationResolver     struct{ *Resolver }
 	programmeTargetResolver       struct{ *Resolver }
 	queryResolver                 struct{ *Resolver }
 	reportResolver                struct{ *Resolver }
+	sourceBalanceResolver         struct{ *Resolver }
 	sourceMonthTotalResolver      struct{ *Resolver }
 	targetProgressResolver        struct{ *Resolver }
 	viewerResolver                struct{ *Resolver }

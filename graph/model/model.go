@@ -8,6 +8,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
@@ -200,3 +201,25 @@ type BoxReport struct {
 	Spec   report.Spec
 	Totals func() (box.CollectionTotals, error)
 }
+
+// AllocationConnection is a page of allocations.
+type AllocationConnection struct {
+	Edges    []AllocationEdge
+	PageInfo PageInfo
+	Totals   func() (fund.Totals, error)
+}
+
+// TotalCount counts every allocation the filter matches.
+func (c *AllocationConnection) TotalCount() (int, error) {
+	t, err := c.Totals()
+	return t.Count, err
+}
+
+// Sum adds up every allocation the filter matches, releases netted.
+func (c *AllocationConnection) Sum() (money.Rupiah, error) {
+	t, err := c.Totals()
+	return t.Amount, err
+}
+
+// AllocationEdge is one allocation of a page.
+type AllocationEdge = Edge[fund.Allocation]

@@ -2,8 +2,73 @@
 
 package model
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+)
+
 type Mutation struct {
 }
 
 type Query struct {
+}
+
+// Whose figures a report holds.
+type ReportScope string
+
+const (
+	// The council's: everything recorded in the subtree.
+	ReportScopeCouncil ReportScope = "COUNCIL"
+	// A partner account's own: its gifts, and the outputs its gifts paid for.
+	ReportScopePartnerOwn ReportScope = "PARTNER_OWN"
+)
+
+var AllReportScope = []ReportScope{
+	ReportScopeCouncil,
+	ReportScopePartnerOwn,
+}
+
+func (e ReportScope) IsValid() bool {
+	switch e {
+	case ReportScopeCouncil, ReportScopePartnerOwn:
+		return true
+	}
+	return false
+}
+
+func (e ReportScope) String() string {
+	return string(e)
+}
+
+func (e *ReportScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportScope", str)
+	}
+	return nil
+}
+
+func (e ReportScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportScope) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

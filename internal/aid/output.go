@@ -34,6 +34,9 @@ const (
 	OtherGroup      BeneficiaryGroup = "OTHER"
 )
 
+// Valid reports whether g is one of the beneficiary groups.
+func (g BeneficiaryGroup) Valid() bool { return groups[g] }
+
 var groups = map[BeneficiaryGroup]bool{Elderly: true, Disabled: true, InstitutionGrp: true, PoorHousehold: true,
 	DisasterVictims: true, Children: true, OtherGroup: true}
 
@@ -79,8 +82,26 @@ const outputColumns = `a.id, a.seq, a.organization_id, a.aid_type_id, a.quantity
 
 func getOutput(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Output, error) {
 	args := postgres.Args{id}
-	query := `SELECT ` + outputColumns + ` FROM ` + outputFrom + ` WHERE a.id = $1 AND ` + sc.Council(&args, "o.path")
-	return postgres.ByID[Output](ctx, q, "aid output", query, id, args[1:]...)
+	query := `SELECT ` + outputColumns + ` FROM ` + outputFrom + ` WHERE a.id = $1 AND ` + sc.Outputs(&args, "o.path", "a.id")
+	o, err := postgres.ByID[Output](ctx, q, "aid output", query, id, args[1:]...)
+	redact(sc, []Output{o})
+	return o, err
+}
+
+// redact hides from a partner account what an output's notes may say about
+// the people who received it: a partner sees what its money paid for, never
+// a beneficiary.
+func redact(sc auth.Scope, outputs []Output) {
+	if sc.IsPartner() {
+		for i := range outputs {
+			outputs[i].Notes = ""
+		}
+	}
+}
+
+// GetOutput returns aid output id through q (a database or a transaction).
+func GetOutput(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Output, error) {
+	return getOutput(ctx, q, sc, id)
 }
 
 // Output returns aid output id.
@@ -129,7 +150,7 @@ func (s *Store) where(ctx context.Context, sc auth.Scope, f OutputFilter) (strin
 	AND (` + group + `::text IS NULL OR a.beneficiary_group = ` + group + `)
 	AND (` + pmks + `::text IS NULL OR a.pmks_category = ` + pmks + `)
 	AND (` + regency + `::uuid IS NULL OR a.regency_id = ` + regency + `)
-	AND ` + sc.Council(&a, "o.path"), a, nil
+	AND ` + sc.Outputs(&a, "o.path", "a.id"), a, nil
 }
 
 // Outputs returns a page of aid outputs in delivery order.
@@ -151,6 +172,7 @@ func (s *Store) Outputs(ctx context.Context, sc auth.Scope, f OutputFilter, r pa
 	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Output]{}, fmt.Errorf("list aid outputs: %w", err)
 	}
+	redact(sc, items)
 	return page.Trim(items, k), nil
 }
 
@@ -404,6 +426,10 @@ func (s *Store) ReverseOutput(ctx context.Context, sc auth.Scope, in OutputRever
 		if c, ok := postgres.Violation(err); ok && c == "aid_outputs_reverses_id_key" {
 			return change.Applied{}, fault.Refuse("input.outputId", fault.Duplicate, "this output has already been reversed")
 		}
+		if c, ok := postgres.Violation(err); ok && c == "aid_outputs_allocated" {
+			return change.Applied{}, fault.Refuse("input.outputId", fault.Invalid,
+				"this output is funded by donations ("+postgres.Message(err)+"): release them with releaseAllocation before reversing it")
+		}
 		if err != nil {
 			return change.Applied{}, fmt.Errorf("insert output reversal: %w", err)
 		}
@@ -419,10 +445,11 @@ func (s *Store) ReverseOutput(ctx context.Context, sc auth.Scope, in OutputRever
 // scope, in no set order.
 func (s *Store) OutputsByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Output, error) {
 	args := postgres.Args{pq.Array(ids)}
-	query := `SELECT ` + outputColumns + ` FROM ` + outputFrom + ` WHERE a.id::text = ANY($1) AND ` + sc.Council(&args, "o.path")
+	query := `SELECT ` + outputColumns + ` FROM ` + outputFrom + ` WHERE a.id::text = ANY($1) AND ` + sc.Outputs(&args, "o.path", "a.id")
 	var out []Output
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get aid outputs by id: %w", err)
 	}
+	redact(sc, out)
 	return out, nil
 }

@@ -189,6 +189,19 @@ func (s Scope) Council(a *postgres.Args, path string) string {
 	return "FALSE"
 }
 
+// Outputs is the SQL condition for aid outputs, whose id is the SQL
+// expression id and whose organization's path is path: a council's records
+// (an operator's subtree), and for a partner account the outputs its own
+// gifts fund, net of released allocations.
+func (s Scope) Outputs(a *postgres.Args, path, id string) string {
+	if s.reach != ownPartner {
+		return s.Council(a, path)
+	}
+	return `EXISTS (SELECT 1 FROM allocations fx JOIN donations fd ON fd.id = fx.donation_id
+		WHERE fx.aid_output_id = ` + id + ` AND fd.partner_id = ` + a.Add(*s.p.PartnerID) + `::uuid
+		GROUP BY fx.aid_output_id HAVING SUM(fx.amount) > 0)`
+}
+
 // Gifts is the SQL condition for what givers are told about: donations,
 // donation boxes and their collections, owned by the organization whose
 // path is the SQL expression path and given or hosted by the partner whose

@@ -117,3 +117,27 @@ func CheckReversal(v *fault.InvalidInput, reason string, on *calendar.Date) {
 		calendar.Check(v, "input.reversedOn", *on)
 	}
 }
+
+// Batch runs a write of many records in one transaction, retried as Do
+// retries: the same role check and refused-field rules, and apply audits
+// each record it writes with tx.Audit. A batch takes no idempotency key:
+// it must be safe to run again (it does what is left to do).
+func Batch(ctx context.Context, db *sqlx.DB, sc auth.Scope, check func(v *fault.InvalidInput), apply func(tx *Tx) error) error {
+	if err := sc.CanWrite(); err != nil {
+		return err
+	}
+	var checked fault.InvalidInput
+	if check != nil {
+		check(&checked)
+	}
+	return postgres.InTx(ctx, db, func(sqlTx *sqlx.Tx) error {
+		tx := &Tx{Tx: sqlTx, Scope: sc, Refused: fault.InvalidInput{Fields: slices.Clone(checked.Fields)}}
+		if err := tx.Refused.Failed(); err != nil {
+			return err
+		}
+		if err := apply(tx); err != nil {
+			return err
+		}
+		return tx.Refused.Failed()
+	})
+}

@@ -19,9 +19,11 @@ import (
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
 )
@@ -31,12 +33,12 @@ var ErrNotEmpty = errors.New("the database already has data; demo data goes into
 
 // Summary counts what Load created.
 type Summary struct {
-	Organizations, Partners, Donations, Boxes, Collections, AidOutputs, Targets, Meetings int
+	Organizations, Partners, Donations, Boxes, Collections, AidOutputs, Allocations, Targets, Meetings int
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("demo data: %d organizations, %d partners, %d donations, %d boxes, %d box collections, %d aid outputs, %d programme targets, %d meetings",
-		s.Organizations, s.Partners, s.Donations, s.Boxes, s.Collections, s.AidOutputs, s.Targets, s.Meetings)
+	return fmt.Sprintf("demo data: %d organizations, %d partners, %d donations, %d boxes, %d box collections, %d aid outputs, %d allocations, %d programme targets, %d meetings",
+		s.Organizations, s.Partners, s.Donations, s.Boxes, s.Collections, s.AidOutputs, s.Allocations, s.Targets, s.Meetings)
 }
 
 // Regencies are Bali's nine regencies and city, in the order the demo uses.
@@ -62,6 +64,7 @@ type loader struct {
 	donations  *donation.Store
 	boxes      *box.Store
 	aid        *aid.Store
+	funds      *fund.Store
 	programmes *programme.Store
 	meetings   *meeting.Store
 	rng        *rand.Rand
@@ -92,11 +95,11 @@ func Load(ctx context.Context, db *sqlx.DB) (Summary, error) {
 	l := &loader{
 		sc:   auth.System("demo"),
 		orgs: organization.NewStore(db), partners: partner.NewStore(db), donations: donation.NewStore(db),
-		boxes: box.NewStore(db), aid: aid.NewStore(db), programmes: programme.NewStore(db), meetings: meeting.NewStore(db),
+		boxes: box.NewStore(db), aid: aid.NewStore(db), funds: fund.NewStore(db), programmes: programme.NewStore(db), meetings: meeting.NewStore(db),
 		rng: rand.New(rand.NewPCG(2014, 717)), types: map[string]aid.Type{},
 	}
 	for _, step := range []func(context.Context) error{
-		l.tree, l.givers, l.catalogue, l.gifts, l.donationBoxes, l.outputs, l.targets, l.raker,
+		l.tree, l.givers, l.catalogue, l.gifts, l.donationBoxes, l.outputs, l.funding, l.targets, l.raker,
 	} {
 		if err := step(ctx); err != nil {
 			return l.sum, fmt.Errorf("load demo data: %w", err)
@@ -440,6 +443,33 @@ func (l *loader) targets(ctx context.Context) error {
 
 // raker records the 2014 work meeting: 17 July 2014 in Denpasar, 115
 // participants, evaluating January to July.
+// funding pays each year's outputs from that year's gifts, as the council
+// would run allocateFunds: earmarked money to matching outputs first, then
+// pooled money (box collections, free gifts), oldest first; and gives a
+// little of the 2014 bazaar's proceeds to printing the Raker report.
+func (l *loader) funding(ctx context.Context) error {
+	for _, year := range []int{2013, 2014} {
+		from, to := calendar.New(year, time.January, 1), calendar.New(year, time.December, 31)
+		plan, err := l.funds.AllocateFunds(ctx, l.sc, l.province.ID, from, to, &from, false)
+		if err != nil {
+			return err
+		}
+		l.sum.Allocations += len(plan.Allocations)
+	}
+	bazaar, err := l.donations.List(ctx, l.sc, donation.Filter{From: ptr(calendar.New(2014, time.November, 1)),
+		To: ptr(calendar.New(2014, time.November, 30)), OrganizationID: &l.province.ID, Sources: []donation.Source{donation.Other}}, page.Request{})
+	if err != nil || len(bazaar.Items) == 0 {
+		return fmt.Errorf("find the 2014 bazaar's proceeds: %v", err)
+	}
+	_, err = l.funds.Allocate(ctx, l.sc, fund.NewAllocation{DonationID: bazaar.Items[0].ID, Operational: ptr("Cetak dan jilid laporan Raker 2014"),
+		Amount: 1_250_000, AllocatedOn: ptr(calendar.New(2014, time.December, 5))})
+	if err != nil {
+		return err
+	}
+	l.sum.Allocations++
+	return nil
+}
+
 func (l *loader) raker(ctx context.Context) error {
 	_, err := l.meetings.Create(ctx, l.sc, meeting.NewMeeting{
 		OrganizationID: l.province.ID, Title: "Rapat Kerja BKKKS Provinsi Bali 2014",

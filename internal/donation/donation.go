@@ -76,11 +76,13 @@ type Donation struct {
 	EarmarkProgramme *string       `db:"earmark_programme" json:"earmarkProgramme"`
 	EarmarkAidTypeID *string       `db:"earmark_aid_type_id" json:"earmarkAidTypeId"`
 	EarmarkRegencyID *string       `db:"earmark_regency_id" json:"earmarkRegencyId"`
-	Notes            string        `db:"notes" json:"notes"`
-	ReversesID       *string       `db:"reverses_id" json:"reversesId"`
-	ReversalReason   *string       `db:"reversal_reason" json:"reversalReason"`
-	ReversedByID     *string       `db:"reversed_by_id" json:"-"`
-	CreatedAt        time.Time     `db:"created_at" json:"createdAt"`
+	// EarmarkBeneficiaryGroup restricts the gift to one beneficiary group.
+	EarmarkBeneficiaryGroup *string   `db:"earmark_beneficiary_group" json:"earmarkBeneficiaryGroup"`
+	Notes                   string    `db:"notes" json:"notes"`
+	ReversesID              *string   `db:"reverses_id" json:"reversesId"`
+	ReversalReason          *string   `db:"reversal_reason" json:"reversalReason"`
+	ReversedByID            *string   `db:"reversed_by_id" json:"-"`
+	CreatedAt               time.Time `db:"created_at" json:"createdAt"`
 	// Lines is filled in only where a donation is read for the audit
 	// trail; the API reads the goods lines through a batched loader.
 	Lines []Item `db:"-" json:"items,omitempty"`
@@ -105,7 +107,7 @@ const scopedFrom = `donations d JOIN organizations o ON o.id = d.organization_id
 func scope(sc auth.Scope, a *postgres.Args) string { return sc.Gifts(a, "o.path", "d.partner_id") }
 
 const columns = `d.id, d.seq, d.organization_id, d.source, d.partner_id, d.kind, d.received_on, d.amount,
-	d.reference, d.earmark_programme, d.earmark_aid_type_id, d.earmark_regency_id, d.notes,
+	d.reference, d.earmark_programme, d.earmark_aid_type_id, d.earmark_regency_id, d.earmark_beneficiary_group, d.notes,
 	d.reverses_id, d.reversal_reason, d.created_at,
 	(SELECT r.id FROM donations r WHERE r.reverses_id = d.id) AS reversed_by_id`
 
@@ -268,8 +270,10 @@ type NewDonation struct {
 	EarmarkProgramme *string       `json:"earmarkProgramme"`
 	EarmarkAidTypeID *string       `json:"earmarkAidTypeId"`
 	EarmarkRegencyID *string       `json:"earmarkRegencyId"`
-	Notes            string        `json:"notes"`
-	IdempotencyKey   string        `json:"-"`
+	// EarmarkBeneficiaryGroup is one of aid's beneficiary groups.
+	EarmarkBeneficiaryGroup *aid.BeneficiaryGroup `json:"earmarkBeneficiaryGroup"`
+	Notes                   string                `json:"notes"`
+	IdempotencyKey          string                `json:"-"`
 }
 
 // validate checks what can be checked without the database into v and
@@ -325,6 +329,9 @@ func (in NewDonation) validate(v *fault.InvalidInput) money.Rupiah {
 		v.Text("input.reference", *in.Reference, true, MaxReference)
 	}
 	v.OptionalText("input.earmarkProgramme", in.EarmarkProgramme, 200)
+	if in.EarmarkBeneficiaryGroup != nil && !in.EarmarkBeneficiaryGroup.Valid() {
+		v.Add("input.earmarkBeneficiaryGroup", fault.Invalid, "is not a beneficiary group")
+	}
 	v.Text("input.notes", in.Notes, false, MaxNotes)
 	calendar.Check(v, "input.receivedOn", in.ReceivedOn)
 	return amount
@@ -363,10 +370,10 @@ func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewDonation) (Dona
 		var id string
 		err = tx.GetContext(ctx, &id, `
 			INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference,
-				earmark_programme, earmark_aid_type_id, earmark_regency_id, notes)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+				earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, notes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 			in.OrganizationID, in.Source, in.PartnerID, in.Kind, in.ReceivedOn, amount, in.Reference,
-			in.EarmarkProgramme, in.EarmarkAidTypeID, in.EarmarkRegencyID, in.Notes)
+			in.EarmarkProgramme, in.EarmarkAidTypeID, in.EarmarkRegencyID, in.EarmarkBeneficiaryGroup, in.Notes)
 		if c, ok := postgres.Violation(err); ok && c == "donations_reference_key" {
 			return change.Applied{}, fault.Refuse("input.reference", fault.Duplicate, "this organization already recorded a donation with this reference")
 		}
@@ -427,12 +434,16 @@ func InsertReversal(ctx context.Context, tx *change.Tx, field string, orig Donat
 	var id string
 	err := tx.GetContext(ctx, &id, `
 		INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount,
-			earmark_programme, earmark_aid_type_id, earmark_regency_id, notes, reverses_id, reversal_reason)
+			earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, notes, reverses_id, reversal_reason)
 		SELECT organization_id, source, partner_id, kind, $2, -amount,
-			earmark_programme, earmark_aid_type_id, earmark_regency_id, notes, id, $3
+			earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, notes, id, $3
 		FROM donations WHERE id = $1 RETURNING id`, orig.ID, on, reason)
 	if c, ok := postgres.Violation(err); ok && c == "donations_reverses_id_key" {
 		return "", fault.Refuse(field, fault.Duplicate, "this donation has already been reversed")
+	}
+	if c, ok := postgres.Violation(err); ok && c == "donations_allocated" {
+		return "", fault.Refuse(field, fault.Invalid,
+			"this donation funds aid outputs or costs ("+postgres.Message(err)+"): release them with releaseAllocation before reversing it")
 	}
 	if err != nil {
 		return "", fmt.Errorf("insert reversal: %w", err)

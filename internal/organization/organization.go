@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -294,6 +295,11 @@ func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewOrganization) (
 		return Organization{}, fmt.Errorf("create organization %s: %w", in.Code, err)
 	}
 	return o, nil
+}
+
+// Within reports whether o lies in the subtree of root (root included).
+func Within(o, root Organization) bool {
+	return o.Path == root.Path || strings.HasPrefix(o.Path, root.Path+".")
 }
 
 // Require checks, inside tx, that id names an organization; field is the

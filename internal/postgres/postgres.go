@@ -221,3 +221,16 @@ func Stream(ctx context.Context, db *sqlx.DB, query string, args []any, fn func(
 	}
 	return tx.Commit()
 }
+
+// Message returns PostgreSQL's own message of err, for a violation whose
+// message a trigger wrote for the client; "" for other errors.
+func Message(err error) string {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Message
+	}
+	return ""
+}
+
+// IsID reports whether s is a record id (a uuid).
+func IsID(s string) bool { return uuid.Validate(s) == nil }

@@ -39,36 +39,44 @@ func Resolve(ctx context.Context, sc auth.Scope, orgs *organization.Store, orgID
 	if !sc.Sees(org.Path) {
 		return Spec{}, fault.Refuse("organizationId", fault.Invalid, "lies outside the part of the council tree this account may read")
 	}
+	f, t, err := Period(org.Location(), from, to, year)
+	return Spec{OrganizationID: org.ID, From: f, To: t}, err
+}
+
+// Period settles the period of a request: from and to if given, else the
+// calendar year year, else the current year in loc; at most MaxDays, not
+// before calendar.Earliest, to not before from.
+func Period(loc *time.Location, from, to *calendar.Date, year *int) (calendar.Date, calendar.Date, error) {
 	var v fault.InvalidInput
-	y := calendar.Today(org.Location()).Year
+	y := calendar.Today(loc).Year
 	if year != nil {
 		if *year < 2000 || *year > 2100 {
 			v.Add("year", fault.Invalid, "must be between 2000 and 2100")
 		}
 		y = *year
 	}
-	s := Spec{OrganizationID: org.ID, From: calendar.New(y, time.January, 1), To: calendar.New(y, time.December, 31)}
+	f, t := calendar.New(y, time.January, 1), calendar.New(y, time.December, 31)
 	if from != nil {
-		s.From = *from
+		f = *from
 	}
 	if to != nil {
-		s.To = *to
+		t = *to
 	}
-	for _, f := range []struct {
+	for _, x := range []struct {
 		name string
 		d    *calendar.Date
 	}{{"from", from}, {"to", to}} {
-		if f.d != nil && f.d.Before(calendar.Earliest) {
-			v.Add(f.name, fault.Invalid, "must be on or after "+calendar.Earliest.String())
+		if x.d != nil && x.d.Before(calendar.Earliest) {
+			v.Add(x.name, fault.Invalid, "must be on or after "+calendar.Earliest.String())
 		}
 	}
 	switch {
-	case s.To.Before(s.From):
+	case t.Before(f):
 		v.Add("to", fault.Invalid, "must not be before from")
-	case Days(s) > MaxDays:
+	case Days(Spec{From: f, To: t}) > MaxDays:
 		v.Add("to", fault.Invalid, fmt.Sprintf("a report covers at most %d days", MaxDays))
 	}
-	return s, v.Err()
+	return f, t, v.Err()
 }
 
 // Days counts the days of s, both ends included.

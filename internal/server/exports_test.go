@@ -118,6 +118,7 @@ func TestDonationLedgerWorkbook(t *testing.T) {
 	// A reversal, and a partner whose name looks like a formula.
 	orig := admin.id(`SELECT id FROM donations WHERE source = 'CSR' AND received_on >= '2014-01-01' ORDER BY seq LIMIT 1`)
 	var rev struct{ ReverseDonation struct{ ID string } }
+	admin.unallocate(orig)
 	admin.query(`mutation($id: ID!) { reverseDonation(input: {donationId: $id, reason: "salah catat", reversedOn: "2014-12-30"}) { id } }`,
 		map[string]any{"id": orig}, &rev)
 	var p struct{ CreatePartner struct{ ID string } }

@@ -233,6 +233,7 @@ func TestReversalNetsOutAndHistoryStays(t *testing.T) {
 			ReversalReason string
 		}
 	}
+	e.unallocate(orig)
 	e.query(`mutation($id: ID!) { reverseDonation(input: {donationId: $id, reason: "salah catat nominal", reversedOn: "2014-12-31"}) {
 		id amount reversalReason reverses { id reversedBy { id } } } }`, map[string]any{"id": orig}, &got)
 	r := got.ReverseDonation
@@ -284,6 +285,7 @@ func TestBadInputIsRefusedAndNothingWritten(t *testing.T) {
 		map[string]any{"box": box2}, &retired)
 	reversedID := e.id(`SELECT id FROM donations WHERE source = 'GOVERNMENT' ORDER BY seq LIMIT 1`)
 	var rev struct{ ReverseDonation struct{ ID string } }
+	e.unallocate(reversedID)
 	e.query(`mutation($id: ID!) { reverseDonation(input: {donationId: $id, reason: "dobel input"}) { id } }`,
 		map[string]any{"id": reversedID}, &rev)
 	var first struct{ CreatePartner struct{ ID string } }
@@ -736,6 +738,7 @@ func TestAidOutputReversal(t *testing.T) {
 			}
 		}
 	}
+	e.unallocate(orig)
 	e.query(`mutation($id: ID!) { reverseAidOutput(input: {outputId: $id, reason: "dobel catat", reversedOn: "2014-12-31"}) {
 		id quantity cost reverses { id quantity reversedBy { id } } } }`, map[string]any{"id": orig}, &got)
 	r := got.ReverseAidOutput

@@ -233,3 +233,19 @@ func countingDB(t *testing.T) (*sqlx.DB, *atomic.Int64) {
 	t.Cleanup(func() { db.Close() })
 	return db, n
 }
+
+// unallocate releases, through the API, every live allocation of the
+// donation or aid output id, so that it can be reversed.
+func (e *env) unallocate(id string) {
+	e.t.Helper()
+	var live []string
+	if err := e.db.Select(&live, `SELECT a.id FROM allocations a WHERE (a.donation_id = $1 OR a.aid_output_id = $1
+		OR a.donation_id = (SELECT donation_id FROM box_collections WHERE id = $1))
+		AND a.releases_id IS NULL AND NOT EXISTS (SELECT 1 FROM allocations r WHERE r.releases_id = a.id)`, id); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, a := range live {
+		e.query(`mutation($a: ID!) { releaseAllocation(input: {allocationId: $a, reason: "to correct the entry"}) { id } }`,
+			map[string]any{"a": a}, &struct{}{})
+	}
+}

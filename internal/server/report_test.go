@@ -206,8 +206,16 @@ func TestReportStaysInScope(t *testing.T) {
 	if r.DonationsTotal != own || len(r.DonationsByPartner) != 1 || r.DonationsByPartner[0].Partner.Name != samudra {
 		t.Errorf("partner's report: total %d (own %d), partners %+v", r.DonationsTotal, own, r.DonationsByPartner)
 	}
-	if len(r.OutputsByAidType) != 0 || len(r.Targets) != 0 || r.Boxes.Openings != 0 || len(r.Previous.OutputsByAidType) != 0 {
-		t.Errorf("partner's report shows the councils' outputs, targets or boxes: %+v", r)
+	// Its outputs are those its gifts paid for, and nothing of the councils' targets or boxes.
+	fundedQty := admin.count(`SELECT COALESCE(SUM(a.quantity), 0) FROM aid_outputs a WHERE a.delivered_on BETWEEN '2014-01-01' AND '2014-12-31'
+		AND (SELECT SUM(x.amount) FROM allocations x JOIN donations d ON d.id = x.donation_id JOIN partners p ON p.id = d.partner_id
+			WHERE x.aid_output_id = a.id AND p.name = $1) > 0`, samudra)
+	var qty int64
+	for _, o := range r.OutputsByAidType {
+		qty += int64(o.Quantity)
+	}
+	if qty != fundedQty || len(r.Targets) != 0 || r.Boxes.Openings != 0 {
+		t.Errorf("partner's report: %d units of outputs (its gifts funded %d), targets or boxes: %+v", qty, fundedQty, r)
 	}
 	// An operator's report covers its subtree only; the province, which it
 	// sees in the tree, is refused rather than answered with a part.

@@ -17,6 +17,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
@@ -29,7 +30,7 @@ import (
 // here; a new method on a listed store is walked without anyone asking.
 func allStores(db *sqlx.DB) []any {
 	return []any{organization.NewStore(db), partner.NewStore(db), donation.NewStore(db), box.NewStore(db),
-		aid.NewStore(db), programme.NewStore(db), meeting.NewStore(db), audit.NewStore(db), token.NewStore(db)}
+		aid.NewStore(db), programme.NewStore(db), meeting.NewStore(db), audit.NewStore(db), token.NewStore(db), fund.NewStore(db)}
 }
 
 // unscoped lists the store methods that take no scope, each with why.
@@ -81,7 +82,8 @@ func storeCalls(t *testing.T, db *sqlx.DB, candidates []string) []storeCall {
 					variants = candidates
 				}
 				n := in.Name()
-				if in.Kind() == reflect.Struct && (strings.HasPrefix(n, "New") || strings.HasSuffix(n, "Reversal") || n == "Retirement" || n == "Reopening") {
+				if in.Kind() == reflect.Struct && (strings.HasPrefix(n, "New") || strings.HasSuffix(n, "Reversal") ||
+					n == "Retirement" || n == "Reopening" || n == "Release") || in.Kind() == reflect.Bool {
 					write = true
 				}
 			}
@@ -168,14 +170,14 @@ func TestStoresFailClosedWithoutPrincipal(t *testing.T) {
 	}
 	var candidates []string
 	for _, table := range []string{"organizations", "partners", "donations", "donation_boxes", "box_collections", "aid_types",
-		"aid_outputs", "programme_targets", "work_meetings", "api_tokens", "period_closes"} {
+		"aid_outputs", "programme_targets", "work_meetings", "api_tokens", "period_closes", "allocations"} {
 		candidates = append(candidates, e.id(`SELECT id::text FROM `+table+` ORDER BY created_at DESC LIMIT 1`))
 	}
 	candidates = append(candidates, e.id(`SELECT code FROM organizations WHERE code = 'BALI'`),
 		e.id(`SELECT code FROM aid_types ORDER BY seq LIMIT 1`), e.id(`SELECT name FROM partners ORDER BY seq LIMIT 1`))
 	// The province (its closes and targets), a regency and a gift of goods.
 	candidates = append(candidates, bali, e.id(`SELECT id::text FROM organizations WHERE code = 'BALI-BADUNG'`),
-		e.id(`SELECT id::text FROM donations WHERE kind = 'GOODS' LIMIT 1`))
+		e.id(`SELECT id::text FROM donations WHERE kind = 'GOODS' LIMIT 1`), e.id(`SELECT donation_id::text FROM allocations LIMIT 1`))
 
 	noPartner := "" // a partner account whose partner is gone is no partner at all
 	closed := map[string]auth.Scope{

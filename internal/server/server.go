@@ -33,6 +33,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
+	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
@@ -51,6 +52,7 @@ func Resolver(db *sqlx.DB) *graph.Resolver {
 		ProgrammeStore:    programme.NewStore(db),
 		MeetingStore:      meeting.NewStore(db),
 		AuditStore:        audit.NewStore(db),
+		FundStore:         fund.NewStore(db),
 	}
 }
 
