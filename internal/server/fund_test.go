@@ -1,0 +1,318 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sinergi-id/sinergi/internal/auth"
+)
+
+// TestConcurrentAllocationsNeverOverAllocate sends 40 allocations at once
+// against one donation and one output, more than either can bear: the sum
+// given never passes the donation's value nor the output's cost, and every
+// refusal says why.
+func TestConcurrentAllocationsNeverOverAllocate(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	pmt := admin.id(`SELECT id FROM aid_types WHERE code = 'PMT'`)
+	var gift struct{ RecordDonation struct{ ID string } }
+	admin.query(`mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY, receivedOn: "2015-02-01", amount: 100000}) { id } }`,
+		map[string]any{"o": bali}, &gift)
+	var out struct{ RecordAidOutput struct{ ID string } }
+	admin.query(`mutation($o: ID!, $t: ID!, $r: ID!) { recordAidOutput(input: {organizationId: $o, aidTypeId: $t, quantity: 10, cost: 70000,
+		deliveredOn: "2015-02-02", beneficiaryGroup: ELDERLY, pmksCategory: POVERTY, regencyId: $r}) { id } }`,
+		map[string]any{"o": bali, "t": pmt, "r": admin.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)}, &out)
+	var other struct{ RecordDonation struct{ ID string } }
+	admin.query(`mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY, receivedOn: "2015-02-01", amount: 100000}) { id } }`,
+		map[string]any{"o": bali}, &other)
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, refused := 0, 0
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Half fund the output from the donation, half give the donation to costs
+			// or fund the output from another gift.
+			q := `mutation($d: ID!, $a: ID!) { allocateDonation(input: {donationId: $d, aidOutputId: $a, amount: 7000}) { id } }`
+			vars := map[string]any{"d": gift.RecordDonation.ID, "a": out.RecordAidOutput.ID}
+			switch i % 4 {
+			case 1:
+				q = `mutation($d: ID!) { allocateDonation(input: {donationId: $d, operational: "Transport", amount: 7000}) { id } }`
+				delete(vars, "a")
+			case 2:
+				vars["d"] = other.RecordDonation.ID
+			}
+			r := admin.post(q, vars)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case len(r.Errors) == 0:
+				ok++
+			case r.Errors[0].Extensions["field"] == "input.amount":
+				refused++
+			default:
+				t.Errorf("allocation %d: %+v", i, r.Errors)
+			}
+		}()
+	}
+	wg.Wait()
+	given := admin.count(`SELECT SUM(amount) FROM allocations WHERE donation_id = $1`, gift.RecordDonation.ID)
+	funded := admin.count(`SELECT SUM(amount) FROM allocations WHERE aid_output_id = $1`, out.RecordAidOutput.ID)
+	if given > 100000 || funded > 70000 || ok+refused != 40 || refused == 0 {
+		t.Errorf("given %d of 100000, funded %d of 70000; %d made, %d refused", given, funded, ok, refused)
+	}
+	if funded != 70000 || given <= 100000-7000 {
+		t.Errorf("the race should use everything up: given %d, funded %d", given, funded)
+	}
+}
+
+func TestAllocationsAndReversals(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	badung := admin.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)
+	gianyar := admin.id(`SELECT id FROM organizations WHERE code = 'BALI-GIANYAR'`)
+	pmt := admin.id(`SELECT id FROM aid_types WHERE code = 'PMT'`)
+	chair := admin.id(`SELECT id FROM aid_types WHERE code <> 'PMT' ORDER BY seq LIMIT 1`)
+	record := func(query string, vars map[string]any) string {
+		r := admin.post(query, vars)
+		if len(r.Errors) > 0 {
+			t.Fatalf("%s: %+v", query, r.Errors)
+		}
+		var data map[string]struct{ ID string }
+		json.Unmarshal(r.Data, &data)
+		for _, v := range data {
+			return v.ID
+		}
+		return ""
+	}
+	// A gift earmarked for PMT in Badung, and two outputs.
+	earmarked := record(`mutation($o: ID!, $t: ID!, $r: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY,
+		receivedOn: "2015-03-01", amount: 50000, earmarkAidTypeId: $t, earmarkRegencyId: $r}) { id } }`, map[string]any{"o": bali, "t": pmt, "r": badung})
+	pmtBadung := record(`mutation($o: ID!, $t: ID!, $r: ID!) { recordAidOutput(input: {organizationId: $o, aidTypeId: $t, quantity: 4, cost: 40000,
+		deliveredOn: "2015-03-02", beneficiaryGroup: ELDERLY, pmksCategory: POVERTY, regencyId: $r}) { id } }`, map[string]any{"o": badung, "t": pmt, "r": badung})
+	chairGianyar := record(`mutation($o: ID!, $t: ID!, $r: ID!) { recordAidOutput(input: {organizationId: $o, aidTypeId: $t, quantity: 1, cost: 30000,
+		deliveredOn: "2015-03-02", beneficiaryGroup: DISABLED, pmksCategory: DISABILITY, regencyId: $r}) { id } }`, map[string]any{"o": gianyar, "t": chair, "r": gianyar})
+	const allocate = `mutation($d: ID!, $a: ID, $c: String, $n: Rupiah!) { allocateDonation(input: {donationId: $d, aidOutputId: $a, operational: $c, amount: $n}) {
+		id amount allocatedOn organization { code } aidOutput { funded } donation { allocated available } } }`
+	written := admin.written()
+	for _, tc := range []struct {
+		name, field string
+		vars        map[string]any
+	}{
+		{"another aid type", "input.aidOutputId", map[string]any{"d": earmarked, "a": chairGianyar, "n": 1000}},
+		{"operational costs from restricted money", "input.donationId", map[string]any{"d": earmarked, "c": "Transport", "n": 1000}},
+		{"more than the output costs", "input.amount", map[string]any{"d": earmarked, "a": pmtBadung, "n": 45000}},
+		{"neither an output nor costs", "input.aidOutputId", map[string]any{"d": earmarked, "n": 1000}},
+	} {
+		r := admin.post(allocate, tc.vars)
+		if len(r.Errors) == 0 || r.Errors[0].Extensions["field"] != tc.field {
+			t.Errorf("%s: %+v, want a refusal at %s", tc.name, r.Errors, tc.field)
+		}
+	}
+	if after := admin.written(); !equal(written, after) {
+		t.Errorf("refused allocations wrote: %v -> %v", written, after)
+	}
+	var got struct {
+		AllocateDonation struct {
+			ID, AllocatedOn string
+			Amount          int64
+			Organization    struct{ Code string }
+			AidOutput       struct{ Funded int64 }
+			Donation        struct{ Allocated, Available int64 }
+		}
+	}
+	admin.query(allocate, map[string]any{"d": earmarked, "a": pmtBadung, "n": 40000}, &got)
+	a := got.AllocateDonation
+	if a.AllocatedOn != "2015-03-02" || a.Organization.Code != "BALI-BADUNG" || a.AidOutput.Funded != 40000 || a.Donation.Allocated != 40000 || a.Donation.Available != 10000 {
+		t.Errorf("allocation %+v", a)
+	}
+
+	// Neither the gift nor the output can be reversed while allocated; the
+	// message names the allocation to release.
+	for _, q := range []string{
+		`mutation($x: ID!) { reverseDonation(input: {donationId: $x, reason: "salah"}) { id } }`,
+		`mutation($x: ID!) { reverseAidOutput(input: {outputId: $x, reason: "salah"}) { id } }`,
+	} {
+		id := earmarked
+		if strings.Contains(q, "reverseAidOutput") {
+			id = pmtBadung
+		}
+		r := admin.post(q, map[string]any{"x": id})
+		if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, a.ID) || !strings.Contains(r.Errors[0].Message, "releaseAllocation") {
+			t.Errorf("reversing an allocated record: %+v", r.Errors)
+		}
+	}
+	// Released (itself a recorded reversal), the gift can be reversed.
+	var rel struct {
+		ReleaseAllocation struct {
+			Amount   int64
+			Releases struct{ ID string }
+		}
+	}
+	admin.query(`mutation($x: ID!) { releaseAllocation(input: {allocationId: $x, reason: "salah catat"}) { amount releases { id } } }`, map[string]any{"x": a.ID}, &rel)
+	if rel.ReleaseAllocation.Amount != -40000 || rel.ReleaseAllocation.Releases.ID != a.ID {
+		t.Errorf("release %+v", rel.ReleaseAllocation)
+	}
+	if r := admin.post(`mutation($x: ID!) { releaseAllocation(input: {allocationId: $x, reason: "lagi"}) { id } }`, map[string]any{"x": a.ID}); len(r.Errors) != 1 ||
+		r.Errors[0].Extensions["reason"] != "DUPLICATE" {
+		t.Errorf("releasing twice: %+v", r.Errors)
+	}
+	admin.query(`mutation($x: ID!) { reverseDonation(input: {donationId: $x, reason: "salah"}) { id } }`, map[string]any{"x": earmarked}, &struct{}{})
+	if n := admin.count(`SELECT count(*) FROM audit_log WHERE entity = 'allocation' AND action IN ('allocate', 'release')
+		AND (entity_id = $1::uuid OR before->>'id' = $1::text)`, a.ID); n != 2 {
+		t.Errorf("%d audit rows for the allocation and its release, want 2", n)
+	}
+	// A reversed gift funds nothing.
+	if r := admin.post(allocate, map[string]any{"d": earmarked, "a": pmtBadung, "n": 1000}); len(r.Errors) != 1 || r.Errors[0].Extensions["field"] != "input.donationId" {
+		t.Errorf("allocating a reversed gift: %+v", r.Errors)
+	}
+}
+
+// TestAllocateFundsIsDeterministic runs the same funding as a dry run and
+// for real: the same plan, the dry run writing nothing, the real run
+// writing exactly it; a second run finds nothing left to do.
+func TestAllocateFundsIsDeterministic(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	// Outputs of 2015 that nothing funds yet, and the demo's leftover money.
+	pmt := admin.id(`SELECT id FROM aid_types WHERE code = 'PMT'`)
+	for i, org := range []string{"BALI-BADUNG", "BALI-BANGLI", "BALI-BULELENG"} {
+		id := admin.id(`SELECT id FROM organizations WHERE code = $1`, org)
+		admin.query(`mutation($o: ID!, $t: ID!, $d: Date!) { recordAidOutput(input: {organizationId: $o, aidTypeId: $t, quantity: 10, cost: 9000000,
+			deliveredOn: $d, beneficiaryGroup: ELDERLY, pmksCategory: POVERTY, regencyId: $o}) { id } }`,
+			map[string]any{"o": id, "t": pmt, "d": fmt.Sprintf("2015-01-%02d", 10+i)}, &struct{}{})
+	}
+	const q = `mutation($o: ID!, $dry: Boolean!) { allocateFunds(organizationId: $o, from: "2015-01-01", to: "2015-12-31", dryRun: $dry) {
+		dryRun funded outputs unfunded allocations { allocation { id } donation { id } aidOutput { id } amount allocatedOn restricted } } }`
+	type plan struct {
+		AllocateFunds struct {
+			DryRun           bool
+			Funded, Unfunded int64
+			Outputs          int
+			Allocations      []struct {
+				Allocation  *struct{ ID string }
+				Donation    struct{ ID string }
+				AidOutput   struct{ ID string }
+				Amount      int64
+				AllocatedOn string
+				Restricted  bool
+			}
+		}
+	}
+	before := admin.written()
+	var dry, real, again plan
+	admin.query(q, map[string]any{"o": bali, "dry": true}, &dry)
+	if after := admin.written(); !equal(before, after) {
+		t.Errorf("the dry run wrote: %v -> %v", before, after)
+	}
+	admin.query(q, map[string]any{"o": bali, "dry": false}, &real)
+	d, r := dry.AllocateFunds, real.AllocateFunds
+	if !d.DryRun || r.DryRun || d.Funded != 27000000 || r.Funded != d.Funded || d.Outputs != 3 || d.Unfunded != 0 || len(d.Allocations) != len(r.Allocations) {
+		t.Fatalf("dry run %+v, real run %+v", d, r)
+	}
+	for i := range d.Allocations {
+		x, y := d.Allocations[i], r.Allocations[i]
+		if x.Donation != y.Donation || x.AidOutput != y.AidOutput || x.Amount != y.Amount || x.AllocatedOn != y.AllocatedOn || x.Allocation != nil || y.Allocation == nil {
+			t.Errorf("allocation %d: dry %+v, real %+v", i, x, y)
+		}
+	}
+	if n := admin.count(`SELECT count(*) FROM allocations`) - before["allocations"]; n != int64(len(r.Allocations)) {
+		t.Errorf("the real run wrote %d allocations for a plan of %d", n, len(r.Allocations))
+	}
+	admin.query(q, map[string]any{"o": bali, "dry": false}, &again)
+	if again.AllocateFunds.Outputs != 0 || len(again.AllocateFunds.Allocations) != 0 {
+		t.Errorf("a second run found work: %+v", again.AllocateFunds)
+	}
+}
+
+// TestFundFiguresTieOut: per demo partner, the statement's gifts are its
+// donations and, per gift, allocated + available = received to the rupiah,
+// what it funded equals the allocations; the fund balance closes.
+func TestFundFiguresTieOut(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	var partners []struct{ ID, Name string }
+	if err := admin.db.Select(&partners, `SELECT id, name FROM partners WHERE id IN (SELECT partner_id FROM donations) ORDER BY seq`); err != nil {
+		t.Fatal(err)
+	}
+	if len(partners) < 10 {
+		t.Fatalf("%d demo partners with gifts", len(partners))
+	}
+	const q = `query($p: ID!) { partnerStatement(partnerId: $p, from: "2013-01-01", to: "2014-12-31") { received allocated available
+		gifts { donation { id amount } received allocated available uses { amount aidType { code } outputQuantity regency { code } deliveredOn } } } }`
+	envs := map[string]*env{}
+	for _, p := range partners {
+		envs[p.Name] = admin.as(auth.Partner, p.Name)
+		var got struct {
+			PartnerStatement struct {
+				Received, Allocated, Available int64
+				Gifts                          []struct {
+					Donation struct {
+						ID     string
+						Amount int64
+					}
+					Received, Allocated, Available int64
+					Uses                           []struct{ Amount int64 }
+				}
+			}
+		}
+		// The partner reads its own statement.
+		envs[p.Name].query(q, map[string]any{"p": p.ID}, &got)
+		st := got.PartnerStatement
+		gifts := admin.count(`SELECT count(*) FROM donations WHERE partner_id = $1 AND reverses_id IS NULL`, p.ID)
+		net := admin.count(`SELECT COALESCE(SUM(amount), 0) FROM donations WHERE partner_id = $1`, p.ID)
+		given := admin.count(`SELECT COALESCE(SUM(x.amount), 0) FROM allocations x JOIN donations d ON d.id = x.donation_id WHERE d.partner_id = $1`, p.ID)
+		if int64(len(st.Gifts)) != gifts || st.Received != net || st.Allocated != given || st.Allocated+st.Available != st.Received {
+			t.Errorf("%s: %d gifts (%d), received %d (%d), allocated %d (%d), available %d", p.Name, len(st.Gifts), gifts, st.Received, net,
+				st.Allocated, given, st.Available)
+		}
+		for _, g := range st.Gifts {
+			var used int64
+			for _, u := range g.Uses {
+				used += u.Amount
+			}
+			if g.Allocated+g.Available != g.Received || used != g.Allocated {
+				t.Errorf("%s gift %s: received %d, allocated %d, available %d, uses %d", p.Name, g.Donation.ID, g.Received, g.Allocated, g.Available, used)
+			}
+		}
+	}
+	// Another partner's statement is as absent as an unknown partner.
+	r := envs[partners[0].Name].post(q, map[string]any{"p": partners[1].ID})
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["reason"] != "UNKNOWN" {
+		t.Errorf("a partner reading another's statement: %+v", r.Errors)
+	}
+
+	// The balance of the province over 2014 closes, and its money in is
+	// the report's.
+	var b struct {
+		Report struct {
+			DonationsTotal int64
+			FundBalance    struct{ Opening, Received, ToOutputs, ToOperational, Closing int64 }
+		}
+	}
+	admin.query(`query($o: ID!) { report(organizationId: $o, year: 2014) { donationsTotal fundBalance { opening received toOutputs toOperational closing } } }`,
+		map[string]any{"o": admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)}, &b)
+	f := b.Report.FundBalance
+	toOutputs := admin.count(`SELECT SUM(amount) FROM allocations WHERE aid_output_id IS NOT NULL AND allocated_on BETWEEN '2014-01-01' AND '2014-12-31'`)
+	toOps := admin.count(`SELECT SUM(amount) FROM allocations WHERE aid_output_id IS NULL AND allocated_on BETWEEN '2014-01-01' AND '2014-12-31'`)
+	if f.Received != b.Report.DonationsTotal || f.Opening+f.Received-f.ToOutputs-f.ToOperational != f.Closing || f.ToOutputs != toOutputs ||
+		f.ToOperational != toOps || toOps != 1250000 {
+		t.Errorf("fund balance %+v, money in %d, allocated to outputs %d and to costs %d", f, b.Report.DonationsTotal, toOutputs, toOps)
+	}
+	// The demo funded every 2014 output from 2014 money.
+	unfunded := admin.count(`SELECT count(*) FROM aid_outputs a WHERE delivered_on BETWEEN '2014-01-01' AND '2014-12-31'
+		AND a.cost > COALESCE((SELECT SUM(x.amount) FROM allocations x WHERE x.aid_output_id = a.id), 0)`)
+	old := admin.count(`SELECT count(*) FROM allocations x JOIN aid_outputs a ON a.id = x.aid_output_id JOIN donations d ON d.id = x.donation_id
+		WHERE a.delivered_on >= '2014-01-01' AND d.received_on < '2014-01-01'`)
+	if unfunded != 0 || old != 0 {
+		t.Errorf("%d 2014 outputs unfunded, %d funded from earlier money", unfunded, old)
+	}
+}
