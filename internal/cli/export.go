@@ -20,6 +20,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
+	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
@@ -31,6 +32,7 @@ const exportUsage = `Usage:
   sinergi export box-collections -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-box ID] [-host PARTNER-ID] [-regency ID-OR-CODE] [-lang id|en]
   sinergi export aid-outputs -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-type ID-OR-CODE] [-group GROUP] [-pmks CATEGORY] [-regency ID-OR-CODE] [-lang id|en]
   sinergi export donations -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-source CSR,GOVERNMENT,…] [-partner ID] [-kind MONEY|GOODS] [-lang id|en]
+  sinergi export partner-statement -partner ID-OR-NAME (-year 2014 | -from DATE -to DATE) -o FILE.xlsx [-lang id|en]
   sinergi export audit-log -o FILE.xlsx [-from DATE] [-to DATE] [-entity NAME] [-actor TEXT] [-lang id|en]
 
 Writes the same workbook as GET /exports/NAME.xlsx with the same parameters.
@@ -68,6 +70,14 @@ var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB,
 		}
 		return export.Raker(ctx, sc, st, s, lang, time.Now(), w)
 	},
+	"partner-statement": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
+		st := export.StatementStores{Funds: fund.NewStore(db), Partners: partner.NewStore(db), Organizations: organization.NewStore(db), Aid: aid.NewStore(db)}
+		r, lang, err := export.StatementQuery(ctx, sc, st.Partners, q)
+		if err != nil {
+			return err
+		}
+		return export.PartnerStatement(ctx, sc, st, r, lang, time.Now(), w)
+	},
 	"audit-log": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
 		f, lang, err := export.AuditQuery(q)
 		if err != nil {
@@ -95,11 +105,11 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 	params := map[string]*string{}
 	for name, usage := range map[string]string{
 		"from": "first day, YYYY-MM-DD", "to": "last day, YYYY-MM-DD", "org": "an organization's id or code: its subtree",
-		"source": "donation sources, comma-separated", "partner": "a partner's id", "kind": "MONEY or GOODS",
+		"source": "donation sources, comma-separated", "partner": "a partner's id (partner statement: or its exact name)", "kind": "MONEY or GOODS",
 		"entity": "audit log: one kind of record", "actor": "audit log: actors whose name contains this",
 		"lang": "labels: id (Indonesian) or en (English)", "box": "a box's id", "host": "the host partner's id",
 		"regency": "a regency/city council's id or code", "type": "an aid type's id or code",
-		"group": "a beneficiary group, e.g. ELDERLY", "pmks": "a PMKS category, e.g. POVERTY", "year": "Raker book: a calendar year",
+		"group": "a beneficiary group, e.g. ELDERLY", "pmks": "a PMKS category, e.g. POVERTY", "year": "Raker book, partner statement: a calendar year",
 	} {
 		params[name] = fs.String(name, "", usage)
 	}

@@ -41,6 +41,19 @@ func checkParams(q url.Values) error {
 	return v.Err()
 }
 
+// yearParam reads year, if given.
+func yearParam(v *fault.InvalidInput, q url.Values) *int {
+	s := q.Get("year")
+	if s == "" {
+		return nil
+	}
+	y, err := strconv.Atoi(s)
+	if err != nil {
+		v.Add("year", fault.Invalid, "must be a year such as 2014")
+	}
+	return &y
+}
+
 // dateRange reads from and to as YYYY-MM-DD, from not after to.
 func dateRange(v *fault.InvalidInput, q url.Values) (from, to *calendar.Date) {
 	read := func(name string) *calendar.Date {
@@ -271,14 +284,7 @@ func RakerQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, q 
 	}
 	var v fault.InvalidInput
 	from, to := dateRange(&v, q)
-	var year *int
-	if s := q.Get("year"); s != "" {
-		y, err := strconv.Atoi(s)
-		if err != nil {
-			v.Add("year", fault.Invalid, "must be a year such as 2014")
-		}
-		year = &y
-	}
+	year := yearParam(&v, q)
 	if q.Get("org") == "" {
 		v.Add("org", fault.Required, "give the organization (id or code) whose book this is")
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/token"
 )
 
@@ -51,6 +52,19 @@ func authenticate(a authenticator, log *slog.Logger, next http.Handler, roles ..
 func unauthorized(w http.ResponseWriter, message string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="sinergi"`)
 	writeJSONError(w, http.StatusUnauthorized, "UNAUTHENTICATED", message)
+}
+
+// writeInvalidInput answers 400 with one error per refused parameter, in
+// the shape of GraphQL's: extensions.code, field and reason.
+func writeInvalidInput(w http.ResponseWriter, invalid *fault.InvalidInput) {
+	var errs []any
+	for _, f := range invalid.Fields {
+		errs = append(errs, map[string]any{"message": f.Path + ": " + f.Message,
+			"extensions": map[string]any{"code": "BAD_USER_INPUT", "field": f.Path, "reason": f.Reason}})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	json.NewEncoder(w).Encode(map[string]any{"errors": errs})
 }
 
 // writeJSONError answers an HTTP-level refusal in the shape of a GraphQL

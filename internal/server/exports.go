@@ -43,7 +43,7 @@ func workbook(log *slog.Logger, filename string, write func(ctx context.Context,
 		var invalid *fault.InvalidInput
 		switch {
 		case errors.As(err, &invalid):
-			writeJSONError(w, http.StatusBadRequest, "BAD_USER_INPUT", invalid.Error())
+			writeInvalidInput(w, invalid)
 		case errors.Is(err, auth.ErrForbidden):
 			writeJSONError(w, http.StatusForbidden, "FORBIDDEN", "this account may not download "+filename)
 		case errors.Is(err, fault.ErrNotFound):
@@ -114,6 +114,17 @@ func aidOutputWorkbook(orgs *organization.Store, outputs *aid.Store) func(contex
 			return err
 		}
 		return export.AidOutputs(ctx, sc, outputs, f, lang, time.Now(), w)
+	}
+}
+
+// statementWorkbook is GET /exports/partner-statement.xlsx?partner=&from=&to=&year=&lang=.
+func statementWorkbook(st export.StatementStores) func(context.Context, auth.Scope, url.Values, io.Writer) error {
+	return func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
+		r, lang, err := export.StatementQuery(ctx, sc, st.Partners, q)
+		if err != nil {
+			return err
+		}
+		return export.PartnerStatement(ctx, sc, st, r, lang, time.Now(), w)
 	}
 }
 

@@ -316,3 +316,46 @@ func TestFundFiguresTieOut(t *testing.T) {
 		t.Errorf("%d 2014 outputs unfunded, %d funded from earlier money", unfunded, old)
 	}
 }
+
+// TestPartnerStatementWorkbook: the workbook a partner downloads holds the
+// same figures as its statement in GraphQL, each gift's row adding up, and
+// another partner's statement is not to be had.
+func TestPartnerStatementWorkbook(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	own := admin.as(auth.Partner, samudra)
+	var got struct {
+		PartnerStatement struct{ Received, Allocated, Available int64 }
+	}
+	own.query(`query($p: ID!) { partnerStatement(partnerId: $p, year: 2014) { received allocated available } }`,
+		map[string]any{"p": admin.id(`SELECT id FROM partners WHERE name = $1`, samudra)}, &got)
+	st := got.PartnerStatement
+	if st.Allocated == 0 || st.Received != st.Allocated+st.Available {
+		t.Fatalf("statement %+v", st)
+	}
+	gifts := sheet(t, own, "/exports/partner-statement.xlsx?year=2014", "Sumbangan")
+	total := gifts[len(gifts)-1]
+	if total[4] != fmt.Sprint(st.Received) || total[5] != fmt.Sprint(st.Allocated) || total[6] != fmt.Sprint(st.Available) {
+		t.Errorf("gifts total row %v, statement %+v", total, st)
+	}
+	for _, r := range gifts[1 : len(gifts)-1] {
+		var rec, alloc, avail int64
+		fmt.Sscan(r[4], &rec)
+		fmt.Sscan(r[5], &alloc)
+		fmt.Sscan(r[6], &avail)
+		if rec != alloc+avail {
+			t.Errorf("gift row %v does not add up", r)
+		}
+	}
+	uses := sheet(t, own, "/exports/partner-statement.xlsx?year=2014", "Penggunaan")
+	if last := uses[len(uses)-1]; last[8] != fmt.Sprint(st.Allocated) || len(uses) < 3 {
+		t.Errorf("uses total %v, allocated %d", last, st.Allocated)
+	}
+	other := admin.id(`SELECT id FROM partners WHERE kind = 'CSR_COMPANY' AND name <> $1 LIMIT 1`, samudra)
+	if status, _, body := own.download("/exports/partner-statement.xlsx?year=2014&partner=" + other); status != 400 || !strings.Contains(string(body), "UNKNOWN") {
+		t.Errorf("another partner's statement: %d %s", status, body)
+	}
+	if status, _, _ := admin.download("/exports/partner-statement.xlsx?year=2014&partner=" + other); status != 200 {
+		t.Errorf("the admin downloading a partner's statement: %d", status)
+	}
+}

@@ -101,6 +101,8 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 		"box-collections.xlsx": boxCollectionWorkbook(r.OrganizationStore, r.BoxStore),
 		"aid-outputs.xlsx":     aidOutputWorkbook(r.OrganizationStore, r.AidStore),
 		"raker.xlsx":           rakerWorkbook(rakerStores(r)),
+		"partner-statement.xlsx": statementWorkbook(export.StatementStores{Funds: r.FundStore, Partners: r.PartnerStore,
+			Organizations: r.OrganizationStore, Aid: r.AidStore}),
 	} {
 		path := "/exports/" + name
 		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, name, write)))))
