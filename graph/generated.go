@@ -27,6 +27,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/report"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -65,6 +66,7 @@ type ResolverRoot interface {
 	PlannedAllocation() PlannedAllocationResolver
 	ProgrammeTarget() ProgrammeTargetResolver
 	Query() QueryResolver
+	Receipt() ReceiptResolver
 	Report() ReportResolver
 	SourceBalance() SourceBalanceResolver
 	SourceMonthTotal() SourceMonthTotalResolver
@@ -273,6 +275,8 @@ type ComplexityRoot struct {
 		Notes          func(childComplexity int) int
 		Organization   func(childComplexity int) int
 		Partner        func(childComplexity int) int
+		Receipt        func(childComplexity int) int
+		Receipts       func(childComplexity int) int
 		ReceivedOn     func(childComplexity int) int
 		Reference      func(childComplexity int) int
 		ReversalReason func(childComplexity int) int
@@ -380,12 +384,14 @@ type ComplexityRoot struct {
 		RecordAidOutput       func(childComplexity int, input aid.NewOutput) int
 		RecordBoxCollection   func(childComplexity int, input box.NewCollection) int
 		RecordDonation        func(childComplexity int, input donation.NewDonation) int
+		ReissueReceipt        func(childComplexity int, input receipt.Reissue) int
 		ReleaseAllocation     func(childComplexity int, input fund.Release) int
 		ReopenPeriod          func(childComplexity int, input organization.Reopening) int
 		RetireDonationBox     func(childComplexity int, input box.Retirement) int
 		ReverseAidOutput      func(childComplexity int, input aid.OutputReversal) int
 		ReverseBoxCollection  func(childComplexity int, input box.CollectionReversal) int
 		ReverseDonation       func(childComplexity int, input donation.Reversal) int
+		VoidReceipt           func(childComplexity int, input receipt.Void) int
 	}
 
 	Organization struct {
@@ -526,6 +532,20 @@ type ComplexityRoot struct {
 		Viewer           func(childComplexity int) int
 		WorkMeeting      func(childComplexity int, id string) int
 		WorkMeetings     func(childComplexity int, filter *meeting.Filter, first *int, after *string) int
+	}
+
+	Receipt struct {
+		CreatedAt  func(childComplexity int) int
+		Donation   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		IsCopy     func(childComplexity int) int
+		Number     func(childComplexity int) int
+		PDFPath    func(childComplexity int) int
+		Sequence   func(childComplexity int) int
+		VoidReason func(childComplexity int) int
+		Voided     func(childComplexity int) int
+		VoidedAt   func(childComplexity int) int
+		Year       func(childComplexity int) int
 	}
 
 	Report struct {
@@ -693,6 +713,8 @@ type DonationResolver interface {
 	Allocations(ctx context.Context, obj *donation.Donation) ([]fund.Allocation, error)
 	Allocated(ctx context.Context, obj *donation.Donation) (money.Rupiah, error)
 	Available(ctx context.Context, obj *donation.Donation) (money.Rupiah, error)
+	Receipt(ctx context.Context, obj *donation.Donation) (*receipt.Receipt, error)
+	Receipts(ctx context.Context, obj *donation.Donation) ([]receipt.Receipt, error)
 }
 type DonationBoxResolver interface {
 	Host(ctx context.Context, obj *box.Box) (*partner.Partner, error)
@@ -734,6 +756,8 @@ type MutationResolver interface {
 	AllocateDonation(ctx context.Context, input fund.NewAllocation) (*fund.Allocation, error)
 	ReleaseAllocation(ctx context.Context, input fund.Release) (*fund.Allocation, error)
 	AllocateFunds(ctx context.Context, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) (*fund.Plan, error)
+	VoidReceipt(ctx context.Context, input receipt.Void) (*receipt.Receipt, error)
+	ReissueReceipt(ctx context.Context, input receipt.Reissue) (*receipt.Receipt, error)
 }
 type OrganizationResolver interface {
 	Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error)
@@ -786,6 +810,10 @@ type QueryResolver interface {
 	Report(ctx context.Context, organizationID string, from *calendar.Date, to *calendar.Date, year *int) (*report.Spec, error)
 	Allocations(ctx context.Context, filter *fund.Filter, first *int, after *string) (*model.AllocationConnection, error)
 	PartnerStatement(ctx context.Context, partnerID string, from *calendar.Date, to *calendar.Date, year *int) (*fund.Statement, error)
+}
+type ReceiptResolver interface {
+	Donation(ctx context.Context, obj *receipt.Receipt) (*donation.Donation, error)
+	PDFPath(ctx context.Context, obj *receipt.Receipt) (string, error)
 }
 type ReportResolver interface {
 	Organization(ctx context.Context, obj *report.Spec) (*organization.Organization, error)
@@ -1640,6 +1668,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Donation.Partner(childComplexity), true
+	case "Donation.receipt":
+		if e.ComplexityRoot.Donation.Receipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Donation.Receipt(childComplexity), true
+	case "Donation.receipts":
+		if e.ComplexityRoot.Donation.Receipts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Donation.Receipts(childComplexity), true
 	case "Donation.receivedOn":
 		if e.ComplexityRoot.Donation.ReceivedOn == nil {
 			break
@@ -2143,6 +2183,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordDonation(childComplexity, args["input"].(donation.NewDonation)), true
+	case "Mutation.reissueReceipt":
+		if e.ComplexityRoot.Mutation.ReissueReceipt == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reissueReceipt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReissueReceipt(childComplexity, args["input"].(receipt.Reissue)), true
 	case "Mutation.releaseAllocation":
 		if e.ComplexityRoot.Mutation.ReleaseAllocation == nil {
 			break
@@ -2209,6 +2260,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReverseDonation(childComplexity, args["input"].(donation.Reversal)), true
+	case "Mutation.voidReceipt":
+		if e.ComplexityRoot.Mutation.VoidReceipt == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_voidReceipt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VoidReceipt(childComplexity, args["input"].(receipt.Void)), true
 
 	case "Organization.address":
 		if e.ComplexityRoot.Organization.Address == nil {
@@ -2879,6 +2941,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.WorkMeetings(childComplexity, args["filter"].(*meeting.Filter), args["first"].(*int), args["after"].(*string)), true
 
+	case "Receipt.createdAt":
+		if e.ComplexityRoot.Receipt.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.CreatedAt(childComplexity), true
+	case "Receipt.donation":
+		if e.ComplexityRoot.Receipt.Donation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.Donation(childComplexity), true
+	case "Receipt.id":
+		if e.ComplexityRoot.Receipt.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.ID(childComplexity), true
+	case "Receipt.isCopy":
+		if e.ComplexityRoot.Receipt.IsCopy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.IsCopy(childComplexity), true
+	case "Receipt.number":
+		if e.ComplexityRoot.Receipt.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.Number(childComplexity), true
+	case "Receipt.pdfPath":
+		if e.ComplexityRoot.Receipt.PDFPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.PDFPath(childComplexity), true
+	case "Receipt.sequence":
+		if e.ComplexityRoot.Receipt.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.Sequence(childComplexity), true
+	case "Receipt.voidReason":
+		if e.ComplexityRoot.Receipt.VoidReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.VoidReason(childComplexity), true
+	case "Receipt.voided":
+		if e.ComplexityRoot.Receipt.Voided == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.Voided(childComplexity), true
+	case "Receipt.voidedAt":
+		if e.ComplexityRoot.Receipt.VoidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.VoidedAt(childComplexity), true
+	case "Receipt.year":
+		if e.ComplexityRoot.Receipt.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.Year(childComplexity), true
+
 	case "Report.boxes":
 		if e.ComplexityRoot.Report.Boxes == nil {
 			break
@@ -3281,6 +3410,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RecordAidOutputInput", ec.unmarshalInputRecordAidOutputInput),
 			graphql.NewInputUnmarshaler("RecordBoxCollectionInput", ec.unmarshalInputRecordBoxCollectionInput),
 			graphql.NewInputUnmarshaler("RecordDonationInput", ec.unmarshalInputRecordDonationInput),
+			graphql.NewInputUnmarshaler("ReissueReceiptInput", ec.unmarshalInputReissueReceiptInput),
 			graphql.NewInputUnmarshaler("ReleaseAllocationInput", ec.unmarshalInputReleaseAllocationInput),
 			graphql.NewInputUnmarshaler("ReopenPeriodInput", ec.unmarshalInputReopenPeriodInput),
 			graphql.NewInputUnmarshaler("RetireDonationBoxInput", ec.unmarshalInputRetireDonationBoxInput),
@@ -3288,6 +3418,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReverseBoxCollectionInput", ec.unmarshalInputReverseBoxCollectionInput),
 			graphql.NewInputUnmarshaler("ReverseDonationInput", ec.unmarshalInputReverseDonationInput),
 			graphql.NewInputUnmarshaler("SealIncidentInput", ec.unmarshalInputSealIncidentInput),
+			graphql.NewInputUnmarshaler("VoidReceiptInput", ec.unmarshalInputVoidReceiptInput),
 			graphql.NewInputUnmarshaler("WorkMeetingFilter", ec.unmarshalInputWorkMeetingFilter),
 		)
 	}
@@ -4549,6 +4680,51 @@ type GiftUse {
   beneficiaryGroup: BeneficiaryGroup
   deliveredOn: Date
 }
+
+# ---------------------------------------------------------------- receipts
+
+extend type Mutation {
+  "Void a receipt (lost, damaged, misprinted); its number stays used."
+  voidReceipt(input: VoidReceiptInput!): Receipt
+  "Give a donation whose receipt was voided a copy (SALINAN) with the same number."
+  reissueReceipt(input: ReissueReceiptInput!): Receipt
+}
+
+"A receipt (tanda terima): numbered gap-free per receiving organization and year."
+type Receipt {
+  id: ID!
+  "As printed: organization code / year / sequence, e.g. BALI/2014/000042."
+  number: String!
+  year: Int!
+  sequence: Int!
+  "A reissue (SALINAN) of a voided receipt, with its number."
+  isCopy: Boolean!
+  voided: Boolean!
+  voidedAt: Time
+  voidReason: String
+  donation: Donation!
+  "Where to download it as a PDF (with the same token)."
+  pdfPath: String!
+  createdAt: Time!
+}
+
+input VoidReceiptInput {
+  receiptId: ID!
+  reason: String!
+  idempotencyKey: String
+}
+
+input ReissueReceiptInput {
+  donationId: ID!
+  idempotencyKey: String
+}
+
+extend type Donation {
+  "The receipt in force (the latest not voided); null for a reversal entry."
+  receipt: Receipt
+  "Every receipt given for this donation, voided ones and copies included."
+  receipts: [Receipt!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4961,6 +5137,10 @@ func (ec *executionContext) childFields_Donation(ctx context.Context, field grap
 		return ec.fieldContext_Donation_allocated(ctx, field)
 	case "available":
 		return ec.fieldContext_Donation_available(ctx, field)
+	case "receipt":
+		return ec.fieldContext_Donation_receipt(ctx, field)
+	case "receipts":
+		return ec.fieldContext_Donation_receipts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Donation", field.Name)
 }
@@ -5365,6 +5545,34 @@ func (ec *executionContext) childFields_ProgrammeTargetEdge(ctx context.Context,
 		return ec.fieldContext_ProgrammeTargetEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgrammeTargetEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Receipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Receipt_id(ctx, field)
+	case "number":
+		return ec.fieldContext_Receipt_number(ctx, field)
+	case "year":
+		return ec.fieldContext_Receipt_year(ctx, field)
+	case "sequence":
+		return ec.fieldContext_Receipt_sequence(ctx, field)
+	case "isCopy":
+		return ec.fieldContext_Receipt_isCopy(ctx, field)
+	case "voided":
+		return ec.fieldContext_Receipt_voided(ctx, field)
+	case "voidedAt":
+		return ec.fieldContext_Receipt_voidedAt(ctx, field)
+	case "voidReason":
+		return ec.fieldContext_Receipt_voidReason(ctx, field)
+	case "donation":
+		return ec.fieldContext_Receipt_donation(ctx, field)
+	case "pdfPath":
+		return ec.fieldContext_Receipt_pdfPath(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Receipt_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Receipt", field.Name)
 }
 
 func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5885,6 +6093,20 @@ func (ec *executionContext) field_Mutation_recordDonation_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reissueReceipt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (receipt.Reissue, error) {
+			return ec.unmarshalNReissueReceiptInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReissue(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_releaseAllocation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5961,6 +6183,20 @@ func (ec *executionContext) field_Mutation_reverseDonation_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (donation.Reversal, error) {
 			return ec.unmarshalNReverseDonationInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐReversal(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_voidReceipt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (receipt.Void, error) {
+			return ec.unmarshalNVoidReceiptInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐVoid(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10064,6 +10300,70 @@ func (ec *executionContext) fieldContext_Donation_available(_ context.Context, f
 	return graphql.NewScalarFieldContext("Donation", field, true, true, "Rupiah")
 }
 
+func (ec *executionContext) _Donation_receipt(ctx context.Context, field graphql.CollectedField, obj *donation.Donation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Donation_receipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Donation().Receipt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *receipt.Receipt) graphql.Marshaler {
+			return ec.marshalOReceipt2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReceipt(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Donation_receipt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Donation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Receipt(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Donation_receipts(ctx context.Context, field graphql.CollectedField, obj *donation.Donation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Donation_receipts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Donation().Receipts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []receipt.Receipt) graphql.Marshaler {
+			return ec.marshalNReceipt2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReceiptᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Donation_receipts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Donation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Receipt(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DonationBox_id(ctx context.Context, field graphql.CollectedField, obj *box.Box) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12234,6 +12534,94 @@ func (ec *executionContext) fieldContext_Mutation_allocateFunds(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_allocateFunds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_voidReceipt(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_voidReceipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VoidReceipt(ctx, fc.Args["input"].(receipt.Void))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *receipt.Receipt) graphql.Marshaler {
+			return ec.marshalOReceipt2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReceipt(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_voidReceipt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Receipt(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_voidReceipt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reissueReceipt(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reissueReceipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReissueReceipt(ctx, fc.Args["input"].(receipt.Reissue))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *receipt.Receipt) graphql.Marshaler {
+			return ec.marshalOReceipt2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReceipt(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reissueReceipt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Receipt(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reissueReceipt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15066,6 +15454,268 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Receipt_id(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Receipt_number(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, true, false, "String")
+}
+
+func (ec *executionContext) _Receipt_year(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Receipt_sequence(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Receipt_isCopy(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_isCopy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsCopy(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_isCopy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Receipt_voided(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_voided(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Voided(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_voided(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Receipt_voidedAt(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_voidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VoidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_voidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Receipt_voidReason(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_voidReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VoidReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_voidReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, false, false, "String")
+}
+
+func (ec *executionContext) _Receipt_donation(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_donation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Receipt().Donation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *donation.Donation) graphql.Marshaler {
+			return ec.marshalNDonation2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐDonation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_donation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Receipt",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Donation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Receipt_pdfPath(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_pdfPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Receipt().PDFPath(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_pdfPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, true, true, "String")
+}
+
+func (ec *executionContext) _Receipt_createdAt(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Report_organization(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
@@ -19445,6 +20095,55 @@ func UnmarshalRecordDonationInput(ctx context.Context, raw any) (donation.NewDon
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReissueReceiptInput(ctx context.Context, obj any) (receipt.Reissue, error) {
+	var it receipt.Reissue
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"donationId", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "donationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("donationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DonationID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReissueReceiptInput unmarshals raw into the ReissueReceiptInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReissueReceiptInput(ctx context.Context, raw any) (receipt.Reissue, error) {
+	var out receipt.Reissue
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReissueReceiptInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReleaseAllocationInput(ctx context.Context, obj any) (fund.Release, error) {
 	var it fund.Release
 	if obj == nil {
@@ -19855,6 +20554,62 @@ func (ec *executionContext) unmarshalInputSealIncidentInput(ctx context.Context,
 func UnmarshalSealIncidentInput(ctx context.Context, raw any) (box.Incident, error) {
 	var out box.Incident
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SealIncidentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputVoidReceiptInput(ctx context.Context, obj any) (receipt.Void, error) {
+	var it receipt.Void
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"receiptId", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "receiptId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVoidReceiptInput unmarshals raw into the VoidReceiptInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVoidReceiptInput(ctx context.Context, raw any) (receipt.Void, error) {
+	var out receipt.Void
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VoidReceiptInput", raw, &out)
 	return out, err
 }
 
@@ -21263,6 +22018,18 @@ func (ec *executionContext) _Donation(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Donation_available(ctx, field, obj)
 				})
+		case "receipt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Donation_receipt(ctx, field, obj)
+				})
+		case "receipts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Donation_receipts(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22005,6 +22772,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "allocateFunds":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_allocateFunds(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "voidReceipt":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_voidReceipt(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reissueReceipt":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reissueReceipt(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -22971,6 +23752,91 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___schema(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var receiptImplementors = []string{"Receipt"}
+
+func (ec *executionContext) _Receipt(ctx context.Context, sel ast.SelectionSet, obj *receipt.Receipt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, receiptImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Receipt")
+		case "id":
+			out.Values[i] = ec._Receipt_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "number":
+			out.Values[i] = ec._Receipt_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "year":
+			out.Values[i] = ec._Receipt_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sequence":
+			out.Values[i] = ec._Receipt_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isCopy":
+			out.Values[i] = ec._Receipt_isCopy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "voided":
+			out.Values[i] = ec._Receipt_voided(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "voidedAt":
+			out.Values[i] = ec._Receipt_voidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "voidReason":
+			out.Values[i] = ec._Receipt_voidReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "donation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Receipt_donation(ctx, field, obj)
+				})
+		case "pdfPath":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Receipt_pdfPath(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Receipt_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -25030,6 +25896,26 @@ func (ec *executionContext) marshalNProgrammeTargetEdge2ᚕgithubᚗcomᚋsinerg
 	return ret
 }
 
+func (ec *executionContext) marshalNReceipt2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReceipt(ctx context.Context, sel ast.SelectionSet, v receipt.Receipt) graphql.Marshaler {
+	return ec._Receipt(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReceipt2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReceiptᚄ(ctx context.Context, sel ast.SelectionSet, v []receipt.Receipt) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReceipt2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReceipt(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNRecordAidOutputInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐNewOutput(ctx context.Context, v any) (aid.NewOutput, error) {
 	res, err := ec.unmarshalInputRecordAidOutputInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25042,6 +25928,11 @@ func (ec *executionContext) unmarshalNRecordBoxCollectionInput2githubᚗcomᚋsi
 
 func (ec *executionContext) unmarshalNRecordDonationInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐNewDonation(ctx context.Context, v any) (donation.NewDonation, error) {
 	res, err := ec.unmarshalInputRecordDonationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReissueReceiptInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReissue(ctx context.Context, v any) (receipt.Reissue, error) {
+	res, err := ec.unmarshalInputReissueReceiptInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -25280,6 +26171,11 @@ func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋsinergiᚑidᚋsine
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVoidReceiptInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐVoid(ctx context.Context, v any) (receipt.Void, error) {
+	res, err := ec.unmarshalInputVoidReceiptInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNWorkMeeting2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐMeeting(ctx context.Context, sel ast.SelectionSet, v meeting.Meeting) graphql.Marshaler {
@@ -25942,6 +26838,13 @@ func (ec *executionContext) unmarshalOProgrammeTargetFilter2ᚖgithubᚗcomᚋsi
 	}
 	res, err := ec.unmarshalInputProgrammeTargetFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReceipt2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReceipt(ctx context.Context, sel ast.SelectionSet, v *receipt.Receipt) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Receipt(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORupiah2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx context.Context, v any) (*money.Rupiah, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/receipt"
 )
 
 // loaders batch the nested lookups of one request. They are made per
@@ -38,6 +39,7 @@ type loaders struct {
 	allocation            *dataloadgen.Loader[string, fund.Allocation]
 	allocationsByDonation *dataloadgen.Loader[string, []fund.Allocation]
 	allocationsByOutput   *dataloadgen.Loader[string, []fund.Allocation]
+	receipts              *dataloadgen.Loader[string, []receipt.Receipt]
 }
 
 // wait is how long a loader gathers keys before it queries; resolvers of one
@@ -75,6 +77,9 @@ func newLoaders(r *Resolver, sc auth.Scope) *loaders {
 			return *a.AidOutputID
 		}), wait),
 		attendance: dataloadgen.NewMappedLoader(groupBy(within(sc, r.MeetingStore.AttendanceOf), func(a meeting.Attendance) string { return a.MeetingID }), wait),
+		receipts: dataloadgen.NewMappedLoader(groupBy(within(sc, r.ReceiptStore.ByDonationIDs), func(x receipt.Receipt) string {
+			return x.DonationID
+		}), wait),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/receipt"
 )
 
 // Resolver holds the domain stores the resolvers call, and nothing else.
@@ -23,4 +24,5 @@ type Resolver struct {
 	MeetingStore      *meeting.Store
 	AuditStore        *audit.Store
 	FundStore         *fund.Store
+	ReceiptStore      *receipt.Store
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/report"
 )
 
@@ -219,6 +220,22 @@ func (r *donationResolver) Available(ctx context.Context, obj *donation.Donation
 	return fund.Available(*obj, *allocs), nil
 }
 
+func (r *donationResolver) Receipt(ctx context.Context, obj *donation.Donation) (*receipt.Receipt, error) {
+	rs, err := load(ctx, r.loaders(ctx).receipts, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return receipt.Current(*rs), nil
+}
+
+func (r *donationResolver) Receipts(ctx context.Context, obj *donation.Donation) ([]receipt.Receipt, error) {
+	rs, err := load(ctx, r.loaders(ctx).receipts, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return *rs, nil
+}
+
 func (r *donationBoxResolver) Host(ctx context.Context, obj *box.Box) (*partner.Partner, error) {
 	return load(ctx, r.loaders(ctx).partner, obj.HostPartnerID)
 }
@@ -337,6 +354,14 @@ func (r *mutationResolver) ReleaseAllocation(ctx context.Context, input fund.Rel
 
 func (r *mutationResolver) AllocateFunds(ctx context.Context, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) (*fund.Plan, error) {
 	return written(r.FundStore.AllocateFunds(ctx, scope(ctx), organizationID, from, to, moneyFrom, dryRun))
+}
+
+func (r *mutationResolver) VoidReceipt(ctx context.Context, input receipt.Void) (*receipt.Receipt, error) {
+	return written(r.ReceiptStore.VoidReceipt(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) ReissueReceipt(ctx context.Context, input receipt.Reissue) (*receipt.Receipt, error) {
+	return written(r.ReceiptStore.ReissueReceipt(ctx, scope(ctx), input))
 }
 
 func (r *organizationResolver) Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error) {
@@ -562,6 +587,14 @@ func (r *queryResolver) PartnerStatement(ctx context.Context, partnerID string, 
 	return written(r.FundStore.Statement(ctx, scope(ctx), partnerID, from2, to2))
 }
 
+func (r *receiptResolver) Donation(ctx context.Context, obj *receipt.Receipt) (*donation.Donation, error) {
+	return load(ctx, r.loaders(ctx).donation, obj.DonationID)
+}
+
+func (r *receiptResolver) PDFPath(ctx context.Context, obj *receipt.Receipt) (string, error) {
+	return "/receipts/" + obj.ID + ".pdf", nil
+}
+
 func (r *reportResolver) Organization(ctx context.Context, obj *report.Spec) (*organization.Organization, error) {
 	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
 }
@@ -732,6 +765,8 @@ func (r *Resolver) ProgrammeTarget() ProgrammeTargetResolver { return &programme
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) Receipt() ReceiptResolver { return &receiptResolver{r} }
+
 func (r *Resolver) Report() ReportResolver { return &reportResolver{r} }
 
 func (r *Resolver) SourceBalance() SourceBalanceResolver { return &sourceBalanceResolver{r} }
@@ -768,6 +803,7 @@ type (
 	plannedAllocationResolver     struct{ *Resolver }
 	programmeTargetResolver       struct{ *Resolver }
 	queryResolver                 struct{ *Resolver }
+	receiptResolver               struct{ *Resolver }
 	reportResolver                struct{ *Resolver }
 	sourceBalanceResolver         struct{ *Resolver }
 	sourceMonthTotalResolver      struct{ *Resolver }

@@ -23,6 +23,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/postgres"
+	"github.com/sinergi-id/sinergi/internal/receipt"
 )
 
 // Source is where a donation comes from.
@@ -387,6 +388,9 @@ func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewDonation) (Dona
 				return change.Applied{}, fmt.Errorf("insert donation item %d: %w", i+1, err)
 			}
 		}
+		if _, err := receipt.Issue(ctx, tx, id, in.OrganizationID, in.ReceivedOn); err != nil {
+			return change.Applied{}, err
+		}
 		return change.Applied{ID: id}, nil
 	})
 	if err != nil {
@@ -415,6 +419,9 @@ func InsertBoxDonation(ctx context.Context, tx *change.Tx, b BoxDonation) (strin
 		b.OrganizationID, b.HostPartnerID, b.CollectedOn, b.Amount, b.Reference)
 	if err != nil {
 		return "", fmt.Errorf("insert box donation: %w", err)
+	}
+	if _, err := receipt.Issue(ctx, tx, id, b.OrganizationID, b.CollectedOn); err != nil {
+		return "", err
 	}
 	created, err := Get(ctx, tx, tx.Scope, id)
 	if err != nil {

@@ -408,6 +408,8 @@ func TestEveryMutationByRole(t *testing.T) {
 	admin.unallocate(lateOutput(0))
 	admin.unallocate(lateOutput(1))
 	allocation := nth(`SELECT id FROM allocations WHERE releases_id IS NULL ORDER BY seq DESC`)
+	receiptOf := nth(`SELECT r.id FROM receipts r JOIN organizations o ON o.id = r.organization_id WHERE o.code = 'BALI' ORDER BY r.seq`)
+	donationOf := func(i int) string { return admin.id(`SELECT donation_id FROM receipts WHERE id = $1`, receiptOf(i)) }
 	seal := func(i int) string {
 		return admin.id(`SELECT seal_applied FROM box_collections WHERE box_id = $1 ORDER BY number DESC LIMIT 1`, box(i))
 	}
@@ -454,6 +456,10 @@ func TestEveryMutationByRole(t *testing.T) {
 			func(i int) map[string]any { return map[string]any{"x": allocation(i)} }, writers},
 		{"allocateFunds", `mutation($o: ID!) { allocateFunds(organizationId: $o, from: "2014-01-01", to: "2014-12-31", dryRun: false) { funded } }`,
 			func(int) map[string]any { return map[string]any{"o": bali} }, writers},
+		{"voidReceipt", `mutation($r: ID!) { voidReceipt(input: {receiptId: $r, reason: "matrix"}) { id } }`,
+			func(i int) map[string]any { return map[string]any{"r": receiptOf(i)} }, writers},
+		{"reissueReceipt", `mutation($d: ID!) { reissueReceipt(input: {donationId: $d}) { id } }`,
+			func(i int) map[string]any { return map[string]any{"d": donationOf(i)} }, writers},
 		{"closePeriod", `mutation($o: ID!, $d: Date!) { closePeriod(input: {organizationId: $o, through: $d}) { id } }`,
 			func(i int) map[string]any { return map[string]any{"o": bali, "d": fmt.Sprintf("2012-%02d-28", 1+i)} }, writers},
 		{"reopenPeriod", `mutation($o: ID!) { reopenPeriod(input: {organizationId: $o, reason: "matrix"}) { id } }`,

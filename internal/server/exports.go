@@ -1,14 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
+	"github.com/sinergi-id/sinergi/graph"
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
@@ -137,4 +140,63 @@ func rakerWorkbook(st export.RakerStores) func(context.Context, auth.Scope, url.
 		}
 		return export.Raker(ctx, sc, st, s, lang, time.Now(), w)
 	}
+}
+
+// receiptPDF is GET /receipts/{id}.pdf: a donation's receipt, to whoever
+// may see the donation (a partner: its own). Another's receipt is as
+// absent as one that does not exist.
+func receiptPDF(log *slog.Logger, r *graph.Resolver) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		ctx, sc := req.Context(), auth.FromContext(req.Context())
+		id, ok := strings.CutSuffix(req.PathValue("file"), ".pdf")
+		if !ok {
+			writeJSONError(w, http.StatusNotFound, "NOT_FOUND", "receipts are at /receipts/{id}.pdf")
+			return
+		}
+		d, err := receiptData(ctx, sc, r, id)
+		if errors.Is(err, fault.ErrNotFound) {
+			writeJSONError(w, http.StatusNotFound, "NOT_FOUND", "no such receipt")
+			return
+		}
+		var buf bytes.Buffer
+		if err == nil {
+			err = export.ReceiptPDF(d, time.Now(), &buf)
+		}
+		if err != nil {
+			log.ErrorContext(ctx, "receipt failed", "receipt", id, "error", err.Error())
+			writeJSONError(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR",
+				"internal error; quote request id "+audit.RequestFrom(ctx).ID+" when reporting it")
+			return
+		}
+		name := strings.NewReplacer("/", "-", `"`, "").Replace(d.Receipt.Number())
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", `attachment; filename="tanda-terima-`+name+`.pdf"`)
+		w.Write(buf.Bytes())
+	})
+}
+
+// receiptData reads what receipt id prints, within sc.
+func receiptData(ctx context.Context, sc auth.Scope, r *graph.Resolver, id string) (export.ReceiptData, error) {
+	var d export.ReceiptData
+	var err error
+	if d.Receipt, err = r.ReceiptStore.Receipt(ctx, sc, id); err != nil {
+		return d, err
+	}
+	if d.Donation, err = r.DonationStore.Donation(ctx, sc, d.Receipt.DonationID); err != nil {
+		return d, err
+	}
+	if d.Items, err = r.DonationStore.ItemsOf(ctx, sc, []string{d.Donation.ID}); err != nil {
+		return d, err
+	}
+	if d.Receiver, err = r.OrganizationStore.Organization(ctx, sc, d.Donation.OrganizationID); err != nil {
+		return d, err
+	}
+	if d.Donation.PartnerID != nil {
+		p, err := r.PartnerStore.Partner(ctx, sc, *d.Donation.PartnerID)
+		if err != nil {
+			return d, err
+		}
+		d.Giver = &p
+	}
+	return d, nil
 }

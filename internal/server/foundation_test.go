@@ -634,9 +634,12 @@ func TestRecordEachKindOfRecord(t *testing.T) {
 	if out.CreateWorkMeeting.TotalAttendees != 32 {
 		t.Errorf("meeting attendees %d, want 32", out.CreateWorkMeeting.TotalAttendees)
 	}
-	// Every write above left an audit row.
-	if n := e.count(`SELECT count(*) FROM audit_log WHERE actor = 'test-admin/tests'`); n != 11 {
+	// Every write above left an audit row, and so did each receipt its donations were given.
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE actor = 'test-admin/tests' AND entity <> 'receipt'`); n != 11 {
 		t.Errorf("%d audit rows for 11 writes", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE actor = 'test-admin/tests' AND entity = 'receipt' AND action = 'issue'`); n != 3 {
+		t.Errorf("%d audit rows for the receipts of 3 donations", n)
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/token"
 )
 
@@ -30,7 +31,7 @@ import (
 // here; a new method on a listed store is walked without anyone asking.
 func allStores(db *sqlx.DB) []any {
 	return []any{organization.NewStore(db), partner.NewStore(db), donation.NewStore(db), box.NewStore(db),
-		aid.NewStore(db), programme.NewStore(db), meeting.NewStore(db), audit.NewStore(db), token.NewStore(db), fund.NewStore(db)}
+		aid.NewStore(db), programme.NewStore(db), meeting.NewStore(db), audit.NewStore(db), token.NewStore(db), fund.NewStore(db), receipt.NewStore(db)}
 }
 
 // unscoped lists the store methods that take no scope, each with why.
@@ -83,7 +84,7 @@ func storeCalls(t *testing.T, db *sqlx.DB, candidates []string) []storeCall {
 				}
 				n := in.Name()
 				if in.Kind() == reflect.Struct && (strings.HasPrefix(n, "New") || strings.HasSuffix(n, "Reversal") ||
-					n == "Retirement" || n == "Reopening" || n == "Release") || in.Kind() == reflect.Bool {
+					n == "Retirement" || n == "Reopening" || n == "Release" || n == "Void" || n == "Reissue") || in.Kind() == reflect.Bool {
 					write = true
 				}
 			}
@@ -170,7 +171,7 @@ func TestStoresFailClosedWithoutPrincipal(t *testing.T) {
 	}
 	var candidates []string
 	for _, table := range []string{"organizations", "partners", "donations", "donation_boxes", "box_collections", "aid_types",
-		"aid_outputs", "programme_targets", "work_meetings", "api_tokens", "period_closes", "allocations"} {
+		"aid_outputs", "programme_targets", "work_meetings", "api_tokens", "period_closes", "allocations", "receipts"} {
 		candidates = append(candidates, e.id(`SELECT id::text FROM `+table+` ORDER BY created_at DESC LIMIT 1`))
 	}
 	candidates = append(candidates, e.id(`SELECT code FROM organizations WHERE code = 'BALI'`),

@@ -38,6 +38,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/token"
 )
 
@@ -53,6 +54,7 @@ func Resolver(db *sqlx.DB) *graph.Resolver {
 		MeetingStore:      meeting.NewStore(db),
 		AuditStore:        audit.NewStore(db),
 		FundStore:         fund.NewStore(db),
+		ReceiptStore:      receipt.NewStore(db),
 	}
 }
 
@@ -107,6 +109,7 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 		path := "/exports/" + name
 		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, name, write)))))
 	}
+	mux.Handle("GET /receipts/{file}", m.route("/receipts", limiter.wrap(authenticate(tokens, log, receiptPDF(log, r)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})

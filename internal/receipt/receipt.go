@@ -1,0 +1,241 @@
+// Package receipt is the tanda terima a council gives for every donation:
+// a number gap-free per receiving organization and year, issued in the
+// donation's own transaction; a receipt is voided by a record of its own,
+// and reissued as a copy (SALINAN) with the same number.
+package receipt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/change"
+	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/postgres"
+)
+
+// Receipt is one issued receipt, or a copy of one.
+type Receipt struct {
+	ID               string     `db:"id" json:"id"`
+	Seq              int64      `db:"seq" json:"-"`
+	DonationID       string     `db:"donation_id" json:"donationId"`
+	OrganizationID   string     `db:"organization_id" json:"organizationId"`
+	OrganizationCode string     `db:"organization_code" json:"-"`
+	Year             int        `db:"year" json:"year"`
+	Sequence         int        `db:"number" json:"sequence"`
+	CopyOf           *string    `db:"copy_of" json:"copyOf"`
+	VoidedAt         *time.Time `db:"voided_at" json:"voidedAt"`
+	VoidReason       *string    `db:"void_reason" json:"voidReason"`
+	CreatedAt        time.Time  `db:"created_at" json:"createdAt"`
+}
+
+// Number is the receipt's number as printed: the receiving organization's
+// code, the year and the sequence, e.g. BALI/2014/000042.
+func (r Receipt) Number() string {
+	return fmt.Sprintf("%s/%04d/%06d", r.OrganizationCode, r.Year, r.Sequence)
+}
+
+// IsCopy reports whether the receipt is a reissue (SALINAN).
+func (r Receipt) IsCopy() bool { return r.CopyOf != nil }
+
+// Voided reports whether the receipt was voided.
+func (r Receipt) Voided() bool { return r.VoidedAt != nil }
+
+const columns = `r.id, r.seq, r.donation_id, r.organization_id, o.code AS organization_code, r.year, r.number, r.copy_of,
+	v.created_at AS voided_at, v.reason AS void_reason, r.created_at`
+
+// from joins each receipt to its donation d and the receiving organization
+// o: who may see the gift may see its receipt.
+const from = `receipts r JOIN donations d ON d.id = r.donation_id JOIN organizations o ON o.id = r.organization_id
+	LEFT JOIN receipt_voids v ON v.receipt_id = r.id`
+
+func scope(sc auth.Scope, a *postgres.Args) string { return sc.Gifts(a, "o.path", "d.partner_id") }
+
+// Store reads, voids and reissues receipts; Issue gives them.
+type Store struct {
+	db *sqlx.DB
+}
+
+// NewStore returns a Store on db.
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+func get(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Receipt, error) {
+	args := postgres.Args{id}
+	query := `SELECT ` + columns + ` FROM ` + from + ` WHERE r.id = $1 AND ` + scope(sc, &args)
+	return postgres.ByID[Receipt](ctx, q, "receipt", query, id, args[1:]...)
+}
+
+// Receipt returns receipt id.
+func (s *Store) Receipt(ctx context.Context, sc auth.Scope, id string) (Receipt, error) {
+	return get(ctx, s.db, sc, id)
+}
+
+// ByDonationIDs returns the receipts of the given donations, copies and
+// voided ones included, oldest first.
+func (s *Store) ByDonationIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Receipt, error) {
+	args := postgres.Args{pq.Array(ids)}
+	query := `SELECT ` + columns + ` FROM ` + from + ` WHERE r.donation_id::text = ANY($1) AND ` + scope(sc, &args) + ` ORDER BY r.seq`
+	var out []Receipt
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
+		return nil, fmt.Errorf("get receipts by donation: %w", err)
+	}
+	return out, nil
+}
+
+// Current returns the receipt in force among a donation's receipts (the
+// latest not voided), or the latest when every one was voided.
+func Current(rs []Receipt) *Receipt {
+	for i := len(rs) - 1; i >= 0; i-- {
+		if !rs[i].Voided() {
+			return &rs[i]
+		}
+	}
+	if len(rs) > 0 {
+		return &rs[len(rs)-1]
+	}
+	return nil
+}
+
+// Issue gives donation donationID, received by organizationID on
+// receivedOn, the next number of that organization's year, inside the
+// donation's transaction: the counter's row lock makes concurrent
+// donations take numbers in turn, and a rolled-back donation gives its
+// number back.
+func Issue(ctx context.Context, tx *change.Tx, donationID, organizationID string, receivedOn calendar.Date) (string, error) {
+	var number int
+	err := tx.GetContext(ctx, &number, `
+		INSERT INTO receipt_counters (organization_id, year, last) VALUES ($1, $2, 1)
+		ON CONFLICT (organization_id, year) DO UPDATE SET last = receipt_counters.last + 1
+		RETURNING last`, organizationID, receivedOn.Year)
+	if err != nil {
+		return "", fmt.Errorf("next receipt number: %w", err)
+	}
+	var id string
+	err = tx.GetContext(ctx, &id, `INSERT INTO receipts (donation_id, organization_id, year, number) VALUES ($1, $2, $3, $4) RETURNING id`,
+		donationID, organizationID, receivedOn.Year, number)
+	if err != nil {
+		return "", fmt.Errorf("issue receipt: %w", err)
+	}
+	issued, err := get(ctx, tx, tx.Scope, id)
+	if err != nil {
+		return "", err
+	}
+	if err := tx.Audit(ctx, "issue", "receipt", id, nil, issued); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// Void is the input for VoidReceipt.
+type Void struct {
+	ReceiptID      string `json:"receiptId"`
+	Reason         string `json:"reason"`
+	IdempotencyKey string `json:"-"`
+}
+
+// VoidReceipt voids a receipt (lost, damaged, misprinted); its number
+// stays used, and ReissueReceipt gives the giver a copy.
+func (s *Store) VoidReceipt(ctx context.Context, sc auth.Scope, in Void) (Receipt, error) {
+	w := change.Write{Mutation: "voidReceipt", Action: "void", Entity: "receipt", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) { v.Text("input.reason", in.Reason, true, change.MaxReason) }}
+	r, err := change.Do(ctx, s.db, sc, w, get, func(tx *change.Tx) (change.Applied, error) {
+		if err := tx.Refused.Failed(); err != nil {
+			return change.Applied{}, err
+		}
+		before, err := s.writable(ctx, tx, "input.receiptId", in.ReceiptID)
+		if err != nil {
+			return change.Applied{}, err
+		}
+		if before.Voided() {
+			return change.Applied{}, fault.Refuse("input.receiptId", fault.Duplicate, "this receipt was voided already")
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO receipt_voids (receipt_id, reason, voided_by) VALUES ($1, $2, $3)`,
+			before.ID, in.Reason, sc.Principal().Name())
+		if c, ok := postgres.Violation(err); ok && c == "receipt_voids_pkey" {
+			return change.Applied{}, fault.Refuse("input.receiptId", fault.Duplicate, "this receipt was voided already")
+		}
+		if err != nil {
+			return change.Applied{}, fmt.Errorf("void receipt: %w", err)
+		}
+		return change.Applied{ID: before.ID, Before: before}, nil
+	})
+	if err != nil {
+		return Receipt{}, fmt.Errorf("void receipt %s: %w", in.ReceiptID, err)
+	}
+	return r, nil
+}
+
+// Reissue is the input for ReissueReceipt.
+type Reissue struct {
+	DonationID     string `json:"donationId"`
+	IdempotencyKey string `json:"-"`
+}
+
+// ReissueReceipt gives a donation whose receipt was voided a copy
+// (SALINAN) of it, with the same number.
+func (s *Store) ReissueReceipt(ctx context.Context, sc auth.Scope, in Reissue) (Receipt, error) {
+	w := change.Write{Mutation: "reissueReceipt", Action: "reissue", Entity: "receipt", Key: in.IdempotencyKey, Input: in}
+	r, err := change.Do(ctx, s.db, sc, w, get, func(tx *change.Tx) (change.Applied, error) {
+		var ids []string
+		args := postgres.Args{in.DonationID}
+		if !postgres.IsID(in.DonationID) {
+			return change.Applied{}, fault.Refuse("input.donationId", fault.Unknown, "no such donation")
+		}
+		query := `SELECT r.id FROM ` + from + ` WHERE r.donation_id = $1 AND ` + scope(sc, &args) + ` ORDER BY r.seq`
+		if err := sqlx.SelectContext(ctx, tx, &ids, query, args...); err != nil {
+			return change.Applied{}, fmt.Errorf("receipts of donation %s: %w", in.DonationID, err)
+		}
+		if len(ids) == 0 {
+			return change.Applied{}, fault.Refuse("input.donationId", fault.Unknown, "no such donation, or it has no receipt")
+		}
+		last, err := s.writable(ctx, tx, "input.donationId", ids[len(ids)-1])
+		if err != nil {
+			return change.Applied{}, err
+		}
+		if !last.Voided() {
+			return change.Applied{}, fault.Refuse("input.donationId", fault.Invalid,
+				"its receipt "+last.Number()+" is in force: void it first (voidReceipt), then reissue")
+		}
+		original := last.ID
+		if last.CopyOf != nil {
+			original = *last.CopyOf
+		}
+		var id string
+		err = tx.GetContext(ctx, &id, `INSERT INTO receipts (donation_id, organization_id, year, number, copy_of)
+			SELECT donation_id, organization_id, year, number, id FROM receipts WHERE id = $1 RETURNING id`, original)
+		if err != nil {
+			return change.Applied{}, fmt.Errorf("reissue receipt: %w", err)
+		}
+		return change.Applied{ID: id}, nil
+	})
+	if err != nil {
+		return Receipt{}, fmt.Errorf("reissue the receipt of donation %s: %w", in.DonationID, err)
+	}
+	return r, nil
+}
+
+// writable reads receipt id inside tx, refusing at field one the caller
+// may not change: an operator changes its subtree's receipts.
+func (s *Store) writable(ctx context.Context, tx *change.Tx, field, id string) (Receipt, error) {
+	r, err := get(ctx, tx, tx.Scope, id)
+	if errors.Is(err, fault.ErrNotFound) {
+		return Receipt{}, fault.Refuse(field, fault.Unknown, "no such receipt")
+	}
+	if err != nil {
+		return Receipt{}, err
+	}
+	var path string
+	if err := tx.GetContext(ctx, &path, `SELECT path::text FROM organizations WHERE id = $1`, r.OrganizationID); err != nil {
+		return Receipt{}, fmt.Errorf("organization of receipt %s: %w", id, err)
+	}
+	if !tx.Scope.Reaches(path) {
+		return Receipt{}, fault.Refuse(field, fault.Invalid, "lies outside the part of the council tree this account may record in")
+	}
+	return r, nil
+}
