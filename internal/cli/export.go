@@ -63,7 +63,8 @@ var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB,
 	},
 	"raker": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
 		st := export.RakerStores{Organizations: organization.NewStore(db), Partners: partner.NewStore(db), Donations: donation.NewStore(db),
-			Aid: aid.NewStore(db), Boxes: box.NewStore(db), Programmes: programme.NewStore(db), Meetings: meeting.NewStore(db)}
+			Aid: aid.NewStore(db), Boxes: box.NewStore(db), Programmes: programme.NewStore(db), Meetings: meeting.NewStore(db),
+			Funds: fund.NewStore(db)}
 		s, lang, err := export.RakerQuery(ctx, sc, st.Organizations, q)
 		if err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
@@ -34,10 +35,13 @@ type RakerStores struct {
 	Boxes         *box.Store
 	Programmes    *programme.Store
 	Meetings      *meeting.Store
+	Funds         *fund.Store
 }
 
 // rakerData is every figure of the book, read before anything is written.
 type rakerData struct {
+	balance    fund.Balance
+	traced     []fund.Traced
 	org        organization.Organization
 	coverage   organization.Coverage
 	types      map[string]aid.Type
@@ -70,6 +74,11 @@ func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (r
 	steps := []func() error{
 		func() (err error) { d.org, err = st.Organizations.Organization(ctx, sc, s.OrganizationID); return },
 		func() (err error) { d.coverage, err = st.Organizations.Coverage(ctx, sc, s.OrganizationID); return },
+		func() (err error) { d.balance, err = st.Funds.Balance(ctx, sc, s.OrganizationID, s.From, s.To); return },
+		func() (err error) {
+			d.traced, err = st.Funds.TracedByPartner(ctx, sc, s.OrganizationID, s.From, s.To)
+			return
+		},
 		func() (err error) { d.byTypeReg, err = st.Aid.ByTypeAndRegency(ctx, sc, of); return },
 		func() (err error) { d.byType, err = st.Aid.TotalsByType(ctx, sc, of); return },
 		func() (err error) {
@@ -122,6 +131,11 @@ func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (r
 	for _, g := range d.byPartner {
 		if g.Key != "" {
 			partnerIDs = append(partnerIDs, g.Key)
+		}
+	}
+	for _, x := range d.traced {
+		if x.PartnerID != "" && !slices.Contains(partnerIDs, x.PartnerID) {
+			partnerIDs = append(partnerIDs, x.PartnerID)
 		}
 	}
 	ps, err := st.Partners.ByIDs(ctx, sc, partnerIDs)
@@ -373,6 +387,10 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 		return err
 	}
 
+	if err := fundSheets(b, d, lang); err != nil {
+		return err
+	}
+
 	// Targets against realisation.
 	tg, err := b.Sheet(L("Target", "Targets"), []xlsx.Column{{Header: L("Jenis bantuan", "Aid type"), Width: 36},
 		{Header: L("Tahun", "Year"), Width: 8}, {Header: L("Target", "Target"), Width: 10}, {Header: L("Realisasi", "Realised"), Width: 10},
@@ -506,4 +524,78 @@ func monthsOf(s report.Spec) []calendar.Date {
 		out = append(out, m)
 	}
 	return out
+}
+
+// fundSheets writes where the money went: the fund balance by source with
+// the budgets of the period's targets against what was spent on each aid
+// type, and each partner's gifts traced to what they paid for.
+func fundSheets(b *xlsx.Book, d rakerData, lang Language) error {
+	L := func(id, en string) string { return pick(lang, id, en) }
+	funds, err := b.Sheet(L("Dana", "Funds"), []xlsx.Column{{Header: L("Sumber", "Source"), Width: 24},
+		{Header: L("Saldo awal", "Opening"), Width: 18}, {Header: L("Diterima", "Received"), Width: 18},
+		{Header: L("Untuk bantuan", "To aid outputs"), Width: 18}, {Header: L("Biaya operasional", "Operational costs"), Width: 18},
+		{Header: L("Saldo akhir", "Closing"), Width: 18}, {Header: L("Terikat", "Restricted"), Width: 18}})
+	if err != nil {
+		return err
+	}
+	for _, x := range d.balance.BySource {
+		if err := funds.Add(label(sourceLabels, lang, donation.Source(x.Source)), x.Opening, x.Received, x.ToOutputs, x.ToOperational,
+			x.Closing, x.Restricted); err != nil {
+			return err
+		}
+	}
+	bal := d.balance
+	if err := funds.Total(L("Jumlah", "Total"), bal.Opening, bal.Received, bal.ToOutputs, bal.ToOperational, bal.Closing, bal.Restricted); err != nil {
+		return err
+	}
+	funds.Skip()
+	spent := map[string]money.Rupiah{}
+	for _, x := range d.traced {
+		spent[x.AidTypeID] += x.Amount
+	}
+	budget := map[string]money.Rupiah{}
+	for _, t := range d.targets {
+		budget[t.AidTypeID] += t.Budget
+	}
+	if err := funds.Total(L("Anggaran dan belanja per jenis bantuan", "Budget and spending by aid type"),
+		L("Anggaran target", "Target budget"), L("Dibiayai sumbangan", "Paid from gifts"), "%"); err != nil {
+		return err
+	}
+	for _, id := range d.typeOrder {
+		if budget[id] == 0 && spent[id] == 0 {
+			continue
+		}
+		t := d.types[id]
+		if err := funds.Add(pick(lang, t.Name, t.NameEN), budget[id], spent[id], share(int64(spent[id]), int64(budget[id]))); err != nil {
+			return err
+		}
+	}
+	if spent[""] != 0 {
+		if err := funds.Add(L("Biaya operasional", "Operational costs"), nil, spent[""], nil); err != nil {
+			return err
+		}
+	}
+
+	traced, err := b.Sheet(L("Jejak Dana", "Traced Gifts"), []xlsx.Column{{Header: L("Mitra", "Partner"), Width: 36},
+		{Header: L("Digunakan untuk", "Paid for"), Width: 40}, {Header: L("Penyaluran", "Outputs"), Width: 12},
+		{Header: L("Jumlah", "Amount"), Width: 18}})
+	if err != nil {
+		return err
+	}
+	var total money.Rupiah
+	for _, x := range d.traced {
+		name := L("Tanpa nama (anonim)", "Anonymous")
+		if p, ok := d.partners[x.PartnerID]; ok {
+			name = p.Name
+		}
+		use := L("Biaya operasional", "Operational costs")
+		if t, ok := d.types[x.AidTypeID]; ok {
+			use = pick(lang, t.Name, t.NameEN)
+		}
+		total += x.Amount
+		if err := traced.Add(name, use, x.Outputs, x.Amount); err != nil {
+			return err
+		}
+	}
+	return traced.Total(L("Jumlah", "Total"), nil, nil, total)
 }

@@ -107,6 +107,21 @@ func ReceiptPDF(d ReceiptData, now time.Time, w io.Writer) error {
 		y += 10
 		return line("regular", 8, "Terima kasih atas kepedulian Anda. Penggunaan sumbangan dapat ditelusuri di Sinergi.")
 	}, func() error {
+		// Where the receiving council signs and stamps the paper copy.
+		if err := pdf.SetFont("regular", "", 9); err != nil {
+			return err
+		}
+		pdf.SetXY(left+220, y+8)
+		if err := pdf.Cell(nil, "Yang menerima,"); err != nil {
+			return err
+		}
+		pdf.SetXY(left+220, y+60)
+		if err := pdf.Cell(nil, "(______________________)"); err != nil {
+			return err
+		}
+		y += 84
+		return nil
+	}, func() error {
 		return line("regular", 7, "Dicetak "+now.UTC().Format("2006-01-02 15:04")+" UTC dari buku donasi Sinergi.")
 	})
 	for _, step := range steps {

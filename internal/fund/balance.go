@@ -95,3 +95,36 @@ func (s *Store) Balance(ctx context.Context, sc auth.Scope, orgID string, from, 
 func sourceOrder(s string) int {
 	return slices.Index([]string{"CSR", "DONATION_BOX", "GOVERNMENT", "INDIVIDUAL", "BUSINESS", "COMMUNITY", "OTHER"}, s)
 }
+
+// Traced is what one partner's gifts paid for, by aid type (AidTypeID ""
+// for operational costs; PartnerID "" for anonymous gifts), net of
+// releases, over a period.
+type Traced struct {
+	PartnerID string       `db:"partner_id"`
+	AidTypeID string       `db:"aid_type_id"`
+	Outputs   int          `db:"outputs"`
+	Amount    money.Rupiah `db:"amount"`
+}
+
+// TracedByPartner sums the allocations made between from and to from the
+// gifts received in the subtree of orgID, by partner and aid type, largest
+// partner first.
+func (s *Store) TracedByPartner(ctx context.Context, sc auth.Scope, orgID string, from, to calendar.Date) ([]Traced, error) {
+	under, err := organization.SubtreePath(ctx, s.db, sc, "organizationId", &orgID)
+	if err != nil {
+		return nil, err
+	}
+	args := postgres.Args{under, from, to}
+	query := `SELECT COALESCE(d.partner_id::text, '') AS partner_id, COALESCE(a.aid_type_id::text, '') AS aid_type_id,
+			count(DISTINCT x.aid_output_id) AS outputs, SUM(x.amount)::bigint AS amount
+		FROM allocations x JOIN donations d ON d.id = x.donation_id JOIN organizations o ON o.id = d.organization_id
+			LEFT JOIN aid_outputs a ON a.id = x.aid_output_id
+		WHERE o.path <@ $1::ltree AND x.allocated_on BETWEEN $2 AND $3 AND ` + sc.Gifts(&args, "o.path", "d.partner_id") + `
+		GROUP BY 1, 2 HAVING SUM(x.amount) <> 0
+		ORDER BY SUM(SUM(x.amount)) OVER (PARTITION BY COALESCE(d.partner_id::text, '')) DESC, 1, 2`
+	var out []Traced
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
+		return nil, fmt.Errorf("gifts traced to uses: %w", err)
+	}
+	return out, nil
+}

@@ -293,7 +293,7 @@ func TestRakerBook(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	want := []string{"Ringkasan", "Bantuan", "Dana Masuk", "Kotak Amal", "Mitra", "Target", "Perbandingan", "Kehadiran", "Keterangan"}
+	want := []string{"Ringkasan", "Bantuan", "Dana Masuk", "Kotak Amal", "Mitra", "Dana", "Jejak Dana", "Target", "Perbandingan", "Kehadiran", "Keterangan"}
 	if got := f.GetSheetList(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("sheets %v, want %v", got, want)
 	}
@@ -348,6 +348,33 @@ func TestRakerBook(t *testing.T) {
 	}
 	if !found {
 		t.Error("the formula-named partner is not in the partners sheet as text")
+	}
+	// Funds: the balance closes and equals the report's; the traced gifts
+	// add up to what was allocated.
+	funds, _ := f.GetRows("Dana", excelize.Options{RawCellValue: true})
+	var fundTotal []string
+	for _, r := range funds {
+		if len(r) > 5 && r[0] == "Jumlah" {
+			fundTotal = r
+			break
+		}
+	}
+	allocated := admin.count(`SELECT SUM(amount) FROM allocations WHERE allocated_on BETWEEN '2014-01-01' AND '2014-12-31'`)
+	received := admin.count(`SELECT SUM(amount) FROM donations WHERE received_on BETWEEN '2014-01-01' AND '2014-12-31'`)
+	var opening, rec, toOut, toOps, closing int64
+	if len(fundTotal) > 5 {
+		fmt.Sscan(fundTotal[1], &opening)
+		fmt.Sscan(fundTotal[2], &rec)
+		fmt.Sscan(fundTotal[3], &toOut)
+		fmt.Sscan(fundTotal[4], &toOps)
+		fmt.Sscan(fundTotal[5], &closing)
+	}
+	if rec != received || toOut+toOps != allocated || opening+rec-toOut-toOps != closing {
+		t.Errorf("funds total row %v; the ledger received %d and allocated %d", fundTotal, received, allocated)
+	}
+	traced, _ := f.GetRows("Jejak Dana", excelize.Options{RawCellValue: true})
+	if last := traced[len(traced)-1]; last[3] != fmt.Sprint(allocated) {
+		t.Errorf("traced gifts total %v, allocated %d", last, allocated)
 	}
 	att, _ := f.GetRows("Kehadiran", excelize.Options{RawCellValue: true})
 	if att[len(att)-1][4] != "115" {

@@ -128,7 +128,7 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 
 func rakerStores(r *graph.Resolver) export.RakerStores {
 	return export.RakerStores{Organizations: r.OrganizationStore, Partners: r.PartnerStore, Donations: r.DonationStore,
-		Aid: r.AidStore, Boxes: r.BoxStore, Programmes: r.ProgrammeStore, Meetings: r.MeetingStore}
+		Aid: r.AidStore, Boxes: r.BoxStore, Programmes: r.ProgrammeStore, Meetings: r.MeetingStore, Funds: r.FundStore}
 }
 
 // requireJSON answers 415 to a POST that is not JSON. Form posts and other
