@@ -64,6 +64,7 @@ type ResolverRoot interface {
 	PartnerTotal() PartnerTotalResolver
 	PeriodClose() PeriodCloseResolver
 	PlannedAllocation() PlannedAllocationResolver
+	Pledge() PledgeResolver
 	ProgrammeTarget() ProgrammeTargetResolver
 	Query() QueryResolver
 	Receipt() ReceiptResolver
@@ -275,6 +276,7 @@ type ComplexityRoot struct {
 		Notes          func(childComplexity int) int
 		Organization   func(childComplexity int) int
 		Partner        func(childComplexity int) int
+		Pledge         func(childComplexity int) int
 		Receipt        func(childComplexity int) int
 		Receipts       func(childComplexity int) int
 		ReceivedOn     func(childComplexity int) int
@@ -384,6 +386,7 @@ type ComplexityRoot struct {
 		RecordAidOutput       func(childComplexity int, input aid.NewOutput) int
 		RecordBoxCollection   func(childComplexity int, input box.NewCollection) int
 		RecordDonation        func(childComplexity int, input donation.NewDonation) int
+		RecordPledge          func(childComplexity int, input fund.NewPledge) int
 		ReissueReceipt        func(childComplexity int, input receipt.Reissue) int
 		ReleaseAllocation     func(childComplexity int, input fund.Release) int
 		ReopenPeriod          func(childComplexity int, input organization.Reopening) int
@@ -392,6 +395,7 @@ type ComplexityRoot struct {
 		ReverseBoxCollection  func(childComplexity int, input box.CollectionReversal) int
 		ReverseDonation       func(childComplexity int, input donation.Reversal) int
 		VoidReceipt           func(childComplexity int, input receipt.Void) int
+		WriteOffPledge        func(childComplexity int, input fund.WriteOff) int
 	}
 
 	Organization struct {
@@ -456,6 +460,7 @@ type ComplexityRoot struct {
 		From      func(childComplexity int) int
 		Gifts     func(childComplexity int) int
 		Partner   func(childComplexity int) int
+		Pledges   func(childComplexity int) int
 		Received  func(childComplexity int) int
 		To        func(childComplexity int) int
 	}
@@ -485,6 +490,23 @@ type ComplexityRoot struct {
 		Amount      func(childComplexity int) int
 		Donation    func(childComplexity int) int
 		Restricted  func(childComplexity int) int
+	}
+
+	Pledge struct {
+		Amount         func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		From           func(childComplexity int) int
+		Fulfilled      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Organization   func(childComplexity int) int
+		Outstanding    func(childComplexity int) int
+		Partner        func(childComplexity int) int
+		PledgedOn      func(childComplexity int) int
+		Purpose        func(childComplexity int) int
+		To             func(childComplexity int) int
+		WriteOffReason func(childComplexity int) int
+		WrittenOff     func(childComplexity int) int
+		WrittenOffOn   func(childComplexity int) int
 	}
 
 	ProgrammeTarget struct {
@@ -527,6 +549,7 @@ type ComplexityRoot struct {
 		PartnerStatement func(childComplexity int, partnerID string, from *calendar.Date, to *calendar.Date, year *int) int
 		Partners         func(childComplexity int, filter *partner.Filter, first *int, after *string) int
 		PeriodCloses     func(childComplexity int, organizationID string) int
+		Pledges          func(childComplexity int, partnerID string) int
 		ProgrammeTargets func(childComplexity int, filter *programme.Filter, first *int, after *string) int
 		Report           func(childComplexity int, organizationID string, from *calendar.Date, to *calendar.Date, year *int) int
 		Viewer           func(childComplexity int) int
@@ -715,6 +738,7 @@ type DonationResolver interface {
 	Available(ctx context.Context, obj *donation.Donation) (money.Rupiah, error)
 	Receipt(ctx context.Context, obj *donation.Donation) (*receipt.Receipt, error)
 	Receipts(ctx context.Context, obj *donation.Donation) ([]receipt.Receipt, error)
+	Pledge(ctx context.Context, obj *donation.Donation) (*fund.Pledge, error)
 }
 type DonationBoxResolver interface {
 	Host(ctx context.Context, obj *box.Box) (*partner.Partner, error)
@@ -758,6 +782,8 @@ type MutationResolver interface {
 	AllocateFunds(ctx context.Context, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) (*fund.Plan, error)
 	VoidReceipt(ctx context.Context, input receipt.Void) (*receipt.Receipt, error)
 	ReissueReceipt(ctx context.Context, input receipt.Reissue) (*receipt.Receipt, error)
+	RecordPledge(ctx context.Context, input fund.NewPledge) (*fund.Pledge, error)
+	WriteOffPledge(ctx context.Context, input fund.WriteOff) (*fund.Pledge, error)
 }
 type OrganizationResolver interface {
 	Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error)
@@ -770,6 +796,8 @@ type PMKSCategoryTotalResolver interface {
 }
 type PartnerStatementResolver interface {
 	Partner(ctx context.Context, obj *fund.Statement) (*partner.Partner, error)
+
+	Pledges(ctx context.Context, obj *fund.Statement) ([]fund.Pledge, error)
 }
 type PartnerTotalResolver interface {
 	Partner(ctx context.Context, obj *donation.Group) (*partner.Partner, error)
@@ -781,6 +809,10 @@ type PlannedAllocationResolver interface {
 	Allocation(ctx context.Context, obj *fund.Planned) (*fund.Allocation, error)
 	Donation(ctx context.Context, obj *fund.Planned) (*donation.Donation, error)
 	AidOutput(ctx context.Context, obj *fund.Planned) (*aid.Output, error)
+}
+type PledgeResolver interface {
+	Partner(ctx context.Context, obj *fund.Pledge) (*partner.Partner, error)
+	Organization(ctx context.Context, obj *fund.Pledge) (*organization.Organization, error)
 }
 type ProgrammeTargetResolver interface {
 	Organization(ctx context.Context, obj *programme.Target) (*organization.Organization, error)
@@ -810,6 +842,7 @@ type QueryResolver interface {
 	Report(ctx context.Context, organizationID string, from *calendar.Date, to *calendar.Date, year *int) (*report.Spec, error)
 	Allocations(ctx context.Context, filter *fund.Filter, first *int, after *string) (*model.AllocationConnection, error)
 	PartnerStatement(ctx context.Context, partnerID string, from *calendar.Date, to *calendar.Date, year *int) (*fund.Statement, error)
+	Pledges(ctx context.Context, partnerID string) ([]fund.Pledge, error)
 }
 type ReceiptResolver interface {
 	Donation(ctx context.Context, obj *receipt.Receipt) (*donation.Donation, error)
@@ -1668,6 +1701,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Donation.Partner(childComplexity), true
+	case "Donation.pledge":
+		if e.ComplexityRoot.Donation.Pledge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Donation.Pledge(childComplexity), true
 	case "Donation.receipt":
 		if e.ComplexityRoot.Donation.Receipt == nil {
 			break
@@ -2183,6 +2222,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordDonation(childComplexity, args["input"].(donation.NewDonation)), true
+	case "Mutation.recordPledge":
+		if e.ComplexityRoot.Mutation.RecordPledge == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordPledge_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordPledge(childComplexity, args["input"].(fund.NewPledge)), true
 	case "Mutation.reissueReceipt":
 		if e.ComplexityRoot.Mutation.ReissueReceipt == nil {
 			break
@@ -2271,6 +2321,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.VoidReceipt(childComplexity, args["input"].(receipt.Void)), true
+	case "Mutation.writeOffPledge":
+		if e.ComplexityRoot.Mutation.WriteOffPledge == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_writeOffPledge_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WriteOffPledge(childComplexity, args["input"].(fund.WriteOff)), true
 
 	case "Organization.address":
 		if e.ComplexityRoot.Organization.Address == nil {
@@ -2502,6 +2563,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartnerStatement.Partner(childComplexity), true
+	case "PartnerStatement.pledges":
+		if e.ComplexityRoot.PartnerStatement.Pledges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerStatement.Pledges(childComplexity), true
 	case "PartnerStatement.received":
 		if e.ComplexityRoot.PartnerStatement.Received == nil {
 			break
@@ -2625,6 +2692,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PlannedAllocation.Restricted(childComplexity), true
+
+	case "Pledge.amount":
+		if e.ComplexityRoot.Pledge.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.Amount(childComplexity), true
+	case "Pledge.createdAt":
+		if e.ComplexityRoot.Pledge.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.CreatedAt(childComplexity), true
+	case "Pledge.from":
+		if e.ComplexityRoot.Pledge.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.From(childComplexity), true
+	case "Pledge.fulfilled":
+		if e.ComplexityRoot.Pledge.Fulfilled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.Fulfilled(childComplexity), true
+	case "Pledge.id":
+		if e.ComplexityRoot.Pledge.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.ID(childComplexity), true
+	case "Pledge.organization":
+		if e.ComplexityRoot.Pledge.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.Organization(childComplexity), true
+	case "Pledge.outstanding":
+		if e.ComplexityRoot.Pledge.Outstanding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.Outstanding(childComplexity), true
+	case "Pledge.partner":
+		if e.ComplexityRoot.Pledge.Partner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.Partner(childComplexity), true
+	case "Pledge.pledgedOn":
+		if e.ComplexityRoot.Pledge.PledgedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.PledgedOn(childComplexity), true
+	case "Pledge.purpose":
+		if e.ComplexityRoot.Pledge.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.Purpose(childComplexity), true
+	case "Pledge.to":
+		if e.ComplexityRoot.Pledge.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.To(childComplexity), true
+	case "Pledge.writeOffReason":
+		if e.ComplexityRoot.Pledge.WriteOffReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.WriteOffReason(childComplexity), true
+	case "Pledge.writtenOff":
+		if e.ComplexityRoot.Pledge.WrittenOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.WrittenOff(childComplexity), true
+	case "Pledge.writtenOffOn":
+		if e.ComplexityRoot.Pledge.WrittenOffOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pledge.WrittenOffOn(childComplexity), true
 
 	case "ProgrammeTarget.aidType":
 		if e.ComplexityRoot.ProgrammeTarget.AidType == nil {
@@ -2890,6 +3042,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PeriodCloses(childComplexity, args["organizationId"].(string)), true
+	case "Query.pledges":
+		if e.ComplexityRoot.Query.Pledges == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pledges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Pledges(childComplexity, args["partnerId"].(string)), true
 	case "Query.programmeTargets":
 		if e.ComplexityRoot.Query.ProgrammeTargets == nil {
 			break
@@ -3410,6 +3573,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RecordAidOutputInput", ec.unmarshalInputRecordAidOutputInput),
 			graphql.NewInputUnmarshaler("RecordBoxCollectionInput", ec.unmarshalInputRecordBoxCollectionInput),
 			graphql.NewInputUnmarshaler("RecordDonationInput", ec.unmarshalInputRecordDonationInput),
+			graphql.NewInputUnmarshaler("RecordPledgeInput", ec.unmarshalInputRecordPledgeInput),
 			graphql.NewInputUnmarshaler("ReissueReceiptInput", ec.unmarshalInputReissueReceiptInput),
 			graphql.NewInputUnmarshaler("ReleaseAllocationInput", ec.unmarshalInputReleaseAllocationInput),
 			graphql.NewInputUnmarshaler("ReopenPeriodInput", ec.unmarshalInputReopenPeriodInput),
@@ -3420,6 +3584,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SealIncidentInput", ec.unmarshalInputSealIncidentInput),
 			graphql.NewInputUnmarshaler("VoidReceiptInput", ec.unmarshalInputVoidReceiptInput),
 			graphql.NewInputUnmarshaler("WorkMeetingFilter", ec.unmarshalInputWorkMeetingFilter),
+			graphql.NewInputUnmarshaler("WriteOffPledgeInput", ec.unmarshalInputWriteOffPledgeInput),
 		)
 	}
 	first := true
@@ -4725,6 +4890,77 @@ extend type Donation {
   "Every receipt given for this donation, voided ones and copies included."
   receipts: [Receipt!]!
 }
+
+# ---------------------------------------------------------------- pledges
+
+extend type Mutation {
+  "Record a partner's commitment to give a council an amount within a period."
+  recordPledge(input: RecordPledgeInput!): Pledge
+  "Write off what is still outstanding of a pledge; it then takes no more gifts."
+  writeOffPledge(input: WriteOffPledgeInput!): Pledge
+}
+
+"""
+A partner's commitment, fulfilled by the donations that name it (net of
+reversals). A pledge is money promised, not received: no balance counts it.
+"""
+type Pledge {
+  id: ID!
+  partner: Partner!
+  organization: Organization!
+  amount: Rupiah!
+  pledgedOn: Date!
+  from: Date!
+  to: Date!
+  purpose: String!
+  fulfilled: Rupiah!
+  "Written off, when it was."
+  writtenOff: Rupiah!
+  writtenOffOn: Date
+  writeOffReason: String
+  "Still to be given: amount − fulfilled − written off, never below zero."
+  outstanding: Rupiah!
+  createdAt: Time!
+}
+
+input RecordPledgeInput {
+  partnerId: ID!
+  organizationId: ID!
+  amount: Rupiah!
+  pledgedOn: Date!
+  from: Date!
+  to: Date!
+  purpose: String!
+  idempotencyKey: String
+}
+
+input WriteOffPledgeInput {
+  pledgeId: ID!
+  reason: String!
+  "Defaults to today."
+  writtenOffOn: Date
+  idempotencyKey: String
+}
+
+extend input RecordDonationInput {
+  "A pledge of the same partner to this council (or one above it) that the gift fulfils."
+  pledgeId: ID
+}
+
+extend type Donation {
+  "The pledge this gift fulfils."
+  pledge: Pledge
+}
+
+extend type PartnerStatement {
+  "The partner's pledges and their fulfilment."
+  pledges: [Pledge!]!
+}
+
+extend type Query {
+  "A partner's pledges, oldest first (a partner account: its own)."
+  pledges(partnerId: ID!): [Pledge!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5141,6 +5377,8 @@ func (ec *executionContext) childFields_Donation(ctx context.Context, field grap
 		return ec.fieldContext_Donation_receipt(ctx, field)
 	case "receipts":
 		return ec.fieldContext_Donation_receipts(ctx, field)
+	case "pledge":
+		return ec.fieldContext_Donation_pledge(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Donation", field.Name)
 }
@@ -5445,6 +5683,8 @@ func (ec *executionContext) childFields_PartnerStatement(ctx context.Context, fi
 		return ec.fieldContext_PartnerStatement_available(ctx, field)
 	case "gifts":
 		return ec.fieldContext_PartnerStatement_gifts(ctx, field)
+	case "pledges":
+		return ec.fieldContext_PartnerStatement_pledges(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PartnerStatement", field.Name)
 }
@@ -5501,6 +5741,40 @@ func (ec *executionContext) childFields_PlannedAllocation(ctx context.Context, f
 		return ec.fieldContext_PlannedAllocation_restricted(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PlannedAllocation", field.Name)
+}
+
+func (ec *executionContext) childFields_Pledge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Pledge_id(ctx, field)
+	case "partner":
+		return ec.fieldContext_Pledge_partner(ctx, field)
+	case "organization":
+		return ec.fieldContext_Pledge_organization(ctx, field)
+	case "amount":
+		return ec.fieldContext_Pledge_amount(ctx, field)
+	case "pledgedOn":
+		return ec.fieldContext_Pledge_pledgedOn(ctx, field)
+	case "from":
+		return ec.fieldContext_Pledge_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Pledge_to(ctx, field)
+	case "purpose":
+		return ec.fieldContext_Pledge_purpose(ctx, field)
+	case "fulfilled":
+		return ec.fieldContext_Pledge_fulfilled(ctx, field)
+	case "writtenOff":
+		return ec.fieldContext_Pledge_writtenOff(ctx, field)
+	case "writtenOffOn":
+		return ec.fieldContext_Pledge_writtenOffOn(ctx, field)
+	case "writeOffReason":
+		return ec.fieldContext_Pledge_writeOffReason(ctx, field)
+	case "outstanding":
+		return ec.fieldContext_Pledge_outstanding(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Pledge_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Pledge", field.Name)
 }
 
 func (ec *executionContext) childFields_ProgrammeTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6093,6 +6367,20 @@ func (ec *executionContext) field_Mutation_recordDonation_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_recordPledge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (fund.NewPledge, error) {
+			return ec.unmarshalNRecordPledgeInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐNewPledge(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reissueReceipt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6197,6 +6485,20 @@ func (ec *executionContext) field_Mutation_voidReceipt_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (receipt.Void, error) {
 			return ec.unmarshalNVoidReceiptInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐVoid(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_writeOffPledge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (fund.WriteOff, error) {
+			return ec.unmarshalNWriteOffPledgeInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐWriteOff(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6592,6 +6894,20 @@ func (ec *executionContext) field_Query_periodCloses_args(ctx context.Context, r
 		return nil, err
 	}
 	args["organizationId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_pledges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "partnerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["partnerId"] = arg0
 	return args, nil
 }
 
@@ -10364,6 +10680,38 @@ func (ec *executionContext) fieldContext_Donation_receipts(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Donation_pledge(ctx context.Context, field graphql.CollectedField, obj *donation.Donation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Donation_pledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Donation().Pledge(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fund.Pledge) graphql.Marshaler {
+			return ec.marshalOPledge2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPledge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Donation_pledge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Donation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pledge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DonationBox_id(ctx context.Context, field graphql.CollectedField, obj *box.Box) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12628,6 +12976,94 @@ func (ec *executionContext) fieldContext_Mutation_reissueReceipt(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_recordPledge(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordPledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordPledge(ctx, fc.Args["input"].(fund.NewPledge))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fund.Pledge) graphql.Marshaler {
+			return ec.marshalOPledge2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPledge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordPledge(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pledge(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordPledge_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_writeOffPledge(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_writeOffPledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WriteOffPledge(ctx, fc.Args["input"].(fund.WriteOff))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fund.Pledge) graphql.Marshaler {
+			return ec.marshalOPledge2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPledge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_writeOffPledge(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pledge(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_writeOffPledge_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *organization.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13633,6 +14069,38 @@ func (ec *executionContext) fieldContext_PartnerStatement_gifts(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _PartnerStatement_pledges(ctx context.Context, field graphql.CollectedField, obj *fund.Statement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerStatement_pledges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnerStatement().Pledges(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fund.Pledge) graphql.Marshaler {
+			return ec.marshalNPledge2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPledgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerStatement_pledges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerStatement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pledge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PartnerTotal_partner(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14090,6 +14558,346 @@ func (ec *executionContext) _PlannedAllocation_restricted(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_PlannedAllocation_restricted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlannedAllocation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Pledge_id(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Pledge_partner(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_partner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Pledge().Partner(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *partner.Partner) graphql.Marshaler {
+			return ec.marshalNPartner2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpartnerᚐPartner(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_partner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pledge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Partner(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pledge_organization(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Pledge().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pledge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pledge_amount(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _Pledge_pledgedOn(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_pledgedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PledgedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_pledgedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Pledge_from(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Pledge_to(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Pledge_purpose(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_purpose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Purpose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pledge_fulfilled(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_fulfilled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fulfilled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_fulfilled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _Pledge_writtenOff(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_writtenOff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WrittenOff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_writtenOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _Pledge_writtenOffOn(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_writtenOffOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WrittenOffOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calendar.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_writtenOffOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Pledge_writeOffReason(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_writeOffReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WriteOffReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_writeOffReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pledge_outstanding(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_outstanding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outstanding(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_outstanding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, true, false, "Rupiah")
+}
+
+func (ec *executionContext) _Pledge_createdAt(ctx context.Context, field graphql.CollectedField, obj *fund.Pledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pledge_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pledge_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pledge", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ProgrammeTarget_id(ctx context.Context, field graphql.CollectedField, obj *programme.Target) (ret graphql.Marshaler) {
@@ -15374,6 +16182,50 @@ func (ec *executionContext) fieldContext_Query_partnerStatement(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_partnerStatement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pledges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pledges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Pledges(ctx, fc.Args["partnerId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fund.Pledge) graphql.Marshaler {
+			return ec.marshalNPledge2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPledgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pledges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pledge(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pledges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19980,7 +20832,7 @@ func (ec *executionContext) unmarshalInputRecordDonationInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"organizationId", "source", "partnerId", "kind", "receivedOn", "amount", "items", "reference", "earmarkProgramme", "earmarkAidTypeId", "earmarkRegencyId", "notes", "idempotencyKey"}
+	fieldsInOrder := [...]string{"organizationId", "source", "partnerId", "kind", "receivedOn", "amount", "items", "reference", "earmarkProgramme", "earmarkAidTypeId", "earmarkRegencyId", "notes", "idempotencyKey", "pledgeId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20078,6 +20930,13 @@ func (ec *executionContext) unmarshalInputRecordDonationInput(ctx context.Contex
 				return it, err
 			}
 			it.IdempotencyKey = data
+		case "pledgeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pledgeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PledgeID = data
 		}
 	}
 	return it, nil
@@ -20092,6 +20951,97 @@ func (ec *executionContext) unmarshalInputRecordDonationInput(ctx context.Contex
 func UnmarshalRecordDonationInput(ctx context.Context, raw any) (donation.NewDonation, error) {
 	var out donation.NewDonation
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordDonationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordPledgeInput(ctx context.Context, obj any) (fund.NewPledge, error) {
+	var it fund.NewPledge
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"partnerId", "organizationId", "amount", "pledgedOn", "from", "to", "purpose", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "partnerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerID = data
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "pledgedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pledgedOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PledgedOn = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "purpose":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purpose"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Purpose = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordPledgeInput unmarshals raw into the RecordPledgeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordPledgeInput(ctx context.Context, raw any) (fund.NewPledge, error) {
+	var out fund.NewPledge
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordPledgeInput", raw, &out)
 	return out, err
 }
 
@@ -20666,6 +21616,69 @@ func (ec *executionContext) unmarshalInputWorkMeetingFilter(ctx context.Context,
 func UnmarshalWorkMeetingFilter(ctx context.Context, raw any) (meeting.Filter, error) {
 	var out meeting.Filter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "WorkMeetingFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWriteOffPledgeInput(ctx context.Context, obj any) (fund.WriteOff, error) {
+	var it fund.WriteOff
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"pledgeId", "reason", "writtenOffOn", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "pledgeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pledgeId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PledgeID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "writtenOffOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("writtenOffOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WrittenOffOn = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWriteOffPledgeInput unmarshals raw into the WriteOffPledgeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWriteOffPledgeInput(ctx context.Context, raw any) (fund.WriteOff, error) {
+	var out fund.WriteOff
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WriteOffPledgeInput", raw, &out)
 	return out, err
 }
 
@@ -22030,6 +23043,12 @@ func (ec *executionContext) _Donation(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Donation_receipts(ctx, field, obj)
 				})
+		case "pledge":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Donation_pledge(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22790,6 +23809,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "recordPledge":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordPledge(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "writeOffPledge":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_writeOffPledge(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23243,6 +24276,12 @@ func (ec *executionContext) _PartnerStatement(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "pledges":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnerStatement_pledges(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23419,6 +24458,106 @@ func (ec *executionContext) _PlannedAllocation(ctx context.Context, sel ast.Sele
 			}
 		case "restricted":
 			out.Values[i] = ec._PlannedAllocation_restricted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pledgeImplementors = []string{"Pledge"}
+
+func (ec *executionContext) _Pledge(ctx context.Context, sel ast.SelectionSet, obj *fund.Pledge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pledgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Pledge")
+		case "id":
+			out.Values[i] = ec._Pledge_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "partner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pledge_partner(ctx, field, obj)
+				})
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pledge_organization(ctx, field, obj)
+				})
+		case "amount":
+			out.Values[i] = ec._Pledge_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pledgedOn":
+			out.Values[i] = ec._Pledge_pledgedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "from":
+			out.Values[i] = ec._Pledge_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._Pledge_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "purpose":
+			out.Values[i] = ec._Pledge_purpose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fulfilled":
+			out.Values[i] = ec._Pledge_fulfilled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "writtenOff":
+			out.Values[i] = ec._Pledge_writtenOff(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "writtenOffOn":
+			out.Values[i] = ec._Pledge_writtenOffOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "writeOffReason":
+			out.Values[i] = ec._Pledge_writeOffReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outstanding":
+			out.Values[i] = ec._Pledge_outstanding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Pledge_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -23740,6 +24879,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_partnerStatement(ctx, field)
+				})
+		case "pledges":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pledges(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -25864,6 +27009,26 @@ func (ec *executionContext) marshalNPlannedAllocation2ᚕgithubᚗcomᚋsinergi�
 	return ret
 }
 
+func (ec *executionContext) marshalNPledge2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPledge(ctx context.Context, sel ast.SelectionSet, v fund.Pledge) graphql.Marshaler {
+	return ec._Pledge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPledge2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPledgeᚄ(ctx context.Context, sel ast.SelectionSet, v []fund.Pledge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPledge2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPledge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNProgrammeTarget2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐTarget(ctx context.Context, sel ast.SelectionSet, v programme.Target) graphql.Marshaler {
 	return ec._ProgrammeTarget(ctx, sel, &v)
 }
@@ -25928,6 +27093,11 @@ func (ec *executionContext) unmarshalNRecordBoxCollectionInput2githubᚗcomᚋsi
 
 func (ec *executionContext) unmarshalNRecordDonationInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐNewDonation(ctx context.Context, v any) (donation.NewDonation, error) {
 	res, err := ec.unmarshalInputRecordDonationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordPledgeInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐNewPledge(ctx context.Context, v any) (fund.NewPledge, error) {
+	res, err := ec.unmarshalInputRecordPledgeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -26208,6 +27378,11 @@ func (ec *executionContext) marshalNWorkMeetingEdge2ᚕgithubᚗcomᚋsinergiᚑ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNWriteOffPledgeInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐWriteOff(ctx context.Context, v any) (fund.WriteOff, error) {
+	res, err := ec.unmarshalInputWriteOffPledgeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -26823,6 +27998,13 @@ func (ec *executionContext) marshalOPeriodClose2ᚖgithubᚗcomᚋsinergiᚑid�
 		return graphql.Null
 	}
 	return ec._PeriodClose(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPledge2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPledge(ctx context.Context, sel ast.SelectionSet, v *fund.Pledge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Pledge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOProgrammeTarget2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐTarget(ctx context.Context, sel ast.SelectionSet, v *programme.Target) graphql.Marshaler {

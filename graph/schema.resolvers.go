@@ -236,6 +236,13 @@ func (r *donationResolver) Receipts(ctx context.Context, obj *donation.Donation)
 	return *rs, nil
 }
 
+func (r *donationResolver) Pledge(ctx context.Context, obj *donation.Donation) (*fund.Pledge, error) {
+	if obj.PledgeID == nil {
+		return nil, nil
+	}
+	return orNull(r.FundStore.Pledge(ctx, scope(ctx), *obj.PledgeID))
+}
+
 func (r *donationBoxResolver) Host(ctx context.Context, obj *box.Box) (*partner.Partner, error) {
 	return load(ctx, r.loaders(ctx).partner, obj.HostPartnerID)
 }
@@ -364,6 +371,14 @@ func (r *mutationResolver) ReissueReceipt(ctx context.Context, input receipt.Rei
 	return written(r.ReceiptStore.ReissueReceipt(ctx, scope(ctx), input))
 }
 
+func (r *mutationResolver) RecordPledge(ctx context.Context, input fund.NewPledge) (*fund.Pledge, error) {
+	return written(r.FundStore.RecordPledge(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) WriteOffPledge(ctx context.Context, input fund.WriteOff) (*fund.Pledge, error) {
+	return written(r.FundStore.WriteOffPledge(ctx, scope(ctx), input))
+}
+
 func (r *organizationResolver) Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error) {
 	return loadOptional(ctx, r.loaders(ctx).organization, obj.ParentID)
 }
@@ -392,6 +407,10 @@ func (r *partnerStatementResolver) Partner(ctx context.Context, obj *fund.Statem
 	return load(ctx, r.loaders(ctx).partner, obj.PartnerID)
 }
 
+func (r *partnerStatementResolver) Pledges(ctx context.Context, obj *fund.Statement) ([]fund.Pledge, error) {
+	return r.FundStore.PledgesOf(ctx, scope(ctx), []string{obj.PartnerID})
+}
+
 func (r *partnerTotalResolver) Partner(ctx context.Context, obj *donation.Group) (*partner.Partner, error) {
 	if obj.Key == "" {
 		return nil, nil // anonymous gifts
@@ -413,6 +432,14 @@ func (r *plannedAllocationResolver) Donation(ctx context.Context, obj *fund.Plan
 
 func (r *plannedAllocationResolver) AidOutput(ctx context.Context, obj *fund.Planned) (*aid.Output, error) {
 	return load(ctx, r.loaders(ctx).output, obj.AidOutputID)
+}
+
+func (r *pledgeResolver) Partner(ctx context.Context, obj *fund.Pledge) (*partner.Partner, error) {
+	return load(ctx, r.loaders(ctx).partner, obj.PartnerID)
+}
+
+func (r *pledgeResolver) Organization(ctx context.Context, obj *fund.Pledge) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
 }
 
 func (r *programmeTargetResolver) Organization(ctx context.Context, obj *programme.Target) (*organization.Organization, error) {
@@ -585,6 +612,10 @@ func (r *queryResolver) PartnerStatement(ctx context.Context, partnerID string, 
 		return nil, err
 	}
 	return written(r.FundStore.Statement(ctx, scope(ctx), partnerID, from2, to2))
+}
+
+func (r *queryResolver) Pledges(ctx context.Context, partnerID string) ([]fund.Pledge, error) {
+	return r.FundStore.PledgesOf(ctx, scope(ctx), []string{partnerID})
 }
 
 func (r *receiptResolver) Donation(ctx context.Context, obj *receipt.Receipt) (*donation.Donation, error) {
@@ -761,6 +792,8 @@ func (r *Resolver) PlannedAllocation() PlannedAllocationResolver {
 	return &plannedAllocationResolver{r}
 }
 
+func (r *Resolver) Pledge() PledgeResolver { return &pledgeResolver{r} }
+
 func (r *Resolver) ProgrammeTarget() ProgrammeTargetResolver { return &programmeTargetResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -801,6 +834,7 @@ type (
 	partnerTotalResolver          struct{ *Resolver }
 	periodCloseResolver           struct{ *Resolver }
 	plannedAllocationResolver     struct{ *Resolver }
+	pledgeResolver                struct{ *Resolver }
 	programmeTargetResolver       struct{ *Resolver }
 	queryResolver                 struct{ *Resolver }
 	receiptResolver               struct{ *Resolver }

@@ -26,6 +26,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/receipt"
 )
 
 // ErrNotEmpty is returned when the database already holds organizations.
@@ -33,12 +34,12 @@ var ErrNotEmpty = errors.New("the database already has data; demo data goes into
 
 // Summary counts what Load created.
 type Summary struct {
-	Organizations, Partners, Donations, Boxes, Collections, AidOutputs, Allocations, Targets, Meetings int
+	Organizations, Partners, Donations, Boxes, Collections, AidOutputs, Allocations, Pledges, Targets, Meetings int
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("demo data: %d organizations, %d partners, %d donations, %d boxes, %d box collections, %d aid outputs, %d allocations, %d programme targets, %d meetings",
-		s.Organizations, s.Partners, s.Donations, s.Boxes, s.Collections, s.AidOutputs, s.Allocations, s.Targets, s.Meetings)
+	return fmt.Sprintf("demo data: %d organizations, %d partners, %d donations, %d boxes, %d box collections, %d aid outputs, %d allocations, %d pledges, %d programme targets, %d meetings",
+		s.Organizations, s.Partners, s.Donations, s.Boxes, s.Collections, s.AidOutputs, s.Allocations, s.Pledges, s.Targets, s.Meetings)
 }
 
 // Regencies are Bali's nine regencies and city, in the order the demo uses.
@@ -65,6 +66,7 @@ type loader struct {
 	boxes      *box.Store
 	aid        *aid.Store
 	funds      *fund.Store
+	receipts   *receipt.Store
 	programmes *programme.Store
 	meetings   *meeting.Store
 	rng        *rand.Rand
@@ -95,11 +97,11 @@ func Load(ctx context.Context, db *sqlx.DB) (Summary, error) {
 	l := &loader{
 		sc:   auth.System("demo"),
 		orgs: organization.NewStore(db), partners: partner.NewStore(db), donations: donation.NewStore(db),
-		boxes: box.NewStore(db), aid: aid.NewStore(db), funds: fund.NewStore(db), programmes: programme.NewStore(db), meetings: meeting.NewStore(db),
+		boxes: box.NewStore(db), aid: aid.NewStore(db), funds: fund.NewStore(db), receipts: receipt.NewStore(db), programmes: programme.NewStore(db), meetings: meeting.NewStore(db),
 		rng: rand.New(rand.NewPCG(2014, 717)), types: map[string]aid.Type{},
 	}
 	for _, step := range []func(context.Context) error{
-		l.tree, l.givers, l.catalogue, l.gifts, l.donationBoxes, l.outputs, l.funding, l.targets, l.raker,
+		l.tree, l.givers, l.catalogue, l.gifts, l.donationBoxes, l.outputs, l.funding, l.pledges, l.targets, l.raker,
 	} {
 		if err := step(ctx); err != nil {
 			return l.sum, fmt.Errorf("load demo data: %w", err)
@@ -468,6 +470,48 @@ func (l *loader) funding(ctx context.Context) error {
 	}
 	l.sum.Allocations++
 	return nil
+}
+
+// pledges records two CSR commitments for 2014: one partly fulfilled by a
+// December gift that names it, one written off; and one receipt lost and
+// reissued as a copy.
+func (l *loader) pledges(ctx context.Context) error {
+	kept, err := l.funds.RecordPledge(ctx, l.sc, fund.NewPledge{PartnerID: l.csr[0].ID, OrganizationID: l.province.ID, Amount: 100_000_000,
+		PledgedOn: calendar.New(2014, time.January, 10), From: calendar.New(2014, time.January, 1), To: calendar.New(2014, time.December, 31),
+		Purpose: "Program PMT lansia 2014"})
+	if err != nil {
+		return err
+	}
+	if err := l.gift(ctx, donation.NewDonation{OrganizationID: l.province.ID, Source: donation.CSR, PartnerID: &l.csr[0].ID,
+		Kind: donation.Money, ReceivedOn: calendar.New(2014, time.December, 20), Amount: ptr(money.Rupiah(40_000_000)),
+		Reference: ptr("CSR-2014-12-JANJI"), PledgeID: &kept.ID}); err != nil {
+		return err
+	}
+	dropped, err := l.funds.RecordPledge(ctx, l.sc, fund.NewPledge{PartnerID: l.csr[1].ID, OrganizationID: l.province.ID, Amount: 25_000_000,
+		PledgedOn: calendar.New(2014, time.February, 3), From: calendar.New(2014, time.February, 1), To: calendar.New(2014, time.June, 30),
+		Purpose: "Kursi roda untuk penyandang disabilitas"})
+	if err != nil {
+		return err
+	}
+	if _, err := l.funds.WriteOffPledge(ctx, l.sc, fund.WriteOff{PledgeID: dropped.ID, Reason: "Anggaran CSR perusahaan dialihkan",
+		WrittenOffOn: ptr(calendar.New(2014, time.July, 15))}); err != nil {
+		return err
+	}
+	l.sum.Pledges += 2
+	// A giver lost a receipt: it is voided and a copy issued.
+	gifts, err := l.donations.List(ctx, l.sc, donation.Filter{PartnerID: &l.csr[2].ID}, page.Request{})
+	if err != nil || len(gifts.Items) == 0 {
+		return fmt.Errorf("find a gift of %s: %v", l.csr[2].Name, err)
+	}
+	receipts, err := l.receipts.ByDonationIDs(ctx, l.sc, []string{gifts.Items[0].ID})
+	if err != nil || len(receipts) != 1 {
+		return fmt.Errorf("find the receipt of a gift of %s: %v", l.csr[2].Name, err)
+	}
+	if _, err := l.receipts.VoidReceipt(ctx, l.sc, receipt.Void{ReceiptID: receipts[0].ID, Reason: "Hilang, diminta salinan oleh mitra"}); err != nil {
+		return err
+	}
+	_, err = l.receipts.ReissueReceipt(ctx, l.sc, receipt.Reissue{DonationID: gifts.Items[0].ID})
+	return err
 }
 
 func (l *loader) raker(ctx context.Context) error {

@@ -5,8 +5,10 @@ package donation
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -78,12 +80,14 @@ type Donation struct {
 	EarmarkAidTypeID *string       `db:"earmark_aid_type_id" json:"earmarkAidTypeId"`
 	EarmarkRegencyID *string       `db:"earmark_regency_id" json:"earmarkRegencyId"`
 	// EarmarkBeneficiaryGroup restricts the gift to one beneficiary group.
-	EarmarkBeneficiaryGroup *string   `db:"earmark_beneficiary_group" json:"earmarkBeneficiaryGroup"`
-	Notes                   string    `db:"notes" json:"notes"`
-	ReversesID              *string   `db:"reverses_id" json:"reversesId"`
-	ReversalReason          *string   `db:"reversal_reason" json:"reversalReason"`
-	ReversedByID            *string   `db:"reversed_by_id" json:"-"`
-	CreatedAt               time.Time `db:"created_at" json:"createdAt"`
+	EarmarkBeneficiaryGroup *string `db:"earmark_beneficiary_group" json:"earmarkBeneficiaryGroup"`
+	// PledgeID names the partner's pledge this gift fulfils.
+	PledgeID       *string   `db:"pledge_id" json:"pledgeId"`
+	Notes          string    `db:"notes" json:"notes"`
+	ReversesID     *string   `db:"reverses_id" json:"reversesId"`
+	ReversalReason *string   `db:"reversal_reason" json:"reversalReason"`
+	ReversedByID   *string   `db:"reversed_by_id" json:"-"`
+	CreatedAt      time.Time `db:"created_at" json:"createdAt"`
 	// Lines is filled in only where a donation is read for the audit
 	// trail; the API reads the goods lines through a batched loader.
 	Lines []Item `db:"-" json:"items,omitempty"`
@@ -108,7 +112,7 @@ const scopedFrom = `donations d JOIN organizations o ON o.id = d.organization_id
 func scope(sc auth.Scope, a *postgres.Args) string { return sc.Gifts(a, "o.path", "d.partner_id") }
 
 const columns = `d.id, d.seq, d.organization_id, d.source, d.partner_id, d.kind, d.received_on, d.amount,
-	d.reference, d.earmark_programme, d.earmark_aid_type_id, d.earmark_regency_id, d.earmark_beneficiary_group, d.notes,
+	d.reference, d.earmark_programme, d.earmark_aid_type_id, d.earmark_regency_id, d.earmark_beneficiary_group, d.pledge_id, d.notes,
 	d.reverses_id, d.reversal_reason, d.created_at,
 	(SELECT r.id FROM donations r WHERE r.reverses_id = d.id) AS reversed_by_id`
 
@@ -273,8 +277,11 @@ type NewDonation struct {
 	EarmarkRegencyID *string       `json:"earmarkRegencyId"`
 	// EarmarkBeneficiaryGroup is one of aid's beneficiary groups.
 	EarmarkBeneficiaryGroup *aid.BeneficiaryGroup `json:"earmarkBeneficiaryGroup"`
-	Notes                   string                `json:"notes"`
-	IdempotencyKey          string                `json:"-"`
+	// PledgeID names a pledge of the same partner to this council (or one
+	// above it) that the gift fulfils.
+	PledgeID       *string `json:"pledgeId"`
+	Notes          string  `json:"notes"`
+	IdempotencyKey string  `json:"-"`
 }
 
 // validate checks what can be checked without the database into v and
@@ -365,16 +372,19 @@ func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewDonation) (Dona
 			_, err := organization.RequireRegency(ctx, tx, sc, "input.earmarkRegencyId", *in.EarmarkRegencyID)
 			v.Collect(err)
 		}
+		if in.PledgeID != nil && org.ID != "" {
+			v.Collect(checkPledge(ctx, tx, "input.pledgeId", *in.PledgeID, in.PartnerID, org))
+		}
 		if err := v.Failed(); err != nil {
 			return change.Applied{}, err
 		}
 		var id string
 		err = tx.GetContext(ctx, &id, `
 			INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference,
-				earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, notes)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+				earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 			in.OrganizationID, in.Source, in.PartnerID, in.Kind, in.ReceivedOn, amount, in.Reference,
-			in.EarmarkProgramme, in.EarmarkAidTypeID, in.EarmarkRegencyID, in.EarmarkBeneficiaryGroup, in.Notes)
+			in.EarmarkProgramme, in.EarmarkAidTypeID, in.EarmarkRegencyID, in.EarmarkBeneficiaryGroup, in.PledgeID, in.Notes)
 		if c, ok := postgres.Violation(err); ok && c == "donations_reference_key" {
 			return change.Applied{}, fault.Refuse("input.reference", fault.Duplicate, "this organization already recorded a donation with this reference")
 		}
@@ -441,9 +451,9 @@ func InsertReversal(ctx context.Context, tx *change.Tx, field string, orig Donat
 	var id string
 	err := tx.GetContext(ctx, &id, `
 		INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount,
-			earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, notes, reverses_id, reversal_reason)
+			earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes, reverses_id, reversal_reason)
 		SELECT organization_id, source, partner_id, kind, $2, -amount,
-			earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, notes, id, $3
+			earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes, id, $3
 		FROM donations WHERE id = $1 RETURNING id`, orig.ID, on, reason)
 	if c, ok := postgres.Violation(err); ok && c == "donations_reverses_id_key" {
 		return "", fault.Refuse(field, fault.Duplicate, "this donation has already been reversed")
@@ -606,3 +616,38 @@ func (s *Store) ByKind(ctx context.Context, sc auth.Scope, f Filter) ([]Group, e
 
 // Kind returns the group's key as a donation kind, for groups by kind.
 func (g Group) Kind() Kind { return Kind(g.Key) }
+
+// checkPledge refuses, at field, a gift from partnerID to the council org
+// naming a pledge it cannot fulfil: an unknown one, another partner's, one
+// made to a council outside org's line, or one written off. The pledge's row
+// is locked, so a gift and the pledge's write-off take turns.
+func checkPledge(ctx context.Context, tx *change.Tx, field, pledgeID string, partnerID *string, org organization.Organization) error {
+	var p struct {
+		PartnerID  string  `db:"partner_id"`
+		Path       string  `db:"path"`
+		WrittenOff *string `db:"written_off_on"`
+	}
+	if !postgres.IsID(pledgeID) {
+		return fault.Refuse(field, fault.Unknown, "no such pledge")
+	}
+	args := postgres.Args{pledgeID}
+	query := `SELECT g.partner_id, o.path::text AS path, w.written_off_on::text AS written_off_on
+		FROM pledges g JOIN organizations o ON o.id = g.organization_id LEFT JOIN pledge_writeoffs w ON w.pledge_id = g.id
+		WHERE g.id = $1 AND ` + tx.Scope.Gifts(&args, "o.path", "g.partner_id") + ` FOR NO KEY UPDATE OF g`
+	err := tx.GetContext(ctx, &p, query, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fault.Refuse(field, fault.Unknown, "no such pledge")
+	}
+	if err != nil {
+		return fmt.Errorf("read pledge %s: %w", pledgeID, err)
+	}
+	switch {
+	case partnerID == nil || *partnerID != p.PartnerID:
+		return fault.Refuse(field, fault.Invalid, "the pledge is another partner's")
+	case p.WrittenOff != nil:
+		return fault.Refuse(field, fault.Invalid, "the pledge was written off on "+*p.WrittenOff)
+	case org.Path != p.Path && !strings.HasPrefix(org.Path, p.Path+"."):
+		return fault.Refuse(field, fault.Invalid, "the pledge was made to a council outside "+org.Code+"'s line")
+	}
+	return nil
+}

@@ -408,6 +408,7 @@ func TestEveryMutationByRole(t *testing.T) {
 	admin.unallocate(lateOutput(0))
 	admin.unallocate(lateOutput(1))
 	allocation := nth(`SELECT id FROM allocations WHERE releases_id IS NULL ORDER BY seq DESC`)
+	pledgeOf := nth(`SELECT id FROM pledges ORDER BY purpose = 'Matriks' DESC, seq`)
 	receiptOf := nth(`SELECT r.id FROM receipts r JOIN organizations o ON o.id = r.organization_id WHERE o.code = 'BALI' ORDER BY r.seq`)
 	donationOf := func(i int) string { return admin.id(`SELECT donation_id FROM receipts WHERE id = $1`, receiptOf(i)) }
 	seal := func(i int) string {
@@ -460,6 +461,10 @@ func TestEveryMutationByRole(t *testing.T) {
 			func(i int) map[string]any { return map[string]any{"r": receiptOf(i)} }, writers},
 		{"reissueReceipt", `mutation($d: ID!) { reissueReceipt(input: {donationId: $d}) { id } }`,
 			func(i int) map[string]any { return map[string]any{"d": donationOf(i)} }, writers},
+		{"recordPledge", `mutation($p: ID!, $o: ID!) { recordPledge(input: {partnerId: $p, organizationId: $o, amount: 5000000, pledgedOn: "2015-01-02",
+			from: "2015-01-01", to: "2015-12-31", purpose: "Matriks"}) { id } }`, func(int) map[string]any { return map[string]any{"p": host, "o": bali} }, writers},
+		{"writeOffPledge", `mutation($g: ID!) { writeOffPledge(input: {pledgeId: $g, reason: "matrix"}) { id } }`,
+			func(i int) map[string]any { return map[string]any{"g": pledgeOf(i)} }, writers},
 		{"closePeriod", `mutation($o: ID!, $d: Date!) { closePeriod(input: {organizationId: $o, through: $d}) { id } }`,
 			func(i int) map[string]any { return map[string]any{"o": bali, "d": fmt.Sprintf("2012-%02d-28", 1+i)} }, writers},
 		{"reopenPeriod", `mutation($o: ID!) { reopenPeriod(input: {organizationId: $o, reason: "matrix"}) { id } }`,

@@ -359,3 +359,71 @@ func TestPartnerStatementWorkbook(t *testing.T) {
 		t.Errorf("the admin downloading a partner's statement: %d", status)
 	}
 }
+
+// TestPledges: the demo's kept pledge is partly fulfilled by the gift that
+// names it, the other written off; a gift cannot fulfil another partner's
+// pledge or one written off; pledges never count as money in a balance.
+func TestPledges(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	type pledge struct {
+		ID, Purpose                                string
+		Amount, Fulfilled, WrittenOff, Outstanding int64
+	}
+	var partners []struct{ ID, Name string }
+	if err := admin.db.Select(&partners, `SELECT p.id, p.name FROM partners p WHERE p.id IN (SELECT partner_id FROM pledges) ORDER BY p.seq`); err != nil {
+		t.Fatal(err)
+	}
+	if len(partners) != 2 {
+		t.Fatalf("%d demo partners with pledges, want 2", len(partners))
+	}
+	var pledges []pledge
+	for _, p := range partners {
+		var got struct {
+			PartnerStatement struct{ Pledges []pledge }
+		}
+		admin.as(auth.Partner, p.Name).query(`query($p: ID!) { partnerStatement(partnerId: $p, year: 2014) {
+			pledges { id purpose amount fulfilled writtenOff outstanding } } }`, map[string]any{"p": p.ID}, &got)
+		pledges = append(pledges, got.PartnerStatement.Pledges...)
+	}
+	if len(pledges) != 2 || pledges[0].Fulfilled != 40000000 || pledges[0].Outstanding != 60000000 ||
+		pledges[1].WrittenOff != 25000000 || pledges[1].Outstanding != 0 || pledges[1].Fulfilled != 0 {
+		t.Fatalf("pledges %+v", pledges)
+	}
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	const gift = `mutation($o: ID!, $p: ID!, $g: ID!) { recordDonation(input: {organizationId: $o, source: CSR, partnerId: $p, kind: MONEY,
+		receivedOn: "2015-01-05", amount: 1000, pledgeId: $g}) { id pledge { fulfilled outstanding } } }`
+	written := admin.written()
+	for name, vars := range map[string]map[string]any{
+		"another partner's pledge": {"o": bali, "p": partners[1].ID, "g": pledges[0].ID},
+		"a written-off pledge":     {"o": bali, "p": partners[1].ID, "g": pledges[1].ID},
+	} {
+		if r := admin.post(gift, vars); len(r.Errors) != 1 || r.Errors[0].Extensions["field"] != "input.pledgeId" {
+			t.Errorf("a gift fulfilling %s: %+v", name, r.Errors)
+		}
+	}
+	if r := admin.post(`mutation($g: ID!) { writeOffPledge(input: {pledgeId: $g, reason: "lagi"}) { id } }`, map[string]any{"g": pledges[1].ID}); len(r.Errors) != 1 ||
+		r.Errors[0].Extensions["reason"] != "DUPLICATE" {
+		t.Errorf("writing off twice: %+v", r.Errors)
+	}
+	if after := admin.written(); !equal(written, after) {
+		t.Errorf("refused writes changed the database: %v -> %v", written, after)
+	}
+	var ok struct {
+		RecordDonation struct {
+			Pledge struct{ Fulfilled, Outstanding int64 }
+		}
+	}
+	admin.query(gift, map[string]any{"o": bali, "p": partners[0].ID, "g": pledges[0].ID}, &ok)
+	if ok.RecordDonation.Pledge.Fulfilled != 40001000 || ok.RecordDonation.Pledge.Outstanding != 59999000 {
+		t.Errorf("after another gift: %+v", ok.RecordDonation.Pledge)
+	}
+	// A pledge is no money: the balance counts the gifts only.
+	var b struct {
+		Report struct{ FundBalance struct{ Received int64 } }
+	}
+	admin.query(`query($o: ID!) { report(organizationId: $o, year: 2014) { fundBalance { received } } }`, map[string]any{"o": bali}, &b)
+	if want := admin.count(`SELECT SUM(amount) FROM donations WHERE received_on BETWEEN '2014-01-01' AND '2014-12-31'`); b.Report.FundBalance.Received != want {
+		t.Errorf("received %d, the ledger %d", b.Report.FundBalance.Received, want)
+	}
+}

@@ -84,7 +84,7 @@ func storeCalls(t *testing.T, db *sqlx.DB, candidates []string) []storeCall {
 				}
 				n := in.Name()
 				if in.Kind() == reflect.Struct && (strings.HasPrefix(n, "New") || strings.HasSuffix(n, "Reversal") ||
-					n == "Retirement" || n == "Reopening" || n == "Release" || n == "Void" || n == "Reissue") || in.Kind() == reflect.Bool {
+					n == "Retirement" || n == "Reopening" || n == "Release" || n == "Void" || n == "Reissue" || n == "WriteOff") || in.Kind() == reflect.Bool {
 					write = true
 				}
 			}
@@ -171,14 +171,15 @@ func TestStoresFailClosedWithoutPrincipal(t *testing.T) {
 	}
 	var candidates []string
 	for _, table := range []string{"organizations", "partners", "donations", "donation_boxes", "box_collections", "aid_types",
-		"aid_outputs", "programme_targets", "work_meetings", "api_tokens", "period_closes", "allocations", "receipts"} {
+		"aid_outputs", "programme_targets", "work_meetings", "api_tokens", "period_closes", "allocations", "receipts", "pledges"} {
 		candidates = append(candidates, e.id(`SELECT id::text FROM `+table+` ORDER BY created_at DESC LIMIT 1`))
 	}
 	candidates = append(candidates, e.id(`SELECT code FROM organizations WHERE code = 'BALI'`),
 		e.id(`SELECT code FROM aid_types ORDER BY seq LIMIT 1`), e.id(`SELECT name FROM partners ORDER BY seq LIMIT 1`))
 	// The province (its closes and targets), a regency and a gift of goods.
 	candidates = append(candidates, bali, e.id(`SELECT id::text FROM organizations WHERE code = 'BALI-BADUNG'`),
-		e.id(`SELECT id::text FROM donations WHERE kind = 'GOODS' LIMIT 1`), e.id(`SELECT donation_id::text FROM allocations LIMIT 1`))
+		e.id(`SELECT id::text FROM donations WHERE kind = 'GOODS' LIMIT 1`), e.id(`SELECT donation_id::text FROM allocations LIMIT 1`),
+		e.id(`SELECT partner_id::text FROM pledges LIMIT 1`), e.id(`SELECT donation_id::text FROM box_collections LIMIT 1`))
 
 	noPartner := "" // a partner account whose partner is gone is no partner at all
 	closed := map[string]auth.Scope{
