@@ -19,7 +19,7 @@ import (
 
 // StatementStores are what a partner statement reads.
 type StatementStores struct {
-	Funds         *fund.Store
+	Funds         *fund.Store // allocations, statements and pledges
 	Partners      *partner.Store
 	Organizations *organization.Store
 	Aid           *aid.Store
@@ -186,6 +186,23 @@ func PartnerStatement(ctx context.Context, sc auth.Scope, st StatementStores, r 
 	}
 	if err := uses.Total(L("Jumlah", "Total"), nil, nil, nil, nil, nil, nil, nil, s.Allocated, nil); err != nil {
 		return err
+	}
+
+	pledges, err := st.Funds.PledgesOf(ctx, sc, []string{r.PartnerID})
+	if err != nil {
+		return err
+	}
+	ps, err := b.Sheet(L("Janji", "Pledges"), []xlsx.Column{{Header: L("Tanggal janji", "Pledged on"), Width: 14},
+		{Header: L("Untuk", "Purpose"), Width: 36}, {Header: L("Periode dari", "From"), Width: 12}, {Header: L("Periode sampai", "To"), Width: 12},
+		{Header: L("Dijanjikan", "Pledged"), Width: 18}, {Header: L("Dipenuhi", "Fulfilled"), Width: 18},
+		{Header: L("Dihapuskan", "Written off"), Width: 18}, {Header: L("Sisa janji", "Outstanding"), Width: 18}})
+	if err != nil {
+		return err
+	}
+	for _, p := range pledges {
+		if err := ps.Add(p.PledgedOn, p.Purpose, p.From, p.To, p.Amount, p.Fulfilled, p.WrittenOff, p.Outstanding()); err != nil {
+			return err
+		}
 	}
 	_, err = b.WriteTo(w)
 	return err

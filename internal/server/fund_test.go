@@ -427,3 +427,67 @@ func TestPledges(t *testing.T) {
 		t.Errorf("received %d, the ledger %d", b.Report.FundBalance.Received, want)
 	}
 }
+
+// TestPartnerSeesOnlyItsOwnMoneyTrail: through the allocations list, its
+// totals and an output's nested funding, a partner reads its own gifts'
+// allocations only.
+func TestPartnerSeesOnlyItsOwnMoneyTrail(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	own := admin.id(`SELECT id FROM partners WHERE name = $1`, samudra)
+	// An output paid for by this partner's gift and another's.
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	var out struct{ RecordAidOutput struct{ ID string } }
+	admin.query(`mutation($o: ID!, $t: ID!, $r: ID!) { recordAidOutput(input: {organizationId: $o, aidTypeId: $t, quantity: 2, cost: 2000000,
+		deliveredOn: "2015-05-05", beneficiaryGroup: ELDERLY, pmksCategory: POVERTY, regencyId: $r}) { id } }`,
+		map[string]any{"o": bali, "t": admin.id(`SELECT id FROM aid_types WHERE code = 'PMT'`),
+			"r": admin.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)}, &out)
+	available := `SELECT d.id FROM donations d JOIN organizations o ON o.id = d.organization_id WHERE o.code = 'BALI' AND d.kind = 'MONEY'
+		AND d.reverses_id IS NULL AND d.earmark_aid_type_id IS NULL AND d.earmark_programme IS NULL AND d.partner_id `
+	left := ` AND d.amount - COALESCE((SELECT SUM(x.amount) FROM allocations x WHERE x.donation_id = d.id), 0) >= 1000000 LIMIT 1`
+	for _, gift := range []string{admin.id(available+`= $1`+left, own), admin.id(available+`<> $1`+left, own)} {
+		admin.query(`mutation($d: ID!, $a: ID!) { allocateDonation(input: {donationId: $d, aidOutputId: $a, amount: 1000000}) { id } }`,
+			map[string]any{"d": gift, "a": out.RecordAidOutput.ID}, &struct{}{})
+	}
+	var got struct {
+		Allocations struct {
+			TotalCount int64
+			Sum        int64
+			Edges      []struct {
+				Node struct {
+					Donation  struct{ Partner struct{ ID string } }
+					AidOutput *struct {
+						Funding []struct{ Donation struct{ Partner struct{ ID string } } }
+					}
+				}
+			}
+		}
+	}
+	admin.as(auth.Partner, samudra).query(`{ allocations(first: 100, filter: {from: "2015-01-01"}) { totalCount sum edges { node {
+		donation { partner { id } } aidOutput { funding { donation { partner { id } } } } } } } }`, nil, &got)
+	wantCount := admin.count(`SELECT count(*) FROM allocations x JOIN donations d ON d.id = x.donation_id WHERE d.partner_id = $1
+		AND x.allocated_on >= '2015-01-01'`, own)
+	wantSum := admin.count(`SELECT COALESCE(SUM(x.amount), 0) FROM allocations x JOIN donations d ON d.id = x.donation_id WHERE d.partner_id = $1
+		AND x.allocated_on >= '2015-01-01'`, own)
+	if got.Allocations.TotalCount != wantCount || got.Allocations.Sum != wantSum || wantCount == 0 {
+		t.Errorf("the partner sees %d allocations summing %d; its own are %d summing %d", got.Allocations.TotalCount, got.Allocations.Sum, wantCount, wantSum)
+	}
+	shared := admin.count(`SELECT count(*) FROM aid_outputs a WHERE (SELECT count(DISTINCT d.partner_id) FROM allocations x
+		JOIN donations d ON d.id = x.donation_id WHERE x.aid_output_id = a.id) > 1 AND a.id IN (SELECT x.aid_output_id FROM allocations x
+		JOIN donations d ON d.id = x.donation_id WHERE d.partner_id = $1)`, own)
+	for _, e := range got.Allocations.Edges {
+		if e.Node.Donation.Partner.ID != own {
+			t.Errorf("an allocation of partner %s", e.Node.Donation.Partner.ID)
+		}
+		if e.Node.AidOutput != nil {
+			for _, f := range e.Node.AidOutput.Funding {
+				if f.Donation.Partner.ID != own {
+					t.Errorf("an output's funding shows partner %s", f.Donation.Partner.ID)
+				}
+			}
+		}
+	}
+	if shared == 0 {
+		t.Error("no output of this partner is shared with another's gifts: the nested check proves nothing")
+	}
+}
