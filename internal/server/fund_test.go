@@ -457,7 +457,9 @@ func TestPartnerSeesOnlyItsOwnMoneyTrail(t *testing.T) {
 				Node struct {
 					Donation  struct{ Partner struct{ ID string } }
 					AidOutput *struct {
-						Funding []struct{ Donation struct{ Partner struct{ ID string } } }
+						Funding []struct {
+							Donation struct{ Partner struct{ ID string } }
+						}
 					}
 				}
 			}
