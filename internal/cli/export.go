@@ -25,6 +25,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/receipt"
 )
 
 const exportUsage = `Usage:
@@ -72,7 +73,8 @@ var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB,
 		return export.Raker(ctx, sc, st, s, lang, time.Now(), w)
 	},
 	"partner-statement": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
-		st := export.StatementStores{Funds: fund.NewStore(db), Partners: partner.NewStore(db), Organizations: organization.NewStore(db), Aid: aid.NewStore(db)}
+		st := export.StatementStores{Funds: fund.NewStore(db), Partners: partner.NewStore(db), Organizations: organization.NewStore(db),
+			Aid: aid.NewStore(db), Receipts: receipt.NewStore(db)}
 		r, lang, err := export.StatementQuery(ctx, sc, st.Partners, q)
 		if err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/report"
 	"github.com/sinergi-id/sinergi/internal/xlsx"
 )
@@ -23,6 +24,7 @@ type StatementStores struct {
 	Partners      *partner.Store
 	Organizations *organization.Store
 	Aid           *aid.Store
+	Receipts      *receipt.Store
 }
 
 // StatementRequest is a partner statement to write.
@@ -78,8 +80,9 @@ func PartnerStatement(ctx context.Context, sc auth.Scope, st StatementStores, r 
 	if err != nil {
 		return err
 	}
-	var orgIDs []string
+	var orgIDs, giftIDs []string
 	for _, g := range s.Gifts {
+		giftIDs = append(giftIDs, g.Donation.ID)
 		orgIDs = append(orgIDs, g.Donation.OrganizationID)
 		for _, u := range g.Uses {
 			orgIDs = append(orgIDs, u.OrganizationID)
@@ -95,6 +98,14 @@ func PartnerStatement(ctx context.Context, sc auth.Scope, st StatementStores, r 
 	orgName := map[string]string{}
 	for _, o := range orgs {
 		orgName[o.ID] = o.Name
+	}
+	rs, err := st.Receipts.ByDonationIDs(ctx, sc, giftIDs)
+	if err != nil {
+		return err
+	}
+	byGift := map[string][]receipt.Receipt{}
+	for _, x := range rs {
+		byGift[x.DonationID] = append(byGift[x.DonationID], x)
 	}
 	types, err := st.Aid.Types(ctx, sc)
 	if err != nil {
@@ -136,7 +147,7 @@ func PartnerStatement(ctx context.Context, sc auth.Scope, st StatementStores, r 
 	}
 
 	gifts, err := b.Sheet(L("Sumbangan", "Gifts"), []xlsx.Column{{Header: L("Tanggal", "Received on"), Width: 12},
-		{Header: L("Referensi", "Reference"), Width: 20}, {Header: L("Diterima oleh", "Received by"), Width: 30},
+		{Header: L("No. tanda terima", "Receipt no."), Width: 22}, {Header: L("Referensi", "Reference"), Width: 20}, {Header: L("Diterima oleh", "Received by"), Width: 30},
 		{Header: L("Jenis", "Kind"), Width: 10}, {Header: L("Diterima", "Received"), Width: 18},
 		{Header: L("Digunakan", "Allocated"), Width: 18}, {Header: L("Sisa", "Available"), Width: 18}})
 	if err != nil {
@@ -147,12 +158,16 @@ func PartnerStatement(ctx context.Context, sc auth.Scope, st StatementStores, r 
 		if g.Donation.Reference != nil {
 			ref = *g.Donation.Reference
 		}
-		if err := gifts.Add(g.Donation.ReceivedOn, ref, orgName[g.Donation.OrganizationID], label(kindLabels, lang, g.Donation.Kind),
+		number := ""
+		if r := receipt.Current(byGift[g.Donation.ID]); r != nil {
+			number = r.Number()
+		}
+		if err := gifts.Add(g.Donation.ReceivedOn, number, ref, orgName[g.Donation.OrganizationID], label(kindLabels, lang, g.Donation.Kind),
 			g.Received, g.Allocated, g.Available); err != nil {
 			return err
 		}
 	}
-	if err := gifts.Total(L("Jumlah", "Total"), nil, nil, nil, s.Received, s.Allocated, s.Available); err != nil {
+	if err := gifts.Total(L("Jumlah", "Total"), nil, nil, nil, nil, s.Received, s.Allocated, s.Available); err != nil {
 		return err
 	}
 

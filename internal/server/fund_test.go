@@ -67,8 +67,12 @@ func TestConcurrentAllocationsNeverOverAllocate(t *testing.T) {
 	if given > 100000 || funded > 70000 || ok+refused != 40 || refused == 0 {
 		t.Errorf("given %d of 100000, funded %d of 70000; %d made, %d refused", given, funded, ok, refused)
 	}
-	if funded != 70000 || given <= 100000-7000 {
-		t.Errorf("the race should use everything up: given %d, funded %d", given, funded)
+	// The output is always filled (the other gift alone could fill it); the
+	// gift gives at least its ten operational allocations; every
+	// allocation made is counted once.
+	otherGiven := admin.count(`SELECT COALESCE(SUM(amount), 0) FROM allocations WHERE donation_id = $1`, other.RecordDonation.ID)
+	if funded != 70000 || given < 70000 || int64(ok)*7000 != given+otherGiven {
+		t.Errorf("given %d and %d by the other gift, funded %d; %d allocations made", given, otherGiven, funded, ok)
 	}
 }
 
@@ -335,15 +339,15 @@ func TestPartnerStatementWorkbook(t *testing.T) {
 	}
 	gifts := sheet(t, own, "/exports/partner-statement.xlsx?year=2014", "Sumbangan")
 	total := gifts[len(gifts)-1]
-	if total[4] != fmt.Sprint(st.Received) || total[5] != fmt.Sprint(st.Allocated) || total[6] != fmt.Sprint(st.Available) {
+	if total[5] != fmt.Sprint(st.Received) || total[6] != fmt.Sprint(st.Allocated) || total[7] != fmt.Sprint(st.Available) {
 		t.Errorf("gifts total row %v, statement %+v", total, st)
 	}
 	for _, r := range gifts[1 : len(gifts)-1] {
 		var rec, alloc, avail int64
-		fmt.Sscan(r[4], &rec)
-		fmt.Sscan(r[5], &alloc)
-		fmt.Sscan(r[6], &avail)
-		if rec != alloc+avail {
+		fmt.Sscan(r[5], &rec)
+		fmt.Sscan(r[6], &alloc)
+		fmt.Sscan(r[7], &avail)
+		if rec != alloc+avail || !strings.HasPrefix(r[1], "BALI/") {
 			t.Errorf("gift row %v does not add up", r)
 		}
 	}

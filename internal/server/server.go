@@ -104,7 +104,7 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 		"aid-outputs.xlsx":     aidOutputWorkbook(r.OrganizationStore, r.AidStore),
 		"raker.xlsx":           rakerWorkbook(rakerStores(r)),
 		"partner-statement.xlsx": statementWorkbook(export.StatementStores{Funds: r.FundStore, Partners: r.PartnerStore,
-			Organizations: r.OrganizationStore, Aid: r.AidStore}),
+			Organizations: r.OrganizationStore, Aid: r.AidStore, Receipts: r.ReceiptStore}),
 	} {
 		path := "/exports/" + name
 		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, name, write)))))
