@@ -146,6 +146,7 @@ type ComplexityRoot struct {
 		ID            func(childComplexity int) int
 		Operational   func(childComplexity int) int
 		Organization  func(childComplexity int) int
+		Quantity      func(childComplexity int) int
 		ReleaseReason func(childComplexity int) int
 		ReleasedBy    func(childComplexity int) int
 		Releases      func(childComplexity int) int
@@ -364,6 +365,7 @@ type ComplexityRoot struct {
 		Organization     func(childComplexity int) int
 		OutputCost       func(childComplexity int) int
 		OutputQuantity   func(childComplexity int) int
+		Quantity         func(childComplexity int) int
 		Regency          func(childComplexity int) int
 	}
 
@@ -1193,6 +1195,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Allocation.Organization(childComplexity), true
+	case "Allocation.quantity":
+		if e.ComplexityRoot.Allocation.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Quantity(childComplexity), true
 	case "Allocation.releaseReason":
 		if e.ComplexityRoot.Allocation.ReleaseReason == nil {
 			break
@@ -2064,6 +2072,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GiftUse.OutputQuantity(childComplexity), true
+	case "GiftUse.quantity":
+		if e.ComplexityRoot.GiftUse.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftUse.Quantity(childComplexity), true
 	case "GiftUse.regency":
 		if e.ComplexityRoot.GiftUse.Regency == nil {
 			break
@@ -4668,6 +4682,8 @@ type Allocation {
   "What the operational costs were; null for an output."
   operational: String
   amount: Rupiah!
+  "How many of the output's units this covers, when recorded (a gift of goods that became the output)."
+  quantity: Int
   allocatedOn: Date!
   "The allocation this entry releases."
   releases: Allocation
@@ -4684,6 +4700,8 @@ input AllocateDonationInput {
   "What the operational costs were."
   operational: String
   amount: Rupiah!
+  "How many of the output's units this covers, when known; at most what the output has left."
+  quantity: Int
   "Defaults to the later of the gift and the delivery; for operational costs, today."
   allocatedOn: Date
   "For operational costs: the council bearing them; defaults to the donation's."
@@ -4833,6 +4851,8 @@ type StatementGift {
 "What a gift paid for: part of an aid output (never who received it), or operational costs."
 type GiftUse {
   amount: Rupiah!
+  "The output's units this gift covered, when recorded."
+  quantity: Int
   "What the operational costs were; null for an output."
   operational: String
   "The council that delivered the output or bore the costs."
@@ -5097,6 +5117,8 @@ func (ec *executionContext) childFields_Allocation(ctx context.Context, field gr
 		return ec.fieldContext_Allocation_operational(ctx, field)
 	case "amount":
 		return ec.fieldContext_Allocation_amount(ctx, field)
+	case "quantity":
+		return ec.fieldContext_Allocation_quantity(ctx, field)
 	case "allocatedOn":
 		return ec.fieldContext_Allocation_allocatedOn(ctx, field)
 	case "releases":
@@ -5523,6 +5545,8 @@ func (ec *executionContext) childFields_GiftUse(ctx context.Context, field graph
 	switch field.Name {
 	case "amount":
 		return ec.fieldContext_GiftUse_amount(ctx, field)
+	case "quantity":
+		return ec.fieldContext_GiftUse_quantity(ctx, field)
 	case "operational":
 		return ec.fieldContext_GiftUse_operational(ctx, field)
 	case "organization":
@@ -8283,6 +8307,29 @@ func (ec *executionContext) _Allocation_amount(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Allocation_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Allocation", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _Allocation_quantity(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Allocation_allocatedOn(ctx context.Context, field graphql.CollectedField, obj *fund.Allocation) (ret graphql.Marshaler) {
@@ -11814,6 +11861,29 @@ func (ec *executionContext) _GiftUse_amount(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_GiftUse_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GiftUse", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _GiftUse_quantity(ctx context.Context, field graphql.CollectedField, obj *fund.Use) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftUse_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftUse_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftUse", field, false, false, "Int")
 }
 
 func (ec *executionContext) _GiftUse_operational(ctx context.Context, field graphql.CollectedField, obj *fund.Use) (ret graphql.Marshaler) {
@@ -19334,7 +19404,7 @@ func (ec *executionContext) unmarshalInputAllocateDonationInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"donationId", "aidOutputId", "operational", "amount", "allocatedOn", "organizationId", "idempotencyKey"}
+	fieldsInOrder := [...]string{"donationId", "aidOutputId", "operational", "amount", "quantity", "allocatedOn", "organizationId", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19369,6 +19439,13 @@ func (ec *executionContext) unmarshalInputAllocateDonationInput(ctx context.Cont
 				return it, err
 			}
 			it.Amount = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
 		case "allocatedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedOn"))
 			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
@@ -22108,6 +22185,11 @@ func (ec *executionContext) _Allocation(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "quantity":
+			out.Values[i] = ec._Allocation_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "allocatedOn":
 			out.Values[i] = ec._Allocation_allocatedOn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -23543,6 +23625,11 @@ func (ec *executionContext) _GiftUse(ctx context.Context, sel ast.SelectionSet, 
 		case "amount":
 			out.Values[i] = ec._GiftUse_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quantity":
+			out.Values[i] = ec._GiftUse_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "operational":

@@ -41,6 +41,7 @@ type Allocation struct {
 	OrganizationID string        `db:"organization_id" json:"organizationId"`
 	Operational    *string       `db:"operational" json:"operational"`
 	Amount         money.Rupiah  `db:"amount" json:"amount"`
+	Quantity       *int          `db:"quantity" json:"quantity"` // the output's units covered, when known
 	AllocatedOn    calendar.Date `db:"allocated_on" json:"allocatedOn"`
 	ReleasesID     *string       `db:"releases_id" json:"releasesId"`
 	ReleaseReason  *string       `db:"release_reason" json:"releaseReason"`
@@ -48,7 +49,7 @@ type Allocation struct {
 	CreatedAt      time.Time     `db:"created_at" json:"createdAt"`
 }
 
-const columns = `x.id, x.seq, x.donation_id, x.aid_output_id, x.organization_id, x.operational, x.amount, x.allocated_on,
+const columns = `x.id, x.seq, x.donation_id, x.aid_output_id, x.organization_id, x.operational, x.amount, x.quantity, x.allocated_on,
 	x.releases_id, x.release_reason, x.created_at,
 	(SELECT r.id FROM allocations r WHERE r.releases_id = x.id) AS released_by_id`
 
@@ -209,10 +210,13 @@ func (s *Store) Totals(ctx context.Context, sc auth.Scope, f Filter) (Totals, er
 // NewAllocation is the input for Allocate: a part of a donation to an aid
 // output, or to a council's operational costs.
 type NewAllocation struct {
-	DonationID  string         `json:"donationId"`
-	AidOutputID *string        `json:"aidOutputId"`
-	Operational *string        `json:"operational"` // what the operational costs were
-	Amount      money.Rupiah   `json:"amount"`
+	DonationID  string       `json:"donationId"`
+	AidOutputID *string      `json:"aidOutputId"`
+	Operational *string      `json:"operational"` // what the operational costs were
+	Amount      money.Rupiah `json:"amount"`
+	// Quantity is how many of the output's units this covers, when known
+	// (a gift of goods that became the output).
+	Quantity    *int           `json:"quantity"`
 	AllocatedOn *calendar.Date `json:"allocatedOn"` // default: the later of the gift and the delivery; for costs, today
 	// OrganizationID is the council bearing operational costs; default the
 	// donation's own.
@@ -233,6 +237,12 @@ func (s *Store) Allocate(ctx context.Context, sc auth.Scope, in NewAllocation) (
 			}
 			if in.AllocatedOn != nil {
 				calendar.Check(v, "input.allocatedOn", *in.AllocatedOn)
+			}
+			if in.Quantity != nil {
+				v.Quantity("input.quantity", *in.Quantity)
+				if in.AidOutputID == nil {
+					v.Add("input.quantity", fault.Invalid, "only an aid output is counted in units")
+				}
 			}
 		}}
 	a, err := change.Do(ctx, s.db, sc, w, get, func(tx *change.Tx) (change.Applied, error) {
@@ -300,6 +310,16 @@ func insert(ctx context.Context, tx *change.Tx, in NewAllocation) (string, error
 		if in.Amount > left {
 			return "", fault.Refuse("input.amount", fault.Invalid, fmt.Sprintf("the output has %s left to fund", left))
 		}
+		if in.Quantity != nil {
+			var units int
+			if err := tx.GetContext(ctx, &units, `SELECT a.quantity + COALESCE((SELECT SUM(r.quantity) FROM aid_outputs r WHERE r.reverses_id = a.id), 0)
+				- COALESCE((SELECT SUM(x.quantity) FROM allocations x WHERE x.aid_output_id = a.id), 0) FROM aid_outputs a WHERE a.id = $1`, o.ID); err != nil {
+				return "", fmt.Errorf("units of output %s left: %w", o.ID, err)
+			}
+			if *in.Quantity > units {
+				return "", fault.Refuse("input.quantity", fault.Invalid, fmt.Sprintf("the output has %d units left to cover", units))
+			}
+		}
 	} else {
 		if earmarked(d) {
 			return "", fault.Refuse("input.donationId", fault.Invalid, "restricted money pays no operational costs")
@@ -336,8 +356,8 @@ func insert(ctx context.Context, tx *change.Tx, in NewAllocation) (string, error
 	}
 	var id string
 	err = tx.GetContext(ctx, &id, `
-		INSERT INTO allocations (donation_id, aid_output_id, organization_id, operational, amount, allocated_on)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, d.ID, in.AidOutputID, bearer.ID, in.Operational, in.Amount, on)
+		INSERT INTO allocations (donation_id, aid_output_id, organization_id, operational, amount, quantity, allocated_on)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, d.ID, in.AidOutputID, bearer.ID, in.Operational, in.Amount, in.Quantity, on)
 	if c, ok := postgres.Violation(err); ok {
 		return "", refusal(c)
 	}
@@ -355,6 +375,8 @@ func refusal(constraint string) error {
 		return fault.Refuse("input.amount", fault.Invalid, "the donation has not that much left to give")
 	case "allocations_output_cost":
 		return fault.Refuse("input.amount", fault.Invalid, "the output has not that much left to fund")
+	case "allocations_output_quantity":
+		return fault.Refuse("input.quantity", fault.Invalid, "the output has not that many units left to cover")
 	case "allocations_earmark":
 		return fault.Refuse("input.donationId", fault.Invalid, "the donation is earmarked for another use")
 	}
@@ -456,8 +478,8 @@ func (s *Store) Release(ctx context.Context, sc auth.Scope, in Release) (Allocat
 		}
 		var id string
 		err = tx.GetContext(ctx, &id, `
-			INSERT INTO allocations (donation_id, aid_output_id, organization_id, operational, amount, allocated_on, releases_id, release_reason)
-			SELECT donation_id, aid_output_id, organization_id, operational, -amount, $2, id, $3 FROM allocations WHERE id = $1
+			INSERT INTO allocations (donation_id, aid_output_id, organization_id, operational, amount, quantity, allocated_on, releases_id, release_reason)
+			SELECT donation_id, aid_output_id, organization_id, operational, -amount, -quantity, $2, id, $3 FROM allocations WHERE id = $1
 			RETURNING id`, orig.ID, on, in.Reason)
 		if c, ok := postgres.Violation(err); ok && c == "allocations_releases_id_key" {
 			return change.Applied{}, fault.Refuse("input.allocationId", fault.Duplicate, "this allocation was released already")

@@ -41,6 +41,7 @@ type Gift struct {
 type Use struct {
 	DonationID       string         `db:"donation_id"`
 	Amount           money.Rupiah   `db:"amount"`
+	Quantity         *int           `db:"quantity"` // the output\'s units this gift covered, when recorded
 	Operational      *string        `db:"operational"`
 	OrganizationID   string         `db:"organization_id"` // delivering or bearing council
 	AidOutputID      *string        `db:"aid_output_id"`
@@ -111,7 +112,7 @@ func (s *Store) uses(ctx context.Context, sc auth.Scope, donationIDs []string, t
 		return nil, nil
 	}
 	args := postgres.Args{pq.Array(donationIDs), to}
-	query := `SELECT x.donation_id, SUM(x.amount)::bigint AS amount, x.operational, x.organization_id, x.aid_output_id,
+	query := `SELECT x.donation_id, SUM(x.amount)::bigint AS amount, SUM(x.quantity)::int AS quantity, x.operational, x.organization_id, x.aid_output_id,
 			a.aid_type_id, a.quantity AS output_quantity, a.cost AS output_cost, a.regency_id, a.beneficiary_group, a.delivered_on
 		FROM ` + from + ` LEFT JOIN aid_outputs a ON a.id = x.aid_output_id
 		WHERE x.donation_id::text = ANY($1) AND x.allocated_on <= $2 AND ` + scope(sc, &args) + `

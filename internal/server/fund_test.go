@@ -497,3 +497,44 @@ func TestPartnerSeesOnlyItsOwnMoneyTrail(t *testing.T) {
 		t.Error("no output of this partner is shared with another's gifts: the nested check proves nothing")
 	}
 }
+
+// TestGoodsFundTheOutputTheyBecame: a gift of 40 food packages funds the
+// output of those 40 packages by quantity and value; the units an output
+// has are never covered twice.
+func TestGoodsFundTheOutputTheyBecame(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	badung := admin.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)
+	var goods struct{ RecordDonation struct{ ID string } }
+	admin.query(`mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: BUSINESS, kind: GOODS, receivedOn: "2015-06-01",
+		items: [{description: "Paket PMT", quantity: 40, unit: "paket", estimatedValue: 4000000}]}) { id } }`, map[string]any{"o": bali}, &goods)
+	var out struct{ RecordAidOutput struct{ ID string } }
+	admin.query(`mutation($o: ID!, $t: ID!, $r: ID!) { recordAidOutput(input: {organizationId: $o, aidTypeId: $t, quantity: 40, cost: 5000000,
+		deliveredOn: "2015-06-03", beneficiaryGroup: ELDERLY, pmksCategory: POVERTY, regencyId: $r}) { id } }`,
+		map[string]any{"o": bali, "t": admin.id(`SELECT id FROM aid_types WHERE code = 'PMT'`), "r": badung}, &out)
+	const allocate = `mutation($d: ID!, $a: ID!, $n: Rupiah!, $q: Int) { allocateDonation(input: {donationId: $d, aidOutputId: $a, amount: $n, quantity: $q}) {
+		quantity aidOutput { funded } } }`
+	var got struct {
+		AllocateDonation struct {
+			Quantity  int
+			AidOutput struct{ Funded int64 }
+		}
+	}
+	admin.query(allocate, map[string]any{"d": goods.RecordDonation.ID, "a": out.RecordAidOutput.ID, "n": 4000000, "q": 40}, &got)
+	if got.AllocateDonation.Quantity != 40 || got.AllocateDonation.AidOutput.Funded != 4000000 {
+		t.Errorf("goods allocation %+v", got.AllocateDonation)
+	}
+	money := admin.id(`SELECT d.id FROM donations d JOIN organizations o ON o.id = d.organization_id WHERE o.code = 'BALI' AND d.kind = 'MONEY'
+		AND d.earmark_aid_type_id IS NULL AND d.earmark_programme IS NULL AND d.reverses_id IS NULL
+		AND d.amount - COALESCE((SELECT SUM(x.amount) FROM allocations x WHERE x.donation_id = d.id), 0) >= 1000000 LIMIT 1`)
+	r := admin.post(allocate, map[string]any{"d": money, "a": out.RecordAidOutput.ID, "n": 1000000, "q": 1})
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["field"] != "input.quantity" {
+		t.Errorf("covering a 41st unit of 40: %+v", r.Errors)
+	}
+	// The rest of the cost, without units, is still to be paid.
+	admin.query(allocate, map[string]any{"d": money, "a": out.RecordAidOutput.ID, "n": 1000000, "q": nil}, &got)
+	if got.AllocateDonation.AidOutput.Funded != 5000000 {
+		t.Errorf("funded %d, want the whole cost", got.AllocateDonation.AidOutput.Funded)
+	}
+}

@@ -15,11 +15,15 @@ CREATE TABLE allocations (
   organization_id uuid NOT NULL REFERENCES organizations (id),
   operational     text CHECK (length(operational) BETWEEN 1 AND 500),
   amount          bigint NOT NULL,
+  -- How many of the output's units this allocation covers, when known: a
+  -- gift of goods funds the output it became by quantity and value.
+  quantity        int CHECK (quantity <> 0),
   allocated_on    date NOT NULL,
   releases_id     uuid CONSTRAINT allocations_releases_id_key UNIQUE REFERENCES allocations (id),
   release_reason  text CHECK (length(release_reason) BETWEEN 1 AND 500),
   created_at      timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT allocations_use CHECK ((aid_output_id IS NULL) <> (operational IS NULL)),
+  CONSTRAINT allocations_quantity CHECK (quantity IS NULL OR (aid_output_id IS NOT NULL AND (quantity > 0) = (amount > 0))),
   CONSTRAINT allocations_sign CHECK (
     (releases_id IS NULL AND amount > 0 AND amount <= 5000000000000 AND release_reason IS NULL) OR
     (releases_id IS NOT NULL AND amount < 0 AND release_reason IS NOT NULL))
@@ -47,6 +51,8 @@ DECLARE
   given bigint;
   cost bigint;
   funded bigint;
+  units bigint;
+  covered bigint;
 BEGIN
   SELECT * INTO d FROM donations WHERE id = NEW.donation_id FOR NO KEY UPDATE;
   IF NEW.aid_output_id IS NOT NULL THEN
@@ -79,6 +85,14 @@ BEGIN
   IF funded + NEW.amount > cost THEN
     RAISE EXCEPTION 'aid output % has % left to fund, not %', o.id, cost - funded, NEW.amount
       USING ERRCODE = '23514', CONSTRAINT = 'allocations_output_cost';
+  END IF;
+  IF NEW.quantity IS NOT NULL THEN
+    SELECT o.quantity + COALESCE(sum(r.quantity), 0) INTO units FROM aid_outputs r WHERE r.reverses_id = o.id;
+    SELECT COALESCE(sum(a.quantity), 0) INTO covered FROM allocations a WHERE a.aid_output_id = o.id;
+    IF covered + NEW.quantity > units THEN
+      RAISE EXCEPTION 'aid output % has % units left to cover, not %', o.id, units - covered, NEW.quantity
+        USING ERRCODE = '23514', CONSTRAINT = 'allocations_output_quantity';
+    END IF;
   END IF;
   IF (d.earmark_aid_type_id IS NOT NULL AND d.earmark_aid_type_id <> o.aid_type_id)
      OR (d.earmark_regency_id IS NOT NULL AND d.earmark_regency_id <> o.regency_id)
