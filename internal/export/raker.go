@@ -203,6 +203,7 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 		Subject:     period(lang, &s.From, &s.To),
 		Description: L("Dibuat oleh Sinergi dari data yang tercatat; setiap angka sama dengan kueri report.", "Made by Sinergi from the recorded data; every figure equals the report query."),
 		Created:     now,
+		English:     lang == English,
 	})
 	if err != nil {
 		return err
@@ -298,7 +299,7 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 	months := monthsOf(s)
 	cols = []xlsx.Column{{Header: L("Sumber", "Source"), Width: 22}}
 	for _, m := range months {
-		cols = append(cols, xlsx.Column{Header: fmt.Sprintf("%04d-%02d", m.Year, m.Month), Width: 14})
+		cols = append(cols, xlsx.Column{Header: monthName(lang, m), Width: 14})
 	}
 	cols = append(cols, xlsx.Column{Header: L("Jumlah", "Total"), Width: 18})
 	moneyIn, err := b.Sheet(L("Dana Masuk", "Money In"), cols)
@@ -377,7 +378,7 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 	for _, g := range d.byPartner {
 		name, kind := L("Tanpa nama (anonim)", "Anonymous"), ""
 		if p, ok := d.partners[g.Key]; ok {
-			name, kind = p.Name, string(p.Kind)
+			name, kind = p.Name, label(partnerKindLabels, lang, p.Kind)
 		}
 		if err := parts.Add(name, kind, g.Count, g.Amount); err != nil {
 			return err
@@ -400,7 +401,7 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 	}
 	for _, t := range d.targets {
 		at := d.types[t.AidTypeID]
-		if err := tg.Add(pick(lang, at.Name, at.NameEN), t.Year, t.TargetQuantity, t.RealisedQuantity,
+		if err := tg.Add(pick(lang, at.Name, at.NameEN), xlsx.Year(t.Year), t.TargetQuantity, t.RealisedQuantity,
 			share(t.RealisedQuantity, int64(t.TargetQuantity)), t.Budget, t.RealisedCost, share(int64(t.RealisedCost), int64(t.Budget))); err != nil {
 			return err
 		}
@@ -478,8 +479,8 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 	}
 	for _, row := range [][2]any{
 		{L("Organisasi (dan seluruh bawahannya)", "Organization (and all below it)"), d.org.Name + " (" + d.org.Code + ")"},
-		{L("Periode", "Period"), period(lang, &s.From, &s.To)},
-		{L("Periode pembanding", "Compared with"), period(lang, &prev.From, &prev.To)},
+		{L("Periode", "Period"), span(s.From, s.To)},
+		{L("Periode pembanding", "Compared with"), span(prev.From, prev.To)},
 		{L("Dibuat pada (UTC)", "Generated at (UTC)"), now.UTC()},
 		{L("Sumber data", "Data"), L("Basis data Sinergi: buku donasi, kotak amal, penyaluran bantuan, target program, rapat kerja.",
 			"Sinergi database: donation ledger, box collections, aid outputs, programme targets, work meetings.")},
@@ -598,4 +599,22 @@ func fundSheets(b *xlsx.Book, d rakerData, lang Language) error {
 		}
 	}
 	return traced.Total(L("Jumlah", "Total"), nil, nil, total)
+}
+
+var partnerKindLabels = map[partner.Kind][2]string{
+	partner.CSRCompany: {"Perusahaan (CSR)", "CSR company"}, partner.Retail: {"Jaringan ritel", "Retail chain"},
+	partner.GovernmentUnit: {"Instansi pemerintah (SKPD)", "Government unit"}, partner.Individual: {"Perorangan", "Individual"},
+	partner.Business: {"Usaha", "Business"}, partner.Community: {"Kelompok masyarakat", "Community group"},
+}
+
+// monthName is how a month heads a column: "Jan 2014", "Agu 2014".
+func monthName(lang Language, m calendar.Date) string {
+	id := []string{"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"}
+	en := []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+	return fmt.Sprintf("%s %d", pick(lang, id[m.Month-1], en[m.Month-1]), m.Year)
+}
+
+// span writes a period as Indonesians write dates: 01/01/2014 – 31/12/2014.
+func span(from, to calendar.Date) string {
+	return from.Time().Format("02/01/2006") + " – " + to.Time().Format("02/01/2006")
 }

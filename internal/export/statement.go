@@ -121,6 +121,7 @@ func PartnerStatement(ctx context.Context, sc auth.Scope, st StatementStores, r 
 		Subject:     period(lang, &s.From, &s.To),
 		Description: L("Sumbangan mitra, penggunaannya dan sisanya, dari buku Sinergi.", "The partner's gifts, what they paid for and what is left, from Sinergi's ledgers."),
 		Created:     now,
+		English:     lang == English,
 	})
 	if err != nil {
 		return err

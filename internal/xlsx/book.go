@@ -3,6 +3,7 @@ package xlsx
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -20,10 +21,19 @@ type Book struct {
 	file    *excelize.File
 	styles  map[Kind]int
 	percent int
+	year    int
+	props   Properties
 	header  int
 	bold    int
 	sheets  int
 }
+
+// Year is a calendar year, written as a plain number (2014, not 2,014).
+type Year int
+
+// Font is the one font a book is set in: Arial, which LibreOffice renders
+// with the metric-compatible Liberation Sans.
+const Font = "Arial"
 
 // Percent is a share (0.95 is 95%), written as a number with a percent
 // format; shares are computed here, at presentation, never stored.
@@ -31,7 +41,7 @@ type Percent float64
 
 // NewBook starts a workbook.
 func NewBook(props Properties) (*Book, error) {
-	b := &Book{file: excelize.NewFile(), styles: map[Kind]int{}}
+	b := &Book{file: excelize.NewFile(), styles: map[Kind]int{}, props: props}
 	if err := b.init(props); err != nil {
 		b.file.Close()
 		return nil, err
@@ -57,14 +67,20 @@ func (b *Book) init(props Properties) error {
 		b.styles[kind] = id
 	}
 	var err error
+	if err := f.SetDefaultFont(Font); err != nil {
+		return fmt.Errorf("font: %w", err)
+	}
 	if b.percent, err = f.NewStyle(&excelize.Style{NumFmt: 9}); err != nil { // 0%
 		return err
 	}
-	if b.header, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
+	if b.year, err = f.NewStyle(&excelize.Style{NumFmt: 1}); err != nil { // 0
+		return err
+	}
+	if b.header, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Family: Font}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}); err != nil {
 		return err
 	}
-	b.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	b.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Family: Font}})
 	return err
 }
 
@@ -107,8 +123,21 @@ func (b *Book) Sheet(name string, cols []Column) (*Sheet, error) {
 	if err := f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return nil, err
 	}
-	landscape, fit, zero := "landscape", true, 0
-	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToHeight: &zero}); err != nil {
+	landscape, fit, zero, a4 := "landscape", true, 0, 9
+	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Size: &a4, Orientation: &landscape, FitToHeight: &zero}); err != nil {
+		return nil, err
+	}
+	// Room to bind on the left; the book's title above and the page number below on every page.
+	if err := f.SetPageMargins(name, &excelize.PageLayoutMarginsOptions{Left: ptr(1.0), Right: ptr(0.5), Top: ptr(0.9),
+		Bottom: ptr(0.9), Header: ptr(0.35), Footer: ptr(0.35)}); err != nil {
+		return nil, err
+	}
+	footer := "&C&9Halaman &P dari &N"
+	if b.props.English {
+		footer = "&C&9Page &P of &N"
+	}
+	if err := f.SetHeaderFooter(name, &excelize.HeaderFooterOptions{
+		OddHeader: "&L&9" + headerText(b.props.Title) + "&R&9" + headerText(name), OddFooter: footer}); err != nil {
 		return nil, err
 	}
 	if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
@@ -165,6 +194,8 @@ func (s *Sheet) write(row int, bold bool, values []any) error {
 			err, style = f.SetCellValue(s.name, cell, x.UTC()), b.styles[Instant]
 		case Percent:
 			err, style = f.SetCellFloat(s.name, cell, float64(x), 4, 64), b.percent
+		case Year:
+			err, style = f.SetCellInt(s.name, cell, int64(x)), b.year
 		default:
 			err = f.SetCellStr(s.name, cell, fmt.Sprint(x))
 		}
@@ -238,3 +269,6 @@ func (b *Book) WriteTo(w io.Writer) (int64, error) {
 
 // Close releases the workbook.
 func (b *Book) Close() error { return b.file.Close() }
+
+// headerText escapes text for a page header, where & starts a code.
+func headerText(s string) string { return strings.ReplaceAll(s, "&", "&&") }

@@ -47,6 +47,8 @@ type Column struct {
 type Properties struct {
 	Title, Subject, Description string
 	Created                     time.Time
+	// English prints a book's page footer in English; Indonesian otherwise.
+	English bool
 }
 
 // Ledger is a one-sheet workbook written row by row.
