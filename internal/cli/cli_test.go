@@ -230,7 +230,12 @@ func TestExportAuditLogFile(t *testing.T) {
 	if err != nil || len(rows) != 3 || rows[1][4] != "work_meeting" || rows[1][1] != "demo" || rows[2][0] != "Entries: 1" {
 		t.Fatalf("rows %v, %v", rows, err)
 	}
-	if code, _, _ := run(t, "export", "audit-log", "--database-url", dsn); code != 1 {
-		t.Errorf("export without -o: exit %d, want 1", code)
+	// Without -o the file is named as the download is.
+	t.Chdir(t.TempDir())
+	if code, _, stderr := run(t, "export", "audit-log", "-from", "2014-01-01", "--database-url", dsn); code != 0 {
+		t.Errorf("export without -o: exit %d %s", code, stderr)
+	}
+	if _, err := os.Stat("jejak-audit-2014-01-01_--id.xlsx"); err != nil {
+		t.Errorf("export without -o wrote no file named for what it holds: %v", err)
 	}
 }

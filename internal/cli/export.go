@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -29,14 +28,15 @@ import (
 )
 
 const exportUsage = `Usage:
-  sinergi export raker -org ID-OR-CODE (-year 2014 | -from DATE -to DATE) -o raker-2014.xlsx [-lang id|en]
-  sinergi export box-collections -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-box ID] [-host PARTNER-ID] [-regency ID-OR-CODE] [-lang id|en]
-  sinergi export aid-outputs -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-type ID-OR-CODE] [-group GROUP] [-pmks CATEGORY] [-regency ID-OR-CODE] [-lang id|en]
-  sinergi export donations -o FILE.xlsx [-from DATE] [-to DATE] [-org ID-OR-CODE] [-source CSR,GOVERNMENT,…] [-partner ID] [-kind MONEY|GOODS] [-lang id|en]
-  sinergi export partner-statement -partner ID-OR-NAME (-year 2014 | -from DATE -to DATE) -o FILE.xlsx [-lang id|en]
-  sinergi export audit-log -o FILE.xlsx [-from DATE] [-to DATE] [-entity NAME] [-actor TEXT] [-lang id|en]
+  sinergi export raker -org ID-OR-CODE (-year 2014 | -from DATE -to DATE) [-o FILE.xlsx] [-lang id|en]
+  sinergi export box-collections [-o FILE.xlsx] [-from DATE] [-to DATE] [-org ID-OR-CODE] [-box ID] [-host PARTNER-ID] [-regency ID-OR-CODE] [-lang id|en]
+  sinergi export aid-outputs [-o FILE.xlsx] [-from DATE] [-to DATE] [-org ID-OR-CODE] [-type ID-OR-CODE] [-group GROUP] [-pmks CATEGORY] [-regency ID-OR-CODE] [-lang id|en]
+  sinergi export donations [-o FILE.xlsx] [-from DATE] [-to DATE] [-org ID-OR-CODE] [-source CSR,GOVERNMENT,…] [-partner ID] [-kind MONEY|GOODS] [-lang id|en]
+  sinergi export partner-statement -partner ID-OR-NAME (-year 2014 | -from DATE -to DATE) [-o FILE.xlsx] [-lang id|en]
+  sinergi export audit-log [-o FILE.xlsx] [-from DATE] [-to DATE] [-entity NAME] [-actor TEXT] [-lang id|en]
 
-Writes the same workbook as GET /exports/NAME.xlsx with the same parameters.
+Writes the same workbook as GET /exports/NAME.xlsx with the same parameters,
+by default to the file name the download has (raker-BALI-2014-id.xlsx).
 `
 
 // workbooks are the exports the command line writes, by name, for sc.
@@ -104,7 +104,7 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 	fs.SetOutput(stderr)
 	var dbc dbConfig
 	dbc.register(fs)
-	out := fs.String("o", "", "the file to write")
+	out := fs.String("o", "", "the file to write (default: named for the council, period and language, as the download is)")
 	params := map[string]*string{}
 	for name, usage := range map[string]string{
 		"from": "first day, YYYY-MM-DD", "to": "last day, YYYY-MM-DD", "org": "an organization's id or code: its subtree",
@@ -119,9 +119,6 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	if *out == "" {
-		return errors.New("give the file to write with -o")
-	}
 	q := url.Values{}
 	for name, v := range params {
 		if *v != "" {
@@ -133,6 +130,15 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 		return err
 	}
 	defer closeDB()
+	if *out == "" {
+		// Named as the same workbook downloads: raker-BALI-2014-id.xlsx.
+		*out = export.FileName(args[0], q, func(id string) string {
+			if o, err := organization.NewStore(db).Organization(ctx, cliScope(), id); err == nil {
+				return o.Code
+			}
+			return id
+		})
+	}
 	// Written beside the target and renamed when whole: a failure leaves no
 	// half-written file under the name asked for.
 	tmp, err := os.CreateTemp(filepath.Dir(*out), ".sinergi-export-*.xlsx")

@@ -24,11 +24,19 @@ import (
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-// workbook answers a workbook request: write builds the file into w, and a
-// refusal or failure before its first byte becomes a JSON error with the
-// right status, never a half-written file.
-func workbook(log *slog.Logger, filename string, write func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error) http.Handler {
+// workbook answers a request for the workbook kind: write builds the file
+// into w, and a refusal or failure before its first byte becomes a JSON
+// error with the right status, never a half-written file. The download is
+// named for what it holds (export.FileName).
+func workbook(log *slog.Logger, orgs *organization.Store, kind string, write func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		sc := auth.FromContext(req.Context())
+		filename := export.FileName(kind, req.URL.Query(), func(id string) string {
+			if o, err := orgs.Organization(req.Context(), sc, id); err == nil {
+				return o.Code
+			}
+			return id
+		})
 		out := &firstWrite{w: w, filename: filename}
 		err := write(req.Context(), auth.FromContext(req.Context()), req.URL.Query(), out)
 		if err == nil {

@@ -420,3 +420,30 @@ func TestRakerBook(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkbookNamesSayWhatTheyHold: the download name says the workbook,
+// the council (its code even when given by id), the period and the
+// language.
+func TestWorkbookNamesSayWhatTheyHold(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	for path, want := range map[string]string{
+		"/exports/raker.xlsx?org=BALI&year=2014":                                           "raker-BALI-2014-id.xlsx",
+		"/exports/raker.xlsx?org=" + bali + "&year=2014&lang=en":                           "raker-BALI-2014-en.xlsx",
+		"/exports/donations.xlsx?org=BALI&from=2014-01-01&to=2014-12-31":                   "donasi-BALI-2014-01-01_2014-12-31-id.xlsx",
+		"/exports/box-collections.xlsx?from=2014-06-01":                                    "kotak-amal-2014-06-01_--id.xlsx",
+		"/exports/partner-statement.xlsx?partner=PT%20Samudra%20Dewata%20Energi&year=2014": "pernyataan-mitra-PT-Samudra-Dewata-Energi-2014-id.xlsx",
+	} {
+		req, _ := http.NewRequest("GET", admin.url+path, nil)
+		req.Header.Set("Authorization", "Bearer "+admin.token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("Content-Disposition"); res.StatusCode != 200 || got != `attachment; filename="`+want+`"` {
+			t.Errorf("%s: %d %q, want %s", path, res.StatusCode, got, want)
+		}
+	}
+}

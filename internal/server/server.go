@@ -97,17 +97,17 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 	mux.Handle("/graphql", m.route("/graphql", api))
 	mux.Handle("GET /metrics", authenticate(tokens, log, m.handler(), auth.Admin, auth.Auditor))
 	mux.Handle("GET /exports/audit-log.xlsx", m.route("/exports/audit-log.xlsx", limiter.wrap(authenticate(tokens, log,
-		workbook(log, "audit-log.xlsx", auditLogWorkbook(r.AuditStore)), auth.Admin, auth.Auditor))))
+		workbook(log, r.OrganizationStore, "audit-log", auditLogWorkbook(r.AuditStore)), auth.Admin, auth.Auditor))))
 	for name, write := range map[string]func(context.Context, auth.Scope, url.Values, io.Writer) error{
-		"donations.xlsx":       donationWorkbook(r.OrganizationStore, r.DonationStore),
-		"box-collections.xlsx": boxCollectionWorkbook(r.OrganizationStore, r.BoxStore),
-		"aid-outputs.xlsx":     aidOutputWorkbook(r.OrganizationStore, r.AidStore),
-		"raker.xlsx":           rakerWorkbook(rakerStores(r)),
-		"partner-statement.xlsx": statementWorkbook(export.StatementStores{Funds: r.FundStore, Partners: r.PartnerStore,
+		"donations":       donationWorkbook(r.OrganizationStore, r.DonationStore),
+		"box-collections": boxCollectionWorkbook(r.OrganizationStore, r.BoxStore),
+		"aid-outputs":     aidOutputWorkbook(r.OrganizationStore, r.AidStore),
+		"raker":           rakerWorkbook(rakerStores(r)),
+		"partner-statement": statementWorkbook(export.StatementStores{Funds: r.FundStore, Partners: r.PartnerStore,
 			Organizations: r.OrganizationStore, Aid: r.AidStore, Receipts: r.ReceiptStore}),
 	} {
-		path := "/exports/" + name
-		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, name, write)))))
+		path := "/exports/" + name + ".xlsx"
+		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, r.OrganizationStore, name, write)))))
 	}
 	mux.Handle("GET /receipts/{file}", m.route("/receipts", limiter.wrap(authenticate(tokens, log, receiptPDF(log, r)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
