@@ -92,7 +92,7 @@ func (s *Store) Types(ctx context.Context, sc auth.Scope) ([]Type, error) {
 
 // TypesByIDs returns the aid types with the given ids, in no set order.
 func (s *Store) TypesByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Type, error) {
-	args := postgres.Args{pq.Array(ids)}
+	args := postgres.Args{pq.Array(postgres.IDs(ids))}
 	query := `SELECT ` + typeColumns + ` FROM aid_types t WHERE t.id::text = ANY($1) AND ` + sc.Catalogue(&args)
 	var out []Type
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {

@@ -444,7 +444,7 @@ func (s *Store) ReverseOutput(ctx context.Context, sc auth.Scope, in OutputRever
 // OutputsByIDs returns the outputs with the given ids within the caller's
 // scope, in no set order.
 func (s *Store) OutputsByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Output, error) {
-	args := postgres.Args{pq.Array(ids)}
+	args := postgres.Args{pq.Array(postgres.IDs(ids))}
 	query := `SELECT ` + outputColumns + ` FROM ` + outputFrom + ` WHERE a.id::text = ANY($1) AND ` + sc.Outputs(&args, "o.path", "a.id")
 	var out []Output
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {

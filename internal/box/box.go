@@ -84,7 +84,7 @@ func (s *Store) Box(ctx context.Context, sc auth.Scope, id string) (Box, error) 
 
 // ByIDs returns the boxes with the given ids, in no set order.
 func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Box, error) {
-	args := postgres.Args{pq.Array(ids)}
+	args := postgres.Args{pq.Array(postgres.IDs(ids))}
 	query := `SELECT ` + boxColumns + ` FROM ` + boxFrom + ` WHERE b.id::text = ANY($1) AND ` + scope(sc, &args)
 	var out []Box
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {

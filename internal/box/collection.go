@@ -487,7 +487,7 @@ func (s *Store) ReverseCollection(ctx context.Context, sc auth.Scope, in Collect
 // CollectionsByIDs returns the collections with the given ids, in no set
 // order.
 func (s *Store) CollectionsByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Collection, error) {
-	args := postgres.Args{pq.Array(ids)}
+	args := postgres.Args{pq.Array(postgres.IDs(ids))}
 	query := `SELECT ` + collectionColumns + ` FROM ` + collectionFrom + ` WHERE c.id::text = ANY($1) AND ` + scope(sc, &args)
 	var out []Collection
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
@@ -498,7 +498,7 @@ func (s *Store) CollectionsByIDs(ctx context.Context, sc auth.Scope, ids []strin
 
 // ByDonationIDs returns the collections that became the given donations.
 func (s *Store) ByDonationIDs(ctx context.Context, sc auth.Scope, donationIDs []string) ([]Collection, error) {
-	args := postgres.Args{pq.Array(donationIDs)}
+	args := postgres.Args{pq.Array(postgres.IDs(donationIDs))}
 	query := `SELECT ` + collectionColumns + ` FROM ` + collectionFrom + ` WHERE c.donation_id::text = ANY($1) AND ` + scope(sc, &args)
 	var out []Collection
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {

@@ -149,7 +149,7 @@ func (s *Store) Donation(ctx context.Context, sc auth.Scope, id string) (Donatio
 
 // ByIDs returns the donations with the given ids, in no set order.
 func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Donation, error) {
-	args := postgres.Args{pq.Array(ids)}
+	args := postgres.Args{pq.Array(postgres.IDs(ids))}
 	query := `SELECT ` + columns + ` FROM ` + scopedFrom + ` WHERE d.id::text = ANY($1) AND ` + scope(sc, &args)
 	var out []Donation
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
@@ -164,7 +164,7 @@ func (s *Store) ItemsOf(ctx context.Context, sc auth.Scope, donationIDs []string
 }
 
 func itemsOf(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, donationIDs []string) ([]Item, error) {
-	args := postgres.Args{pq.Array(donationIDs)}
+	args := postgres.Args{pq.Array(postgres.IDs(donationIDs))}
 	query := `SELECT i.donation_id, i.line, i.description, i.quantity, i.unit, i.estimated_value
 		FROM donation_items i JOIN ` + scopedFrom + ` ON d.id = i.donation_id
 		WHERE i.donation_id::text = ANY($1) AND ` + scope(sc, &args) + `

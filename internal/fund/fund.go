@@ -114,7 +114,7 @@ func (s *Store) ByOutputIDs(ctx context.Context, sc auth.Scope, ids []string) ([
 }
 
 func (s *Store) by(ctx context.Context, sc auth.Scope, key string, ids []string) ([]Allocation, error) {
-	args := postgres.Args{pq.Array(ids)}
+	args := postgres.Args{pq.Array(postgres.IDs(ids))}
 	query := `SELECT ` + columns + ` FROM ` + from + ` WHERE ` + key + `::text = ANY($1) AND ` + scope(sc, &args) + ` ORDER BY x.seq`
 	var out []Allocation
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {

@@ -65,7 +65,7 @@ func (s *Store) Pledge(ctx context.Context, sc auth.Scope, id string) (Pledge, e
 
 // PledgesOf returns the pledges of the given partners, oldest first.
 func (s *Store) PledgesOf(ctx context.Context, sc auth.Scope, partnerIDs []string) ([]Pledge, error) {
-	args := postgres.Args{pq.Array(partnerIDs)}
+	args := postgres.Args{pq.Array(postgres.IDs(partnerIDs))}
 	query := `SELECT ` + pledgeColumns + ` FROM ` + pledgeFrom + ` WHERE g.partner_id::text = ANY($1) AND ` +
 		sc.Gifts(&args, "o.path", "g.partner_id") + ` ORDER BY g.pledged_on, g.seq`
 	var out []Pledge

@@ -111,7 +111,7 @@ func (s *Store) uses(ctx context.Context, sc auth.Scope, donationIDs []string, t
 	if len(donationIDs) == 0 {
 		return nil, nil
 	}
-	args := postgres.Args{pq.Array(donationIDs), to}
+	args := postgres.Args{pq.Array(postgres.IDs(donationIDs)), to}
 	query := `SELECT x.donation_id, SUM(x.amount)::bigint AS amount, SUM(x.quantity)::int AS quantity, x.operational, x.organization_id, x.aid_output_id,
 			a.aid_type_id, a.quantity AS output_quantity, a.cost AS output_cost, a.regency_id, a.beneficiary_group, a.delivered_on
 		FROM ` + from + ` LEFT JOIN aid_outputs a ON a.id = x.aid_output_id

@@ -102,7 +102,7 @@ func (s *Store) AttendanceOf(ctx context.Context, sc auth.Scope, meetingIDs []st
 }
 
 func attendanceOf(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, meetingIDs []string) ([]Attendance, error) {
-	args := postgres.Args{pq.Array(meetingIDs)}
+	args := postgres.Args{pq.Array(postgres.IDs(meetingIDs))}
 	query := `SELECT a.meeting_id, a.participant_group, a.attendees FROM meeting_attendance a JOIN ` + meetingFrom + ` ON m.id = a.meeting_id
 		WHERE a.meeting_id::text = ANY($1) AND ` + sc.Council(&args, "o.path") + `
 		ORDER BY a.meeting_id, a.participant_group`

@@ -107,7 +107,7 @@ func (s *Store) Organization(ctx context.Context, sc auth.Scope, id string) (Org
 
 // ByIDs returns the organizations with the given ids, in no set order.
 func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Organization, error) {
-	args := postgres.Args{pq.Array(ids)}
+	args := postgres.Args{pq.Array(postgres.IDs(ids))}
 	query := `SELECT ` + columns + ` FROM organizations o WHERE o.id::text = ANY($1) AND ` + sc.Tree(&args)
 	var out []Organization
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
@@ -118,7 +118,7 @@ func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Organ
 
 // ChildrenOf returns the direct children of each parent, ordered by name.
 func (s *Store) ChildrenOf(ctx context.Context, sc auth.Scope, parentIDs []string) ([]Organization, error) {
-	args := postgres.Args{pq.Array(parentIDs)}
+	args := postgres.Args{pq.Array(postgres.IDs(parentIDs))}
 	query := `SELECT ` + columns + ` FROM organizations o
 		WHERE o.parent_id::text = ANY($1) AND ` + sc.Tree(&args) + `
 		ORDER BY o.name, o.seq`
@@ -340,7 +340,7 @@ type Placed struct {
 // RegenciesOf returns, for each given organization at or below regency
 // level, the regency/city council it is or lies under.
 func (s *Store) RegenciesOf(ctx context.Context, sc auth.Scope, ids []string) ([]Placed, error) {
-	args := postgres.Args{pq.Array(ids)}
+	args := postgres.Args{pq.Array(postgres.IDs(ids))}
 	query := `SELECT x.id AS for_id, ` + columns + `
 		FROM organizations x JOIN organizations o ON o.kind = 'REGENCY_COUNCIL' AND o.path @> x.path
 		WHERE x.id::text = ANY($1) AND ` + sc.Tree(&args)

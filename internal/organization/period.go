@@ -227,7 +227,7 @@ func (s *Store) ReopenPeriod(ctx context.Context, sc auth.Scope, in Reopening) (
 // Closes returns the closes of the given organizations, latest first,
 // reopened ones included.
 func (s *Store) Closes(ctx context.Context, sc auth.Scope, orgIDs []string) ([]Close, error) {
-	args := postgres.Args{pq.Array(orgIDs)}
+	args := postgres.Args{pq.Array(postgres.IDs(orgIDs))}
 	query := `SELECT ` + closeColumns + ` FROM ` + closeFrom + `
 		WHERE c.organization_id::text = ANY($1) AND ` + sc.Tree(&args) + `
 		ORDER BY c.organization_id, c.through DESC, c.created_at DESC`

@@ -78,7 +78,7 @@ func (s *Store) Partner(ctx context.Context, sc auth.Scope, id string) (Partner,
 
 // ByIDs returns the partners with the given ids, in no set order.
 func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Partner, error) {
-	args := postgres.Args{pq.Array(ids)}
+	args := postgres.Args{pq.Array(postgres.IDs(ids))}
 	query := `SELECT ` + columns + ` FROM partners p WHERE p.id::text = ANY($1) AND ` + sc.Partners(&args, "p.id")
 	var out []Partner
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {

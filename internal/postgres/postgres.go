@@ -232,5 +232,17 @@ func Message(err error) string {
 	return ""
 }
 
+// IDs keeps the ids in ids that can name a record: an id a client made up
+// that is not even a uuid names nothing, and must not reach SQL as one.
+func IDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if IsID(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // IsID reports whether s is a record id (a uuid).
 func IsID(s string) bool { return uuid.Validate(s) == nil }

@@ -79,7 +79,7 @@ func (s *Store) Receipt(ctx context.Context, sc auth.Scope, id string) (Receipt,
 // ByDonationIDs returns the receipts of the given donations, copies and
 // voided ones included, oldest first.
 func (s *Store) ByDonationIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Receipt, error) {
-	args := postgres.Args{pq.Array(ids)}
+	args := postgres.Args{pq.Array(postgres.IDs(ids))}
 	query := `SELECT ` + columns + ` FROM ` + from + ` WHERE r.donation_id::text = ANY($1) AND ` + scope(sc, &args) + ` ORDER BY r.seq`
 	var out []Receipt
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
