@@ -163,11 +163,7 @@ func (s *Store) Outputs(ctx context.Context, sc auth.Scope, f OutputFilter, r pa
 	if err != nil {
 		return page.Page[Output]{}, err
 	}
-	seq, date := args.Add(k.AfterSeq), args.Add(k.AfterDate)
-	query := `SELECT ` + outputColumns + ` FROM ` + outputFrom + `
-		WHERE ` + cond + `
-		  AND (` + seq + `::bigint IS NULL OR (a.delivered_on, a.seq) > (` + date + `::date, ` + seq + `::bigint))
-		ORDER BY a.delivered_on, a.seq LIMIT ` + args.Add(k.Limit+1)
+	query := `SELECT ` + outputColumns + ` FROM ` + outputFrom + ` WHERE ` + cond + ` ` + k.Clause(&args, "a.delivered_on", "a.seq")
 	var items []Output
 	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Output]{}, fmt.Errorf("list aid outputs: %w", err)

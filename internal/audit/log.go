@@ -85,10 +85,7 @@ func (s *Store) Entries(ctx context.Context, sc auth.Scope, f Filter, r page.Req
 	if err != nil {
 		return page.Page[Entry]{}, err
 	}
-	after := args.Add(k.AfterSeq)
-	query := `SELECT ` + entryColumns + `
-		FROM audit_log a WHERE ` + cond + ` AND (` + after + `::bigint IS NULL OR a.id > ` + after + `)
-		ORDER BY a.id LIMIT ` + args.Add(k.Limit+1)
+	query := `SELECT ` + entryColumns + ` FROM audit_log a WHERE ` + cond + ` ` + k.Clause(&args, "", "a.id")
 	var items []Entry
 	err = s.db.SelectContext(ctx, &items, query, args...)
 	if err != nil {

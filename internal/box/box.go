@@ -140,10 +140,7 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	if err != nil {
 		return page.Page[Box]{}, err
 	}
-	after := args.Add(k.AfterSeq)
-	query := `SELECT ` + boxColumns + ` FROM ` + boxFrom + `
-		WHERE ` + cond + ` AND (` + after + `::bigint IS NULL OR b.seq > ` + after + `)
-		ORDER BY b.seq LIMIT ` + args.Add(k.Limit+1)
+	query := `SELECT ` + boxColumns + ` FROM ` + boxFrom + ` WHERE ` + cond + ` ` + k.Clause(&args, "", "b.seq")
 	var items []Box
 	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Box]{}, fmt.Errorf("list donation boxes: %w", err)

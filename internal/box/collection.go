@@ -157,11 +157,7 @@ func (s *Store) Collections(ctx context.Context, sc auth.Scope, f CollectionFilt
 	if err != nil {
 		return page.Page[Collection]{}, err
 	}
-	seq, date := args.Add(k.AfterSeq), args.Add(k.AfterDate)
-	query := `SELECT ` + collectionColumns + ` FROM ` + collectionFrom + `
-		WHERE ` + cond + `
-		  AND (` + seq + `::bigint IS NULL OR (c.collected_on, c.seq) > (` + date + `::date, ` + seq + `::bigint))
-		ORDER BY c.collected_on, c.seq LIMIT ` + args.Add(k.Limit+1)
+	query := `SELECT ` + collectionColumns + ` FROM ` + collectionFrom + ` WHERE ` + cond + ` ` + k.Clause(&args, "c.collected_on", "c.seq")
 	var items []Collection
 	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Collection]{}, fmt.Errorf("list box collections: %w", err)

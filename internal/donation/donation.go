@@ -225,11 +225,7 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	if err != nil {
 		return page.Page[Donation]{}, err
 	}
-	seq, date := args.Add(k.AfterSeq), args.Add(k.AfterDate)
-	query := `SELECT ` + columns + ` FROM ` + scopedFrom + `
-		WHERE ` + cond + `
-		  AND (` + seq + `::bigint IS NULL OR (d.received_on, d.seq) > (` + date + `::date, ` + seq + `::bigint))
-		ORDER BY d.received_on, d.seq LIMIT ` + args.Add(k.Limit+1)
+	query := `SELECT ` + columns + ` FROM ` + scopedFrom + ` WHERE ` + cond + ` ` + k.Clause(&args, "d.received_on", "d.seq")
 	var items []Donation
 	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Donation]{}, fmt.Errorf("list donations: %w", err)

@@ -179,10 +179,7 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	if err != nil {
 		return page.Page[Allocation]{}, err
 	}
-	seq, date := args.Add(k.AfterSeq), args.Add(k.AfterDate)
-	query := `SELECT ` + columns + ` FROM ` + from + ` WHERE ` + cond + `
-		AND (` + seq + `::bigint IS NULL OR (x.allocated_on, x.seq) > (` + date + `::date, ` + seq + `::bigint))
-		ORDER BY x.allocated_on, x.seq LIMIT ` + args.Add(k.Limit+1)
+	query := `SELECT ` + columns + ` FROM ` + from + ` WHERE ` + cond + ` ` + k.Clause(&args, "x.allocated_on", "x.seq")
 	var items []Allocation
 	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Allocation]{}, fmt.Errorf("list allocations: %w", err)

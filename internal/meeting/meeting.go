@@ -131,12 +131,10 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	}
 	var a postgres.Args
 	from, to, u := a.Add(f.From), a.Add(f.To), a.Add(under)
-	seq, date := a.Add(k.AfterSeq), a.Add(k.AfterDate)
 	query := `SELECT ` + columns + ` FROM ` + meetingFrom + `
 		WHERE (` + from + `::date IS NULL OR m.held_on >= ` + from + `) AND (` + to + `::date IS NULL OR m.held_on <= ` + to + `)
 		  AND (` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree) AND ` + sc.Council(&a, "o.path") + `
-		  AND (` + seq + `::bigint IS NULL OR (m.held_on, m.seq) > (` + date + `::date, ` + seq + `::bigint))
-		ORDER BY m.held_on, m.seq LIMIT ` + a.Add(k.Limit+1)
+		  ` + k.Clause(&a, "m.held_on", "m.seq")
 	var items []Meeting
 	if err := s.db.SelectContext(ctx, &items, query, a...); err != nil {
 		return page.Page[Meeting]{}, fmt.Errorf("list work meetings: %w", err)

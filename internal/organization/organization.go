@@ -196,10 +196,7 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	if err != nil {
 		return page.Page[Organization]{}, err
 	}
-	after := args.Add(k.AfterSeq)
-	query := `SELECT ` + columns + ` FROM organizations o WHERE ` + cond + `
-		  AND (` + after + `::bigint IS NULL OR o.seq > ` + after + `)
-		ORDER BY o.seq LIMIT ` + args.Add(k.Limit+1)
+	query := `SELECT ` + columns + ` FROM organizations o WHERE ` + cond + ` ` + k.Clause(&args, "", "o.seq")
 	var items []Organization
 	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Organization]{}, fmt.Errorf("list organizations: %w", err)

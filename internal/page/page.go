@@ -10,6 +10,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/postgres"
 )
 
 // Default and Max bound the page size.
@@ -95,6 +96,20 @@ func (r Request) Keyset() (Keyset, error) {
 		}
 	}
 	return k, nil
+}
+
+// Clause ends a page's query: the rows after the cursor, in the order of
+// the SQL expressions date (empty for undated lists) and seq, and one more
+// than the page holds, to learn whether a next page exists.
+func (k Keyset) Clause(a *postgres.Args, date, seq string) string {
+	s := a.Add(k.AfterSeq)
+	if date == "" {
+		return `AND (` + s + `::bigint IS NULL OR ` + seq + ` > ` + s + `)
+		ORDER BY ` + seq + ` LIMIT ` + a.Add(k.Limit+1)
+	}
+	d := a.Add(k.AfterDate)
+	return `AND (` + s + `::bigint IS NULL OR (` + date + `, ` + seq + `) > (` + d + `::date, ` + s + `::bigint))
+		ORDER BY ` + date + `, ` + seq + ` LIMIT ` + a.Add(k.Limit+1)
 }
 
 // Trim cuts the extra row fetched to detect a next page.

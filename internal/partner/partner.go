@@ -117,10 +117,7 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	if err != nil {
 		return page.Page[Partner]{}, err
 	}
-	after := args.Add(k.AfterSeq)
-	query := `SELECT ` + columns + ` FROM partners p WHERE ` + cond + `
-		  AND (` + after + `::bigint IS NULL OR p.seq > ` + after + `)
-		ORDER BY p.seq LIMIT ` + args.Add(k.Limit+1)
+	query := `SELECT ` + columns + ` FROM partners p WHERE ` + cond + ` ` + k.Clause(&args, "", "p.seq")
 	var items []Partner
 	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Partner]{}, fmt.Errorf("list partners: %w", err)

@@ -101,10 +101,7 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	if err != nil {
 		return page.Page[Target]{}, err
 	}
-	after := args.Add(k.AfterSeq)
-	query := `SELECT ` + columns + ` FROM ` + targetFrom + realisation + `
-		WHERE ` + cond + ` AND (` + after + `::bigint IS NULL OR t.seq > ` + after + `)
-		ORDER BY t.seq LIMIT ` + args.Add(k.Limit+1)
+	query := `SELECT ` + columns + ` FROM ` + targetFrom + realisation + ` WHERE ` + cond + ` ` + k.Clause(&args, "", "t.seq")
 	var items []Target
 	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
 		return page.Page[Target]{}, fmt.Errorf("list programme targets: %w", err)
