@@ -538,3 +538,36 @@ func TestGoodsFundTheOutputTheyBecame(t *testing.T) {
 		t.Errorf("funded %d, want the whole cost", got.AllocateDonation.AidOutput.Funded)
 	}
 }
+
+// TestPartnerReadsNoBeneficiaryNotes: an output a partner's gift paid for
+// is shown to it without the notes, by id as in a list.
+func TestPartnerReadsNoBeneficiaryNotes(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	own := admin.id(`SELECT id FROM partners WHERE name = $1`, samudra)
+	funded := admin.id(`SELECT x.aid_output_id FROM allocations x JOIN donations d ON d.id = x.donation_id
+		WHERE d.partner_id = $1 AND x.aid_output_id IS NOT NULL LIMIT 1`, own)
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	// An output whose notes name a person, paid for by this partner's gift.
+	var out struct{ RecordAidOutput struct{ ID string } }
+	admin.query(`mutation($o: ID!, $t: ID!, $r: ID!) { recordAidOutput(input: {organizationId: $o, aidTypeId: $t, quantity: 1, cost: 1000,
+		deliveredOn: "2015-07-07", beneficiaryGroup: DISABLED, pmksCategory: DISABILITY, regencyId: $r, notes: "Ibu Made, Banjar Tegal"}) { id } }`,
+		map[string]any{"o": bali, "t": admin.id(`SELECT aid_type_id FROM aid_outputs WHERE id = $1`, funded),
+			"r": admin.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)}, &out)
+	gift := admin.id(`SELECT d.id FROM donations d JOIN organizations o ON o.id = d.organization_id WHERE o.code = 'BALI' AND d.partner_id = $1
+		AND d.earmark_aid_type_id IS NULL AND d.earmark_programme IS NULL AND d.reverses_id IS NULL
+		AND d.amount - COALESCE((SELECT SUM(x.amount) FROM allocations x WHERE x.donation_id = d.id), 0) >= 1000 LIMIT 1`, own)
+	admin.query(`mutation($d: ID!, $a: ID!) { allocateDonation(input: {donationId: $d, aidOutputId: $a, amount: 1000}) { id } }`,
+		map[string]any{"d": gift, "a": out.RecordAidOutput.ID}, &struct{}{})
+	var got struct {
+		AidOutput  *struct{ Notes string }
+		AidOutputs struct {
+			Edges []struct{ Node struct{ ID, Notes string } }
+		}
+	}
+	admin.as(auth.Partner, samudra).query(`query($a: ID!) { aidOutput(id: $a) { notes } aidOutputs(first: 100, filter: {from: "2015-07-07"}) { edges { node { id notes } } } }`,
+		map[string]any{"a": out.RecordAidOutput.ID}, &got)
+	if got.AidOutput == nil || got.AidOutput.Notes != "" || len(got.AidOutputs.Edges) != 1 || got.AidOutputs.Edges[0].Node.Notes != "" {
+		t.Errorf("the partner reads %+v", got)
+	}
+}
