@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -642,7 +641,7 @@ func checkPledge(ctx context.Context, tx *change.Tx, field, pledgeID string, par
 		return fault.Refuse(field, fault.Invalid, "the pledge is another partner's")
 	case p.WrittenOff != nil:
 		return fault.Refuse(field, fault.Invalid, "the pledge was written off on "+*p.WrittenOff)
-	case org.Path != p.Path && !strings.HasPrefix(org.Path, p.Path+"."):
+	case !organization.PathWithin(org.Path, p.Path):
 		return fault.Refuse(field, fault.Invalid, "the pledge was made to a council outside "+org.Code+"'s line")
 	}
 	return nil

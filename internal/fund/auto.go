@@ -111,7 +111,7 @@ func (s *Store) AllocateFunds(ctx context.Context, sc auth.Scope, orgID string, 
 					if n.Left == 0 {
 						break
 					}
-					if g.Left == 0 || g.restricted() != restricted || (restricted && !g.matches(n)) || !within(n.Path, g.Path) {
+					if g.Left == 0 || g.restricted() != restricted || (restricted && !g.matches(n)) || !organization.PathWithin(n.Path, g.Path) {
 						continue
 					}
 					on := latest(g.ReceivedOn, n.DeliveredOn, firstOpen)
@@ -190,11 +190,6 @@ func (s *Store) candidates(ctx context.Context, tx *change.Tx, path string, from
 		return nil, nil, fmt.Errorf("outputs to fund: %w", err)
 	}
 	return needs, gifts, nil
-}
-
-// within reports whether the tree path p lies in the subtree at root.
-func within(p, root string) bool {
-	return p == root || len(p) > len(root) && p[:len(root)] == root && p[len(root)] == '.'
 }
 
 func latest(dates ...calendar.Date) calendar.Date {

@@ -295,9 +295,10 @@ func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewOrganization) (
 }
 
 // Within reports whether o lies in the subtree of root (root included).
-func Within(o, root Organization) bool {
-	return o.Path == root.Path || strings.HasPrefix(o.Path, root.Path+".")
-}
+func Within(o, root Organization) bool { return PathWithin(o.Path, root.Path) }
+
+// PathWithin reports whether the tree path p lies in the subtree at root.
+func PathWithin(p, root string) bool { return p == root || strings.HasPrefix(p, root+".") }
 
 // Require checks, inside tx, that id names an organization; field is the
 // input path to blame.

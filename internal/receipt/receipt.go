@@ -17,6 +17,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/change"
 	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 )
 
@@ -230,12 +231,8 @@ func (s *Store) writable(ctx context.Context, tx *change.Tx, field, id string) (
 	if err != nil {
 		return Receipt{}, err
 	}
-	var path string
-	if err := tx.GetContext(ctx, &path, `SELECT path::text FROM organizations WHERE id = $1`, r.OrganizationID); err != nil {
-		return Receipt{}, fmt.Errorf("organization of receipt %s: %w", id, err)
-	}
-	if !tx.Scope.Reaches(path) {
-		return Receipt{}, fault.Refuse(field, fault.Invalid, "lies outside the part of the council tree this account may record in")
+	if _, err := organization.RequireWritable(ctx, tx, tx.Scope, field, r.OrganizationID); err != nil {
+		return Receipt{}, err
 	}
 	return r, nil
 }
