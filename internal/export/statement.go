@@ -147,7 +147,7 @@ func PartnerStatement(ctx context.Context, sc auth.Scope, st StatementStores, r 
 		}
 	}
 
-	gifts, err := b.Sheet(L("Sumbangan", "Gifts"), []xlsx.Column{{Header: L("Tanggal", "Received on"), Width: 12},
+	gifts, err := b.Sheet(L("Sumbangan", "Gifts"), []xlsx.Column{{Header: L("Tanggal", "Received on"), Width: 14},
 		{Header: L("No. tanda terima", "Receipt no."), Width: 22}, {Header: L("Referensi", "Reference"), Width: 20}, {Header: L("Diterima oleh", "Received by"), Width: 30},
 		{Header: L("Jenis", "Kind"), Width: 10}, {Header: L("Diterima", "Received"), Width: 18},
 		{Header: L("Digunakan", "Allocated"), Width: 18}, {Header: L("Sisa", "Available"), Width: 18}})
@@ -172,7 +172,7 @@ func PartnerStatement(ctx context.Context, sc auth.Scope, st StatementStores, r 
 		return err
 	}
 
-	uses, err := b.Sheet(L("Penggunaan", "Uses"), []xlsx.Column{{Header: L("Sumbangan tanggal", "Gift of"), Width: 14},
+	uses, err := b.Sheet(L("Penggunaan", "Uses"), []xlsx.Column{{Header: L("Sumbangan tanggal", "Gift of"), Width: 16},
 		{Header: L("Penggunaan", "Use"), Width: 36}, {Header: L("Kabupaten/Kota", "Regency/city"), Width: 28},
 		{Header: L("Kelompok penerima", "Beneficiary group"), Width: 22}, {Header: L("Tanggal salur", "Delivered on"), Width: 14},
 		{Header: L("Oleh", "By"), Width: 30}, {Header: L("Jumlah output", "Output quantity"), Width: 14},
