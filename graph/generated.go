@@ -29,6 +29,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/report"
+	"github.com/sinergi-id/sinergi/internal/request"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -44,6 +45,9 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AidOutput() AidOutputResolver
+	AidRequest() AidRequestResolver
+	AidRequestBacklog() AidRequestBacklogResolver
+	AidRequestEvent() AidRequestEventResolver
 	AidTypeRegencyTotal() AidTypeRegencyTotalResolver
 	AidTypeTotal() AidTypeTotalResolver
 	Allocation() AllocationResolver
@@ -112,6 +116,76 @@ type ComplexityRoot struct {
 	AidOutputEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	AidRequest struct {
+		Address         func(childComplexity int) int
+		AidType         func(childComplexity int) int
+		ApplicantKind   func(childComplexity int) int
+		ApplicantName   func(childComplexity int) int
+		ApprovedBudget  func(childComplexity int) int
+		ApprovedOn      func(childComplexity int) int
+		ClosedOn        func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		EstimatedBudget func(childComplexity int) int
+		Group           func(childComplexity int) int
+		Handler         func(childComplexity int) int
+		History         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Matches         func(childComplexity int) int
+		NIK             func(childComplexity int) int
+		NIKMasked       func(childComplexity int) int
+		Notes           func(childComplexity int) int
+		Outputs         func(childComplexity int) int
+		PMKSCategory    func(childComplexity int) int
+		Quantity        func(childComplexity int) int
+		ReceivedBy      func(childComplexity int) int
+		ReceivedOn      func(childComplexity int) int
+		Regency         func(childComplexity int) int
+		State           func(childComplexity int) int
+		StateOn         func(childComplexity int) int
+	}
+
+	AidRequestBacklog struct {
+		Decided              func(childComplexity int) int
+		MedianDaysToDecision func(childComplexity int) int
+		Organization         func(childComplexity int) int
+		Steps                func(childComplexity int) int
+	}
+
+	AidRequestConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AidRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AidRequestEvent struct {
+		AcknowledgedDuplicates func(childComplexity int) int
+		Actor                  func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		FromState              func(childComplexity int) int
+		Handler                func(childComplexity int) int
+		Note                   func(childComplexity int) int
+		On                     func(childComplexity int) int
+		ToState                func(childComplexity int) int
+	}
+
+	AidRequestMatches struct {
+		Elsewhere func(childComplexity int) int
+		Seen      func(childComplexity int) int
+	}
+
+	AidRequestStep struct {
+		DeadlineDays func(childComplexity int) int
+		OldestDays   func(childComplexity int) int
+		Overdue      func(childComplexity int) int
+		State        func(childComplexity int) int
+		Waiting      func(childComplexity int) int
 	}
 
 	AidType struct {
@@ -339,10 +413,12 @@ type ComplexityRoot struct {
 	}
 
 	FundBalance struct {
+		Available     func(childComplexity int) int
 		BySource      func(childComplexity int) int
 		Closing       func(childComplexity int) int
 		Opening       func(childComplexity int) int
 		Received      func(childComplexity int) int
+		Reserved      func(childComplexity int) int
 		Restricted    func(childComplexity int) int
 		ToOperational func(childComplexity int) int
 		ToOutputs     func(childComplexity int) int
@@ -378,6 +454,8 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AllocateDonation      func(childComplexity int, input fund.NewAllocation) int
 		AllocateFunds         func(childComplexity int, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) int
+		ApproveAidRequest     func(childComplexity int, input model.ApproveAidRequestInput) int
+		CancelAidRequest      func(childComplexity int, input model.AidRequestStepInput) int
 		ClosePeriod           func(childComplexity int, input organization.NewClose) int
 		CreateAidType         func(childComplexity int, input aid.NewType) int
 		CreateDonationBox     func(childComplexity int, input box.NewBox) int
@@ -385,17 +463,22 @@ type ComplexityRoot struct {
 		CreatePartner         func(childComplexity int, input partner.NewPartner) int
 		CreateProgrammeTarget func(childComplexity int, input programme.NewTarget) int
 		CreateWorkMeeting     func(childComplexity int, input meeting.NewMeeting) int
+		ForwardAidRequest     func(childComplexity int, input model.AidRequestStepInput) int
+		FulfilAidRequest      func(childComplexity int, input model.FulfilAidRequestInput) int
 		RecordAidOutput       func(childComplexity int, input aid.NewOutput) int
 		RecordBoxCollection   func(childComplexity int, input box.NewCollection) int
 		RecordDonation        func(childComplexity int, input donation.NewDonation) int
 		RecordPledge          func(childComplexity int, input fund.NewPledge) int
 		ReissueReceipt        func(childComplexity int, input receipt.Reissue) int
+		RejectAidRequest      func(childComplexity int, input model.AidRequestStepInput) int
 		ReleaseAllocation     func(childComplexity int, input fund.Release) int
 		ReopenPeriod          func(childComplexity int, input organization.Reopening) int
 		RetireDonationBox     func(childComplexity int, input box.Retirement) int
 		ReverseAidOutput      func(childComplexity int, input aid.OutputReversal) int
 		ReverseBoxCollection  func(childComplexity int, input box.CollectionReversal) int
 		ReverseDonation       func(childComplexity int, input donation.Reversal) int
+		SubmitAidRequest      func(childComplexity int, input request.NewRequest) int
+		VerifyAidRequest      func(childComplexity int, input model.AidRequestStepInput) int
 		VoidReceipt           func(childComplexity int, input receipt.Void) int
 		WriteOffPledge        func(childComplexity int, input fund.WriteOff) int
 	}
@@ -534,29 +617,32 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AidOutput        func(childComplexity int, id string) int
-		AidOutputs       func(childComplexity int, filter *aid.OutputFilter, first *int, after *string) int
-		AidTypes         func(childComplexity int) int
-		Allocations      func(childComplexity int, filter *fund.Filter, first *int, after *string) int
-		AuditLog         func(childComplexity int, filter *audit.Filter, first *int, after *string) int
-		BoxCollection    func(childComplexity int, id string) int
-		BoxCollections   func(childComplexity int, filter *box.CollectionFilter, first *int, after *string) int
-		Donation         func(childComplexity int, id string) int
-		DonationBox      func(childComplexity int, id string) int
-		DonationBoxes    func(childComplexity int, filter *box.Filter, first *int, after *string) int
-		Donations        func(childComplexity int, filter *donation.Filter, first *int, after *string) int
-		Organization     func(childComplexity int, id string) int
-		Organizations    func(childComplexity int, filter *organization.Filter, first *int, after *string) int
-		Partner          func(childComplexity int, id string) int
-		PartnerStatement func(childComplexity int, partnerID string, from *calendar.Date, to *calendar.Date, year *int) int
-		Partners         func(childComplexity int, filter *partner.Filter, first *int, after *string) int
-		PeriodCloses     func(childComplexity int, organizationID string) int
-		Pledges          func(childComplexity int, partnerID string) int
-		ProgrammeTargets func(childComplexity int, filter *programme.Filter, first *int, after *string) int
-		Report           func(childComplexity int, organizationID string, from *calendar.Date, to *calendar.Date, year *int) int
-		Viewer           func(childComplexity int) int
-		WorkMeeting      func(childComplexity int, id string) int
-		WorkMeetings     func(childComplexity int, filter *meeting.Filter, first *int, after *string) int
+		AidOutput         func(childComplexity int, id string) int
+		AidOutputs        func(childComplexity int, filter *aid.OutputFilter, first *int, after *string) int
+		AidRequest        func(childComplexity int, id string) int
+		AidRequestBacklog func(childComplexity int, organizationID string, on *calendar.Date) int
+		AidRequests       func(childComplexity int, filter *request.Filter, first *int, after *string) int
+		AidTypes          func(childComplexity int) int
+		Allocations       func(childComplexity int, filter *fund.Filter, first *int, after *string) int
+		AuditLog          func(childComplexity int, filter *audit.Filter, first *int, after *string) int
+		BoxCollection     func(childComplexity int, id string) int
+		BoxCollections    func(childComplexity int, filter *box.CollectionFilter, first *int, after *string) int
+		Donation          func(childComplexity int, id string) int
+		DonationBox       func(childComplexity int, id string) int
+		DonationBoxes     func(childComplexity int, filter *box.Filter, first *int, after *string) int
+		Donations         func(childComplexity int, filter *donation.Filter, first *int, after *string) int
+		Organization      func(childComplexity int, id string) int
+		Organizations     func(childComplexity int, filter *organization.Filter, first *int, after *string) int
+		Partner           func(childComplexity int, id string) int
+		PartnerStatement  func(childComplexity int, partnerID string, from *calendar.Date, to *calendar.Date, year *int) int
+		Partners          func(childComplexity int, filter *partner.Filter, first *int, after *string) int
+		PeriodCloses      func(childComplexity int, organizationID string) int
+		Pledges           func(childComplexity int, partnerID string) int
+		ProgrammeTargets  func(childComplexity int, filter *programme.Filter, first *int, after *string) int
+		Report            func(childComplexity int, organizationID string, from *calendar.Date, to *calendar.Date, year *int) int
+		Viewer            func(childComplexity int) int
+		WorkMeeting       func(childComplexity int, id string) int
+		WorkMeetings      func(childComplexity int, filter *meeting.Filter, first *int, after *string) int
 	}
 
 	Receipt struct {
@@ -682,6 +768,23 @@ type AidOutputResolver interface {
 	Funding(ctx context.Context, obj *aid.Output) ([]fund.Allocation, error)
 	Funded(ctx context.Context, obj *aid.Output) (money.Rupiah, error)
 }
+type AidRequestResolver interface {
+	ReceivedBy(ctx context.Context, obj *request.Request) (*organization.Organization, error)
+	Handler(ctx context.Context, obj *request.Request) (*organization.Organization, error)
+
+	Regency(ctx context.Context, obj *request.Request) (*organization.Organization, error)
+	AidType(ctx context.Context, obj *request.Request) (*aid.Type, error)
+
+	History(ctx context.Context, obj *request.Request) ([]request.Event, error)
+	Outputs(ctx context.Context, obj *request.Request) ([]aid.Output, error)
+	Matches(ctx context.Context, obj *request.Request) (*request.Matches, error)
+}
+type AidRequestBacklogResolver interface {
+	Organization(ctx context.Context, obj *request.Backlog) (*organization.Organization, error)
+}
+type AidRequestEventResolver interface {
+	Handler(ctx context.Context, obj *request.Event) (*organization.Organization, error)
+}
 type AidTypeRegencyTotalResolver interface {
 	AidType(ctx context.Context, obj *aid.Group) (*aid.Type, error)
 	Regency(ctx context.Context, obj *aid.Group) (*organization.Organization, error)
@@ -786,6 +889,13 @@ type MutationResolver interface {
 	ReissueReceipt(ctx context.Context, input receipt.Reissue) (*receipt.Receipt, error)
 	RecordPledge(ctx context.Context, input fund.NewPledge) (*fund.Pledge, error)
 	WriteOffPledge(ctx context.Context, input fund.WriteOff) (*fund.Pledge, error)
+	SubmitAidRequest(ctx context.Context, input request.NewRequest) (*request.Request, error)
+	VerifyAidRequest(ctx context.Context, input model.AidRequestStepInput) (*request.Request, error)
+	ForwardAidRequest(ctx context.Context, input model.AidRequestStepInput) (*request.Request, error)
+	ApproveAidRequest(ctx context.Context, input model.ApproveAidRequestInput) (*request.Request, error)
+	RejectAidRequest(ctx context.Context, input model.AidRequestStepInput) (*request.Request, error)
+	FulfilAidRequest(ctx context.Context, input model.FulfilAidRequestInput) (*request.Request, error)
+	CancelAidRequest(ctx context.Context, input model.AidRequestStepInput) (*request.Request, error)
 }
 type OrganizationResolver interface {
 	Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error)
@@ -845,6 +955,9 @@ type QueryResolver interface {
 	Allocations(ctx context.Context, filter *fund.Filter, first *int, after *string) (*model.AllocationConnection, error)
 	PartnerStatement(ctx context.Context, partnerID string, from *calendar.Date, to *calendar.Date, year *int) (*fund.Statement, error)
 	Pledges(ctx context.Context, partnerID string) ([]fund.Pledge, error)
+	AidRequest(ctx context.Context, id string) (*request.Request, error)
+	AidRequests(ctx context.Context, filter *request.Filter, first *int, after *string) (*model.AidRequestConnection, error)
+	AidRequestBacklog(ctx context.Context, organizationID string, on *calendar.Date) ([]request.Backlog, error)
 }
 type ReceiptResolver interface {
 	Donation(ctx context.Context, obj *receipt.Receipt) (*donation.Donation, error)
@@ -1059,6 +1172,307 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AidOutputEdge.Node(childComplexity), true
+
+	case "AidRequest.address":
+		if e.ComplexityRoot.AidRequest.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.Address(childComplexity), true
+	case "AidRequest.aidType":
+		if e.ComplexityRoot.AidRequest.AidType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.AidType(childComplexity), true
+	case "AidRequest.applicantKind":
+		if e.ComplexityRoot.AidRequest.ApplicantKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.ApplicantKind(childComplexity), true
+	case "AidRequest.applicantName":
+		if e.ComplexityRoot.AidRequest.ApplicantName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.ApplicantName(childComplexity), true
+	case "AidRequest.approvedBudget":
+		if e.ComplexityRoot.AidRequest.ApprovedBudget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.ApprovedBudget(childComplexity), true
+	case "AidRequest.approvedOn":
+		if e.ComplexityRoot.AidRequest.ApprovedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.ApprovedOn(childComplexity), true
+	case "AidRequest.closedOn":
+		if e.ComplexityRoot.AidRequest.ClosedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.ClosedOn(childComplexity), true
+	case "AidRequest.createdAt":
+		if e.ComplexityRoot.AidRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.CreatedAt(childComplexity), true
+	case "AidRequest.estimatedBudget":
+		if e.ComplexityRoot.AidRequest.EstimatedBudget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.EstimatedBudget(childComplexity), true
+	case "AidRequest.beneficiaryGroup":
+		if e.ComplexityRoot.AidRequest.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.Group(childComplexity), true
+	case "AidRequest.handler":
+		if e.ComplexityRoot.AidRequest.Handler == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.Handler(childComplexity), true
+	case "AidRequest.history":
+		if e.ComplexityRoot.AidRequest.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.History(childComplexity), true
+	case "AidRequest.id":
+		if e.ComplexityRoot.AidRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.ID(childComplexity), true
+	case "AidRequest.matches":
+		if e.ComplexityRoot.AidRequest.Matches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.Matches(childComplexity), true
+	case "AidRequest.nik":
+		if e.ComplexityRoot.AidRequest.NIK == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.NIK(childComplexity), true
+	case "AidRequest.nikMasked":
+		if e.ComplexityRoot.AidRequest.NIKMasked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.NIKMasked(childComplexity), true
+	case "AidRequest.notes":
+		if e.ComplexityRoot.AidRequest.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.Notes(childComplexity), true
+	case "AidRequest.outputs":
+		if e.ComplexityRoot.AidRequest.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.Outputs(childComplexity), true
+	case "AidRequest.pmksCategory":
+		if e.ComplexityRoot.AidRequest.PMKSCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.PMKSCategory(childComplexity), true
+	case "AidRequest.quantity":
+		if e.ComplexityRoot.AidRequest.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.Quantity(childComplexity), true
+	case "AidRequest.receivedBy":
+		if e.ComplexityRoot.AidRequest.ReceivedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.ReceivedBy(childComplexity), true
+	case "AidRequest.receivedOn":
+		if e.ComplexityRoot.AidRequest.ReceivedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.ReceivedOn(childComplexity), true
+	case "AidRequest.regency":
+		if e.ComplexityRoot.AidRequest.Regency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.Regency(childComplexity), true
+	case "AidRequest.state":
+		if e.ComplexityRoot.AidRequest.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.State(childComplexity), true
+	case "AidRequest.stateOn":
+		if e.ComplexityRoot.AidRequest.StateOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequest.StateOn(childComplexity), true
+
+	case "AidRequestBacklog.decided":
+		if e.ComplexityRoot.AidRequestBacklog.Decided == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestBacklog.Decided(childComplexity), true
+	case "AidRequestBacklog.medianDaysToDecision":
+		if e.ComplexityRoot.AidRequestBacklog.MedianDaysToDecision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestBacklog.MedianDaysToDecision(childComplexity), true
+	case "AidRequestBacklog.organization":
+		if e.ComplexityRoot.AidRequestBacklog.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestBacklog.Organization(childComplexity), true
+	case "AidRequestBacklog.steps":
+		if e.ComplexityRoot.AidRequestBacklog.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestBacklog.Steps(childComplexity), true
+
+	case "AidRequestConnection.edges":
+		if e.ComplexityRoot.AidRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestConnection.Edges(childComplexity), true
+	case "AidRequestConnection.pageInfo":
+		if e.ComplexityRoot.AidRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestConnection.PageInfo(childComplexity), true
+	case "AidRequestConnection.totalCount":
+		if e.ComplexityRoot.AidRequestConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestConnection.TotalCount(childComplexity), true
+
+	case "AidRequestEdge.cursor":
+		if e.ComplexityRoot.AidRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestEdge.Cursor(childComplexity), true
+	case "AidRequestEdge.node":
+		if e.ComplexityRoot.AidRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestEdge.Node(childComplexity), true
+
+	case "AidRequestEvent.acknowledgedDuplicates":
+		if e.ComplexityRoot.AidRequestEvent.AcknowledgedDuplicates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestEvent.AcknowledgedDuplicates(childComplexity), true
+	case "AidRequestEvent.actor":
+		if e.ComplexityRoot.AidRequestEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestEvent.Actor(childComplexity), true
+	case "AidRequestEvent.recordedAt":
+		if e.ComplexityRoot.AidRequestEvent.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestEvent.CreatedAt(childComplexity), true
+	case "AidRequestEvent.fromState":
+		if e.ComplexityRoot.AidRequestEvent.FromState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestEvent.FromState(childComplexity), true
+	case "AidRequestEvent.handler":
+		if e.ComplexityRoot.AidRequestEvent.Handler == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestEvent.Handler(childComplexity), true
+	case "AidRequestEvent.note":
+		if e.ComplexityRoot.AidRequestEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestEvent.Note(childComplexity), true
+	case "AidRequestEvent.on":
+		if e.ComplexityRoot.AidRequestEvent.On == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestEvent.On(childComplexity), true
+	case "AidRequestEvent.toState":
+		if e.ComplexityRoot.AidRequestEvent.ToState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestEvent.ToState(childComplexity), true
+
+	case "AidRequestMatches.elsewhere":
+		if e.ComplexityRoot.AidRequestMatches.Elsewhere == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestMatches.Elsewhere(childComplexity), true
+	case "AidRequestMatches.requests":
+		if e.ComplexityRoot.AidRequestMatches.Seen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestMatches.Seen(childComplexity), true
+
+	case "AidRequestStep.deadlineDays":
+		if e.ComplexityRoot.AidRequestStep.DeadlineDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestStep.DeadlineDays(childComplexity), true
+	case "AidRequestStep.oldestDays":
+		if e.ComplexityRoot.AidRequestStep.OldestDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestStep.OldestDays(childComplexity), true
+	case "AidRequestStep.overdue":
+		if e.ComplexityRoot.AidRequestStep.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestStep.Overdue(childComplexity), true
+	case "AidRequestStep.state":
+		if e.ComplexityRoot.AidRequestStep.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestStep.State(childComplexity), true
+	case "AidRequestStep.waiting":
+		if e.ComplexityRoot.AidRequestStep.Waiting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidRequestStep.Waiting(childComplexity), true
 
 	case "AidType.code":
 		if e.ComplexityRoot.AidType.Code == nil {
@@ -1950,6 +2364,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Earmark.Regency(childComplexity), true
 
+	case "FundBalance.available":
+		if e.ComplexityRoot.FundBalance.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundBalance.Available(childComplexity), true
 	case "FundBalance.bySource":
 		if e.ComplexityRoot.FundBalance.BySource == nil {
 			break
@@ -1974,6 +2394,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FundBalance.Received(childComplexity), true
+	case "FundBalance.reserved":
+		if e.ComplexityRoot.FundBalance.Reserved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FundBalance.Reserved(childComplexity), true
 	case "FundBalance.restricted":
 		if e.ComplexityRoot.FundBalance.Restricted == nil {
 			break
@@ -2126,6 +2552,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AllocateFunds(childComplexity, args["organizationId"].(string), args["from"].(calendar.Date), args["to"].(calendar.Date), args["moneyFrom"].(*calendar.Date), args["dryRun"].(bool)), true
+	case "Mutation.approveAidRequest":
+		if e.ComplexityRoot.Mutation.ApproveAidRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveAidRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveAidRequest(childComplexity, args["input"].(model.ApproveAidRequestInput)), true
+	case "Mutation.cancelAidRequest":
+		if e.ComplexityRoot.Mutation.CancelAidRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelAidRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelAidRequest(childComplexity, args["input"].(model.AidRequestStepInput)), true
 	case "Mutation.closePeriod":
 		if e.ComplexityRoot.Mutation.ClosePeriod == nil {
 			break
@@ -2203,6 +2651,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWorkMeeting(childComplexity, args["input"].(meeting.NewMeeting)), true
+	case "Mutation.forwardAidRequest":
+		if e.ComplexityRoot.Mutation.ForwardAidRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_forwardAidRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ForwardAidRequest(childComplexity, args["input"].(model.AidRequestStepInput)), true
+	case "Mutation.fulfilAidRequest":
+		if e.ComplexityRoot.Mutation.FulfilAidRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_fulfilAidRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FulfilAidRequest(childComplexity, args["input"].(model.FulfilAidRequestInput)), true
 	case "Mutation.recordAidOutput":
 		if e.ComplexityRoot.Mutation.RecordAidOutput == nil {
 			break
@@ -2258,6 +2728,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReissueReceipt(childComplexity, args["input"].(receipt.Reissue)), true
+	case "Mutation.rejectAidRequest":
+		if e.ComplexityRoot.Mutation.RejectAidRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectAidRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectAidRequest(childComplexity, args["input"].(model.AidRequestStepInput)), true
 	case "Mutation.releaseAllocation":
 		if e.ComplexityRoot.Mutation.ReleaseAllocation == nil {
 			break
@@ -2324,6 +2805,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReverseDonation(childComplexity, args["input"].(donation.Reversal)), true
+	case "Mutation.submitAidRequest":
+		if e.ComplexityRoot.Mutation.SubmitAidRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitAidRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitAidRequest(childComplexity, args["input"].(request.NewRequest)), true
+	case "Mutation.verifyAidRequest":
+		if e.ComplexityRoot.Mutation.VerifyAidRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyAidRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyAidRequest(childComplexity, args["input"].(model.AidRequestStepInput)), true
 	case "Mutation.voidReceipt":
 		if e.ComplexityRoot.Mutation.VoidReceipt == nil {
 			break
@@ -2895,6 +3398,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AidOutputs(childComplexity, args["filter"].(*aid.OutputFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.aidRequest":
+		if e.ComplexityRoot.Query.AidRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Query_aidRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AidRequest(childComplexity, args["id"].(string)), true
+	case "Query.aidRequestBacklog":
+		if e.ComplexityRoot.Query.AidRequestBacklog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_aidRequestBacklog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AidRequestBacklog(childComplexity, args["organizationId"].(string), args["on"].(*calendar.Date)), true
+	case "Query.aidRequests":
+		if e.ComplexityRoot.Query.AidRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_aidRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AidRequests(childComplexity, args["filter"].(*request.Filter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.aidTypes":
 		if e.ComplexityRoot.Query.AidTypes == nil {
 			break
@@ -3565,8 +4101,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AidOutputFilter", ec.unmarshalInputAidOutputFilter),
+			graphql.NewInputUnmarshaler("AidRequestFilter", ec.unmarshalInputAidRequestFilter),
+			graphql.NewInputUnmarshaler("AidRequestStepInput", ec.unmarshalInputAidRequestStepInput),
 			graphql.NewInputUnmarshaler("AllocateDonationInput", ec.unmarshalInputAllocateDonationInput),
 			graphql.NewInputUnmarshaler("AllocationFilter", ec.unmarshalInputAllocationFilter),
+			graphql.NewInputUnmarshaler("ApproveAidRequestInput", ec.unmarshalInputApproveAidRequestInput),
 			graphql.NewInputUnmarshaler("AttendanceInput", ec.unmarshalInputAttendanceInput),
 			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
 			graphql.NewInputUnmarshaler("BoxCollectionFilter", ec.unmarshalInputBoxCollectionFilter),
@@ -3581,6 +4120,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DonationBoxFilter", ec.unmarshalInputDonationBoxFilter),
 			graphql.NewInputUnmarshaler("DonationFilter", ec.unmarshalInputDonationFilter),
 			graphql.NewInputUnmarshaler("DonationItemInput", ec.unmarshalInputDonationItemInput),
+			graphql.NewInputUnmarshaler("FulfilAidRequestInput", ec.unmarshalInputFulfilAidRequestInput),
 			graphql.NewInputUnmarshaler("OrganizationFilter", ec.unmarshalInputOrganizationFilter),
 			graphql.NewInputUnmarshaler("PartnerFilter", ec.unmarshalInputPartnerFilter),
 			graphql.NewInputUnmarshaler("ProgrammeTargetFilter", ec.unmarshalInputProgrammeTargetFilter),
@@ -3596,6 +4136,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReverseBoxCollectionInput", ec.unmarshalInputReverseBoxCollectionInput),
 			graphql.NewInputUnmarshaler("ReverseDonationInput", ec.unmarshalInputReverseDonationInput),
 			graphql.NewInputUnmarshaler("SealIncidentInput", ec.unmarshalInputSealIncidentInput),
+			graphql.NewInputUnmarshaler("SubmitAidRequestInput", ec.unmarshalInputSubmitAidRequestInput),
 			graphql.NewInputUnmarshaler("VoidReceiptInput", ec.unmarshalInputVoidReceiptInput),
 			graphql.NewInputUnmarshaler("WorkMeetingFilter", ec.unmarshalInputWorkMeetingFilter),
 			graphql.NewInputUnmarshaler("WriteOffPledgeInput", ec.unmarshalInputWriteOffPledgeInput),
@@ -4981,6 +5522,225 @@ extend type Query {
   "A partner's pledges, oldest first (a partner account: its own)."
   pledges(partnerId: ID!): [Pledge!]!
 }
+
+# ---------------------------------------------------------------- aid requests
+
+extend type Query {
+  "One aid request by id."
+  aidRequest(id: ID!): AidRequest
+  "Aid requests in the order they were received: those received or handled in the caller's part of the tree."
+  aidRequests(filter: AidRequestFilter, first: Int, after: String): AidRequestConnection!
+  """
+  What waits at each council of a subtree on a date (default today), per
+  step, with what is overdue against the step's deadline, and how fast the
+  council decided.
+  """
+  aidRequestBacklog(organizationId: ID!, on: Date): [AidRequestBacklog!]!
+}
+
+extend type Mutation {
+  "Record a request for aid received by a regency/city council, or by a province council directly."
+  submitAidRequest(input: SubmitAidRequestInput!): AidRequest
+  "The receiving council checked the request (SUBMITTED → VERIFIED)."
+  verifyAidRequest(input: AidRequestStepInput!): AidRequest
+  "A regency/city council passes a verified request to its province council (VERIFIED → FORWARDED)."
+  forwardAidRequest(input: AidRequestStepInput!): AidRequest
+  """
+  The council handling the request approves it (VERIFIED or FORWARDED →
+  APPROVED), reserving the approved budget from its money not yet given or
+  reserved. When the applicant has other requests on record, the approver
+  must set acknowledgeDuplicates; the history keeps that it did.
+  """
+  approveAidRequest(input: ApproveAidRequestInput!): AidRequest
+  "The council handling the request turns it down, with the reason as note (VERIFIED or FORWARDED → REJECTED)."
+  rejectAidRequest(input: AidRequestStepInput!): AidRequest
+  "The aid outputs that delivered an approved request; releases its reservation (APPROVED → FULFILLED)."
+  fulfilAidRequest(input: FulfilAidRequestInput!): AidRequest
+  "Withdraw a request that is still open, with the reason as note; releases any reservation."
+  cancelAidRequest(input: AidRequestStepInput!): AidRequest
+}
+
+enum AidRequestState {
+  SUBMITTED
+  VERIFIED
+  FORWARDED
+  APPROVED
+  REJECTED
+  FULFILLED
+  CANCELLED
+}
+
+enum ApplicantKind {
+  PERSON
+  INSTITUTION
+}
+
+"""
+A request for aid (permohonan). The applicant's NIK is personal data: it is
+shown whole only to admins and to operators of the council handling the
+request, masked to everyone else who sees the request.
+"""
+type AidRequest {
+  id: ID!
+  "The council that received the request."
+  receivedBy: Organization!
+  "The council handling it now: the receiving council, or its province council once forwarded."
+  handler: Organization!
+  receivedOn: Date!
+  applicantKind: ApplicantKind!
+  applicantName: String!
+  "The whole NIK, for admins and operators of the handling council; null for everyone else and for institutions."
+  nik: String
+  "The NIK with all but its first and last four digits hidden; null for institutions."
+  nikMasked: String
+  address: String!
+  "The applicant's regency/city."
+  regency: Organization!
+  aidType: AidType!
+  quantity: Int!
+  pmksCategory: PMKSCategory!
+  beneficiaryGroup: BeneficiaryGroup!
+  estimatedBudget: Rupiah!
+  notes: String!
+  state: AidRequestState!
+  "The date of the last step."
+  stateOn: Date!
+  "What the approval reserved, and when."
+  approvedBudget: Rupiah
+  approvedOn: Date
+  "When it was rejected, fulfilled or cancelled."
+  closedOn: Date
+  "Every step, oldest first."
+  history: [AidRequestEvent!]!
+  "The aid outputs that fulfilled it."
+  outputs: [AidOutput!]!
+  "The applicant's other requests (same NIK), at any council."
+  matches: AidRequestMatches!
+  createdAt: Time!
+}
+
+type AidRequestEvent {
+  "Null for the submission."
+  fromState: AidRequestState
+  toState: AidRequestState!
+  "The council handling the request after this step."
+  handler: Organization!
+  on: Date!
+  "The account that took the step."
+  actor: String!
+  note: String!
+  "How many other requests of the applicant the approver acknowledged."
+  acknowledgedDuplicates: Int!
+  recordedAt: Time!
+}
+
+"""
+The applicant's other requests: those the caller sees, and how many more
+lie at councils it does not see (counted only).
+"""
+type AidRequestMatches {
+  requests: [AidRequest!]!
+  elsewhere: Int!
+}
+
+type AidRequestConnection {
+  edges: [AidRequestEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type AidRequestEdge {
+  cursor: String!
+  node: AidRequest!
+}
+
+input AidRequestFilter {
+  state: AidRequestState
+  "Received or handled in this organization's subtree."
+  organizationId: ID
+  pmksCategory: PMKSCategory
+  "Received on or after."
+  from: Date
+  "Received on or before."
+  to: Date
+  "Open requests that have stood at their present step for at least this many days."
+  waitingDays: Int
+}
+
+input SubmitAidRequestInput {
+  receivedById: ID!
+  receivedOn: Date!
+  applicantKind: ApplicantKind!
+  applicantName: String!
+  "16 digits; required for a person, absent for an institution."
+  nik: String
+  address: String!
+  "The applicant's regency/city council."
+  regencyId: ID!
+  aidTypeId: ID!
+  quantity: Int!
+  pmksCategory: PMKSCategory!
+  beneficiaryGroup: BeneficiaryGroup!
+  estimatedBudget: Rupiah!
+  notes: String
+  idempotencyKey: String
+}
+
+input AidRequestStepInput {
+  requestId: ID!
+  "Defaults to today in the handling council's time zone; never before the request's last step."
+  on: Date
+  "Required when rejecting or cancelling: the reason."
+  note: String
+  idempotencyKey: String
+}
+
+input ApproveAidRequestInput {
+  requestId: ID!
+  on: Date
+  note: String
+  "Defaults to the estimated budget."
+  approvedBudget: Rupiah
+  "Approve although the applicant has other requests on record."
+  acknowledgeDuplicates: Boolean
+  idempotencyKey: String
+}
+
+input FulfilAidRequestInput {
+  requestId: ID!
+  "The aid outputs (of the requested type) that delivered it."
+  outputIds: [ID!]!
+  on: Date
+  note: String
+  idempotencyKey: String
+}
+
+type AidRequestBacklog {
+  organization: Organization!
+  "One per open step: SUBMITTED, VERIFIED, FORWARDED, APPROVED."
+  steps: [AidRequestStep!]!
+  "Approvals and rejections the council made up to the date."
+  decided: Int!
+  "The median days from receipt to those decisions; null without any."
+  medianDaysToDecision: Float
+}
+
+type AidRequestStep {
+  state: AidRequestState!
+  waiting: Int!
+  "Waiting longer than deadlineDays."
+  overdue: Int!
+  "Days the longest-waiting request has stood at this step."
+  oldestDays: Int!
+  deadlineDays: Int!
+}
+
+extend type FundBalance {
+  "What approved aid requests hold back of closing until fulfilled or cancelled."
+  reserved: Rupiah!
+  "Closing less reserved."
+  available: Rupiah!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5055,6 +5815,146 @@ func (ec *executionContext) childFields_AidOutputEdge(ctx context.Context, field
 		return ec.fieldContext_AidOutputEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AidOutputEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AidRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AidRequest_id(ctx, field)
+	case "receivedBy":
+		return ec.fieldContext_AidRequest_receivedBy(ctx, field)
+	case "handler":
+		return ec.fieldContext_AidRequest_handler(ctx, field)
+	case "receivedOn":
+		return ec.fieldContext_AidRequest_receivedOn(ctx, field)
+	case "applicantKind":
+		return ec.fieldContext_AidRequest_applicantKind(ctx, field)
+	case "applicantName":
+		return ec.fieldContext_AidRequest_applicantName(ctx, field)
+	case "nik":
+		return ec.fieldContext_AidRequest_nik(ctx, field)
+	case "nikMasked":
+		return ec.fieldContext_AidRequest_nikMasked(ctx, field)
+	case "address":
+		return ec.fieldContext_AidRequest_address(ctx, field)
+	case "regency":
+		return ec.fieldContext_AidRequest_regency(ctx, field)
+	case "aidType":
+		return ec.fieldContext_AidRequest_aidType(ctx, field)
+	case "quantity":
+		return ec.fieldContext_AidRequest_quantity(ctx, field)
+	case "pmksCategory":
+		return ec.fieldContext_AidRequest_pmksCategory(ctx, field)
+	case "beneficiaryGroup":
+		return ec.fieldContext_AidRequest_beneficiaryGroup(ctx, field)
+	case "estimatedBudget":
+		return ec.fieldContext_AidRequest_estimatedBudget(ctx, field)
+	case "notes":
+		return ec.fieldContext_AidRequest_notes(ctx, field)
+	case "state":
+		return ec.fieldContext_AidRequest_state(ctx, field)
+	case "stateOn":
+		return ec.fieldContext_AidRequest_stateOn(ctx, field)
+	case "approvedBudget":
+		return ec.fieldContext_AidRequest_approvedBudget(ctx, field)
+	case "approvedOn":
+		return ec.fieldContext_AidRequest_approvedOn(ctx, field)
+	case "closedOn":
+		return ec.fieldContext_AidRequest_closedOn(ctx, field)
+	case "history":
+		return ec.fieldContext_AidRequest_history(ctx, field)
+	case "outputs":
+		return ec.fieldContext_AidRequest_outputs(ctx, field)
+	case "matches":
+		return ec.fieldContext_AidRequest_matches(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AidRequest_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AidRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_AidRequestBacklog(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_AidRequestBacklog_organization(ctx, field)
+	case "steps":
+		return ec.fieldContext_AidRequestBacklog_steps(ctx, field)
+	case "decided":
+		return ec.fieldContext_AidRequestBacklog_decided(ctx, field)
+	case "medianDaysToDecision":
+		return ec.fieldContext_AidRequestBacklog_medianDaysToDecision(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AidRequestBacklog", field.Name)
+}
+
+func (ec *executionContext) childFields_AidRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AidRequestConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AidRequestConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AidRequestConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AidRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AidRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AidRequestEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AidRequestEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AidRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AidRequestEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fromState":
+		return ec.fieldContext_AidRequestEvent_fromState(ctx, field)
+	case "toState":
+		return ec.fieldContext_AidRequestEvent_toState(ctx, field)
+	case "handler":
+		return ec.fieldContext_AidRequestEvent_handler(ctx, field)
+	case "on":
+		return ec.fieldContext_AidRequestEvent_on(ctx, field)
+	case "actor":
+		return ec.fieldContext_AidRequestEvent_actor(ctx, field)
+	case "note":
+		return ec.fieldContext_AidRequestEvent_note(ctx, field)
+	case "acknowledgedDuplicates":
+		return ec.fieldContext_AidRequestEvent_acknowledgedDuplicates(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_AidRequestEvent_recordedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AidRequestEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_AidRequestMatches(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "requests":
+		return ec.fieldContext_AidRequestMatches_requests(ctx, field)
+	case "elsewhere":
+		return ec.fieldContext_AidRequestMatches_elsewhere(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AidRequestMatches", field.Name)
+}
+
+func (ec *executionContext) childFields_AidRequestStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_AidRequestStep_state(ctx, field)
+	case "waiting":
+		return ec.fieldContext_AidRequestStep_waiting(ctx, field)
+	case "overdue":
+		return ec.fieldContext_AidRequestStep_overdue(ctx, field)
+	case "oldestDays":
+		return ec.fieldContext_AidRequestStep_oldestDays(ctx, field)
+	case "deadlineDays":
+		return ec.fieldContext_AidRequestStep_deadlineDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AidRequestStep", field.Name)
 }
 
 func (ec *executionContext) childFields_AidType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5521,6 +6421,10 @@ func (ec *executionContext) childFields_FundBalance(ctx context.Context, field g
 		return ec.fieldContext_FundBalance_restricted(ctx, field)
 	case "bySource":
 		return ec.fieldContext_FundBalance_bySource(ctx, field)
+	case "reserved":
+		return ec.fieldContext_FundBalance_reserved(ctx, field)
+	case "available":
+		return ec.fieldContext_FundBalance_available(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FundBalance", field.Name)
 }
@@ -6251,6 +7155,34 @@ func (ec *executionContext) field_Mutation_allocateFunds_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveAidRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ApproveAidRequestInput, error) {
+			return ec.unmarshalNApproveAidRequestInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐApproveAidRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelAidRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AidRequestStepInput, error) {
+			return ec.unmarshalNAidRequestStepInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidRequestStepInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_closePeriod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6349,6 +7281,34 @@ func (ec *executionContext) field_Mutation_createWorkMeeting_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_forwardAidRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AidRequestStepInput, error) {
+			return ec.unmarshalNAidRequestStepInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidRequestStepInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_fulfilAidRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FulfilAidRequestInput, error) {
+			return ec.unmarshalNFulfilAidRequestInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐFulfilAidRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordAidOutput_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6411,6 +7371,20 @@ func (ec *executionContext) field_Mutation_reissueReceipt_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (receipt.Reissue, error) {
 			return ec.unmarshalNReissueReceiptInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReissue(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectAidRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AidRequestStepInput, error) {
+			return ec.unmarshalNAidRequestStepInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidRequestStepInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6503,6 +7477,34 @@ func (ec *executionContext) field_Mutation_reverseDonation_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_submitAidRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (request.NewRequest, error) {
+			return ec.unmarshalNSubmitAidRequestInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐNewRequest(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_verifyAidRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AidRequestStepInput, error) {
+			return ec.unmarshalNAidRequestStepInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidRequestStepInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_voidReceipt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6565,6 +7567,72 @@ func (ec *executionContext) field_Query_aidOutputs_args(ctx context.Context, raw
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*aid.OutputFilter, error) {
 			return ec.unmarshalOAidOutputFilter2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutputFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_aidRequestBacklog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (*calendar.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_aidRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_aidRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*request.Filter, error) {
+			return ec.unmarshalOAidRequestFilter2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7793,6 +8861,1259 @@ func (ec *executionContext) fieldContext_AidOutputEdge_node(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AidRequest_id(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AidRequest_receivedBy(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_receivedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidRequest().ReceivedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_receivedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequest_handler(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_handler(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidRequest().Handler(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_handler(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequest_receivedOn(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_receivedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_receivedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AidRequest_applicantKind(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_applicantKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplicantKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v request.ApplicantKind) graphql.Marshaler {
+			return ec.marshalNApplicantKind2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐApplicantKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_applicantKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "ApplicantKind")
+}
+
+func (ec *executionContext) _AidRequest_applicantName(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_applicantName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplicantName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_applicantName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _AidRequest_nik(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_nik(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NIK, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_nik(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _AidRequest_nikMasked(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_nikMasked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NIKMasked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_nikMasked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _AidRequest_address(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _AidRequest_regency(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_regency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidRequest().Regency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_regency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequest_aidType(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_aidType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidRequest().AidType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aid.Type) graphql.Marshaler {
+			return ec.marshalNAidType2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_aidType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequest_quantity(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AidRequest_pmksCategory(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_pmksCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PMKSCategory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v aid.PMKS) graphql.Marshaler {
+			return ec.marshalNPMKSCategory2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐPMKS(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_pmksCategory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "PMKSCategory")
+}
+
+func (ec *executionContext) _AidRequest_beneficiaryGroup(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_beneficiaryGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v aid.BeneficiaryGroup) graphql.Marshaler {
+			return ec.marshalNBeneficiaryGroup2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐBeneficiaryGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_beneficiaryGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "BeneficiaryGroup")
+}
+
+func (ec *executionContext) _AidRequest_estimatedBudget(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_estimatedBudget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EstimatedBudget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_estimatedBudget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _AidRequest_notes(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _AidRequest_state(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v request.State) graphql.Marshaler {
+			return ec.marshalNAidRequestState2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "AidRequestState")
+}
+
+func (ec *executionContext) _AidRequest_stateOn(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_stateOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StateOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_stateOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AidRequest_approvedBudget(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_approvedBudget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovedBudget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Rupiah) graphql.Marshaler {
+			return ec.marshalORupiah2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_approvedBudget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _AidRequest_approvedOn(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_approvedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calendar.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_approvedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AidRequest_closedOn(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_closedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calendar.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_closedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AidRequest_history(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidRequest().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []request.Event) graphql.Marshaler {
+			return ec.marshalNAidRequestEvent2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequestEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequest_outputs(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidRequest().Outputs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []aid.Output) graphql.Marshaler {
+			return ec.marshalNAidOutput2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutputᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidOutput(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequest_matches(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_matches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidRequest().Matches(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *request.Matches) graphql.Marshaler {
+			return ec.marshalNAidRequestMatches2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐMatches(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_matches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequestMatches(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *request.Request) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AidRequestBacklog_organization(ctx context.Context, field graphql.CollectedField, obj *request.Backlog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestBacklog_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidRequestBacklog().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestBacklog_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequestBacklog",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequestBacklog_steps(ctx context.Context, field graphql.CollectedField, obj *request.Backlog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestBacklog_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []request.Step) graphql.Marshaler {
+			return ec.marshalNAidRequestStep2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestBacklog_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequestBacklog",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequestStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequestBacklog_decided(ctx context.Context, field graphql.CollectedField, obj *request.Backlog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestBacklog_decided(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decided, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestBacklog_decided(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestBacklog", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AidRequestBacklog_medianDaysToDecision(ctx context.Context, field graphql.CollectedField, obj *request.Backlog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestBacklog_medianDaysToDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianDaysToDecision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestBacklog_medianDaysToDecision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestBacklog", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AidRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AidRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.AidRequestEdge) graphql.Marshaler {
+			return ec.marshalNAidRequestEdge2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequestEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequestConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AidRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequestConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AidRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _AidRequestEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[request.Request]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AidRequestEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[request.Request]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v request.Request) graphql.Marshaler {
+			return ec.marshalNAidRequest2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequestEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequestEvent_fromState(ctx context.Context, field graphql.CollectedField, obj *request.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestEvent_fromState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *request.State) graphql.Marshaler {
+			return ec.marshalOAidRequestState2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐState(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestEvent_fromState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestEvent", field, false, false, "AidRequestState")
+}
+
+func (ec *executionContext) _AidRequestEvent_toState(ctx context.Context, field graphql.CollectedField, obj *request.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestEvent_toState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v request.State) graphql.Marshaler {
+			return ec.marshalNAidRequestState2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestEvent_toState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestEvent", field, false, false, "AidRequestState")
+}
+
+func (ec *executionContext) _AidRequestEvent_handler(ctx context.Context, field graphql.CollectedField, obj *request.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestEvent_handler(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidRequestEvent().Handler(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestEvent_handler(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequestEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequestEvent_on(ctx context.Context, field graphql.CollectedField, obj *request.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestEvent_on(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.On, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestEvent_on(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestEvent", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AidRequestEvent_actor(ctx context.Context, field graphql.CollectedField, obj *request.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestEvent_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _AidRequestEvent_note(ctx context.Context, field graphql.CollectedField, obj *request.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestEvent_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _AidRequestEvent_acknowledgedDuplicates(ctx context.Context, field graphql.CollectedField, obj *request.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestEvent_acknowledgedDuplicates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgedDuplicates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestEvent_acknowledgedDuplicates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AidRequestEvent_recordedAt(ctx context.Context, field graphql.CollectedField, obj *request.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestEvent_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestEvent_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AidRequestMatches_requests(ctx context.Context, field graphql.CollectedField, obj *request.Matches) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestMatches_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []request.Request) graphql.Marshaler {
+			return ec.marshalNAidRequest2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestMatches_requests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidRequestMatches",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AidRequestMatches_elsewhere(ctx context.Context, field graphql.CollectedField, obj *request.Matches) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestMatches_elsewhere(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Elsewhere, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestMatches_elsewhere(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestMatches", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AidRequestStep_state(ctx context.Context, field graphql.CollectedField, obj *request.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestStep_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v request.State) graphql.Marshaler {
+			return ec.marshalNAidRequestState2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestStep_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestStep", field, false, false, "AidRequestState")
+}
+
+func (ec *executionContext) _AidRequestStep_waiting(ctx context.Context, field graphql.CollectedField, obj *request.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestStep_waiting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waiting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestStep_waiting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestStep", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AidRequestStep_overdue(ctx context.Context, field graphql.CollectedField, obj *request.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestStep_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestStep_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestStep", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AidRequestStep_oldestDays(ctx context.Context, field graphql.CollectedField, obj *request.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestStep_oldestDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldestDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestStep_oldestDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestStep", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AidRequestStep_deadlineDays(ctx context.Context, field graphql.CollectedField, obj *request.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidRequestStep_deadlineDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeadlineDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidRequestStep_deadlineDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidRequestStep", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AidType_id(ctx context.Context, field graphql.CollectedField, obj *aid.Type) (ret graphql.Marshaler) {
@@ -11716,6 +14037,52 @@ func (ec *executionContext) fieldContext_FundBalance_bySource(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _FundBalance_reserved(ctx context.Context, field graphql.CollectedField, obj *fund.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundBalance_reserved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reserved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundBalance_reserved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundBalance", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _FundBalance_available(ctx context.Context, field graphql.CollectedField, obj *fund.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FundBalance_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Available, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FundBalance_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FundBalance", field, false, false, "Rupiah")
+}
+
 func (ec *executionContext) _FundingPlan_dryRun(ctx context.Context, field graphql.CollectedField, obj *fund.Plan) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13128,6 +15495,314 @@ func (ec *executionContext) fieldContext_Mutation_writeOffPledge(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_writeOffPledge_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitAidRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitAidRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitAidRequest(ctx, fc.Args["input"].(request.NewRequest))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *request.Request) graphql.Marshaler {
+			return ec.marshalOAidRequest2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitAidRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitAidRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_verifyAidRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_verifyAidRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VerifyAidRequest(ctx, fc.Args["input"].(model.AidRequestStepInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *request.Request) graphql.Marshaler {
+			return ec.marshalOAidRequest2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_verifyAidRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_verifyAidRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_forwardAidRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_forwardAidRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ForwardAidRequest(ctx, fc.Args["input"].(model.AidRequestStepInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *request.Request) graphql.Marshaler {
+			return ec.marshalOAidRequest2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_forwardAidRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_forwardAidRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveAidRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveAidRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveAidRequest(ctx, fc.Args["input"].(model.ApproveAidRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *request.Request) graphql.Marshaler {
+			return ec.marshalOAidRequest2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveAidRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveAidRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectAidRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectAidRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectAidRequest(ctx, fc.Args["input"].(model.AidRequestStepInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *request.Request) graphql.Marshaler {
+			return ec.marshalOAidRequest2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectAidRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectAidRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_fulfilAidRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_fulfilAidRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FulfilAidRequest(ctx, fc.Args["input"].(model.FulfilAidRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *request.Request) graphql.Marshaler {
+			return ec.marshalOAidRequest2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_fulfilAidRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_fulfilAidRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelAidRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelAidRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelAidRequest(ctx, fc.Args["input"].(model.AidRequestStepInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *request.Request) graphql.Marshaler {
+			return ec.marshalOAidRequest2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelAidRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelAidRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16302,6 +18977,138 @@ func (ec *executionContext) fieldContext_Query_pledges(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_aidRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_aidRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AidRequest(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *request.Request) graphql.Marshaler {
+			return ec.marshalOAidRequest2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_aidRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_aidRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_aidRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_aidRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AidRequests(ctx, fc.Args["filter"].(*request.Filter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AidRequestConnection) graphql.Marshaler {
+			return ec.marshalNAidRequestConnection2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidRequestConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_aidRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_aidRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_aidRequestBacklog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_aidRequestBacklog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AidRequestBacklog(ctx, fc.Args["organizationId"].(string), fc.Args["on"].(*calendar.Date))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []request.Backlog) graphql.Marshaler {
+			return ec.marshalNAidRequestBacklog2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐBacklogᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_aidRequestBacklog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidRequestBacklog(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_aidRequestBacklog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19393,6 +22200,146 @@ func UnmarshalAidOutputFilter(ctx context.Context, raw any) (aid.OutputFilter, e
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAidRequestFilter(ctx context.Context, obj any) (request.Filter, error) {
+	var it request.Filter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"state", "organizationId", "pmksCategory", "from", "to", "waitingDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOAidRequestState2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "pmksCategory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pmksCategory"))
+			data, err := ec.unmarshalOPMKSCategory2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐPMKS(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PMKSCategory = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "waitingDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitingDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitingDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAidRequestFilter unmarshals raw into the AidRequestFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAidRequestFilter(ctx context.Context, raw any) (request.Filter, error) {
+	var out request.Filter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AidRequestFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAidRequestStepInput(ctx context.Context, obj any) (model.AidRequestStepInput, error) {
+	var it model.AidRequestStepInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestId", "on", "note", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "on":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("on"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.On = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAidRequestStepInput unmarshals raw into the AidRequestStepInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAidRequestStepInput(ctx context.Context, raw any) (model.AidRequestStepInput, error) {
+	var out model.AidRequestStepInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AidRequestStepInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAllocateDonationInput(ctx context.Context, obj any) (fund.NewAllocation, error) {
 	var it fund.NewAllocation
 	if obj == nil {
@@ -19558,6 +22505,83 @@ func (ec *executionContext) unmarshalInputAllocationFilter(ctx context.Context, 
 func UnmarshalAllocationFilter(ctx context.Context, raw any) (fund.Filter, error) {
 	var out fund.Filter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AllocationFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputApproveAidRequestInput(ctx context.Context, obj any) (model.ApproveAidRequestInput, error) {
+	var it model.ApproveAidRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestId", "on", "note", "approvedBudget", "acknowledgeDuplicates", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "on":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("on"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.On = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "approvedBudget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvedBudget"))
+			data, err := ec.unmarshalORupiah2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovedBudget = data
+		case "acknowledgeDuplicates":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acknowledgeDuplicates"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcknowledgeDuplicates = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApproveAidRequestInput unmarshals raw into the ApproveAidRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApproveAidRequestInput(ctx context.Context, raw any) (model.ApproveAidRequestInput, error) {
+	var out model.ApproveAidRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApproveAidRequestInput", raw, &out)
 	return out, err
 }
 
@@ -20538,6 +23562,76 @@ func (ec *executionContext) unmarshalInputDonationItemInput(ctx context.Context,
 func UnmarshalDonationItemInput(ctx context.Context, raw any) (donation.NewItem, error) {
 	var out donation.NewItem
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DonationItemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFulfilAidRequestInput(ctx context.Context, obj any) (model.FulfilAidRequestInput, error) {
+	var it model.FulfilAidRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestId", "outputIds", "on", "note", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "outputIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outputIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutputIds = data
+		case "on":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("on"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.On = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFulfilAidRequestInput unmarshals raw into the FulfilAidRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFulfilAidRequestInput(ctx context.Context, raw any) (model.FulfilAidRequestInput, error) {
+	var out model.FulfilAidRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FulfilAidRequestInput", raw, &out)
 	return out, err
 }
 
@@ -21584,6 +24678,139 @@ func UnmarshalSealIncidentInput(ctx context.Context, raw any) (box.Incident, err
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSubmitAidRequestInput(ctx context.Context, obj any) (request.NewRequest, error) {
+	var it request.NewRequest
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"receivedById", "receivedOn", "applicantKind", "applicantName", "nik", "address", "regencyId", "aidTypeId", "quantity", "pmksCategory", "beneficiaryGroup", "estimatedBudget", "notes", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "receivedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedById"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedByID = data
+		case "receivedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOn = data
+		case "applicantKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applicantKind"))
+			data, err := ec.unmarshalNApplicantKind2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐApplicantKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApplicantKind = data
+		case "applicantName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applicantName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApplicantName = data
+		case "nik":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nik"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NIK = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "regencyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regencyId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegencyID = data
+		case "aidTypeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aidTypeId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AidTypeID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "pmksCategory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pmksCategory"))
+			data, err := ec.unmarshalNPMKSCategory2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐPMKS(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PMKSCategory = data
+		case "beneficiaryGroup":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("beneficiaryGroup"))
+			data, err := ec.unmarshalNBeneficiaryGroup2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐBeneficiaryGroup(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Group = data
+		case "estimatedBudget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("estimatedBudget"))
+			data, err := ec.unmarshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstimatedBudget = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubmitAidRequestInput unmarshals raw into the SubmitAidRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitAidRequestInput(ctx context.Context, raw any) (request.NewRequest, error) {
+	var out request.NewRequest
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitAidRequestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputVoidReceiptInput(ctx context.Context, obj any) (receipt.Void, error) {
 	var it receipt.Void
 	if obj == nil {
@@ -21964,6 +25191,456 @@ func (ec *executionContext) _AidOutputEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "node":
 			out.Values[i] = ec._AidOutputEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aidRequestImplementors = []string{"AidRequest"}
+
+func (ec *executionContext) _AidRequest(ctx context.Context, sel ast.SelectionSet, obj *request.Request) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aidRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AidRequest")
+		case "id":
+			out.Values[i] = ec._AidRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "receivedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidRequest_receivedBy(ctx, field, obj)
+				})
+		case "handler":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidRequest_handler(ctx, field, obj)
+				})
+		case "receivedOn":
+			out.Values[i] = ec._AidRequest_receivedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "applicantKind":
+			out.Values[i] = ec._AidRequest_applicantKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "applicantName":
+			out.Values[i] = ec._AidRequest_applicantName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nik":
+			out.Values[i] = ec._AidRequest_nik(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nikMasked":
+			out.Values[i] = ec._AidRequest_nikMasked(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "address":
+			out.Values[i] = ec._AidRequest_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regency":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidRequest_regency(ctx, field, obj)
+				})
+		case "aidType":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidRequest_aidType(ctx, field, obj)
+				})
+		case "quantity":
+			out.Values[i] = ec._AidRequest_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pmksCategory":
+			out.Values[i] = ec._AidRequest_pmksCategory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "beneficiaryGroup":
+			out.Values[i] = ec._AidRequest_beneficiaryGroup(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "estimatedBudget":
+			out.Values[i] = ec._AidRequest_estimatedBudget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notes":
+			out.Values[i] = ec._AidRequest_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._AidRequest_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stateOn":
+			out.Values[i] = ec._AidRequest_stateOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvedBudget":
+			out.Values[i] = ec._AidRequest_approvedBudget(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvedOn":
+			out.Values[i] = ec._AidRequest_approvedOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedOn":
+			out.Values[i] = ec._AidRequest_closedOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidRequest_history(ctx, field, obj)
+				})
+		case "outputs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidRequest_outputs(ctx, field, obj)
+				})
+		case "matches":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidRequest_matches(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._AidRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aidRequestBacklogImplementors = []string{"AidRequestBacklog"}
+
+func (ec *executionContext) _AidRequestBacklog(ctx context.Context, sel ast.SelectionSet, obj *request.Backlog) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aidRequestBacklogImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AidRequestBacklog")
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidRequestBacklog_organization(ctx, field, obj)
+				})
+		case "steps":
+			out.Values[i] = ec._AidRequestBacklog_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decided":
+			out.Values[i] = ec._AidRequestBacklog_decided(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "medianDaysToDecision":
+			out.Values[i] = ec._AidRequestBacklog_medianDaysToDecision(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aidRequestConnectionImplementors = []string{"AidRequestConnection"}
+
+func (ec *executionContext) _AidRequestConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AidRequestConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aidRequestConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AidRequestConnection")
+		case "edges":
+			out.Values[i] = ec._AidRequestConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AidRequestConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AidRequestConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aidRequestEdgeImplementors = []string{"AidRequestEdge"}
+
+func (ec *executionContext) _AidRequestEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[request.Request]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aidRequestEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AidRequestEdge")
+		case "cursor":
+			out.Values[i] = ec._AidRequestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AidRequestEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aidRequestEventImplementors = []string{"AidRequestEvent"}
+
+func (ec *executionContext) _AidRequestEvent(ctx context.Context, sel ast.SelectionSet, obj *request.Event) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aidRequestEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AidRequestEvent")
+		case "fromState":
+			out.Values[i] = ec._AidRequestEvent_fromState(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toState":
+			out.Values[i] = ec._AidRequestEvent_toState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "handler":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidRequestEvent_handler(ctx, field, obj)
+				})
+		case "on":
+			out.Values[i] = ec._AidRequestEvent_on(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.Values[i] = ec._AidRequestEvent_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._AidRequestEvent_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acknowledgedDuplicates":
+			out.Values[i] = ec._AidRequestEvent_acknowledgedDuplicates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordedAt":
+			out.Values[i] = ec._AidRequestEvent_recordedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aidRequestMatchesImplementors = []string{"AidRequestMatches"}
+
+func (ec *executionContext) _AidRequestMatches(ctx context.Context, sel ast.SelectionSet, obj *request.Matches) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aidRequestMatchesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AidRequestMatches")
+		case "requests":
+			out.Values[i] = ec._AidRequestMatches_requests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "elsewhere":
+			out.Values[i] = ec._AidRequestMatches_elsewhere(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var aidRequestStepImplementors = []string{"AidRequestStep"}
+
+func (ec *executionContext) _AidRequestStep(ctx context.Context, sel ast.SelectionSet, obj *request.Step) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aidRequestStepImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AidRequestStep")
+		case "state":
+			out.Values[i] = ec._AidRequestStep_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waiting":
+			out.Values[i] = ec._AidRequestStep_waiting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._AidRequestStep_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "oldestDays":
+			out.Values[i] = ec._AidRequestStep_oldestDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deadlineDays":
+			out.Values[i] = ec._AidRequestStep_deadlineDays(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23541,6 +27218,16 @@ func (ec *executionContext) _FundBalance(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "reserved":
+			out.Values[i] = ec._FundBalance_reserved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "available":
+			out.Values[i] = ec._FundBalance_available(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23906,6 +27593,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "writeOffPledge":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_writeOffPledge(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "submitAidRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitAidRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "verifyAidRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_verifyAidRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "forwardAidRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_forwardAidRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "approveAidRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveAidRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rejectAidRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectAidRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fulfilAidRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_fulfilAidRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cancelAidRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelAidRequest(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -24972,6 +28708,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_pledges(ctx, field)
+				})
+		case "aidRequest":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_aidRequest(ctx, field)
+				})
+		case "aidRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_aidRequests(ctx, field)
+				})
+		case "aidRequestBacklog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_aidRequestBacklog(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -26059,6 +29813,22 @@ func (ec *executionContext) marshalNAidOutput2githubᚗcomᚋsinergiᚑidᚋsine
 	return ec._AidOutput(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNAidOutput2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutputᚄ(ctx context.Context, sel ast.SelectionSet, v []aid.Output) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAidOutput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutput(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAidOutput2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐOutput(ctx context.Context, sel ast.SelectionSet, v *aid.Output) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AidOutput!")
@@ -26093,6 +29863,142 @@ func (ec *executionContext) marshalNAidOutputEdge2ᚕgithubᚗcomᚋsinergiᚑid
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNAidRequest2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx context.Context, sel ast.SelectionSet, v request.Request) graphql.Marshaler {
+	return ec._AidRequest(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAidRequest2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []request.Request) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAidRequest2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAidRequestBacklog2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐBacklog(ctx context.Context, sel ast.SelectionSet, v request.Backlog) graphql.Marshaler {
+	return ec._AidRequestBacklog(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAidRequestBacklog2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐBacklogᚄ(ctx context.Context, sel ast.SelectionSet, v []request.Backlog) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAidRequestBacklog2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐBacklog(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAidRequestConnection2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidRequestConnection(ctx context.Context, sel ast.SelectionSet, v *model.AidRequestConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AidRequestConnection!")
+		return graphql.Null
+	}
+	return ec._AidRequestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAidRequestEdge2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.AidRequestEdge) graphql.Marshaler {
+	return ec._AidRequestEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAidRequestEdge2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AidRequestEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAidRequestEdge2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAidRequestEvent2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐEvent(ctx context.Context, sel ast.SelectionSet, v request.Event) graphql.Marshaler {
+	return ec._AidRequestEvent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAidRequestEvent2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []request.Event) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAidRequestEvent2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAidRequestMatches2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐMatches(ctx context.Context, sel ast.SelectionSet, v *request.Matches) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AidRequestMatches!")
+		return graphql.Null
+	}
+	return ec._AidRequestMatches(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAidRequestState2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐState(ctx context.Context, v any) (request.State, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := request.State(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAidRequestState2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐState(ctx context.Context, sel ast.SelectionSet, v request.State) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AidRequestState!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNAidRequestStep2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐStep(ctx context.Context, sel ast.SelectionSet, v request.Step) graphql.Marshaler {
+	return ec._AidRequestStep(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAidRequestStep2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []request.Step) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAidRequestStep2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNAidRequestStepInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidRequestStepInput(ctx context.Context, v any) (model.AidRequestStepInput, error) {
+	res, err := ec.unmarshalInputAidRequestStepInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAidType2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐType(ctx context.Context, sel ast.SelectionSet, v aid.Type) graphql.Marshaler {
@@ -26214,6 +30120,26 @@ func (ec *executionContext) marshalNAllocationEdge2ᚕgithubᚗcomᚋsinergiᚑi
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNApplicantKind2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐApplicantKind(ctx context.Context, v any) (request.ApplicantKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := request.ApplicantKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApplicantKind2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐApplicantKind(ctx context.Context, sel ast.SelectionSet, v request.ApplicantKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ApplicantKind!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNApproveAidRequestInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐApproveAidRequestInput(ctx context.Context, v any) (model.ApproveAidRequestInput, error) {
+	res, err := ec.unmarshalInputApproveAidRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAttendance2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐAttendance(ctx context.Context, sel ast.SelectionSet, v meeting.Attendance) graphql.Marshaler {
@@ -26686,6 +30612,11 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNFulfilAidRequestInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐFulfilAidRequestInput(ctx context.Context, v any) (model.FulfilAidRequestInput, error) {
+	res, err := ec.unmarshalInputFulfilAidRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNFundBalance2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐBalance(ctx context.Context, sel ast.SelectionSet, v *fund.Balance) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FundBalance!")
@@ -26726,6 +30657,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -27388,6 +31348,11 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSubmitAidRequestInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐNewRequest(ctx context.Context, v any) (request.NewRequest, error) {
+	res, err := ec.unmarshalInputSubmitAidRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNTargetProgress2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐProgress(ctx context.Context, sel ast.SelectionSet, v programme.Progress) graphql.Marshaler {
 	return ec._TargetProgress(ctx, sel, &v)
 }
@@ -27627,6 +31592,40 @@ func (ec *executionContext) unmarshalOAidOutputFilter2ᚖgithubᚗcomᚋsinergi�
 	}
 	res, err := ec.unmarshalInputAidOutputFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAidRequest2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐRequest(ctx context.Context, sel ast.SelectionSet, v *request.Request) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AidRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAidRequestFilter2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐFilter(ctx context.Context, v any) (*request.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAidRequestFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAidRequestState2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐState(ctx context.Context, v any) (*request.State, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := request.State(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAidRequestState2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋrequestᚐState(ctx context.Context, sel ast.SelectionSet, v *request.State) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalOAidType2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐType(ctx context.Context, sel ast.SelectionSet, v *aid.Type) graphql.Marshaler {
@@ -27897,6 +31896,23 @@ func (ec *executionContext) marshalOEarmark2ᚖgithubᚗcomᚋsinergiᚑidᚋsin
 		return graphql.Null
 	}
 	return ec._Earmark(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalOFundingPlan2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPlan(ctx context.Context, sel ast.SelectionSet, v *fund.Plan) graphql.Marshaler {

@@ -18,6 +18,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/receipt"
+	"github.com/sinergi-id/sinergi/internal/request"
 )
 
 // loaders batch the nested lookups of one request. They are made per
@@ -40,6 +41,9 @@ type loaders struct {
 	allocationsByDonation *dataloadgen.Loader[string, []fund.Allocation]
 	allocationsByOutput   *dataloadgen.Loader[string, []fund.Allocation]
 	receipts              *dataloadgen.Loader[string, []receipt.Receipt]
+	requestHistory        *dataloadgen.Loader[string, []request.Event]
+	requestOutputs        *dataloadgen.Loader[string, []request.OutputLink]
+	requestMatches        *dataloadgen.Loader[string, request.Matches]
 }
 
 // wait is how long a loader gathers keys before it queries; resolvers of one
@@ -80,6 +84,23 @@ func newLoaders(r *Resolver, sc auth.Scope) *loaders {
 		receipts: dataloadgen.NewMappedLoader(groupBy(within(sc, r.ReceiptStore.ByDonationIDs), func(x receipt.Receipt) string {
 			return x.DonationID
 		}), wait),
+		requestHistory: dataloadgen.NewMappedLoader(groupBy(within(sc, r.RequestStore.HistoryOf), func(e request.Event) string {
+			return e.RequestID
+		}), wait),
+		requestOutputs: dataloadgen.NewMappedLoader(groupBy(within(sc, r.RequestStore.OutputsOf), func(x request.OutputLink) string {
+			return x.RequestID
+		}), wait),
+		requestMatches: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]request.Matches, error) {
+			found, err := r.RequestStore.MatchesOf(ctx, sc, ids)
+			out := make(map[string]request.Matches, len(ids))
+			for _, id := range ids {
+				out[id] = request.Matches{RequestID: id} // no other request: none seen, none elsewhere
+			}
+			for _, m := range found {
+				out[m.RequestID] = m
+			}
+			return out, err
+		}, wait),
 	}
 }
 

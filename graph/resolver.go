@@ -11,6 +11,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
+	"github.com/sinergi-id/sinergi/internal/request"
 )
 
 // Resolver holds the domain stores the resolvers call, and nothing else.
@@ -25,4 +26,5 @@ type Resolver struct {
 	AuditStore        *audit.Store
 	FundStore         *fund.Store
 	ReceiptStore      *receipt.Store
+	RequestStore      *request.Store
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/report"
+	"github.com/sinergi-id/sinergi/internal/request"
 )
 
 func (r *aidOutputResolver) Organization(ctx context.Context, obj *aid.Output) (*organization.Organization, error) {
@@ -66,6 +67,58 @@ func (r *aidOutputResolver) Funded(ctx context.Context, obj *aid.Output) (money.
 		return 0, err
 	}
 	return fund.Net(*allocs), nil
+}
+
+func (r *aidRequestResolver) ReceivedBy(ctx context.Context, obj *request.Request) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.ReceivedByID)
+}
+
+func (r *aidRequestResolver) Handler(ctx context.Context, obj *request.Request) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.HandlerID)
+}
+
+func (r *aidRequestResolver) Regency(ctx context.Context, obj *request.Request) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.RegencyID)
+}
+
+func (r *aidRequestResolver) AidType(ctx context.Context, obj *request.Request) (*aid.Type, error) {
+	return load(ctx, r.loaders(ctx).aidType, obj.AidTypeID)
+}
+
+func (r *aidRequestResolver) History(ctx context.Context, obj *request.Request) ([]request.Event, error) {
+	events, err := load(ctx, r.loaders(ctx).requestHistory, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return *events, nil
+}
+
+func (r *aidRequestResolver) Outputs(ctx context.Context, obj *request.Request) ([]aid.Output, error) {
+	links, err := load(ctx, r.loaders(ctx).requestOutputs, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]aid.Output, 0, len(*links))
+	for _, l := range *links {
+		o, err := load(ctx, r.loaders(ctx).output, l.AidOutputID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *o)
+	}
+	return out, nil
+}
+
+func (r *aidRequestResolver) Matches(ctx context.Context, obj *request.Request) (*request.Matches, error) {
+	return load(ctx, r.loaders(ctx).requestMatches, obj.ID)
+}
+
+func (r *aidRequestBacklogResolver) Organization(ctx context.Context, obj *request.Backlog) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
+}
+
+func (r *aidRequestEventResolver) Handler(ctx context.Context, obj *request.Event) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.HandlerID)
 }
 
 func (r *aidTypeRegencyTotalResolver) AidType(ctx context.Context, obj *aid.Group) (*aid.Type, error) {
@@ -379,6 +432,37 @@ func (r *mutationResolver) WriteOffPledge(ctx context.Context, input fund.WriteO
 	return written(r.FundStore.WriteOffPledge(ctx, scope(ctx), input))
 }
 
+func (r *mutationResolver) SubmitAidRequest(ctx context.Context, input request.NewRequest) (*request.Request, error) {
+	return written(r.RequestStore.Submit(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) VerifyAidRequest(ctx context.Context, input model.AidRequestStepInput) (*request.Request, error) {
+	return r.step(ctx, request.Verify, input)
+}
+
+func (r *mutationResolver) ForwardAidRequest(ctx context.Context, input model.AidRequestStepInput) (*request.Request, error) {
+	return r.step(ctx, request.Forward, input)
+}
+
+func (r *mutationResolver) ApproveAidRequest(ctx context.Context, input model.ApproveAidRequestInput) (*request.Request, error) {
+	return written(r.RequestStore.Transition(ctx, scope(ctx), request.Move{Action: request.Approve, RequestID: input.RequestID,
+		On: input.On, Note: value(input.Note), ApprovedBudget: input.ApprovedBudget, AcknowledgeDuplicates: value(input.AcknowledgeDuplicates),
+		IdempotencyKey: value(input.IdempotencyKey)}))
+}
+
+func (r *mutationResolver) RejectAidRequest(ctx context.Context, input model.AidRequestStepInput) (*request.Request, error) {
+	return r.step(ctx, request.Reject, input)
+}
+
+func (r *mutationResolver) FulfilAidRequest(ctx context.Context, input model.FulfilAidRequestInput) (*request.Request, error) {
+	return written(r.RequestStore.Transition(ctx, scope(ctx), request.Move{Action: request.Fulfil, RequestID: input.RequestID,
+		On: input.On, Note: value(input.Note), OutputIDs: input.OutputIds, IdempotencyKey: value(input.IdempotencyKey)}))
+}
+
+func (r *mutationResolver) CancelAidRequest(ctx context.Context, input model.AidRequestStepInput) (*request.Request, error) {
+	return r.step(ctx, request.Cancel, input)
+}
+
 func (r *organizationResolver) Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error) {
 	return loadOptional(ctx, r.loaders(ctx).organization, obj.ParentID)
 }
@@ -618,6 +702,25 @@ func (r *queryResolver) Pledges(ctx context.Context, partnerID string) ([]fund.P
 	return r.FundStore.PledgesOf(ctx, scope(ctx), []string{partnerID})
 }
 
+func (r *queryResolver) AidRequest(ctx context.Context, id string) (*request.Request, error) {
+	return orNull(r.RequestStore.Request(ctx, scope(ctx), id))
+}
+
+func (r *queryResolver) AidRequests(ctx context.Context, filter *request.Filter, first *int, after *string) (*model.AidRequestConnection, error) {
+	f := value(filter)
+	p, err := r.RequestStore.Requests(ctx, scope(ctx), f, page.Request{First: first, After: after})
+	if err != nil {
+		return nil, err
+	}
+	c := &model.AidRequestConnection{Count: sync.OnceValues(func() (int, error) { return r.RequestStore.Count(ctx, scope(ctx), f) })}
+	c.Edges, c.PageInfo = edges(p, func(x request.Request) page.Cursor { return page.Cursor{Date: x.ReceivedOn, Seq: x.Seq} })
+	return c, nil
+}
+
+func (r *queryResolver) AidRequestBacklog(ctx context.Context, organizationID string, on *calendar.Date) ([]request.Backlog, error) {
+	return r.RequestStore.Backlog(ctx, scope(ctx), organizationID, on)
+}
+
 func (r *receiptResolver) Donation(ctx context.Context, obj *receipt.Receipt) (*donation.Donation, error) {
 	return load(ctx, r.loaders(ctx).donation, obj.DonationID)
 }
@@ -744,6 +847,14 @@ func (r *workMeetingResolver) TotalAttendees(ctx context.Context, obj *meeting.M
 
 func (r *Resolver) AidOutput() AidOutputResolver { return &aidOutputResolver{r} }
 
+func (r *Resolver) AidRequest() AidRequestResolver { return &aidRequestResolver{r} }
+
+func (r *Resolver) AidRequestBacklog() AidRequestBacklogResolver {
+	return &aidRequestBacklogResolver{r}
+}
+
+func (r *Resolver) AidRequestEvent() AidRequestEventResolver { return &aidRequestEventResolver{r} }
+
 func (r *Resolver) AidTypeRegencyTotal() AidTypeRegencyTotalResolver {
 	return &aidTypeRegencyTotalResolver{r}
 }
@@ -814,6 +925,9 @@ func (r *Resolver) WorkMeeting() WorkMeetingResolver { return &workMeetingResolv
 
 type (
 	aidOutputResolver             struct{ *Resolver }
+	aidRequestResolver            struct{ *Resolver }
+	aidRequestBacklogResolver     struct{ *Resolver }
+	aidRequestEventResolver       struct{ *Resolver }
 	aidTypeRegencyTotalResolver   struct{ *Resolver }
 	aidTypeTotalResolver          struct{ *Resolver }
 	allocationResolver            struct{ *Resolver }

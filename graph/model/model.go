@@ -15,6 +15,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/report"
+	"github.com/sinergi-id/sinergi/internal/request"
 )
 
 // PageInfo tells whether more pages follow.
@@ -223,3 +224,16 @@ func (c *AllocationConnection) Sum() (money.Rupiah, error) {
 
 // AllocationEdge is one allocation of a page.
 type AllocationEdge = Edge[fund.Allocation]
+
+// AidRequestConnection is a page of aid requests.
+type AidRequestConnection struct {
+	Edges    []AidRequestEdge
+	PageInfo PageInfo
+	Count    func() (int, error)
+}
+
+// TotalCount counts every request the filter matches.
+func (c *AidRequestConnection) TotalCount() (int, error) { return c.Count() }
+
+// AidRequestEdge is one request of a page.
+type AidRequestEdge = Edge[request.Request]

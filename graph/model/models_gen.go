@@ -7,7 +7,39 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/money"
 )
+
+type AidRequestStepInput struct {
+	RequestID string `json:"requestId"`
+	// Defaults to today in the handling council's time zone; never before the request's last step.
+	On *calendar.Date `json:"on,omitempty"`
+	// Required when rejecting or cancelling: the reason.
+	Note           *string `json:"note,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type ApproveAidRequestInput struct {
+	RequestID string         `json:"requestId"`
+	On        *calendar.Date `json:"on,omitempty"`
+	Note      *string        `json:"note,omitempty"`
+	// Defaults to the estimated budget.
+	ApprovedBudget *money.Rupiah `json:"approvedBudget,omitempty"`
+	// Approve although the applicant has other requests on record.
+	AcknowledgeDuplicates *bool   `json:"acknowledgeDuplicates,omitempty"`
+	IdempotencyKey        *string `json:"idempotencyKey,omitempty"`
+}
+
+type FulfilAidRequestInput struct {
+	RequestID string `json:"requestId"`
+	// The aid outputs (of the requested type) that delivered it.
+	OutputIds      []string       `json:"outputIds"`
+	On             *calendar.Date `json:"on,omitempty"`
+	Note           *string        `json:"note,omitempty"`
+	IdempotencyKey *string        `json:"idempotencyKey,omitempty"`
+}
 
 type Mutation struct {
 }

@@ -53,6 +53,9 @@ const (
 	Disaster       PMKS = "DISASTER"
 )
 
+// Valid reports whether p is one of the PMKS categories.
+func (p PMKS) Valid() bool { return categories[p] }
+
 var categories = map[PMKS]bool{Poverty: true, Neglect: true, Disability: true, SocialDeviance: true, Disaster: true}
 
 // Output is one delivery of aid.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/demo"
 	"github.com/sinergi-id/sinergi/internal/postgres"
+	"github.com/sinergi-id/sinergi/internal/request"
 	"github.com/sinergi-id/sinergi/internal/server"
 )
 
@@ -33,6 +34,7 @@ Usage:
   sinergi migrate [flags]   apply database migrations and exit
   sinergi demo    [flags]   load the Bali demo data into an empty database
   sinergi token   create|list|revoke   manage API tokens (sinergi token -h)
+  sinergi nik     new-key|rotate       make a key sealing applicants' NIKs, or re-seal them under a new one
   sinergi export  raker|donations|box-collections|aid-outputs|audit-log -o FILE   write a workbook (sinergi export -h)
   sinergi version           print the version
 
@@ -60,6 +62,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = exports(ctx, args[1:], log, stderr)
 	case "token":
 		err = tokens(ctx, args[1:], log, stdout, stderr)
+	case "nik":
+		err = nikCommand(ctx, args[1:], log, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "sinergi", version())
 	case "help", "-h", "-help", "--help":
@@ -91,6 +95,7 @@ type dbConfig struct {
 	dataDir          string
 	statementTimeout time.Duration
 	fs               *flag.FlagSet
+	clusterDir       string // set by open: the private cluster's data folder, if one is used
 }
 
 func (c *dbConfig) register(fs *flag.FlagSet) {
@@ -137,7 +142,7 @@ func (c dbConfig) describe() string {
 // open connects to the configured database, starting the private cluster
 // when no URL is given, and applies the migrations. close stops what open
 // started.
-func (c dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, close func(), err error) {
+func (c *dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, close func(), err error) {
 	log.Info("database", "using", c.describe())
 	dsn := c.url
 	stopCluster := func() {}
@@ -177,6 +182,7 @@ func (c dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, clos
 			return nil, nil, err
 		}
 		dsn = cluster.DSN("sinergi")
+		c.clusterDir = cluster.DataDir
 	}
 	db, err = postgres.Open(ctx, dsn, postgres.StatementTimeout(c.statementTimeout))
 	if err != nil {
@@ -213,6 +219,8 @@ func loadDemo(ctx context.Context, args []string, log *slog.Logger, stdout, stde
 	fs.SetOutput(stderr)
 	var dbc dbConfig
 	dbc.register(fs)
+	var nc nikConfig
+	nc.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -221,7 +229,11 @@ func loadDemo(ctx context.Context, args []string, log *slog.Logger, stdout, stde
 		return err
 	}
 	defer closeDB()
-	sum, err := demo.Load(ctx, db)
+	key, err := nc.load(log, true, dbc.clusterDir)
+	if err != nil {
+		return err
+	}
+	sum, err := demo.Load(ctx, db, key)
 	if err != nil {
 		return err
 	}
@@ -234,6 +246,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 	fs.SetOutput(stderr)
 	var dbc dbConfig
 	dbc.register(fs)
+	var nc nikConfig
+	nc.register(fs)
 	addr := fs.String("addr", ":8080", "address to listen on")
 	withDemo := fs.Bool("demo", false, "load the Bali demo data when the database is empty; implies -mode development unless a mode is chosen")
 	mode := fs.String("mode", "production",
@@ -247,6 +261,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of one GraphQL request")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per second per client (token, else address); 0 turns the limit off")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", cfg.RateBurst, "requests a client may send at once above the rate")
+	fs.Var(deadlinesFlag(cfg.RequestDeadlines), "request-deadlines", "days an aid request may wait at each step before it is overdue")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", cfg.ReadHeaderTimeout, "time to read a request's headers")
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "time to read a whole request")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "time to write an answer")
@@ -279,8 +294,14 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 		return err
 	}
 	defer closeDB()
+	if cfg.NIKKey, err = nc.load(log, *withDemo, dbc.clusterDir); err != nil {
+		return err
+	}
+	if err := request.CheckKey(ctx, db, cfg.NIKKey); err != nil {
+		return err
+	}
 	if *withDemo {
-		sum, err := demo.Load(ctx, db)
+		sum, err := demo.Load(ctx, db, cfg.NIKKey)
 		switch {
 		case errors.Is(err, demo.ErrNotEmpty):
 			// Tokens are printed once, when the demo data is made; a

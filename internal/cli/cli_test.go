@@ -34,11 +34,11 @@ func TestMigrateAndDemoOnExternalDatabase(t *testing.T) {
 	if code, _, stderr := run(t, "migrate", "--database-url", dsn); code != 0 {
 		t.Fatalf("migrate: exit %d\n%s", code, stderr)
 	}
-	code, stdout, stderr := run(t, "demo", "--database-url", dsn)
+	code, stdout, stderr := run(t, "demo", "--database-url", dsn, "--nik-key", testNIKKey)
 	if code != 0 || !strings.Contains(stdout, "37 organizations") || !strings.Contains(stdout, "768 box collections") {
 		t.Fatalf("demo: exit %d, out %q\n%s", code, stdout, stderr)
 	}
-	code, _, stderr = run(t, "demo", "--database-url", dsn)
+	code, _, stderr = run(t, "demo", "--database-url", dsn, "--nik-key", testNIKKey)
 	if code != 1 || !strings.Contains(stderr, "empty database") {
 		t.Errorf("second demo: exit %d, %q; want 1 and a word about an empty database", code, stderr)
 	}
@@ -213,7 +213,7 @@ func TestEnvironmentIsValidatedAtStart(t *testing.T) {
 
 func TestExportAuditLogFile(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	if code, _, stderr := run(t, "demo", "--database-url", dsn); code != 0 {
+	if code, _, stderr := run(t, "demo", "--database-url", dsn, "--nik-key", testNIKKey); code != 0 {
 		t.Fatalf("demo: %s", stderr)
 	}
 	out := filepath.Join(t.TempDir(), "audit.xlsx")
@@ -237,5 +237,50 @@ func TestExportAuditLogFile(t *testing.T) {
 	}
 	if _, err := os.Stat("jejak-audit-2014-01-01_--id.xlsx"); err != nil {
 		t.Errorf("export without -o wrote no file named for what it holds: %v", err)
+	}
+}
+
+// testNIKKey seals the demo NIKs where the tests load the demo into an
+// external database.
+const testNIKKey = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM="
+
+// TestNIKKeyIsRequiredAndRotates: outside a demo run the server refuses to
+// start without a NIK key, or with another key than the stored NIKs'; after
+// "sinergi nik rotate" the stored NIKs open with the new key only.
+func TestNIKKeyIsRequiredAndRotates(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if code, _, stderr := run(t, "demo", "--database-url", dsn); code != 1 || !strings.Contains(stderr, "no NIK key") {
+		t.Errorf("demo on an external database without a key: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "demo", "--database-url", dsn, "--nik-key", testNIKKey); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	if code, _, stderr := run(t, "serve", "--database-url", dsn, "--addr", "127.0.0.1:0"); code != 1 || !strings.Contains(stderr, "no NIK key") {
+		t.Errorf("serve without a key: exit %d, %s", code, stderr)
+	}
+	code, newKey, _ := run(t, "nik", "new-key")
+	if code != 0 {
+		t.Fatal("nik new-key failed")
+	}
+	if code, _, stderr := run(t, "serve", "--database-url", dsn, "--addr", "127.0.0.1:0", "--nik-key", newKey); code != 1 ||
+		!strings.Contains(stderr, "sealed with key") {
+		t.Errorf("serve with another key than the stored NIKs': exit %d, %s", code, stderr)
+	}
+	keyFile := filepath.Join(t.TempDir(), "new.key")
+	if err := os.WriteFile(keyFile, []byte(newKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := run(t, "nik", "rotate", "--database-url", dsn, "--nik-key", testNIKKey, "--new-key-file", keyFile)
+	if code != 0 || !strings.Contains(out, "re-sealed 11 NIKs") {
+		t.Fatalf("rotate: exit %d, %q, %s", code, out, stderr)
+	}
+	// The old key is now the wrong one; a second rotation has nothing left to do.
+	if code, _, stderr := run(t, "serve", "--database-url", dsn, "--addr", "127.0.0.1:0", "--nik-key", testNIKKey); code != 1 ||
+		!strings.Contains(stderr, "sealed with key") {
+		t.Errorf("serve with the old key after rotation: exit %d, %s", code, stderr)
+	}
+	if code, out, _ := run(t, "nik", "rotate", "--database-url", dsn, "--nik-key", testNIKKey, "--new-key-file", keyFile); code != 0 ||
+		!strings.Contains(out, "re-sealed 0 NIKs") {
+		t.Errorf("second rotation: exit %d, %q", code, out)
 	}
 }

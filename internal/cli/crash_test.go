@@ -177,7 +177,7 @@ func crashServer() {
 	dsn, addr := v[:i], v[i+1:]
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	os.Exit(cli.Run(ctx, []string{"serve", "--database-url", dsn, "--addr", addr, "--rate-limit", "0"}, os.Stdout, os.Stderr))
+	os.Exit(cli.Run(ctx, []string{"serve", "--database-url", dsn, "--addr", addr, "--rate-limit", "0", "--nik-key", testNIKKey}, os.Stdout, os.Stderr))
 }
 
 // crashFixtures creates a province with a regency, and a box to write against.

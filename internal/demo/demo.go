@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -22,11 +23,13 @@ import (
 	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/money"
+	"github.com/sinergi-id/sinergi/internal/nik"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
+	"github.com/sinergi-id/sinergi/internal/request"
 )
 
 // ErrNotEmpty is returned when the database already holds organizations.
@@ -34,12 +37,12 @@ var ErrNotEmpty = errors.New("the database already has data; demo data goes into
 
 // Summary counts what Load created.
 type Summary struct {
-	Organizations, Partners, Donations, Boxes, Collections, AidOutputs, Allocations, Pledges, Targets, Meetings int
+	Organizations, Partners, Donations, Boxes, Collections, AidOutputs, Allocations, Pledges, Targets, Meetings, Requests int
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("demo data: %d organizations, %d partners, %d donations, %d boxes, %d box collections, %d aid outputs, %d allocations, %d pledges, %d programme targets, %d meetings",
-		s.Organizations, s.Partners, s.Donations, s.Boxes, s.Collections, s.AidOutputs, s.Allocations, s.Pledges, s.Targets, s.Meetings)
+	return fmt.Sprintf("demo data: %d organizations, %d partners, %d donations, %d boxes, %d box collections, %d aid outputs, %d allocations, %d pledges, %d programme targets, %d meetings, %d aid requests",
+		s.Organizations, s.Partners, s.Donations, s.Boxes, s.Collections, s.AidOutputs, s.Allocations, s.Pledges, s.Targets, s.Meetings, s.Requests)
 }
 
 // Regencies are Bali's nine regencies and city, in the order the demo uses.
@@ -69,6 +72,7 @@ type loader struct {
 	receipts   *receipt.Store
 	programmes *programme.Store
 	meetings   *meeting.Store
+	requests   *request.Store
 	rng        *rand.Rand
 	sum        Summary
 
@@ -85,8 +89,9 @@ type loader struct {
 }
 
 // Load creates the demo data in an empty database through the domain
-// stores, so it passes the same checks as data typed by a person.
-func Load(ctx context.Context, db *sqlx.DB) (Summary, error) {
+// stores, so it passes the same checks as data typed by a person. The
+// applicants' (invented) NIKs are sealed with key.
+func Load(ctx context.Context, db *sqlx.DB, key *nik.Key) (Summary, error) {
 	var exists bool
 	if err := db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM organizations)`); err != nil {
 		return Summary{}, fmt.Errorf("check for data: %w", err)
@@ -98,10 +103,11 @@ func Load(ctx context.Context, db *sqlx.DB) (Summary, error) {
 		sc:   auth.System("demo"),
 		orgs: organization.NewStore(db), partners: partner.NewStore(db), donations: donation.NewStore(db),
 		boxes: box.NewStore(db), aid: aid.NewStore(db), funds: fund.NewStore(db), receipts: receipt.NewStore(db), programmes: programme.NewStore(db), meetings: meeting.NewStore(db),
-		rng: rand.New(rand.NewPCG(2014, 717)), types: map[string]aid.Type{},
+		requests: request.NewStore(db, key, request.DefaultDeadlines()),
+		rng:      rand.New(rand.NewPCG(2014, 717)), types: map[string]aid.Type{},
 	}
 	for _, step := range []func(context.Context) error{
-		l.tree, l.givers, l.catalogue, l.gifts, l.donationBoxes, l.outputs, l.funding, l.pledges, l.targets, l.raker,
+		l.tree, l.givers, l.catalogue, l.gifts, l.donationBoxes, l.outputs, l.funding, l.pledges, l.targets, l.aidRequests, l.raker,
 	} {
 		if err := step(ctx); err != nil {
 			return l.sum, fmt.Errorf("load demo data: %w", err)
@@ -532,5 +538,136 @@ func (l *loader) raker(ctx context.Context) error {
 		return err
 	}
 	l.sum.Meetings++
+	return nil
+}
+
+// DuplicateNIK is the demo applicant who asked twice, at two councils.
+const DuplicateNIK = "5108034507560001"
+
+// aidRequests records the 2014 requests behind the outputs they became:
+// the wheelchair and the 4 house renovations came from requests that
+// regency councils forwarded to the province; a panti asked the province
+// directly for PMT. Some still wait, one was rejected, one withdrawn, and
+// the wheelchair's applicant asked again at another council.
+func (l *loader) aidRequests(ctx context.Context) error {
+	pmt, chair, house := l.types["PMT"], l.types["KURSI_RODA"], l.types["BEDAH_RUMAH"]
+	d := func(month time.Month, day int) *calendar.Date { v := calendar.New(2014, month, day); return &v }
+	type step struct {
+		action request.Action
+		on     *calendar.Date
+		note   string
+	}
+	type demoRequest struct {
+		regency  int
+		province bool // received by the province directly
+		in       request.NewRequest
+		steps    []step
+		fulfil   func() ([]string, error)
+	}
+	outputsOf := func(t aid.Type, on calendar.Date, regency int) func() ([]string, error) {
+		return func() ([]string, error) {
+			f := aid.OutputFilter{AidTypeID: &t.ID, From: &on, To: &on}
+			if regency >= 0 {
+				f.RegencyID = &l.regencies[regency].ID
+			}
+			p, err := l.aid.Outputs(ctx, l.sc, f, page.Request{})
+			if err != nil || len(p.Items) == 0 {
+				return nil, fmt.Errorf("demo output of %s on %s: %w (found %d)", t.Code, on, err, len(p.Items))
+			}
+			return []string{p.Items[0].ID}, nil
+		}
+	}
+	person := func(name, nikNo, address string, t aid.Type, qty int, group aid.BeneficiaryGroup, pmks aid.PMKS, budget money.Rupiah, on calendar.Date) request.NewRequest {
+		return request.NewRequest{ReceivedOn: on, ApplicantKind: request.Person, ApplicantName: name, NIK: nikNo, Address: address,
+			AidTypeID: t.ID, Quantity: qty, PMKSCategory: pmks, Group: group, EstimatedBudget: budget}
+	}
+	forwarded := func(ver, fwd, appr *calendar.Date) []step {
+		return []step{{request.Verify, ver, "berkas lengkap, survei lapangan"}, {request.Forward, fwd, "melebihi kemampuan anggaran kabupaten"},
+			{request.Approve, appr, "disetujui rapat pengurus"}}
+	}
+	houses := []struct {
+		regency     int
+		name, nikNo string
+		delivered   calendar.Date
+	}{
+		{1, "I Wayan Sukra", "5106031203640002", calendar.New(2014, time.August, 5)},
+		{5, "Ni Nyoman Rai", "5107056108590004", calendar.New(2014, time.August, 12)},
+		{4, "I Ketut Darma", "5101021707700003", calendar.New(2014, time.August, 19)},
+		{2, "I Made Suarta", "5108040102660005", calendar.New(2014, time.August, 26)},
+	}
+	all := []demoRequest{{
+		regency: 2, in: person("Ni Luh Sekar", DuplicateNIK, "Banjar Dinas Kaja, Desa Bungkulan, Sawan, Buleleng", chair, 1,
+			aid.Disabled, aid.Disability, 1_500_000, calendar.New(2014, time.March, 3)),
+		steps:  forwarded(d(time.March, 5), d(time.March, 10), d(time.March, 24)),
+		fulfil: outputsOf(chair, calendar.New(2014, time.April, 22), 2),
+	}}
+	for i, h := range houses {
+		all = append(all, demoRequest{
+			regency: h.regency, in: person(h.name, h.nikNo, "Desa "+regencyPlaces[h.regency]+", Kabupaten "+regencyPlaces[h.regency], house, 1,
+				aid.PoorHousehold, aid.Poverty, 15_000_000, calendar.New(2014, time.April, 7+7*i)),
+			steps:  forwarded(d(time.April, 10+7*i), d(time.April, 14+7*i), d(time.June, 16+i)),
+			fulfil: outputsOf(house, h.delivered, h.regency),
+		})
+	}
+	inst := l.institutions[0]
+	instReg, _ := l.regencyOf(inst)
+	instRegency := slices.IndexFunc(l.regencies, func(o organization.Organization) bool { return o.ID == instReg.ID })
+	all = append(all,
+		demoRequest{province: true, regency: instRegency, in: request.NewRequest{ReceivedOn: calendar.New(2014, time.May, 2),
+			ApplicantKind: request.InstitutionKind, ApplicantName: inst.Name, Address: "Kabupaten " + regencyPlaces[instRegency],
+			AidTypeID: pmt.ID, Quantity: 5, PMKSCategory: aid.Neglect, Group: aid.InstitutionGrp, EstimatedBudget: 1_250_000},
+			steps:  []step{{request.Verify, d(time.May, 5), ""}, {request.Approve, d(time.May, 12), ""}},
+			fulfil: outputsOf(pmt, calendar.New(2014, time.June, 2), instRegency)},
+		// The wheelchair's applicant asks again, at Badung: waiting, with a match.
+		demoRequest{regency: 0, in: person("Ni Luh Sekar", DuplicateNIK, "Jalan Raya Kuta, Badung", chair, 1,
+			aid.Disabled, aid.Disability, 1_500_000, calendar.New(2014, time.June, 10)),
+			steps: []step{{request.Verify, d(time.June, 12), "pemohon pindah domisili ke Badung"}}},
+		demoRequest{regency: 3, in: person("I Nyoman Sudarsana", "5104052509480006", "Desa Mas, Ubud, Gianyar", pmt, 1,
+			aid.Elderly, aid.Neglect, 250_000, calendar.New(2014, time.June, 20)),
+			steps: []step{{request.Verify, d(time.June, 25), ""}}},
+		demoRequest{regency: 7, in: person("Ni Wayan Lestari", "5102064411720007", "Desa Kediri, Tabanan", pmt, 1,
+			aid.Disabled, aid.Disability, 250_000, calendar.New(2014, time.July, 1))},
+		demoRequest{regency: 6, in: person("I Gede Arsana", "5105011010550008", "Desa Dawan, Klungkung", house, 1,
+			aid.PoorHousehold, aid.Poverty, 15_000_000, calendar.New(2014, time.May, 15)),
+			steps: []step{{request.Verify, d(time.May, 20), ""}, {request.Forward, d(time.May, 28), ""}}},
+		demoRequest{regency: 8, in: person("Ni Made Ayu Sari", "5171015203800009", "Jalan Gatot Subroto, Denpasar", house, 1,
+			aid.PoorHousehold, aid.Poverty, 15_000_000, calendar.New(2014, time.April, 2)),
+			steps: []step{{request.Verify, d(time.April, 7), ""},
+				{request.Reject, d(time.April, 14), "rumah telah direhabilitasi Dinas Sosial Kota Denpasar tahun 2013"}}},
+		demoRequest{regency: 5, in: person("I Komang Wirawan", "5107032008610010", "Desa Sidemen, Karangasem", pmt, 1,
+			aid.Elderly, aid.Neglect, 250_000, calendar.New(2014, time.February, 10)),
+			steps: []step{{request.Cancel, d(time.February, 20), "pemohon pindah ke luar Bali"}}},
+	)
+	for _, dr := range all {
+		in := dr.in
+		in.RegencyID = l.regencies[dr.regency].ID
+		in.ReceivedByID = l.regencies[dr.regency].ID
+		if dr.province {
+			in.ReceivedByID = l.province.ID
+		}
+		r, err := l.requests.Submit(ctx, l.sc, in)
+		if err != nil {
+			return err
+		}
+		for _, st := range dr.steps {
+			if _, err := l.requests.Transition(ctx, l.sc, request.Move{Action: st.action, RequestID: r.ID, On: st.on, Note: st.note}); err != nil {
+				return err
+			}
+		}
+		if dr.fulfil != nil {
+			ids, err := dr.fulfil()
+			if err != nil {
+				return err
+			}
+			o, err := l.aid.Output(ctx, l.sc, ids[0])
+			if err != nil {
+				return err
+			}
+			if _, err := l.requests.Transition(ctx, l.sc, request.Move{Action: request.Fulfil, RequestID: r.ID, On: &o.DeliveredOn, OutputIDs: ids}); err != nil {
+				return err
+			}
+		}
+		l.sum.Requests++
+	}
 	return nil
 }

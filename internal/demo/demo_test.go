@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sinergi-id/sinergi/internal/demo"
+	"github.com/sinergi-id/sinergi/internal/nik"
 	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
 )
 
@@ -15,6 +16,10 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // compares what both hold, figure by figure.
 func TestLoadIsDeterministic(t *testing.T) {
 	ctx := context.Background()
+	key, err := nik.ParseKey(nik.NewSecret())
+	if err != nil {
+		t.Fatal(err)
+	}
 	const figures = `SELECT
 		(SELECT count(*) FROM organizations) AS organizations,
 		(SELECT count(*) FROM organizations WHERE kind = 'INSTITUTION') AS institutions,
@@ -25,15 +30,16 @@ func TestLoadIsDeterministic(t *testing.T) {
 		(SELECT SUM(amount)::bigint FROM donations) AS donated,
 		(SELECT string_agg(DISTINCT source, ',' ORDER BY source) FROM donations) AS sources,
 		(SELECT SUM(cost)::bigint FROM aid_outputs) AS cost,
-		(SELECT SUM(attendees)::bigint FROM meeting_attendance) AS attendees`
+		(SELECT SUM(attendees)::bigint FROM meeting_attendance) AS attendees,
+		(SELECT string_agg(state, ',' ORDER BY state) FROM aid_requests) AS states`
 	type snapshot struct {
 		Organizations, Institutions, CSR, Boxes, Hosts, Collections, Donated, Cost, Attendees int64
-		Sources                                                                               string
+		Sources, States                                                                       string
 	}
 	var snaps [2]snapshot
 	for i := range snaps {
 		db := pgtest.DB(t)
-		sum, err := demo.Load(ctx, db)
+		sum, err := demo.Load(ctx, db, key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +49,7 @@ func TestLoadIsDeterministic(t *testing.T) {
 		if err := db.GetContext(ctx, &snaps[i], figures); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := demo.Load(ctx, db); !errors.Is(err, demo.ErrNotEmpty) {
+		if _, err := demo.Load(ctx, db, key); !errors.Is(err, demo.ErrNotEmpty) {
 			t.Errorf("second load into the same database: %v, want ErrNotEmpty", err)
 		}
 	}

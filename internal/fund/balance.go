@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/money"
@@ -24,7 +26,10 @@ type Balance struct {
 	Closing       money.Rupiah
 	// Restricted is the part of Closing that is earmarked.
 	Restricted money.Rupiah
-	BySource   []SourceBalance
+	// Reserved is what approved aid requests of the subtree hold back of
+	// Closing until they are fulfilled or cancelled; Available is the rest.
+	Reserved, Available money.Rupiah
+	BySource            []SourceBalance
 }
 
 // SourceBalance is Balance for the gifts of one source.
@@ -88,7 +93,40 @@ func (s *Store) Balance(ctx context.Context, sc auth.Scope, orgID string, from, 
 		b.Closing += x.Closing
 		b.Restricted += x.Restricted
 	}
+	// A partner's statement is about its own gifts, which no approval
+	// reserves; the councils see what their approvals hold back.
+	rargs := postgres.Args{under, to}
+	err = s.db.GetContext(ctx, &b.Reserved, `SELECT `+reserved+` FROM aid_requests r JOIN organizations h ON h.id = r.handler_id
+		WHERE h.path <@ $1::ltree AND `+sc.Council(&rargs, "h.path"), rargs...)
+	if err != nil {
+		return Balance{}, fmt.Errorf("fund balance: reserved: %w", err)
+	}
+	b.Available = b.Closing - b.Reserved
 	return b, nil
+}
+
+// reserved sums, over aid requests r, what approvals hold back on the date
+// $2: approved by then and neither fulfilled nor cancelled by then (the
+// outputs that fulfil it are funded by allocations of their own).
+const reserved = `COALESCE(SUM(r.approved_budget) FILTER (WHERE r.approved_on <= $2 AND (r.closed_on IS NULL OR r.closed_on > $2)), 0)::bigint`
+
+// Unreserved is what the subtree at path has on the date on that is neither
+// given to a use nor reserved by an approved aid request, whoever asks: an
+// approval checks against it.
+func Unreserved(ctx context.Context, q sqlx.QueryerContext, path string, on calendar.Date) (money.Rupiah, error) {
+	var free money.Rupiah
+	err := sqlx.GetContext(ctx, q, &free, `
+		SELECT (
+			(SELECT COALESCE(SUM(d.amount), 0) FROM donations d JOIN organizations o ON o.id = d.organization_id
+				WHERE o.path <@ $1::ltree AND d.received_on <= $2)
+			- (SELECT COALESCE(SUM(x.amount), 0) FROM allocations x JOIN donations d ON d.id = x.donation_id
+				JOIN organizations o ON o.id = d.organization_id WHERE o.path <@ $1::ltree AND x.allocated_on <= $2)
+			- (SELECT `+reserved+` FROM aid_requests r JOIN organizations h ON h.id = r.handler_id WHERE h.path <@ $1::ltree)
+		)::bigint`, path, on)
+	if err != nil {
+		return 0, fmt.Errorf("money left to reserve: %w", err)
+	}
+	return free, nil
 }
 
 // sourceOrder orders sources as the donation ledger lists them.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/graph"
 	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/request"
 )
 
 const samudra = "PT Samudra Dewata Energi" // a demo CSR company
@@ -414,6 +415,10 @@ func TestEveryMutationByRole(t *testing.T) {
 	seal := func(i int) string {
 		return admin.id(`SELECT seal_applied FROM box_collections WHERE box_id = $1 ORDER BY number DESC LIMIT 1`, box(i))
 	}
+	requests := newRequestMaker(admin, "BALI-BADUNG")
+	inState := func(st request.State) func(int) map[string]any {
+		return func(int) map[string]any { return map[string]any{"r": requests.make(st)} }
+	}
 	const allow, forbid = "", "FORBIDDEN"
 	writers := map[auth.Role]string{auth.Admin: allow, auth.Operator: allow, auth.Auditor: forbid, auth.Partner: forbid}
 	adminOnly := map[auth.Role]string{auth.Admin: allow, auth.Operator: forbid, auth.Auditor: forbid, auth.Partner: forbid}
@@ -469,6 +474,24 @@ func TestEveryMutationByRole(t *testing.T) {
 			func(i int) map[string]any { return map[string]any{"o": bali, "d": fmt.Sprintf("2012-%02d-28", 1+i)} }, writers},
 		{"reopenPeriod", `mutation($o: ID!) { reopenPeriod(input: {organizationId: $o, reason: "matrix"}) { id } }`,
 			func(int) map[string]any { return map[string]any{"o": bali} }, adminOnly},
+		{"submitAidRequest", `mutation($o: ID!, $t: ID!, $n: String!) { submitAidRequest(input: {receivedById: $o, receivedOn: "2015-02-02",
+			applicantKind: PERSON, applicantName: "Matriks", nik: $n, address: "Desa M", regencyId: $o, aidTypeId: $t, quantity: 1,
+			pmksCategory: NEGLECT, beneficiaryGroup: ELDERLY, estimatedBudget: 1000}) { id } }`,
+			func(int) map[string]any { return map[string]any{"o": badung, "t": pmt, "n": requests.nextNIK()} }, writers},
+		{"verifyAidRequest", `mutation($r: ID!) { verifyAidRequest(input: {requestId: $r, on: "2015-03-20"}) { id } }`,
+			inState(request.Submitted), writers},
+		{"forwardAidRequest", `mutation($r: ID!) { forwardAidRequest(input: {requestId: $r, on: "2015-03-20"}) { id } }`,
+			inState(request.Verified), writers},
+		{"approveAidRequest", `mutation($r: ID!) { approveAidRequest(input: {requestId: $r, on: "2015-03-20"}) { id } }`,
+			inState(request.Forwarded), writers},
+		{"rejectAidRequest", `mutation($r: ID!) { rejectAidRequest(input: {requestId: $r, on: "2015-03-20", note: "matrix"}) { id } }`,
+			inState(request.Forwarded), writers},
+		{"fulfilAidRequest", `mutation($r: ID!, $a: ID!) { fulfilAidRequest(input: {requestId: $r, outputIds: [$a], on: "2015-03-20"}) { id } }`,
+			func(int) map[string]any {
+				return map[string]any{"r": requests.make(request.Approved), "a": requests.output()}
+			}, writers},
+		{"cancelAidRequest", `mutation($r: ID!) { cancelAidRequest(input: {requestId: $r, note: "matrix", on: "2015-03-20"}) { id } }`,
+			inState(request.Approved), writers},
 	}
 	covered := map[string]bool{}
 	for _, tc := range cases {

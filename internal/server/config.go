@@ -1,6 +1,11 @@
 package server
 
-import "time"
+import (
+	"time"
+
+	"github.com/sinergi-id/sinergi/internal/nik"
+	"github.com/sinergi-id/sinergi/internal/request"
+)
 
 // Config holds the server's limits and mode. Every limit has a safe default
 // (DefaultConfig) and can be changed from the command line.
@@ -20,6 +25,12 @@ type Config struct {
 	RateLimit float64 // requests per second per client (token, else address); 0 turns it off
 	RateBurst int     // requests a client may send at once above the rate
 
+	// NIKKey seals applicants' identity numbers; without it none can be
+	// recorded or shown. RequestDeadlines are the days an aid request may
+	// wait at each step before it counts as overdue.
+	NIKKey           *nik.Key
+	RequestDeadlines request.Deadlines
+
 	// HTTP server timeouts: a slow client cannot hold a connection open.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
@@ -35,6 +46,8 @@ func DefaultConfig() Config {
 		RequestTimeout: 30 * time.Second,
 		RateLimit:      30,
 		RateBurst:      100,
+
+		RequestDeadlines: request.DefaultDeadlines(),
 
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

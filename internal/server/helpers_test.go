@@ -18,6 +18,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/demo"
+	"github.com/sinergi-id/sinergi/internal/nik"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
 	"github.com/sinergi-id/sinergi/internal/server"
@@ -27,7 +28,7 @@ import (
 // Every test database starts with the Bali demo data.
 func TestMain(m *testing.M) {
 	pgtest.Main(m, func(ctx context.Context, db *sqlx.DB) error {
-		_, err := demo.Load(ctx, db)
+		_, err := demo.Load(ctx, db, testKey)
 		return err
 	})
 }
@@ -44,11 +45,21 @@ func newEnv(t *testing.T) *env {
 	return newEnvOn(t, pgtest.DB(t))
 }
 
+// testKey seals the demo NIKs of every test database.
+var testKey = func() *nik.Key {
+	k, err := nik.ParseKey("ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=")
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
 // testConfig is the production configuration without the rate limit, which
 // the tests' bursts from one address would trip.
 func testConfig() server.Config {
 	cfg := server.DefaultConfig()
 	cfg.RateLimit = 0
+	cfg.NIKKey = testKey
 	return cfg
 }
 
@@ -59,7 +70,13 @@ func newEnvOn(t testing.TB, db *sqlx.DB) *env {
 
 func newEnvWith(t testing.TB, db *sqlx.DB, cfg server.Config) *env {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return newEnvLogging(t, db, cfg, io.Discard)
+}
+
+// newEnvLogging is newEnvWith with the server's log written to logs.
+func newEnvLogging(t testing.TB, db *sqlx.DB, cfg server.Config, logs io.Writer) *env {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := httptest.NewServer(server.Handler(db, log, cfg))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, db: db, url: srv.URL}
@@ -168,12 +185,15 @@ func (e *env) written() map[string]int64 {
 	out := map[string]int64{}
 	for _, table := range []string{"organizations", "partners", "donations", "donation_items", "donation_boxes",
 		"box_collections", "aid_types", "aid_outputs", "programme_targets", "work_meetings", "meeting_attendance",
-		"idempotency_keys", "audit_log", "allocations", "period_closes", "receipts", "receipt_voids", "pledges", "pledge_writeoffs"} {
+		"idempotency_keys", "audit_log", "allocations", "period_closes", "receipts", "receipt_voids", "pledges", "pledge_writeoffs",
+		"aid_requests", "aid_request_events", "aid_request_outputs"} {
 		out[table] = e.count(`SELECT count(*) FROM ` + table)
 	}
 	var retired int64
 	retired = e.count(`SELECT count(*) FROM donation_boxes WHERE retired_on IS NOT NULL`)
 	out["retired boxes"] = retired
+	// A request moves by updating its row (its events are the history).
+	out["request states"] = e.count(`SELECT COALESCE(SUM(hashtext(id::text || state || handler_id::text)), 0) FROM aid_requests`)
 	return out
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
+	"github.com/sinergi-id/sinergi/internal/request"
 	"github.com/sinergi-id/sinergi/internal/token"
 )
 
@@ -31,7 +32,8 @@ import (
 // here; a new method on a listed store is walked without anyone asking.
 func allStores(db *sqlx.DB) []any {
 	return []any{organization.NewStore(db), partner.NewStore(db), donation.NewStore(db), box.NewStore(db),
-		aid.NewStore(db), programme.NewStore(db), meeting.NewStore(db), audit.NewStore(db), token.NewStore(db), fund.NewStore(db), receipt.NewStore(db)}
+		aid.NewStore(db), programme.NewStore(db), meeting.NewStore(db), audit.NewStore(db), token.NewStore(db), fund.NewStore(db), receipt.NewStore(db),
+		request.NewStore(db, testKey, request.DefaultDeadlines())}
 }
 
 // unscoped lists the store methods that take no scope, each with why.
@@ -84,7 +86,7 @@ func storeCalls(t *testing.T, db *sqlx.DB, candidates []string) []storeCall {
 				}
 				n := in.Name()
 				if in.Kind() == reflect.Struct && (strings.HasPrefix(n, "New") || strings.HasSuffix(n, "Reversal") ||
-					n == "Retirement" || n == "Reopening" || n == "Release" || n == "Void" || n == "Reissue" || n == "WriteOff") || in.Kind() == reflect.Bool {
+					n == "Retirement" || n == "Reopening" || n == "Release" || n == "Void" || n == "Reissue" || n == "WriteOff" || n == "Move") || in.Kind() == reflect.Bool {
 					write = true
 				}
 			}
@@ -179,7 +181,10 @@ func TestStoresFailClosedWithoutPrincipal(t *testing.T) {
 	// The province (its closes and targets), a regency and a gift of goods.
 	candidates = append(candidates, bali, e.id(`SELECT id::text FROM organizations WHERE code = 'BALI-BADUNG'`),
 		e.id(`SELECT id::text FROM donations WHERE kind = 'GOODS' LIMIT 1`), e.id(`SELECT donation_id::text FROM allocations LIMIT 1`),
-		e.id(`SELECT partner_id::text FROM pledges LIMIT 1`), e.id(`SELECT donation_id::text FROM box_collections LIMIT 1`))
+		e.id(`SELECT partner_id::text FROM pledges LIMIT 1`), e.id(`SELECT donation_id::text FROM box_collections LIMIT 1`),
+		// A fulfilled request whose applicant asked again elsewhere.
+		e.id(`SELECT id::text FROM aid_requests r WHERE state = 'FULFILLED' AND EXISTS (
+			SELECT 1 FROM aid_requests o WHERE o.nik_hash = r.nik_hash AND o.id <> r.id)`))
 
 	noPartner := "" // a partner account whose partner is gone is no partner at all
 	closed := map[string]auth.Scope{

@@ -39,11 +39,13 @@ import (
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
+	"github.com/sinergi-id/sinergi/internal/request"
 	"github.com/sinergi-id/sinergi/internal/token"
 )
 
-// Resolver returns the GraphQL resolver over db.
-func Resolver(db *sqlx.DB) *graph.Resolver {
+// Resolver returns the GraphQL resolver over db, sealing NIKs with the key
+// of cfg.
+func Resolver(db *sqlx.DB, cfg Config) *graph.Resolver {
 	return &graph.Resolver{
 		OrganizationStore: organization.NewStore(db),
 		PartnerStore:      partner.NewStore(db),
@@ -55,6 +57,7 @@ func Resolver(db *sqlx.DB) *graph.Resolver {
 		AuditStore:        audit.NewStore(db),
 		FundStore:         fund.NewStore(db),
 		ReceiptStore:      receipt.NewStore(db),
+		RequestStore:      request.NewStore(db, cfg.NIKKey, cfg.RequestDeadlines),
 	}
 }
 
@@ -68,7 +71,7 @@ func Handler(db *sqlx.DB, log *slog.Logger, cfg Config) http.Handler {
 func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config) http.Handler {
 	log = slog.New(requestIDHandler{log.Handler()})
 	m := newMetrics(db)
-	r := Resolver(db)
+	r := Resolver(db, cfg)
 	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: r, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
