@@ -24,6 +24,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/request"
 	"github.com/sinergi-id/sinergi/internal/receipt"
 )
 
@@ -65,7 +66,7 @@ var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB,
 	"raker": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
 		st := export.RakerStores{Organizations: organization.NewStore(db), Partners: partner.NewStore(db), Donations: donation.NewStore(db),
 			Aid: aid.NewStore(db), Boxes: box.NewStore(db), Programmes: programme.NewStore(db), Meetings: meeting.NewStore(db),
-			Funds: fund.NewStore(db)}
+			Funds: fund.NewStore(db), Requests: request.NewStore(db, nil, request.DefaultDeadlines())}
 		s, lang, err := export.RakerQuery(ctx, sc, st.Organizations, q)
 		if err != nil {
 			return err

@@ -22,6 +22,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/report"
+	"github.com/sinergi-id/sinergi/internal/request"
 	"github.com/sinergi-id/sinergi/internal/xlsx"
 )
 
@@ -36,6 +37,7 @@ type RakerStores struct {
 	Programmes    *programme.Store
 	Meetings      *meeting.Store
 	Funds         *fund.Store
+	Requests      *request.Store
 }
 
 // rakerData is every figure of the book, read before anything is written.
@@ -62,6 +64,8 @@ type rakerData struct {
 	targets    []programme.Progress
 	meetings   []meeting.Meeting
 	attendance map[string][]meeting.Attendance
+	requests   []request.Figures
+	reqPlaces  map[string]organization.Organization
 }
 
 func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (rakerData, error) {
@@ -103,6 +107,10 @@ func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (r
 			d.targets, err = st.Programmes.Progress(ctx, sc, s.OrganizationID, s.From, s.To)
 			return
 		},
+		func() (err error) {
+			d.requests, err = st.Requests.ByRegency(ctx, sc, s.OrganizationID, s.From, s.To)
+			return
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -127,6 +135,21 @@ func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (r
 	if d.regencies, err = st.Organizations.ByIDs(ctx, sc, regencyIDs); err != nil {
 		return d, err
 	}
+	var requestPlaces []string
+	for _, f := range d.requests {
+		requestPlaces = append(requestPlaces, f.RegencyID)
+	}
+	places, err := st.Organizations.ByIDs(ctx, sc, requestPlaces)
+	if err != nil {
+		return d, err
+	}
+	d.reqPlaces = map[string]organization.Organization{}
+	for _, o := range places {
+		d.reqPlaces[o.ID] = o
+	}
+	slices.SortFunc(d.requests, func(a, b request.Figures) int {
+		return compare(d.reqPlaces[a.RegencyID].Name, d.reqPlaces[b.RegencyID].Name)
+	})
 	slices.SortFunc(d.regencies, func(a, b organization.Organization) int { return compare(a.Name, b.Name) })
 	for _, g := range d.byPartner {
 		if g.Key != "" {
@@ -405,6 +428,27 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 			share(t.RealisedQuantity, int64(t.TargetQuantity)), t.Budget, t.RealisedCost, share(int64(t.RealisedCost), int64(t.Budget))); err != nil {
 			return err
 		}
+	}
+
+	// Aid requests by the applicant's regency: received, decided, fulfilled
+	// and withdrawn in the period, and still waiting at its end.
+	rq, err := b.Sheet(L("Permohonan", "Requests"), []xlsx.Column{{Header: L("Kabupaten/Kota", "Regency/city"), Width: 30},
+		{Header: L("Diterima", "Received"), Width: 11}, {Header: L("Disetujui", "Approved"), Width: 11}, {Header: L("Ditolak", "Rejected"), Width: 11},
+		{Header: L("Terpenuhi", "Fulfilled"), Width: 11}, {Header: L("Dibatalkan", "Cancelled"), Width: 11},
+		{Header: L("Menunggu (akhir periode)", "Waiting (period end)"), Width: 16}})
+	if err != nil {
+		return err
+	}
+	var rt request.Figures
+	for _, f := range d.requests {
+		if err := rq.Add(d.reqPlaces[f.RegencyID].Name, f.Received, f.Approved, f.Rejected, f.Fulfilled, f.Cancelled, f.Waiting); err != nil {
+			return err
+		}
+		rt.Received, rt.Approved, rt.Rejected = rt.Received+f.Received, rt.Approved+f.Approved, rt.Rejected+f.Rejected
+		rt.Fulfilled, rt.Cancelled, rt.Waiting = rt.Fulfilled+f.Fulfilled, rt.Cancelled+f.Cancelled, rt.Waiting+f.Waiting
+	}
+	if err := rq.Total(L("Jumlah", "Total"), rt.Received, rt.Approved, rt.Rejected, rt.Fulfilled, rt.Cancelled, rt.Waiting); err != nil {
+		return err
 	}
 
 	// Comparison with the previous period of equal length.

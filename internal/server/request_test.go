@@ -434,3 +434,121 @@ func decodeField(t *testing.T, data json.RawMessage, field string, out any) {
 		t.Fatalf("decode %s: %v", field, err)
 	}
 }
+
+// TestRakerRequestsSheetAgreesWithTheLedger: the Raker book's requests
+// sheet holds, per regency, what independent SQL over the demo's requests
+// and their history counts, for a whole year and for the period a Raker
+// reported (when the four house renovations were approved but not yet
+// delivered).
+func TestRakerRequestsSheetAgreesWithTheLedger(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, period := range []struct{ from, to string }{{"2014-01-01", "2014-12-31"}, {"2014-01-01", "2014-07-17"}} {
+		rows := sheet(t, e, "/exports/raker.xlsx?org=BALI&from="+period.from+"&to="+period.to, "Permohonan")
+		got := map[string][]string{}
+		header := -1
+		for i, r := range rows {
+			if len(r) > 0 && r[0] == "Kabupaten/Kota" {
+				header = i
+			}
+			if header >= 0 && i > header && len(r) >= 7 {
+				got[r[0]] = r[1:7]
+			}
+		}
+		var want []struct {
+			Name                                                       string
+			Received, Approved, Rejected, Fulfilled, Cancelled, Waiting string
+		}
+		err := e.db.Select(&want, `
+			SELECT g.name,
+				(SELECT count(*) FROM aid_requests r WHERE r.regency_id = g.id AND r.received_on BETWEEN $1 AND $2)::text AS received,
+				(SELECT count(*) FROM aid_request_events v JOIN aid_requests r ON r.id = v.request_id
+					WHERE r.regency_id = g.id AND v.to_state = 'APPROVED' AND v.happened_on BETWEEN $1 AND $2)::text AS approved,
+				(SELECT count(*) FROM aid_request_events v JOIN aid_requests r ON r.id = v.request_id
+					WHERE r.regency_id = g.id AND v.to_state = 'REJECTED' AND v.happened_on BETWEEN $1 AND $2)::text AS rejected,
+				(SELECT count(*) FROM aid_request_events v JOIN aid_requests r ON r.id = v.request_id
+					WHERE r.regency_id = g.id AND v.to_state = 'FULFILLED' AND v.happened_on BETWEEN $1 AND $2)::text AS fulfilled,
+				(SELECT count(*) FROM aid_request_events v JOIN aid_requests r ON r.id = v.request_id
+					WHERE r.regency_id = g.id AND v.to_state = 'CANCELLED' AND v.happened_on BETWEEN $1 AND $2)::text AS cancelled,
+				(SELECT count(*) FROM aid_requests r WHERE r.regency_id = g.id AND r.received_on <= $2 AND NOT EXISTS (
+					SELECT 1 FROM aid_request_events v WHERE v.request_id = r.id AND v.happened_on <= $2
+					AND v.to_state IN ('REJECTED', 'FULFILLED', 'CANCELLED')))::text AS waiting
+			FROM organizations g WHERE g.kind = 'REGENCY_COUNCIL' AND EXISTS (SELECT 1 FROM aid_requests r WHERE r.regency_id = g.id)`,
+			period.from, period.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := make([]int, 6)
+		for _, w := range want {
+			row := []string{w.Received, w.Approved, w.Rejected, w.Fulfilled, w.Cancelled, w.Waiting}
+			if !slices.Equal(got[w.Name], row) {
+				t.Errorf("%s – %s, %s: sheet %v, ledger %v", period.from, period.to, w.Name, got[w.Name], row)
+			}
+			for i, v := range row {
+				var n int
+				fmt.Sscan(v, &n)
+				total[i] += n
+			}
+		}
+		if fmt.Sprint(got["Jumlah"]) != fmt.Sprint(intsToStrings(total)) {
+			t.Errorf("%s – %s: total row %v, ledger %v", period.from, period.to, got["Jumlah"], total)
+		}
+		// The demo's own story: 12 requests, 6 approved, 1 rejected, 1
+		// withdrawn; by 17 July only the wheelchair and the panti's PMT
+		// were delivered.
+		wantTotal := map[string][]int{"2014-12-31": {12, 6, 1, 6, 1, 4}, "2014-07-17": {12, 6, 1, 2, 1, 8}}[period.to]
+		if !slices.Equal(total, wantTotal) {
+			t.Errorf("%s – %s: totals %v, want %v", period.from, period.to, total, wantTotal)
+		}
+	}
+}
+
+func intsToStrings(ns []int) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = fmt.Sprint(n)
+	}
+	return out
+}
+
+// TestRequestBacklogOnTheRakerDay: what waited where on 17 July 2014, and
+// how much of it was overdue against the default deadlines.
+func TestRequestBacklogOnTheRakerDay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var got struct {
+		AidRequestBacklog []struct {
+			Organization         struct{ Code string }
+			Decided              int
+			MedianDaysToDecision *float64
+			Steps                []struct {
+				State                                      string
+				Waiting, Overdue, OldestDays, DeadlineDays int
+			}
+		}
+	}
+	e.query(`query($o: ID!) { aidRequestBacklog(organizationId: $o, on: "2014-07-17") { organization { code } decided medianDaysToDecision
+		steps { state waiting overdue oldestDays deadlineDays } } }`,
+		map[string]any{"o": e.id(`SELECT id FROM organizations WHERE code = 'BALI'`)}, &got)
+	waiting := map[string]string{}
+	for _, b := range got.AidRequestBacklog {
+		for _, s := range b.Steps {
+			if s.Waiting > 0 {
+				waiting[b.Organization.Code+" "+s.State] = fmt.Sprintf("%d waiting, %d overdue, oldest %d days", s.Waiting, s.Overdue, s.OldestDays)
+			}
+		}
+		if b.Organization.Code == "BALI" && (b.Decided != 6 || b.MedianDaysToDecision == nil) {
+			t.Errorf("the province decided %d requests by the Raker, median %v", b.Decided, b.MedianDaysToDecision)
+		}
+	}
+	want := map[string]string{
+		"BALI FORWARDED":         "1 waiting, 1 overdue, oldest 50 days", // Klungkung's house, forwarded 28 May
+		"BALI APPROVED":          "4 waiting, 0 overdue, oldest 31 days", // the houses, approved 16–19 June
+		"BALI-BADUNG VERIFIED":   "1 waiting, 1 overdue, oldest 35 days", // the repeat applicant, verified 12 June
+		"BALI-GIANYAR VERIFIED":  "1 waiting, 1 overdue, oldest 22 days",
+		"BALI-TABANAN SUBMITTED": "1 waiting, 1 overdue, oldest 16 days",
+	}
+	if fmt.Sprint(waiting) != fmt.Sprint(want) {
+		t.Errorf("backlog on 17 July 2014:\n got %v\nwant %v", waiting, want)
+	}
+}

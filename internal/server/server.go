@@ -131,7 +131,8 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 
 func rakerStores(r *graph.Resolver) export.RakerStores {
 	return export.RakerStores{Organizations: r.OrganizationStore, Partners: r.PartnerStore, Donations: r.DonationStore,
-		Aid: r.AidStore, Boxes: r.BoxStore, Programmes: r.ProgrammeStore, Meetings: r.MeetingStore, Funds: r.FundStore}
+		Aid: r.AidStore, Boxes: r.BoxStore, Programmes: r.ProgrammeStore, Meetings: r.MeetingStore, Funds: r.FundStore,
+		Requests: r.RequestStore}
 }
 
 // requireJSON answers 415 to a POST that is not JSON. Form posts and other
