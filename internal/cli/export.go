@@ -24,8 +24,8 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
-	"github.com/sinergi-id/sinergi/internal/request"
 	"github.com/sinergi-id/sinergi/internal/receipt"
+	"github.com/sinergi-id/sinergi/internal/request"
 )
 
 const exportUsage = `Usage:

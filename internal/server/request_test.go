@@ -456,7 +456,7 @@ func TestRakerRequestsSheetAgreesWithTheLedger(t *testing.T) {
 			}
 		}
 		var want []struct {
-			Name                                                       string
+			Name                                                        string
 			Received, Approved, Rejected, Fulfilled, Cancelled, Waiting string
 		}
 		err := e.db.Select(&want, `
