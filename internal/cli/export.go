@@ -21,6 +21,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/export"
 	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
+	"github.com/sinergi-id/sinergi/internal/nik"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
@@ -34,6 +35,7 @@ const exportUsage = `Usage:
   sinergi export aid-outputs [-o FILE.xlsx] [-from DATE] [-to DATE] [-org ID-OR-CODE] [-type ID-OR-CODE] [-group GROUP] [-pmks CATEGORY] [-regency ID-OR-CODE] [-lang id|en]
   sinergi export donations [-o FILE.xlsx] [-from DATE] [-to DATE] [-org ID-OR-CODE] [-source CSR,GOVERNMENT,…] [-partner ID] [-kind MONEY|GOODS] [-lang id|en]
   sinergi export partner-statement -partner ID-OR-NAME (-year 2014 | -from DATE -to DATE) [-o FILE.xlsx] [-lang id|en]
+  sinergi export aid-requests [-o FILE.xlsx] [-from DATE] [-to DATE] [-org ID-OR-CODE] [-state STATE] [-pmks CATEGORY] [-lang id|en] [-nik-key-file FILE]
   sinergi export audit-log [-o FILE.xlsx] [-from DATE] [-to DATE] [-entity NAME] [-actor TEXT] [-lang id|en]
 
 Writes the same workbook as GET /exports/NAME.xlsx with the same parameters,
@@ -41,29 +43,29 @@ by default to the file name the download has (raker-BALI-2014-id.xlsx).
 `
 
 // workbooks are the exports the command line writes, by name, for sc.
-var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error{
-	"donations": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
+var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error{
+	"donations": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error {
 		f, lang, err := export.DonationQuery(ctx, sc, organization.NewStore(db), q)
 		if err != nil {
 			return err
 		}
 		return export.Donations(ctx, sc, donation.NewStore(db), f, lang, time.Now(), w)
 	},
-	"box-collections": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
+	"box-collections": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error {
 		f, lang, err := export.BoxCollectionQuery(ctx, sc, organization.NewStore(db), q)
 		if err != nil {
 			return err
 		}
 		return export.BoxCollections(ctx, sc, box.NewStore(db), f, lang, time.Now(), w)
 	},
-	"aid-outputs": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
+	"aid-outputs": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error {
 		f, lang, err := export.AidOutputQuery(ctx, sc, organization.NewStore(db), aid.NewStore(db), q)
 		if err != nil {
 			return err
 		}
 		return export.AidOutputs(ctx, sc, aid.NewStore(db), f, lang, time.Now(), w)
 	},
-	"raker": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
+	"raker": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error {
 		st := export.RakerStores{Organizations: organization.NewStore(db), Partners: partner.NewStore(db), Donations: donation.NewStore(db),
 			Aid: aid.NewStore(db), Boxes: box.NewStore(db), Programmes: programme.NewStore(db), Meetings: meeting.NewStore(db),
 			Funds: fund.NewStore(db), Requests: request.NewStore(db, nil, request.DefaultDeadlines())}
@@ -73,7 +75,7 @@ var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB,
 		}
 		return export.Raker(ctx, sc, st, s, lang, time.Now(), w)
 	},
-	"partner-statement": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
+	"partner-statement": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error {
 		st := export.StatementStores{Funds: fund.NewStore(db), Partners: partner.NewStore(db), Organizations: organization.NewStore(db),
 			Aid: aid.NewStore(db), Receipts: receipt.NewStore(db)}
 		r, lang, err := export.StatementQuery(ctx, sc, st.Partners, q)
@@ -82,7 +84,14 @@ var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB,
 		}
 		return export.PartnerStatement(ctx, sc, st, r, lang, time.Now(), w)
 	},
-	"audit-log": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, q url.Values, w io.Writer) error {
+	"aid-requests": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error {
+		f, lang, err := export.AidRequestQuery(ctx, sc, organization.NewStore(db), q)
+		if err != nil {
+			return err
+		}
+		return export.AidRequests(ctx, sc, request.NewStore(db, key, request.DefaultDeadlines()), f, lang, time.Now(), w)
+	},
+	"audit-log": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error {
 		f, lang, err := export.AuditQuery(q)
 		if err != nil {
 			return err
@@ -105,6 +114,8 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 	fs.SetOutput(stderr)
 	var dbc dbConfig
 	dbc.register(fs)
+	var nc nikConfig
+	nc.register(fs)
 	out := fs.String("o", "", "the file to write (default: named for the council, period and language, as the download is)")
 	params := map[string]*string{}
 	for name, usage := range map[string]string{
@@ -113,7 +124,7 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 		"entity": "audit log: one kind of record", "actor": "audit log: actors whose name contains this",
 		"lang": "labels: id (Indonesian) or en (English)", "box": "a box's id", "host": "the host partner's id",
 		"regency": "a regency/city council's id or code", "type": "an aid type's id or code",
-		"group": "a beneficiary group, e.g. ELDERLY", "pmks": "a PMKS category, e.g. POVERTY", "year": "Raker book, partner statement: a calendar year",
+		"group": "a beneficiary group, e.g. ELDERLY", "state": "aid requests: a state, e.g. FORWARDED", "pmks": "a PMKS category, e.g. POVERTY", "year": "Raker book, partner statement: a calendar year",
 	} {
 		params[name] = fs.String(name, "", usage)
 	}
@@ -131,6 +142,16 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 		return err
 	}
 	defer closeDB()
+	// The aid request ledger holds applicants' NIKs: it needs the key, and
+	// its file is readable by its owner only.
+	var key *nik.Key
+	mode := os.FileMode(0o644)
+	if args[0] == "aid-requests" {
+		if key, err = nc.load(log, true, dbc.clusterDir); err != nil {
+			return err
+		}
+		mode = 0o600
+	}
 	if *out == "" {
 		// Named as the same workbook downloads: raker-BALI-2014-id.xlsx.
 		*out = export.FileName(args[0], q, func(id string) string {
@@ -147,14 +168,14 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 		return fmt.Errorf("create %s: %w", *out, err)
 	}
 	defer os.Remove(tmp.Name())
-	err = write(ctx, cliScope(), db, q, tmp)
+	err = write(ctx, cliScope(), db, key, q, tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp.Name(), *out); err != nil {

@@ -10,7 +10,7 @@ import (
 // fileStems are the workbooks' names as a download starts them.
 var fileStems = map[string]string{
 	"raker": "raker", "donations": "donasi", "box-collections": "kotak-amal", "aid-outputs": "penyaluran-bantuan",
-	"audit-log": "jejak-audit", "partner-statement": "pernyataan-mitra",
+	"audit-log": "jejak-audit", "partner-statement": "pernyataan-mitra", "aid-requests": "permohonan-bantuan",
 }
 
 // FileName is the name a workbook downloads under, from its parameters: what

@@ -136,20 +136,26 @@ func NewStore(db *sqlx.DB, key *nik.Key, deadlines Deadlines) *Store {
 // reveal sets what of each request's NIK the caller may see and drops the
 // sealed value and hash from what leaves the store.
 func (s *Store) reveal(sc auth.Scope, rs []Request) error {
+	return s.unseal(rs, func(r Request) bool { return sc.Reaches(r.HandlerPath) })
+}
+
+// unseal opens each request's NIK, sets its masked form, and keeps it whole
+// where whole says so.
+func (s *Store) unseal(rs []Request, whole func(Request) bool) error {
 	for i := range rs {
 		r := &rs[i]
 		if r.Sealed != nil {
 			if s.key == nil || r.KeyID == nil || *r.KeyID != s.key.ID() {
 				return fmt.Errorf("request %s: its NIK is sealed with key %v, and this server has another or none", r.ID, deref(r.KeyID))
 			}
-			whole, err := s.key.Open(r.Sealed)
+			number, err := s.key.Open(r.Sealed)
 			if err != nil {
 				return fmt.Errorf("request %s: %w", r.ID, err)
 			}
-			masked := nik.Mask(whole)
+			masked := nik.Mask(number)
 			r.NIKMasked = &masked
-			if sc.Reaches(r.HandlerPath) {
-				r.NIK = &whole
+			if whole(*r) {
+				r.NIK = &number
 			}
 		}
 		r.Sealed, r.Hash = nil, nil
@@ -364,3 +370,46 @@ func (s *Store) MatchesOf(ctx context.Context, sc auth.Scope, ids []string) ([]M
 
 // hashKey is the form of a NIK's keyed hash in an idempotency key's input.
 func hashKey(h []byte) string { return hex.EncodeToString(h) }
+
+// LedgerRow is a request with the names an auditor reads beside it.
+type LedgerRow struct {
+	Request
+	ReceivedByCode string `db:"received_by_code"`
+	HandlerCode    string `db:"handler_code"`
+	RegencyName    string `db:"regency_name"`
+	AidTypeName    string `db:"aid_type_name"`
+	AidTypeNameEN  string `db:"aid_type_name_en"`
+	Unit           string `db:"unit"`
+}
+
+// Each calls fn for every request f matches, in the order received,
+// streamed. A workbook travels further than an answer on a screen: the NIK
+// is whole in it for admins only, masked for everyone else. Partner
+// accounts, which see no requests, are refused.
+func (s *Store) Each(ctx context.Context, sc auth.Scope, f Filter, fn func(LedgerRow) error) error {
+	if sc.IsPartner() {
+		return auth.ErrForbidden
+	}
+	cond, args, err := s.where(ctx, sc, f)
+	if err != nil {
+		return err
+	}
+	admin := sc.Require(auth.Admin) == nil
+	return postgres.Stream(ctx, s.db, `
+		SELECT `+columns+`, rb.code AS received_by_code, h.code AS handler_code, g.name AS regency_name,
+			t.name AS aid_type_name, t.name_en AS aid_type_name_en, t.unit
+		FROM `+from+` JOIN organizations g ON g.id = r.regency_id JOIN aid_types t ON t.id = r.aid_type_id
+		WHERE `+cond+`
+		ORDER BY r.received_on, r.seq`, args, func(rows *sqlx.Rows) error {
+		var row LedgerRow
+		if err := rows.StructScan(&row); err != nil {
+			return fmt.Errorf("read aid request row: %w", err)
+		}
+		one := []Request{row.Request}
+		if err := s.unseal(one, func(Request) bool { return admin }); err != nil {
+			return err
+		}
+		row.Request = one[0]
+		return fn(row)
+	})
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/export"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/request"
 )
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -207,4 +208,15 @@ func receiptData(ctx context.Context, sc auth.Scope, r *graph.Resolver, id strin
 		d.Giver = &p
 	}
 	return d, nil
+}
+
+// aidRequestWorkbook is GET /exports/aid-requests.xlsx?from=&to=&org=&state=&pmks=&lang=.
+func aidRequestWorkbook(orgs *organization.Store, requests *request.Store) func(context.Context, auth.Scope, url.Values, io.Writer) error {
+	return func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
+		f, lang, err := export.AidRequestQuery(ctx, sc, orgs, q)
+		if err != nil {
+			return err
+		}
+		return export.AidRequests(ctx, sc, requests, f, lang, time.Now(), w)
+	}
 }

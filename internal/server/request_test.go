@@ -352,11 +352,12 @@ func TestNIKNeverLeaks(t *testing.T) {
 	for _, caller := range []struct {
 		label string
 		e     *env
-		sees  int // requests the caller sees
+		sees  int    // requests the caller sees
+		org   string // whose Raker book it reads
 	}{
-		{"auditor", e.as(auth.Auditor, ""), 13},
-		{"partner", e.as(auth.Partner, samudra), 0},
-		{"Bangli operator", e.as(auth.Operator, "BALI-BANGLI"), 1},
+		{"auditor", e.as(auth.Auditor, ""), 13, "BALI"},
+		{"partner", e.as(auth.Partner, samudra), 0, "BALI"},
+		{"Bangli operator", e.as(auth.Operator, "BALI-BANGLI"), 1, "BALI-BANGLI"},
 	} {
 		r := caller.e.post(requestsQuery, nil)
 		var got struct {
@@ -375,23 +376,29 @@ func TestNIKNeverLeaks(t *testing.T) {
 			}
 		}
 		leaks(caller.label+"'s answer", string(r.Data))
-		status, _, body := caller.e.download("/exports/raker.xlsx?org=BALI&year=2014")
-		if caller.label == "auditor" {
+		for _, path := range []string{"/exports/raker.xlsx?year=2014&org=" + caller.org, "/exports/aid-requests.xlsx"} {
+			status, _, body := caller.e.download(path)
+			if caller.label == "partner" {
+				if status != http.StatusForbidden {
+					t.Errorf("partner: %s answered %d", path, status)
+				}
+				continue
+			}
 			if status != http.StatusOK {
-				t.Errorf("auditor's Raker book: %d", status)
+				t.Fatalf("%s: %s answered %d", caller.label, path, status)
 			}
-			cells := bookCells(t, body)
-			text := make([]string, 0, len(cells))
-			for _, v := range cells {
-				text = append(text, v)
-			}
-			leaks(caller.label+"'s Raker book", strings.Join(text, "\n"))
+			leaks(caller.label+"'s "+path, bookText(t, body))
 		}
 	}
-	// The admin's list shows them whole: the check above can find a NIK.
+	// The admin's list and ledger show them whole: the checks above can
+	// find a NIK.
 	all := e.post(requestsQuery, nil)
 	if !strings.Contains(string(all.Data), demo.DuplicateNIK) {
 		t.Error("the admin's list shows no whole NIK: the leak check finds nothing")
+	}
+	_, _, ledger := e.download("/exports/aid-requests.xlsx")
+	if text := bookText(t, ledger); !strings.Contains(text, fresh) || !strings.Contains(text, demo.DuplicateNIK) {
+		t.Error("the admin's request ledger shows no whole NIK: the leak check finds nothing")
 	}
 	var audit []string
 	if err := e.db.Select(&audit, `SELECT COALESCE(before::text, '') || COALESCE(after::text, '') FROM audit_log`); err != nil {
@@ -550,5 +557,60 @@ func TestRequestBacklogOnTheRakerDay(t *testing.T) {
 	}
 	if fmt.Sprint(waiting) != fmt.Sprint(want) {
 		t.Errorf("backlog on 17 July 2014:\n got %v\nwant %v", waiting, want)
+	}
+}
+
+// bookText is every cell of a workbook, one per line.
+func bookText(t *testing.T, body []byte) string {
+	t.Helper()
+	cells := bookCells(t, body)
+	text := make([]string, 0, len(cells))
+	for _, v := range cells {
+		text = append(text, v)
+	}
+	return strings.Join(text, "\n")
+}
+
+// TestAidRequestLedger: the ledger lists every request received in the
+// period once, in the state GraphQL gives it, with the total of the
+// estimated budgets that SQL sums.
+func TestAidRequestLedger(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rows := sheet(t, e, "/exports/aid-requests.xlsx?from=2014-01-01&to=2014-12-31&lang=en", "Aid Requests")
+	var list struct {
+		AidRequests struct {
+			TotalCount int
+			Edges      []struct{ Node struct{ ID, State string } }
+		}
+	}
+	e.query(`{ aidRequests(first: 100, filter: {from: "2014-01-01", to: "2014-12-31"}) { totalCount edges { node { id state } } } }`, nil, &list)
+	states := map[string]string{}
+	for _, edge := range list.AidRequests.Edges {
+		states[edge.Node.ID] = edge.Node.State
+	}
+	labels := map[string]string{"SUBMITTED": "Submitted", "VERIFIED": "Verified", "FORWARDED": "Forwarded to the province",
+		"APPROVED": "Approved", "REJECTED": "Rejected", "FULFILLED": "Fulfilled", "CANCELLED": "Cancelled"}
+	seen := 0
+	var total []string
+	for _, r := range rows[1:] {
+		if len(r) > 0 && strings.HasPrefix(r[0], "Total") {
+			total = r
+			continue
+		}
+		if len(r) < 16 {
+			continue
+		}
+		seen++
+		if want, ok := states[r[0]]; !ok || labels[want] != r[15] {
+			t.Errorf("ledger row %s: state %q, GraphQL %q", r[0], r[15], want)
+		}
+	}
+	if seen != list.AidRequests.TotalCount || seen != 12 {
+		t.Errorf("ledger lists %d requests, GraphQL %d", seen, list.AidRequests.TotalCount)
+	}
+	sum := e.count(`SELECT SUM(estimated_budget) FROM aid_requests WHERE received_on BETWEEN '2014-01-01' AND '2014-12-31'`)
+	if len(total) < 15 || total[0] != "Total (12 requests)" || total[14] != fmt.Sprint(sum) {
+		t.Errorf("total row %v, want 12 requests and estimated budgets of %d", total, sum)
 	}
 }

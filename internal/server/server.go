@@ -106,6 +106,7 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 		"box-collections": boxCollectionWorkbook(r.OrganizationStore, r.BoxStore),
 		"aid-outputs":     aidOutputWorkbook(r.OrganizationStore, r.AidStore),
 		"raker":           rakerWorkbook(rakerStores(r)),
+		"aid-requests":    aidRequestWorkbook(r.OrganizationStore, r.RequestStore),
 		"partner-statement": statementWorkbook(export.StatementStores{Funds: r.FundStore, Partners: r.PartnerStore,
 			Organizations: r.OrganizationStore, Aid: r.AidStore, Receipts: r.ReceiptStore}),
 	} {

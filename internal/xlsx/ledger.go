@@ -170,6 +170,11 @@ func (l *Ledger) cell(i int, v any) (any, error) {
 			return nil, nil
 		}
 		return l.cell(i, *x)
+	case *money.Rupiah:
+		if x == nil {
+			return nil, nil
+		}
+		return l.cell(i, *x)
 	}
 	switch c.Kind {
 	case Text:
