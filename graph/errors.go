@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/fault"
+	"github.com/sinergi-id/sinergi/internal/nik"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 )
 
@@ -54,6 +56,7 @@ func present(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
 		// A copy: gqlgen may hand the same error to concurrent requests.
 		out := *gqlErr
 		out.Extensions = maps.Clone(gqlErr.Extensions)
+		out.Message = maskNIKs(out.Message)
 		return &out
 	}
 	out := graphql.DefaultErrorPresenter(ctx, err)
@@ -164,4 +167,13 @@ func argumentPath(p ast.Path) string {
 		}
 	}
 	return strings.Join(parts, ".")
+}
+
+// sixteenDigits finds what may be a NIK in a message.
+var sixteenDigits = regexp.MustCompile(`\b[0-9]{16}\b`)
+
+// maskNIKs masks what may be a NIK in a message that quotes the query: a
+// NIK typed as a number literal is refused with the literal repeated.
+func maskNIKs(msg string) string {
+	return sixteenDigits.ReplaceAllStringFunc(msg, nik.Mask)
 }

@@ -334,6 +334,16 @@ func TestNIKNeverLeaks(t *testing.T) {
 		t.Errorf("a bad NIK answered %+v", r.Errors)
 	}
 
+	// Typed as a number literal, a NIK is refused by validation, which
+	// quotes the literal: masked.
+	literal := `mutation($o: ID!, $t: ID!) { submitAidRequest(input: {receivedById: $o, receivedOn: "2015-02-02", applicantKind: PERSON,
+		applicantName: "Ni Kadek Uji", nik: ` + fresh + `, address: "Desa Uji", regencyId: $o, aidTypeId: $t, quantity: 1,
+		pmksCategory: NEGLECT, beneficiaryGroup: ELDERLY, estimatedBudget: 250000}) { id } }`
+	r = e.post(literal, map[string]any{"o": badung, "t": pmt})
+	if len(r.Errors) == 0 || strings.Contains(r.Errors[0].Message, fresh) || !strings.Contains(r.Errors[0].Message, "5103********0042") {
+		t.Errorf("a NIK typed as a number answered %+v", r.Errors)
+	}
+
 	var niks []string
 	if err := e.db.Select(&niks, `SELECT DISTINCT nik FROM unnest($1::text[]) nik`, "{"+strings.Join([]string{fresh, near, demo.DuplicateNIK,
 		"5106031203640002", "5107056108590004", "5101021707700003", "5108040102660005", "5104052509480006", "5102064411720007",
