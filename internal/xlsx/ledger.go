@@ -51,23 +51,28 @@ type Properties struct {
 	English bool
 }
 
-// Ledger is a one-sheet workbook written row by row.
+// Ledger is a workbook written row by row. A ledger longer than a sheet
+// holds continues on the next sheet ("Donasi (2)", …) under the same
+// header; the totals row ends the last.
 type Ledger struct {
-	file   *excelize.File
-	stream *excelize.StreamWriter
-	sheet  string
-	cols   []Column
-	styles map[Kind]int
-	header int
-	row    int
-	sums   []int64
+	file     *excelize.File
+	stream   *excelize.StreamWriter
+	sheet    string // the first sheet's name
+	sheets   int
+	perSheet int // rows a sheet holds, header included
+	cols     []Column
+	styles   map[Kind]int
+	header   int
+	row      int // the last row written on the current sheet
+	rows     int // data rows written on all sheets
+	sums     []int64
 }
 
 // NewLedger starts a workbook with one sheet and its header row: frozen,
 // bold, with the columns sized. Close it when done.
 func NewLedger(sheet string, props Properties, cols []Column) (*Ledger, error) {
 	f := excelize.NewFile()
-	l := &Ledger{file: f, sheet: sheet, cols: cols, styles: map[Kind]int{}, sums: make([]int64, len(cols))}
+	l := &Ledger{file: f, sheet: sheet, cols: cols, styles: map[Kind]int{}, sums: make([]int64, len(cols)), perSheet: excelize.TotalRows}
 	if err := l.init(props); err != nil {
 		f.Close()
 		return nil, err
@@ -105,7 +110,21 @@ func (l *Ledger) init(props Properties) error {
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}); err != nil {
 		return fmt.Errorf("style: %w", err)
 	}
-	if l.stream, err = f.NewStreamWriter(l.sheet); err != nil {
+	return l.startSheet(l.sheet)
+}
+
+// startSheet starts streaming the sheet name (created unless it exists)
+// with the header row.
+func (l *Ledger) startSheet(name string) error {
+	f := l.file
+	if idx, _ := f.GetSheetIndex(name); idx < 0 {
+		if _, err := f.NewSheet(name); err != nil {
+			return fmt.Errorf("add sheet %q: %w", name, err)
+		}
+	}
+	l.sheets++
+	var err error
+	if l.stream, err = f.NewStreamWriter(name); err != nil {
 		return fmt.Errorf("stream: %w", err)
 	}
 	for i, c := range l.cols {
@@ -132,6 +151,15 @@ func (l *Ledger) Add(values ...any) error {
 	if len(values) != len(l.cols) {
 		return fmt.Errorf("row has %d values for %d columns", len(values), len(l.cols))
 	}
+	if l.row >= l.perSheet {
+		// The sheet is full: close it (with its filter) and go on.
+		if err := l.endSheet(); err != nil {
+			return err
+		}
+		if err := l.startSheet(fmt.Sprintf("%s (%d)", l.sheet, l.sheets+1)); err != nil {
+			return err
+		}
+	}
 	row := make([]any, len(values))
 	for i, v := range values {
 		cell, err := l.cell(i, v)
@@ -141,6 +169,7 @@ func (l *Ledger) Add(values ...any) error {
 		row[i] = cell
 	}
 	l.row++
+	l.rows++
 	return l.stream.SetRow(cellName(1, l.row), row)
 }
 
@@ -227,18 +256,52 @@ func (l *Ledger) cell(i int, v any) (any, error) {
 	return nil, fmt.Errorf("unknown column kind %d", c.Kind)
 }
 
-// Rows returns how many data rows were added.
-func (l *Ledger) Rows() int { return l.row - 1 }
+// Rows returns how many data rows were added, on all sheets.
+func (l *Ledger) Rows() int { return l.rows }
 
-// Finish ends the sheet: the data gets an autofilter, and a totals row
-// labelled label sums the money and number columns.
+// Sheets returns how many sheets the ledger has used.
+func (l *Ledger) Sheets() int { return l.sheets }
+
+// filter gives the current sheet's rows an autofilter (an Excel table).
+func (l *Ledger) filter() error {
+	if l.row <= 1 {
+		return nil
+	}
+	name := "Data"
+	if l.sheets > 1 {
+		name = fmt.Sprintf("Data%d", l.sheets)
+	}
+	if err := l.stream.AddTable(&excelize.Table{Range: "A1:" + cellName(len(l.cols), l.row), Name: name,
+		StyleName: "TableStyleLight1", ShowRowStripes: ptr(true)}); err != nil {
+		return fmt.Errorf("filter: %w", err)
+	}
+	return nil
+}
+
+// endSheet closes a full sheet, which has no totals row: the last sheet
+// carries the totals of them all.
+func (l *Ledger) endSheet() error {
+	if err := l.filter(); err != nil {
+		return err
+	}
+	return l.stream.Flush()
+}
+
+// Finish ends the last sheet: its data gets an autofilter, and a totals row
+// labelled label sums the money and number columns over every sheet. A
+// sheet filled to its last row gets its totals on a sheet of their own.
 func (l *Ledger) Finish(label string) error {
-	last := l.row
-	if l.row > 1 {
-		if err := l.stream.AddTable(&excelize.Table{Range: "A1:" + cellName(len(l.cols), last), Name: "Data",
-			StyleName: "TableStyleLight1", ShowRowStripes: ptr(true)}); err != nil {
-			return fmt.Errorf("filter: %w", err)
+	if l.row >= l.perSheet {
+		if err := l.endSheet(); err != nil {
+			return err
 		}
+		if err := l.startSheet(fmt.Sprintf("%s (%d)", l.sheet, l.sheets+1)); err != nil {
+			return err
+		}
+	}
+	last := l.row
+	if err := l.filter(); err != nil {
+		return err
 	}
 	totals := make([]any, len(l.cols))
 	totals[0] = excelize.Cell{StyleID: l.header, Value: label}
