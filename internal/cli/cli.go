@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -96,6 +97,9 @@ type dbConfig struct {
 	statementTimeout time.Duration
 	fs               *flag.FlagSet
 	clusterDir       string // set by open: the private cluster's data folder, if one is used
+	// keeper restarts the private cluster when it dies (set by open when
+	// this process started it); nil otherwise.
+	keeper *postgres.Keeper
 }
 
 func (c *dbConfig) register(fs *flag.FlagSet) {
@@ -146,6 +150,7 @@ func (c *dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, clo
 	log.Info("database", "using", c.describe())
 	dsn := c.url
 	stopCluster := func() {}
+	var pool atomic.Pointer[sqlx.DB] // the keeper's view of db, set once it is open
 	if dsn == "" {
 		cluster, err := postgres.StartCluster(ctx, postgres.ClusterOptions{DataDir: c.dataDir})
 		shared := false
@@ -170,8 +175,16 @@ func (c *dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, clo
 			return nil, nil, fmt.Errorf("start private PostgreSQL: %w", err)
 		}
 		if !shared {
+			// After a restart the pooled connections lead to the dead
+			// server: drop the idle ones so the next request dials anew.
+			c.keeper = postgres.Keep(cluster, postgres.ClusterOptions{}, log, func() {
+				if db := pool.Load(); db != nil {
+					db.SetMaxIdleConns(0)
+					db.SetMaxIdleConns(postgres.MaxIdleConns)
+				}
+			})
 			stopCluster = func() {
-				if err := cluster.Stop(); err != nil {
+				if err := c.keeper.Stop(); err != nil {
 					log.Error("stop private PostgreSQL", "error", err.Error())
 				}
 			}
@@ -189,6 +202,7 @@ func (c *dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, clo
 		stopCluster()
 		return nil, nil, err
 	}
+	pool.Store(db)
 	if err := postgres.Migrate(ctx, db); err != nil {
 		db.Close()
 		stopCluster()
@@ -294,6 +308,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 		return err
 	}
 	defer closeDB()
+	if dbc.keeper != nil {
+		cfg.DatabaseStatus = dbc.keeper.Status
+	}
 	if cfg.NIKKey, err = nc.load(log, *withDemo, dbc.clusterDir); err != nil {
 		return err
 	}

@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -129,6 +131,35 @@ func TestServeOnPrivateCluster(t *testing.T) {
 		body := post(t, "http://"+addr+"/graphql", query, token)
 		if strings.Count(body, "totalAttendees") != 1 {
 			t.Errorf("after a restart: %s", body)
+		}
+		// The private PostgreSQL dies under the running server: the server
+		// starts it again and answers without a restart of its own.
+		b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _ := strconv.Atoi(strings.Fields(string(b))[0])
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		for {
+			body, err := postErr("http://"+addr+"/graphql", query, token)
+			if err == nil && strings.Count(body, "totalAttendees") == 1 {
+				if b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid")); err == nil && !strings.HasPrefix(string(b), strconv.Itoa(pid)+"\n") {
+					break // answered by the new server
+				}
+			}
+			if time.Since(start) > 60*time.Second {
+				t.Fatalf("no answer 60 s after PostgreSQL was killed: %s %v", body, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("answering again %v after PostgreSQL was killed", time.Since(start).Round(time.Millisecond))
+		if res, err := http.Get("http://" + addr + "/readyz"); err != nil || res.StatusCode != http.StatusOK {
+			t.Errorf("readyz after the restart: %v %v", res, err)
+		} else {
+			res.Body.Close()
 		}
 	})
 }

@@ -39,6 +39,10 @@ type ClusterOptions struct {
 	NoDefaultSearch bool
 	// LogFile receives the server's output; default DataDir/server.log.
 	LogFile string
+	// SocketDir is where the server listens; default the data folder, or a
+	// short temporary folder when that path is too long. A restart passes
+	// the first start's, so connection strings stay valid.
+	SocketDir string
 }
 
 // Cluster is a running private PostgreSQL server.
@@ -120,7 +124,15 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	}
 
 	c := &Cluster{DataDir: dataDir, SocketDir: dataDir, bin: bin, done: make(chan error, 1)}
-	if len(filepath.Join(dataDir, ".s.PGSQL.5432")) > socketPathMax {
+	if opts.SocketDir != "" && opts.SocketDir != dataDir {
+		if err := os.MkdirAll(opts.SocketDir, 0o700); err != nil {
+			return nil, fmt.Errorf("make socket folder: %w", err)
+		}
+		if err := owner.chown(opts.SocketDir); err != nil {
+			return nil, err
+		}
+		c.SocketDir, c.tempSock = opts.SocketDir, true
+	} else if len(filepath.Join(dataDir, ".s.PGSQL.5432")) > socketPathMax {
 		// A deep checkout makes the socket path too long: use a short folder.
 		dir, err := os.MkdirTemp("/tmp", "sinergi-")
 		if err != nil {

@@ -63,7 +63,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*sqlx.DB, error) {
 func OpenConnector(ctx context.Context, c driver.Connector) (*sqlx.DB, error) {
 	db := sqlx.NewDb(sql.OpenDB(c), "postgres")
 	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	db.SetMaxIdleConns(MaxIdleConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
@@ -190,6 +190,9 @@ func Canceled(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
 		(errors.As(err, &pqErr) && pqErr.Code == "57014")
 }
+
+// MaxIdleConns is how many idle connections the pool keeps.
+const MaxIdleConns = 10
 
 // StreamTimeout bounds a streamed read such as a workbook ledger.
 const StreamTimeout = 15 * time.Minute

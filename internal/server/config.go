@@ -31,6 +31,10 @@ type Config struct {
 	NIKKey           *nik.Key
 	RequestDeadlines request.Deadlines
 
+	// DatabaseStatus, when set, says why the database is not there (the
+	// private PostgreSQL restarting), or "" when it is; /readyz answers it.
+	DatabaseStatus func() string
+
 	// HTTP server timeouts: a slow client cannot hold a connection open.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }

@@ -118,6 +118,12 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, req *http.Request) {
+		if cfg.DatabaseStatus != nil {
+			if why := cfg.DatabaseStatus(); why != "" {
+				http.Error(w, why, http.StatusServiceUnavailable)
+				return
+			}
+		}
 		ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
 		defer cancel()
 		if err := db.PingContext(ctx); err != nil {
