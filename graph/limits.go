@@ -11,12 +11,14 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/box"
+	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/programme"
+	"github.com/sinergi-id/sinergi/internal/request"
 )
 
 // Codes of refused query shapes; like validation errors they are the
@@ -56,6 +58,10 @@ func Complexity() ComplexityRoot {
 	c.Query.AidOutputs = func(child int, _ *aid.OutputFilter, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.ProgrammeTargets = func(child int, _ *programme.Filter, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.WorkMeetings = func(child int, _ *meeting.Filter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.AidRequests = func(child int, _ *request.Filter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Report = func(child int, _ string, from, to *calendar.Date, year *int) int {
+		return (child + 1) * quartersSpanned(from, to, year)
+	}
 	c.DonationBox.Collections = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	fixed := func(n int) func(int) int { return func(child int) int { return (child + 1) * n } }
 	c.Query.AidTypes = fixed(10)
@@ -65,6 +71,17 @@ func Complexity() ComplexityRoot {
 	c.AidOutputConnection.ByAidType = fixed(10)
 	c.WorkMeeting.Attendance = fixed(7)
 	return c
+}
+
+// quartersSpanned is how many calendar quarters a report's period touches:
+// its rollups scan that much of the ledger, so a ten-year report costs ten
+// times a one-year one. An open end counts as a year.
+func quartersSpanned(from, to *calendar.Date, year *int) int {
+	if year != nil || from == nil || to == nil {
+		return 4
+	}
+	months := (to.Year-from.Year)*12 + int(to.Month) - int(from.Month) + 1
+	return max(1, min((months+2)/3, 4*200))
 }
 
 // QueryShape refuses, before anything runs, operations nested deeper than

@@ -273,6 +273,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 	fs.IntVar(&cfg.MaxDepth, "max-depth", cfg.MaxDepth, "deepest field nesting")
 	fs.IntVar(&cfg.MaxAliases, "max-aliases", cfg.MaxAliases, "most aliases in one operation")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of one GraphQL request")
+	fs.IntVar(&cfg.MaxExports, "max-exports", cfg.MaxExports, "workbooks built at once; more are answered 429")
+	fs.DurationVar(&cfg.ExportTimeout, "export-timeout", cfg.ExportTimeout, "deadline of one workbook export (keep it under -write-timeout)")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per second per client (token, else address); 0 turns the limit off")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", cfg.RateBurst, "requests a client may send at once above the rate")
 	fs.Var(deadlinesFlag(cfg.RequestDeadlines), "request-deadlines", "days an aid request may wait at each step before it is overdue")
@@ -295,7 +297,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 		return fmt.Errorf("-mode %q: want production or development", *mode)
 	}
 	if cfg.MaxBodyBytes < 1024 || cfg.MaxTokens < 100 || cfg.MaxComplexity < 100 || cfg.MaxDepth < 3 ||
-		cfg.MaxAliases < 0 || cfg.RequestTimeout < time.Second || cfg.RateLimit < 0 || cfg.RateBurst < 1 ||
+		cfg.MaxAliases < 0 || cfg.RequestTimeout < time.Second || cfg.MaxExports < 1 || cfg.ExportTimeout < time.Second || cfg.RateLimit < 0 || cfg.RateBurst < 1 ||
 		cfg.ReadHeaderTimeout < time.Second || cfg.ReadTimeout < time.Second || cfg.WriteTimeout < time.Second || cfg.IdleTimeout < time.Second {
 		return errors.New("a limit is set too low to serve anything: see sinergi serve -h")
 	}

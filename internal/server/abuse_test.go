@@ -330,3 +330,80 @@ func TestRateLimitKeysOnTheTokenAsAuthenticated(t *testing.T) {
 		t.Errorf("guessed tokens from one address: %v, want 20 refused as unknown, then 429", guessed)
 	}
 }
+
+// TestReportCostGrowsWithItsPeriod: thirty aliased reports over ten years
+// each (an auditor's request that once held every database connection for
+// seconds) are refused before they run; the same reports over a month, or
+// one report over ten years, are answered.
+func TestReportCostGrowsWithItsPeriod(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bali := e.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	reports := func(n int, from, to string) string {
+		var b strings.Builder
+		b.WriteString("query($o: ID!) {")
+		for i := range n {
+			fmt.Fprintf(&b, ` r%d: report(organizationId: $o, from: "%s", to: "%s") { donationsTotal outputsByAidType { quantity } donationsBySourceAndMonth { amount } }`, i, from, to)
+		}
+		b.WriteString(" }")
+		return b.String()
+	}
+	vars := map[string]any{"o": bali}
+	r := e.post(reports(30, "2005-01-01", "2014-12-31"), vars)
+	if len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" {
+		t.Errorf("30 ten-year reports: %+v", r.Errors)
+	}
+	for _, q := range []string{reports(30, "2014-01-01", "2014-01-31"), reports(1, "2005-01-01", "2014-12-31")} {
+		if r := e.post(q, vars); len(r.Errors) > 0 {
+			t.Errorf("refused: %+v", r.Errors)
+		}
+	}
+}
+
+// TestExportsAreBoundedInNumberAndTime: with one export slot, a second
+// workbook asked for while the first is being built is told to come back
+// (429, Retry-After) before any byte; the first, stuck behind a lock, is
+// stopped at the export deadline and answered 503 with REQUEST_TIMEOUT,
+// after which the slot is free again.
+func TestExportsAreBoundedInNumberAndTime(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.MaxExports, cfg.ExportTimeout = 1, 500*time.Millisecond
+	e := newEnvWith(t, pgtest.DB(t), cfg)
+	tx, err := e.db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`LOCK TABLE donations IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan int, 1)
+	go func() {
+		status, _, _ := e.download("/exports/donations.xlsx")
+		first <- status
+	}()
+	// Wait until the first export waits on the lock, holding the slot.
+	for deadline := time.Now().Add(5 * time.Second); e.count(`SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first export never reached the database")
+		}
+	}
+	req, _ := http.NewRequest("GET", e.url+"/exports/aid-outputs.xlsx", nil)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Errorf("a second export while the slot is taken: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	if status := <-first; status != http.StatusServiceUnavailable {
+		t.Errorf("the export stuck past its deadline answered %d", status)
+	}
+	tx.Rollback()
+	if status, _, _ := e.download("/exports/aid-outputs.xlsx"); status != http.StatusOK {
+		t.Errorf("after the deadline freed the slot: %d", status)
+	}
+}

@@ -22,6 +22,11 @@ type Config struct {
 	MaxAliases     int           // aliased fields in one operation
 	RequestTimeout time.Duration // deadline of one GraphQL request, down to PostgreSQL
 
+	// Workbook exports: at most MaxExports built at once (more are answered
+	// 429), each within ExportTimeout.
+	MaxExports    int
+	ExportTimeout time.Duration
+
 	RateLimit float64 // requests per second per client (token, else address); 0 turns it off
 	RateBurst int     // requests a client may send at once above the rate
 
@@ -48,6 +53,8 @@ func DefaultConfig() Config {
 		MaxDepth:       8,
 		MaxAliases:     30,
 		RequestTimeout: 30 * time.Second,
+		MaxExports:     2,
+		ExportTimeout:  4 * time.Minute, // within WriteTimeout
 		RateLimit:      30,
 		RateBurst:      100,
 

@@ -25,12 +25,40 @@ import (
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+// exportGate bounds the workbooks built at once: each holds a database
+// connection and CPU for seconds to minutes, so beyond the bound a request
+// is told to come back (429 with Retry-After) rather than slowing everyone.
+type exportGate struct {
+	slots   chan struct{}
+	timeout time.Duration
+}
+
+func newExportGate(cfg Config) *exportGate {
+	return &exportGate{slots: make(chan struct{}, max(1, cfg.MaxExports)), timeout: cfg.ExportTimeout}
+}
+
+// exportRetryAfter is what a refused export is told to wait, in seconds.
+const exportRetryAfter = "10"
+
 // workbook answers a request for the workbook kind: write builds the file
 // into w, and a refusal or failure before its first byte becomes a JSON
 // error with the right status, never a half-written file. The download is
-// named for what it holds (export.FileName).
-func workbook(log *slog.Logger, orgs *organization.Store, kind string, write func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error) http.Handler {
+// named for what it holds (export.FileName). At most the gate's number of
+// workbooks are built at once, each within the gate's deadline.
+func workbook(log *slog.Logger, orgs *organization.Store, gate *exportGate, kind string, write func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		select {
+		case gate.slots <- struct{}{}:
+			defer func() { <-gate.slots }()
+		default:
+			w.Header().Set("Retry-After", exportRetryAfter)
+			writeJSONError(w, http.StatusTooManyRequests, "TOO_MANY_EXPORTS",
+				"other workbooks are being built; try again in "+exportRetryAfter+" seconds")
+			return
+		}
+		ctx, cancel := context.WithTimeout(req.Context(), gate.timeout)
+		defer cancel()
+		req = req.WithContext(ctx)
 		sc := auth.FromContext(req.Context())
 		filename := export.FileName(kind, req.URL.Query(), func(id string) string {
 			if o, err := orgs.Organization(req.Context(), sc, id); err == nil {
@@ -41,6 +69,12 @@ func workbook(log *slog.Logger, orgs *organization.Store, kind string, write fun
 		out := &firstWrite{w: w, filename: filename}
 		err := write(req.Context(), auth.FromContext(req.Context()), req.URL.Query(), out)
 		if err == nil {
+			return
+		}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && !out.started {
+			log.WarnContext(req.Context(), "workbook took too long", "file", filename, "deadline", gate.timeout.String())
+			writeJSONError(w, http.StatusServiceUnavailable, "REQUEST_TIMEOUT",
+				"the workbook took longer than "+gate.timeout.String()+" to build and was stopped; ask for less (a shorter period, one council)")
 			return
 		}
 		if errors.Is(req.Context().Err(), context.Canceled) {

@@ -293,7 +293,7 @@ func TestRakerBook(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	want := []string{"Ringkasan", "Bantuan", "Dana Masuk", "Kotak Amal", "Mitra", "Dana", "Jejak Dana", "Target", "Perbandingan", "Kehadiran", "Keterangan"}
+	want := []string{"Ringkasan", "Bantuan", "Dana Masuk", "Kotak Amal", "Mitra", "Dana", "Jejak Dana", "Target", "Permohonan", "Perbandingan", "Kehadiran", "Keterangan"}
 	if got := f.GetSheetList(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("sheets %v, want %v", got, want)
 	}

@@ -189,6 +189,7 @@ func FuzzWorkbookParameters(f *testing.F) {
 		{"/exports/aid-outputs.xlsx", []string{"from", "to", "org", "type", "group", "pmks", "regency", "lang"}},
 		{"/exports/audit-log.xlsx", []string{"from", "to", "entity", "actor", "lang"}},
 		{"/exports/raker.xlsx", []string{"org", "year", "from", "to", "lang"}},
+		{"/exports/aid-requests.xlsx", []string{"from", "to", "org", "state", "pmks", "lang"}},
 	}
 	f.Fuzz(func(t *testing.T, which uint8, value string) {
 		w := workbooks[int(which)%len(workbooks)]

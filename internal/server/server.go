@@ -92,6 +92,7 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 	gql.SetRecoverFunc(graph.Recover(log))
 
 	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	gate := newExportGate(cfg)
 	api := limiter.wrap(authenticate(tokens, log,
 		requireJSON(limitBody(cfg.MaxBodyBytes, withDeadline(cfg.RequestTimeout, specStatus(r.WithLoaders(gql)))))))
 
@@ -100,7 +101,7 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 	mux.Handle("/graphql", m.route("/graphql", api))
 	mux.Handle("GET /metrics", authenticate(tokens, log, m.handler(), auth.Admin, auth.Auditor))
 	mux.Handle("GET /exports/audit-log.xlsx", m.route("/exports/audit-log.xlsx", limiter.wrap(authenticate(tokens, log,
-		workbook(log, r.OrganizationStore, "audit-log", auditLogWorkbook(r.AuditStore)), auth.Admin, auth.Auditor))))
+		workbook(log, r.OrganizationStore, gate, "audit-log", auditLogWorkbook(r.AuditStore)), auth.Admin, auth.Auditor))))
 	for name, write := range map[string]func(context.Context, auth.Scope, url.Values, io.Writer) error{
 		"donations":       donationWorkbook(r.OrganizationStore, r.DonationStore),
 		"box-collections": boxCollectionWorkbook(r.OrganizationStore, r.BoxStore),
@@ -111,7 +112,7 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 			Organizations: r.OrganizationStore, Aid: r.AidStore, Receipts: r.ReceiptStore}),
 	} {
 		path := "/exports/" + name + ".xlsx"
-		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, r.OrganizationStore, name, write)))))
+		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, r.OrganizationStore, gate, name, write)))))
 	}
 	mux.Handle("GET /receipts/{file}", m.route("/receipts", limiter.wrap(authenticate(tokens, log, receiptPDF(log, r)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
