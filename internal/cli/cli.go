@@ -235,14 +235,32 @@ func loadDemo(ctx context.Context, args []string, log *slog.Logger, stdout, stde
 	dbc.register(fs)
 	var nc nikConfig
 	nc.register(fs)
+	scale := fs.String("scale", "bali", "bali: the Bali council's 2013–2014 books; national: a synthetic national dataset for load measurement")
+	size := demo.National
+	fs.IntVar(&size.Donations, "donations", size.Donations, "national: donations, box collections included")
+	fs.IntVar(&size.Outputs, "outputs", size.Outputs, "national: aid outputs")
+	fs.IntVar(&size.Boxes, "boxes", size.Boxes, "national: donation boxes, opened monthly")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *scale != "bali" && *scale != "national" {
+		return fmt.Errorf("-scale %q: want bali or national", *scale)
 	}
 	db, closeDB, err := dbc.open(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	if *scale == "national" {
+		sum, err := demo.LoadNational(ctx, db, size, func(step string, took time.Duration) {
+			log.Info("national data", "step", step, "took", took.Round(time.Millisecond).String())
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, sum)
+		return nil
+	}
 	key, err := nc.load(log, true, dbc.clusterDir)
 	if err != nil {
 		return err
