@@ -18,9 +18,9 @@ func TestNationalDataset(t *testing.T) {
 	ctx := context.Background()
 	type figures struct {
 		Provinces, Regencies, Institutions, Partners, Boxes, Collections, Donations, Outputs int64
-		Donated, Cost                                                                      int64
-		Orphans, BrokenSeals, UnmatchedCollections, WrongPartners, OutOfPeriod            int64
-		CityShare                                                                          float64
+		Donated, Cost                                                                        int64
+		Orphans, BrokenSeals, UnmatchedCollections, WrongPartners, OutOfPeriod               int64
+		CityShare                                                                            float64
 	}
 	const query = `SELECT
 		(SELECT count(*) FROM organizations WHERE kind = 'PROVINCE_COUNCIL' AND parent_id = (SELECT id FROM organizations WHERE code = 'NAS')) AS provinces,
