@@ -26,6 +26,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/postgres"
 	"github.com/sinergi-id/sinergi/internal/request"
 	"github.com/sinergi-id/sinergi/internal/server"
+	"github.com/sinergi-id/sinergi/internal/token"
 )
 
 const usage = `sinergi: donations and aid of Indonesia's social-welfare coordinating councils.
@@ -97,6 +98,7 @@ type dbConfig struct {
 	statementTimeout time.Duration
 	fs               *flag.FlagSet
 	clusterDir       string // set by open: the private cluster's data folder, if one is used
+	dsn              string // set by open: the connection string used
 	// keeper restarts the private cluster when it dies (set by open when
 	// this process started it); nil otherwise.
 	keeper *postgres.Keeper
@@ -203,6 +205,7 @@ func (c *dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, clo
 		return nil, nil, err
 	}
 	pool.Store(db)
+	c.dsn = dsn
 	if err := postgres.Migrate(ctx, db); err != nil {
 		db.Close()
 		stopCluster()
@@ -291,6 +294,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 	fs.IntVar(&cfg.MaxDepth, "max-depth", cfg.MaxDepth, "deepest field nesting")
 	fs.IntVar(&cfg.MaxAliases, "max-aliases", cfg.MaxAliases, "most aliases in one operation")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of one GraphQL request")
+	tokenTTL := fs.Duration("token-cache-ttl", 30*time.Second, "how long a verified token is remembered (revocations reach the cache at once); 0 turns the cache off")
 	fs.IntVar(&cfg.MaxExports, "max-exports", cfg.MaxExports, "workbooks built at once; more are answered 429")
 	fs.DurationVar(&cfg.ExportTimeout, "export-timeout", cfg.ExportTimeout, "deadline of one workbook export (keep it under -write-timeout)")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per second per client (token, else address); 0 turns the limit off")
@@ -330,6 +334,14 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 	defer closeDB()
 	if dbc.keeper != nil {
 		cfg.DatabaseStatus = dbc.keeper.Status
+	}
+	if *tokenTTL > 0 {
+		cache, err := token.NewCache(token.NewStore(db), dbc.dsn, *tokenTTL, log)
+		if err != nil {
+			return fmt.Errorf("token cache: %w", err)
+		}
+		defer cache.Close()
+		cfg.TokenCache = cache
 	}
 	if cfg.NIKKey, err = nc.load(log, *withDemo, dbc.clusterDir); err != nil {
 		return err

@@ -73,7 +73,7 @@ func LoadNational(ctx context.Context, db *sqlx.DB, size NationalSize, progress 
 	first := fmt.Sprintf("%04d-01-01", size.FirstYear)
 	days := fmt.Sprintf("(date '%04d-01-01' - date '%s')", size.FirstYear+size.Years, first)
 	// u(x, k) is a uniform number in [0, 1) from the hash of x salted with k.
-	const u = `((hashint8((%s) * 7919 + %d)::bigint + 2147483648) / 4294967296.0)`
+	const u = `((hashint8((%s)::bigint * 7919 + %d)::bigint + 2147483648) / 4294967296.0)`
 	uf := func(x string, k int) string { return fmt.Sprintf(u, x, k) }
 	r := fmt.Sprint(size.Regencies)
 	steps := []struct {
@@ -129,19 +129,22 @@ func LoadNational(ctx context.Context, db *sqlx.DB, size NationalSize, progress 
 			ORDER BY g`, `
 			CREATE TEMP TABLE box_no ON COMMIT DROP AS
 				SELECT row_number() OVER (ORDER BY seq) - 1 AS n, id, code, organization_id, host_partner_id FROM donation_boxes`}, nil},
+		// Each opening and its donation in one statement: the donation's
+		// reference (box code / opening number) leads back to the box.
 		{"box collections", []string{`
-			INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference)
-			SELECT b.organization_id, 'DONATION_BOX', b.host_partner_id, 'MONEY',
-				(date '` + first + `' + make_interval(months => m))::date + 24 + (b.n % 4)::int,
-				1000 * (50 + floor(` + uf("b.n * 1000 + m", 1) + ` * 2000)::bigint), b.code || '/' || (m + 1)
-			FROM box_no b, generate_series(0, ` + fmt.Sprint(boxMonths-1) + `) m
-			ORDER BY m, b.n`, `
+			WITH d AS (
+				INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference)
+				SELECT b.organization_id, 'DONATION_BOX', b.host_partner_id, 'MONEY',
+					(date '` + first + `' + make_interval(months => m))::date + 24 + (b.n % 4)::int,
+					1000 * (50 + floor(` + uf("b.n * 1000 + m", 1) + ` * 2000)::bigint), b.code || '/' || (m + 1)
+				FROM box_no b, generate_series(0, ` + fmt.Sprint(boxMonths-1) + `) m
+				ORDER BY m, b.n
+				RETURNING id, received_on, amount, reference)
 			INSERT INTO box_collections (box_id, number, collected_on, amount, counted_by_1, counted_by_2, seal_removed, seal_applied, donation_id)
-			SELECT b.id, m + 1, d.received_on, d.amount, 'Petugas ' || (1 + b.n % 7), 'Pengurus ' || (1 + b.n % 5),
-				b.code || '-S' || m, b.code || '-S' || (m + 1), d.id
-			FROM box_no b, generate_series(0, ` + fmt.Sprint(boxMonths-1) + `) m,
-				LATERAL (SELECT id, received_on, amount FROM donations WHERE organization_id = b.organization_id AND reference = b.code || '/' || (m + 1)) d
-			ORDER BY m, b.n`}, nil},
+			SELECT b.id, x.m, d.received_on, d.amount, 'Petugas ' || (1 + b.n % 7), 'Pengurus ' || (1 + b.n % 5),
+				b.code || '-S' || (x.m - 1), b.code || '-S' || x.m, d.id
+			FROM d CROSS JOIN LATERAL (SELECT split_part(d.reference, '/', 1) AS code, split_part(d.reference, '/', 2)::int AS m) x
+			JOIN box_no b ON b.code = x.code`}, nil},
 		{"other donations", []string{`
 			INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference)
 			SELECT r.id, s.source, p.id, 'MONEY', date '` + first + `' + floor(` + uf("g", 3) + ` * ` + days + `)::int,

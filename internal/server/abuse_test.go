@@ -3,8 +3,11 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"github.com/sinergi-id/sinergi/internal/postgres"
+	"github.com/sinergi-id/sinergi/internal/token"
 	"io"
 	"log/slog"
 	"net/http"
@@ -405,5 +408,69 @@ func TestExportsAreBoundedInNumberAndTime(t *testing.T) {
 	tx.Rollback()
 	if status, _, _ := e.download("/exports/aid-outputs.xlsx"); status != http.StatusOK {
 		t.Errorf("after the deadline freed the slot: %d", status)
+	}
+}
+
+// TestTokenCacheForgetsRevokedTokens: with the token cache, a verified
+// token is not looked up again (a revocation written behind the server's
+// back goes unseen for the cache's lifetime), but a revocation made the
+// proper way, from another connection pool as the command line would,
+// reaches the cache at once.
+func TestTokenCacheForgetsRevokedTokens(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cache, err := token.NewCache(token.NewStore(db), dsn, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cache.Close() })
+	cfg := testConfig()
+	cfg.TokenCache = cache
+	e := newEnvWith(t, db, cfg)
+	viewer := func(e *env) string {
+		r := e.post(`{ viewer { role } }`, nil)
+		if len(r.Errors) > 0 {
+			return fmt.Sprint(r.Errors[0].Extensions["code"])
+		}
+		return "ok"
+	}
+	behind, proper := e.as(auth.Auditor, ""), e.as(auth.Operator, "BALI")
+	for _, who := range []*env{behind, proper} {
+		if got := viewer(who); got != "ok" {
+			t.Fatalf("a fresh token: %s", got)
+		}
+	}
+	tokenOf := func(secret string) string {
+		sum := sha256.Sum256([]byte(secret))
+		return e.id(`SELECT id FROM api_tokens WHERE token_hash = $1`, sum[:])
+	}
+	if _, err := db.Exec(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1`, tokenOf(behind.token)); err != nil {
+		t.Fatal(err)
+	}
+	if got := viewer(behind); got != "ok" {
+		t.Errorf("a cached token was looked up again: %s", got)
+	}
+	other, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := token.NewStore(other).Revoke(ctx, auth.System("test"), tokenOf(proper.token)); err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if got = viewer(proper); got == "UNAUTHENTICATED" {
+			break
+		}
+	}
+	if got != "UNAUTHENTICATED" {
+		t.Errorf("a revoked token still answers: %s", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/nik"
 	"github.com/sinergi-id/sinergi/internal/request"
+	"github.com/sinergi-id/sinergi/internal/token"
 )
 
 // Config holds the server's limits and mode. Every limit has a safe default
@@ -35,6 +36,10 @@ type Config struct {
 	// wait at each step before it counts as overdue.
 	NIKKey           *nik.Key
 	RequestDeadlines request.Deadlines
+
+	// TokenCache, when set, answers who a token belongs to without asking
+	// the database each time (see token.Cache).
+	TokenCache *token.Cache
 
 	// DatabaseStatus, when set, says why the database is not there (the
 	// private PostgreSQL restarting), or "" when it is; /readyz answers it.

@@ -65,7 +65,11 @@ func Resolver(db *sqlx.DB, cfg Config) *graph.Resolver {
 // checks and the GraphiQL page needs an API token. Its log lines carry the
 // request id of the request they belong to.
 func Handler(db *sqlx.DB, log *slog.Logger, cfg Config) http.Handler {
-	return newHandler(db, token.NewStore(db), log, cfg)
+	var tokens authenticator = token.NewStore(db)
+	if cfg.TokenCache != nil {
+		tokens = cfg.TokenCache
+	}
+	return newHandler(db, tokens, log, cfg)
 }
 
 func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config) http.Handler {

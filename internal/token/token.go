@@ -193,6 +193,10 @@ func (s *Store) Revoke(ctx context.Context, sc auth.Scope, id string) (Token, er
 		if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE id = $1`, id); err != nil {
 			return change.Applied{}, fmt.Errorf("revoke: %w", err)
 		}
+		// Every server's token cache drops it when this commits.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, RevokedChannel, id); err != nil {
+			return change.Applied{}, fmt.Errorf("announce revocation: %w", err)
+		}
 		return change.Applied{ID: id, Before: before}, nil
 	})
 	if err != nil {
@@ -203,8 +207,19 @@ func (s *Store) Revoke(ctx context.Context, sc auth.Scope, id string) (Token, er
 
 // Authenticate returns the principal of a token, or ErrUnauthenticated.
 func (s *Store) Authenticate(ctx context.Context, secret string) (auth.Principal, error) {
+	p, _, err := s.authenticate(ctx, secret)
+	return p, err
+}
+
+// verified is what a cache keeps of a token besides its principal.
+type verified struct {
+	tokenID   string
+	expiresAt *time.Time
+}
+
+func (s *Store) authenticate(ctx context.Context, secret string) (auth.Principal, verified, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 100 {
-		return auth.Principal{}, ErrUnauthenticated
+		return auth.Principal{}, verified{}, ErrUnauthenticated
 	}
 	hash := sha256.Sum256([]byte(secret))
 	var row struct {
@@ -217,23 +232,24 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (auth.Principal
 		SubtreePath    *string    `db:"subtree_path"`
 		PartnerID      *string    `db:"partner_id"`
 		LastUsedAt     *time.Time `db:"last_used_at"`
+		ExpiresAt      *time.Time `db:"expires_at"`
 	}
 	err := s.db.GetContext(ctx, &row, `
 		SELECT t.id AS token_id, t.name AS token_name, a.id AS account_id, a.name AS account_name, a.role,
-			a.organization_id, o.path::text AS subtree_path, a.partner_id, t.last_used_at
+			a.organization_id, o.path::text AS subtree_path, a.partner_id, t.last_used_at, t.expires_at
 		FROM api_tokens t JOIN accounts a ON a.id = t.account_id LEFT JOIN organizations o ON o.id = a.organization_id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`, hash[:])
 	if errors.Is(err, sql.ErrNoRows) {
-		return auth.Principal{}, ErrUnauthenticated
+		return auth.Principal{}, verified{}, ErrUnauthenticated
 	}
 	if err != nil {
-		return auth.Principal{}, fmt.Errorf("authenticate: %w", err)
+		return auth.Principal{}, verified{}, fmt.Errorf("authenticate: %w", err)
 	}
 	// Last use is kept to the minute: one write a minute per token, not one
 	// per request.
 	if row.LastUsedAt == nil || time.Since(*row.LastUsedAt) > time.Minute {
 		if _, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, row.TokenID); err != nil {
-			return auth.Principal{}, fmt.Errorf("note token use: %w", err)
+			return auth.Principal{}, verified{}, fmt.Errorf("note token use: %w", err)
 		}
 	}
 	p := auth.Principal{AccountID: row.AccountID, AccountName: row.AccountName, TokenName: row.TokenName,
@@ -241,5 +257,5 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (auth.Principal
 	if row.SubtreePath != nil {
 		p.SubtreePath = *row.SubtreePath
 	}
-	return p, nil
+	return p, verified{tokenID: row.TokenID, expiresAt: row.ExpiresAt}, nil
 }
