@@ -593,8 +593,12 @@ func (s *Store) groupBy(ctx context.Context, sc auth.Scope, f Filter, key, order
 	return out, nil
 }
 
-// BySourceAndMonth sums the entries f matches by source and month.
+// BySourceAndMonth sums the entries f matches by source and month, from
+// the monthly sums where it can.
 func (s *Store) BySourceAndMonth(ctx context.Context, sc auth.Scope, f Filter) ([]Group, error) {
+	if out, ok, err := s.fromMonths(ctx, sc, f, "source", true, `1, 2`); ok {
+		return out, err
+	}
 	return s.groupBy(ctx, sc, f, `d.source`, `1, 2`, true)
 }
 
@@ -604,8 +608,12 @@ func (s *Store) ByPartner(ctx context.Context, sc auth.Scope, f Filter) ([]Group
 	return s.groupBy(ctx, sc, f, `d.partner_id::text`, `4 DESC, 1`, false)
 }
 
-// ByKind sums the entries f matches by money and goods.
+// ByKind sums the entries f matches by money and goods, from the monthly
+// sums where it can.
 func (s *Store) ByKind(ctx context.Context, sc auth.Scope, f Filter) ([]Group, error) {
+	if out, ok, err := s.fromMonths(ctx, sc, f, "kind", false, `1`); ok {
+		return out, err
+	}
 	return s.groupBy(ctx, sc, f, `d.kind`, `1`, false)
 }
 

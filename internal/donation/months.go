@@ -1,0 +1,86 @@
+package donation
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lib/pq"
+
+	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/organization"
+)
+
+// wholeMonths is the part of a period [from, to] made of whole calendar
+// months: from the month starting first to the month starting last (nil: no
+// bound). ok is false when the period holds no whole month.
+func wholeMonths(from, to *calendar.Date) (first, last *calendar.Date, ok bool) {
+	if from != nil {
+		f := *from
+		if f.Day != 1 {
+			f = calendar.New(f.Year, f.Month+1, 1)
+		}
+		first = &f
+	}
+	if to != nil {
+		l := calendar.New(to.Year, to.Month, 1)
+		if to.AddDays(1).Day != 1 { // not the month's last day
+			l = calendar.New(to.Year, to.Month-1, 1)
+		}
+		last = &l
+	}
+	return first, last, first == nil || last == nil || !first.After(*last)
+}
+
+// fromMonths answers a sum by source or kind (and month) from the monthly
+// sums for the whole months of the period and from the ledger for the days
+// at either end. It serves callers that see whole councils and filters the
+// monthly sums keep (not a partner); ok is false when it cannot serve.
+func (s *Store) fromMonths(ctx context.Context, sc auth.Scope, f Filter, key string, byMonth bool, order string) (out []Group, ok bool, err error) {
+	if sc.IsPartner() || f.PartnerID != nil || (key != "source" && key != "kind") {
+		return nil, false, nil
+	}
+	first, last, whole := wholeMonths(f.From, f.To)
+	if !whole {
+		return nil, false, nil
+	}
+	cond, args, err := s.where(ctx, sc, f)
+	if err != nil {
+		return nil, true, err
+	}
+	under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)
+	if err != nil {
+		return nil, true, err
+	}
+	var srcs any
+	if f.Sources != nil {
+		srcs = pq.Array(f.Sources)
+	}
+	var lastEnd any
+	if last != nil {
+		lastEnd = calendar.New(last.Year, last.Month+1, 1)
+	}
+	lo, hi, end := args.Add(first), args.Add(last), args.Add(lastEnd)
+	u, src, kind := args.Add(under), args.Add(srcs), args.Add(f.Kind)
+	month, monthOf, outer, group := `NULL::date`, `NULL::date`, `NULL::date`, `1`
+	if byMonth {
+		month, monthOf, outer, group = `r.month`, `date_trunc('month', d.received_on)::date`, `month`, `1, 2`
+	}
+	query := `SELECT key, ` + outer + ` AS month, SUM(entries)::int AS count, SUM(amount)::bigint AS amount FROM (
+			SELECT r.` + key + ` AS key, ` + month + ` AS month, r.entries, r.amount
+			FROM donation_months r JOIN organizations o ON o.id = r.organization_id
+			WHERE (` + lo + `::date IS NULL OR r.month >= ` + lo + `) AND (` + hi + `::date IS NULL OR r.month <= ` + hi + `)
+				AND (` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree)
+				AND (` + src + `::text[] IS NULL OR r.source = ANY(` + src + `))
+				AND (` + kind + `::text IS NULL OR r.kind = ` + kind + `)
+				AND ` + sc.Gifts(&args, "o.path", "NULL") + `
+			UNION ALL
+			SELECT d.` + key + `, ` + monthOf + `, 1, d.amount
+			FROM ` + scopedFrom + `
+			WHERE ` + cond + ` AND NOT ((` + lo + `::date IS NULL OR d.received_on >= ` + lo + `) AND (` + end + `::date IS NULL OR d.received_on < ` + end + `))
+		) x GROUP BY ` + group + ` ORDER BY ` + order
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
+		return nil, true, fmt.Errorf("sum donations by %s from monthly sums: %w", key, err)
+	}
+	return out, true, nil
+}
