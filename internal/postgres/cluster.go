@@ -157,7 +157,11 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	defer logFile.Close()
 
 	args := []string{"-D", dataDir, "-k", c.SocketDir, "-p", "5432",
-		"-c", "listen_addresses=", "-c", "unix_socket_permissions=0700", "-c", "TimeZone=UTC"}
+		"-c", "listen_addresses=", "-c", "unix_socket_permissions=0700", "-c", "TimeZone=UTC",
+		// PostgreSQL's defaults (128 MB of buffers, checkpoints every 1 GB
+		// of WAL) suit a tiny machine; the private cluster is the machine's
+		// database, so it takes an eighth of the memory, up to 2 GB.
+		"-c", "shared_buffers=" + sharedBuffers(), "-c", "max_wal_size=4GB"}
 	if opts.Fast {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
@@ -404,4 +408,20 @@ func tail(path string) string {
 		lines = lines[len(lines)-15:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// sharedBuffers is an eighth of the machine's memory, between 128 MB and
+// 2 GB, in PostgreSQL's notation.
+func sharedBuffers() string {
+	const mb = 1 << 20
+	total := int64(0)
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+				total = kb * 1024
+			}
+		}
+	}
+	return strconv.FormatInt(min(max(total/8, 128*mb), 2048*mb)/mb, 10) + "MB"
 }
