@@ -570,11 +570,10 @@ func (r *queryResolver) Donation(ctx context.Context, id string) (*donation.Dona
 
 func (r *queryResolver) Donations(ctx context.Context, filter *donation.Filter, first *int, after *string) (*model.DonationConnection, error) {
 	f := value(filter)
-	p, err := r.DonationStore.List(ctx, scope(ctx), f, page.Request{First: first, After: after})
+	p, err := r.donationPage(ctx, f, page.Request{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
-	r.warmDonations(ctx, p.Items)
 	c := &model.DonationConnection{Totals: sync.OnceValues(func() (donation.Totals, error) { return r.DonationStore.Totals(ctx, scope(ctx), f) })}
 	c.Edges, c.PageInfo = edges(p, func(d donation.Donation) page.Cursor { return page.Cursor{Date: d.ReceivedOn, Seq: d.Seq} })
 	return c, nil

@@ -9,6 +9,8 @@ import (
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/page"
 )
 
 // A list resolver knows every key its page's nested fields will ask for, so
@@ -63,27 +65,47 @@ func (w *warmer) wait() {
 	}
 }
 
-func (r *Resolver) warmDonations(ctx context.Context, items []donation.Donation) {
-	f := nodeFields(ctx, "DonationConnection", "DonationEdge", "Donation")
+// donationPage reads a page of the ledger for the donations list. When the
+// page shows councils or partners, they (and each council's parent) come
+// in the page's own statement and go straight into the loaders: a page
+// with its names costs one statement, not one per kind of name.
+func (r *Resolver) donationPage(ctx context.Context, f donation.Filter, req page.Request) (page.Page[donation.Donation], error) {
+	fields := nodeFields(ctx, "DonationConnection", "DonationEdge", "Donation")
 	l := r.loaders(ctx)
-	var w warmer
-	var orgs, partners, ids []*string
-	for i := range items {
-		d := &items[i]
-		orgs = append(orgs, &d.OrganizationID)
-		partners = append(partners, d.PartnerID)
-		ids = append(ids, &d.ID)
+	var p page.Page[donation.Donation]
+	if fields["organization"] || fields["partner"] {
+		listed, err := r.DonationStore.ListWithNames(ctx, scope(ctx), f, req)
+		if err != nil {
+			return p, err
+		}
+		p.HasNext = listed.HasNext
+		for _, x := range listed.Items {
+			p.Items = append(p.Items, x.Donation)
+			for _, o := range []organization.Organization{x.Organization, x.Parent} {
+				if o.ID != "" {
+					l.organization.Prime(o.ID, o)
+				}
+			}
+			if x.Partner.ID != "" {
+				l.partner.Prime(x.Partner.ID, x.Partner)
+			}
+		}
+	} else {
+		var err error
+		if p, err = r.DonationStore.List(ctx, scope(ctx), f, req); err != nil {
+			return p, err
+		}
 	}
-	if f["organization"] {
-		warm(&w, ctx, l.organization, orgs)
-	}
-	if f["partner"] {
-		warm(&w, ctx, l.partner, partners)
-	}
-	if f["items"] {
+	if fields["items"] {
+		var w warmer
+		ids := make([]*string, len(p.Items))
+		for i := range p.Items {
+			ids[i] = &p.Items[i].ID
+		}
 		warm(&w, ctx, l.items, ids)
+		w.wait()
 	}
-	w.wait()
+	return p, nil
 }
 
 func (r *Resolver) warmAidOutputs(ctx context.Context, items []aid.Output) {

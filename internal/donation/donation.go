@@ -232,6 +232,40 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	return page.Trim(items, k), nil
 }
 
+// Listed is a donation with the council that received it, that council's
+// parent and the partner who gave, read in the page's own statement (an
+// empty ID where there is none).
+type Listed struct {
+	Donation
+	Organization organization.Organization `db:"org"`
+	Parent       organization.Organization `db:"parent"`
+	Partner      partner.Partner           `db:"partner"`
+}
+
+// ListWithNames is List with each donation's council, its parent and the
+// partner joined in: a page and the names it shows in one statement. The
+// council tree is visible to every caller, and the partner of a gift to
+// whoever sees the gift.
+func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Listed], error) {
+	k, err := r.Keyset()
+	if err != nil {
+		return page.Page[Listed]{}, err
+	}
+	cond, args, err := s.where(ctx, sc, f)
+	if err != nil {
+		return page.Page[Listed]{}, err
+	}
+	query := `SELECT ` + columns + `, ` + organization.JoinedColumns("o", "org") + `, ` + organization.JoinedColumns("po", "parent") + `,
+		` + partner.JoinedColumns("pp", "partner") + `
+		FROM ` + scopedFrom + ` LEFT JOIN organizations po ON po.id = o.parent_id LEFT JOIN partners pp ON pp.id = d.partner_id
+		WHERE ` + cond + ` ` + k.Clause(&args, "d.received_on", "d.seq")
+	var items []Listed
+	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
+		return page.Page[Listed]{}, fmt.Errorf("list donations: %w", err)
+	}
+	return page.Trim(items, k), nil
+}
+
 // Totals counts and sums the ledger entries f matches.
 func (s *Store) Totals(ctx context.Context, sc auth.Scope, f Filter) (Totals, error) {
 	cond, args, err := s.where(ctx, sc, f)

@@ -83,6 +83,19 @@ func (o Organization) NotFuture(path string, d calendar.Date) error {
 
 const columns = `o.id, o.seq, o.parent_id, o.path::text AS path, o.kind, o.code, o.name, o.time_zone, o.address, o.created_at`
 
+// JoinedColumns are the columns of the organization joined as t, named
+// prefix.column for a struct field tagged db:"prefix", and empty rather
+// than NULL where an outer join found none (its ID is then "").
+func JoinedColumns(t, prefix string) string {
+	c := func(expr, name string) string { return expr + ` AS "` + prefix + `.` + name + `"` }
+	return strings.Join([]string{
+		c(`COALESCE(`+t+`.id::text, '')`, "id"), c(`COALESCE(`+t+`.seq, 0)`, "seq"), c(t+`.parent_id`, "parent_id"),
+		c(`COALESCE(`+t+`.path::text, '')`, "path"), c(`COALESCE(`+t+`.kind, '')`, "kind"), c(`COALESCE(`+t+`.code, '')`, "code"),
+		c(`COALESCE(`+t+`.name, '')`, "name"), c(`COALESCE(`+t+`.time_zone, '')`, "time_zone"), c(`COALESCE(`+t+`.address, '')`, "address"),
+		c(`COALESCE(`+t+`.created_at, 'epoch')`, "created_at"),
+	}, ", ")
+}
+
 // Store reads and writes organizations.
 type Store struct {
 	db *sqlx.DB

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -44,6 +45,17 @@ type Partner struct {
 }
 
 const columns = `p.id, p.seq, p.kind, p.name, p.notes, p.created_at`
+
+// JoinedColumns are the columns of the partner joined as t, named
+// prefix.column for a struct field tagged db:"prefix", and empty rather
+// than NULL where an outer join found none (its ID is then "").
+func JoinedColumns(t, prefix string) string {
+	c := func(expr, name string) string { return expr + ` AS "` + prefix + `.` + name + `"` }
+	return strings.Join([]string{
+		c(`COALESCE(`+t+`.id::text, '')`, "id"), c(`COALESCE(`+t+`.seq, 0)`, "seq"), c(`COALESCE(`+t+`.kind, '')`, "kind"),
+		c(`COALESCE(`+t+`.name, '')`, "name"), c(`COALESCE(`+t+`.notes, '')`, "notes"), c(`COALESCE(`+t+`.created_at, 'epoch')`, "created_at"),
+	}, ", ")
+}
 
 // Store reads and writes partners.
 type Store struct {

@@ -180,40 +180,78 @@ func TestPageSizeAndCursorAreChecked(t *testing.T) {
 }
 
 // TestDonationPageQueryCount checks that nested fields are batched: a page
-// of 50 donations with organization, partner and goods lines costs the same
-// statements as a page of 5: the token, the list, then one per nested type.
+// of 50 donations with organization, its parent and partner costs what a
+// page of 5 does — the token and the page itself, whose statement brings
+// the names along — and goods lines one statement more.
 func TestDonationPageQueryCount(t *testing.T) {
 	db, n := countingDB(t)
 	e := newEnvOn(t, db)
-	statements := func(first int) int64 {
+	statements := func(first int, items bool) int64 {
 		var got struct {
 			Donations struct {
 				Edges []struct {
 					Node struct {
-						Organization struct{ Name string }
-						Partner      *struct{ Name string }
-						Items        []struct{ Description string }
+						Organization struct {
+							Name   string
+							Parent *struct{ Name string }
+						}
+						Partner *struct{ Name string }
+						Items   []struct{ Description string }
 					}
 				}
 			}
 		}
+		lines := ""
+		if items {
+			lines = "items { description }"
+		}
 		before := n.Load()
 		e.query(`query($first: Int) { donations(first: $first) { edges { node {
-			organization { name } partner { name } items { description } } } } }`, map[string]any{"first": first}, &got)
+			organization { name parent { name } } partner { name } `+lines+` } } } }`, map[string]any{"first": first}, &got)
 		if len(got.Donations.Edges) != first {
 			t.Fatalf("got %d donations, want %d", len(got.Donations.Edges), first)
 		}
+		partners := 0
 		for _, edge := range got.Donations.Edges {
 			if edge.Node.Organization.Name == "" {
 				t.Fatal("a donation came without its organization")
 			}
+			if edge.Node.Partner != nil && edge.Node.Partner.Name != "" {
+				partners++
+			}
+		}
+		if first == 50 && partners == 0 {
+			t.Fatal("no donation of the page came with its partner")
 		}
 		return n.Load() - before
 	}
-	statements(1) // the token's first use is noted once; later requests only read it
-	small, large := statements(5), statements(50)
-	if small != 5 || large != 5 {
-		t.Errorf("a page of 50 took %d statements and a page of 5 took %d; want the same small number", large, small)
+	statements(1, false) // the token's first use is noted once; later requests only read it
+	if small, large := statements(5, false), statements(50, false); small != 2 || large != 2 {
+		t.Errorf("a page of 50 with names took %d statements and a page of 5 took %d; want 2: the token and the page", large, small)
+	}
+	if small, large := statements(5, true), statements(50, true); small != 3 || large != 3 {
+		t.Errorf("with goods lines, a page of 50 took %d statements and a page of 5 took %d; want 3", large, small)
+	}
+	// The parents the page brought are the councils' real parents.
+	var got struct {
+		Donations struct {
+			Edges []struct {
+				Node struct {
+					Organization struct {
+						Code   string
+						Parent *struct{ Code string }
+					}
+				}
+			}
+		}
+	}
+	e.query(`{ donations(first: 100) { edges { node { organization { code parent { code } } } } } }`, nil, &got)
+	for _, edge := range got.Donations.Edges {
+		o := edge.Node.Organization
+		want := e.id(`SELECT COALESCE(p.code, '') FROM organizations o LEFT JOIN organizations p ON p.id = o.parent_id WHERE o.code = $1`, o.Code)
+		if (o.Parent == nil && want != "") || (o.Parent != nil && o.Parent.Code != want) {
+			t.Errorf("%s: parent %+v, want %q", o.Code, o.Parent, want)
+		}
 	}
 }
 
