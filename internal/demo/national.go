@@ -73,7 +73,7 @@ func LoadNational(ctx context.Context, db *sqlx.DB, size NationalSize, progress 
 	first := fmt.Sprintf("%04d-01-01", size.FirstYear)
 	days := fmt.Sprintf("(date '%04d-01-01' - date '%s')", size.FirstYear+size.Years, first)
 	// u(x, k) is a uniform number in [0, 1) from the hash of x salted with k.
-	const u = `((hashint8((%s)::bigint * 7919 + %d)::bigint + 2147483648) / 4294967296.0)`
+	const u = `((hashint8((%s)::bigint * 7919 + %d)::float8 + 2147483648) / 4294967296)`
 	uf := func(x string, k int) string { return fmt.Sprintf(u, x, k) }
 	r := fmt.Sprint(size.Regencies)
 	steps := []struct {
@@ -145,22 +145,36 @@ func LoadNational(ctx context.Context, db *sqlx.DB, size NationalSize, progress 
 				b.code || '-S' || (x.m - 1), b.code || '-S' || x.m, d.id
 			FROM d CROSS JOIN LATERAL (SELECT split_part(d.reference, '/', 1) AS code, split_part(d.reference, '/', 2)::int AS m) x
 			JOIN box_no b ON b.code = x.code`}, nil},
+		// Every choice is an array look-up by a hash of the row's number:
+		// no join, so the rows stream straight into the table.
 		{"other donations", []string{`
+			WITH a AS (SELECT
+				(SELECT array_agg(id ORDER BY n) FROM regency_no) AS regencies,
+				(SELECT array_agg(r.id ORDER BY c.k) FROM city_no c JOIN regency_no r ON r.n = c.n) AS cities,
+				(SELECT array_agg(id ORDER BY n) FROM partner_no WHERE kind = 'CSR_COMPANY') AS csr,
+				(SELECT array_agg(id ORDER BY n) FROM partner_no WHERE kind = 'GOVERNMENT_UNIT') AS government,
+				(SELECT array_agg(id ORDER BY n) FROM partner_no WHERE kind = 'INDIVIDUAL') AS individual,
+				(SELECT array_agg(id ORDER BY n) FROM partner_no WHERE kind = 'BUSINESS') AS business,
+				(SELECT array_agg(id ORDER BY n) FROM partner_no WHERE kind = 'COMMUNITY') AS community)
 			INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference)
-			SELECT r.id, s.source, p.id, 'MONEY', date '` + first + `' + floor(` + uf("g", 3) + ` * ` + days + `)::int,
-				1000 * (10 + floor(power(` + uf("g", 4) + `, 3) * CASE s.source WHEN 'CSR' THEN 50000 ELSE 5000 END)::bigint),
+			SELECT
+				-- a slot past the regencies picks a city: cities get three times their share
+				CASE WHEN x.slot < cardinality(a.regencies) THEN a.regencies[1 + x.slot]
+					ELSE a.cities[1 + (x.slot - cardinality(a.regencies)) / 2] END,
+				s.source,
+				CASE s.source WHEN 'CSR' THEN a.csr[1 + floor(x.p * cardinality(a.csr))::int]
+					WHEN 'GOVERNMENT' THEN a.government[1 + floor(x.p * cardinality(a.government))::int]
+					WHEN 'INDIVIDUAL' THEN a.individual[1 + floor(x.p * cardinality(a.individual))::int]
+					WHEN 'BUSINESS' THEN a.business[1 + floor(x.p * cardinality(a.business))::int]
+					WHEN 'COMMUNITY' THEN a.community[1 + floor(x.p * cardinality(a.community))::int] END,
+				'MONEY', date '` + first + `' + floor(x.day * ` + days + `)::int,
+				1000 * (10 + floor(power(x.size, 3) * CASE s.source WHEN 'CSR' THEN 50000 ELSE 5000 END)::bigint),
 				'N-' || g
-			FROM generate_series(1, ` + fmt.Sprint(size.Donations-collections) + `) g
-			-- a slot past the regencies picks a city: cities get three times their share
-			CROSS JOIN LATERAL (SELECT floor(` + uf("g", 2) + ` * (` + r + ` + 2 * (SELECT count(*) FROM city_no)))::int AS slot) pick
-			JOIN regency_no r ON r.n = CASE WHEN pick.slot < ` + r + ` THEN pick.slot
-				ELSE (SELECT n FROM city_no WHERE k = (pick.slot - ` + r + `) / 2) END
-			CROSS JOIN LATERAL (SELECT ` + uf("g", 5) + ` AS x) roll
-			CROSS JOIN LATERAL (SELECT CASE WHEN roll.x < 0.15 THEN 'CSR' WHEN roll.x < 0.25 THEN 'GOVERNMENT' WHEN roll.x < 0.70 THEN 'INDIVIDUAL'
-				WHEN roll.x < 0.90 THEN 'BUSINESS' WHEN roll.x < 0.97 THEN 'COMMUNITY' ELSE 'OTHER' END AS source) s
-			LEFT JOIN partner_kind pk ON pk.kind = CASE s.source WHEN 'CSR' THEN 'CSR_COMPANY' WHEN 'GOVERNMENT' THEN 'GOVERNMENT_UNIT'
-				WHEN 'INDIVIDUAL' THEN 'INDIVIDUAL' WHEN 'BUSINESS' THEN 'BUSINESS' WHEN 'COMMUNITY' THEN 'COMMUNITY' END
-			LEFT JOIN partner_no p ON p.kind = pk.kind AND p.n = floor(` + uf("g", 6) + ` * pk.of)::int`}, nil},
+			FROM a, generate_series(1, ` + fmt.Sprint(size.Donations-collections) + `) g,
+				LATERAL (SELECT floor(` + uf("g", 2) + ` * (cardinality(a.regencies) + 2 * cardinality(a.cities)))::int AS slot,
+					` + uf("g", 3) + ` AS day, ` + uf("g", 4) + ` AS size, ` + uf("g", 5) + ` AS roll, ` + uf("g", 6) + ` AS p) x,
+				LATERAL (SELECT CASE WHEN x.roll < 0.15 THEN 'CSR' WHEN x.roll < 0.25 THEN 'GOVERNMENT' WHEN x.roll < 0.70 THEN 'INDIVIDUAL'
+					WHEN x.roll < 0.90 THEN 'BUSINESS' WHEN x.roll < 0.97 THEN 'COMMUNITY' ELSE 'OTHER' END AS source) s`}, nil},
 		{"aid outputs", []string{`
 			INSERT INTO aid_outputs (organization_id, aid_type_id, quantity, cost, delivered_on, beneficiary_group, pmks_category, regency_id)
 			SELECT CASE WHEN g % 5 = 0 THEN r.parent_id ELSE r.id END, t.id, q.qty,
