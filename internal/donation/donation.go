@@ -200,18 +200,24 @@ func (s *Store) where(ctx context.Context, sc auth.Scope, f Filter) (string, pos
 	if err != nil {
 		return "", nil, err
 	}
+	var a postgres.Args
+	return condition(sc, f, under, &a), a, nil
+}
+
+// condition is where's condition for the subtree path under (nil: no
+// subtree), its arguments added to a.
+func condition(sc auth.Scope, f Filter, under any, a *postgres.Args) string {
 	var srcs any
 	if f.Sources != nil {
 		srcs = pq.Array(f.Sources)
 	}
-	var a postgres.Args
 	from, to, u, src, partner, kind := a.Add(f.From), a.Add(f.To), a.Add(under), a.Add(srcs), a.Add(f.PartnerID), a.Add(f.Kind)
 	return `(` + from + `::date IS NULL OR d.received_on >= ` + from + `) AND (` + to + `::date IS NULL OR d.received_on <= ` + to + `)
 	AND (` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree)
 	AND (` + src + `::text[] IS NULL OR d.source = ANY(` + src + `))
 	AND (` + partner + `::uuid IS NULL OR d.partner_id = ` + partner + `)
 	AND (` + kind + `::text IS NULL OR d.kind = ` + kind + `)
-	AND ` + scope(sc, &a), a, nil
+	AND ` + scope(sc, a)
 }
 
 // List returns a page of the ledger in date order.

@@ -3,12 +3,14 @@ package donation
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/lib/pq"
 
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/postgres"
 )
 
 // wholeMonths is the part of a period [from, to] made of whole calendar
@@ -44,10 +46,6 @@ func (s *Store) fromMonths(ctx context.Context, sc auth.Scope, f Filter, key str
 	if !whole {
 		return nil, false, nil
 	}
-	cond, args, err := s.where(ctx, sc, f)
-	if err != nil {
-		return nil, true, err
-	}
 	under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)
 	if err != nil {
 		return nil, true, err
@@ -56,28 +54,38 @@ func (s *Store) fromMonths(ctx context.Context, sc auth.Scope, f Filter, key str
 	if f.Sources != nil {
 		srcs = pq.Array(f.Sources)
 	}
-	var lastEnd any
-	if last != nil {
-		lastEnd = calendar.New(last.Year, last.Month+1, 1)
-	}
-	lo, hi, end := args.Add(first), args.Add(last), args.Add(lastEnd)
+	var args postgres.Args
+	lo, hi := args.Add(first), args.Add(last)
 	u, src, kind := args.Add(under), args.Add(srcs), args.Add(f.Kind)
 	month, monthOf, outer, group := `NULL::date`, `NULL::date`, `NULL::date`, `1`
 	if byMonth {
 		month, monthOf, outer, group = `r.month`, `date_trunc('month', d.received_on)::date`, `month`, `1, 2`
 	}
-	query := `SELECT key, ` + outer + ` AS month, SUM(entries)::int AS count, SUM(amount)::bigint AS amount FROM (
-			SELECT r.` + key + ` AS key, ` + month + ` AS month, r.entries, r.amount
+	parts := []string{`SELECT r.` + key + ` AS key, ` + month + ` AS month, r.entries, r.amount
 			FROM donation_months r JOIN organizations o ON o.id = r.organization_id
 			WHERE (` + lo + `::date IS NULL OR r.month >= ` + lo + `) AND (` + hi + `::date IS NULL OR r.month <= ` + hi + `)
 				AND (` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree)
 				AND (` + src + `::text[] IS NULL OR r.source = ANY(` + src + `))
 				AND (` + kind + `::text IS NULL OR r.kind = ` + kind + `)
-				AND ` + sc.Gifts(&args, "o.path", "NULL") + `
-			UNION ALL
-			SELECT d.` + key + `, ` + monthOf + `, 1, d.amount
-			FROM ` + scopedFrom + `
-			WHERE ` + cond + ` AND NOT ((` + lo + `::date IS NULL OR d.received_on >= ` + lo + `) AND (` + end + `::date IS NULL OR d.received_on < ` + end + `))
+				AND ` + sc.Gifts(&args, "o.path", "NULL")}
+	// The days before the first whole month and after the last come from
+	// the ledger, each a range its date index reads alone.
+	var edges [][2]calendar.Date
+	if f.From != nil && f.From.Before(*first) {
+		edges = append(edges, [2]calendar.Date{*f.From, first.AddDays(-1)})
+	}
+	if f.To != nil && last != nil {
+		if after := calendar.New(last.Year, last.Month+1, 1); !f.To.Before(after) {
+			edges = append(edges, [2]calendar.Date{after, *f.To})
+		}
+	}
+	for _, e := range edges {
+		ef := f
+		ef.From, ef.To = &e[0], &e[1]
+		parts = append(parts, `SELECT d.`+key+`, `+monthOf+`, 1, d.amount FROM `+scopedFrom+` WHERE `+condition(sc, ef, under, &args))
+	}
+	query := `SELECT key, ` + outer + ` AS month, SUM(entries)::int AS count, SUM(amount)::bigint AS amount FROM (
+			` + strings.Join(parts, "\n\t\t\tUNION ALL\n\t\t\t") + `
 		) x GROUP BY ` + group + ` ORDER BY ` + order
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, true, fmt.Errorf("sum donations by %s from monthly sums: %w", key, err)
