@@ -55,9 +55,10 @@ type load struct {
 	donations *donation.Store
 	aid       *aid.Store
 
-	province, regency string // ids
-	donationCount     int64
-	runID             string
+	province      string   // id
+	regencies     []string // the province's regency councils: writers spread over them, as councils record their own gifts
+	donationCount int64
+	runID         string
 }
 
 func newLoad(ctx context.Context, db *sqlx.DB, cfg config) (*load, error) {
@@ -68,8 +69,8 @@ func newLoad(ctx context.Context, db *sqlx.DB, cfg config) (*load, error) {
 	if err := db.GetContext(ctx, &l.province, `SELECT id FROM organizations WHERE code = $1`, cfg.province); err != nil {
 		return nil, fmt.Errorf("province %s: %w", cfg.province, err)
 	}
-	if err := db.GetContext(ctx, &l.regency, `SELECT id FROM organizations WHERE parent_id = $1 AND kind = 'REGENCY_COUNCIL' ORDER BY seq LIMIT 1`, l.province); err != nil {
-		return nil, fmt.Errorf("a regency of %s: %w", cfg.province, err)
+	if err := db.SelectContext(ctx, &l.regencies, `SELECT id FROM organizations WHERE parent_id = $1 AND kind = 'REGENCY_COUNCIL' ORDER BY seq`, l.province); err != nil || len(l.regencies) == 0 {
+		return nil, fmt.Errorf("the regencies of %s: %v", cfg.province, err)
 	}
 	if err := db.GetContext(ctx, &l.donationCount, `SELECT count(*) FROM donations`); err != nil {
 		return nil, err
@@ -262,14 +263,14 @@ func (l *load) writeFloor(ctx context.Context, client, i int) error {
 	k, i := l.key("floor", client, i)
 	amount := money.Rupiah(10_000 + i)
 	ref := k
-	_, err := l.donations.Create(ctx, l.sc, donation.NewDonation{OrganizationID: l.regency, Source: donation.Individual, Kind: donation.Money,
+	_, err := l.donations.Create(ctx, l.sc, donation.NewDonation{OrganizationID: l.regencies[client%len(l.regencies)], Source: donation.Individual, Kind: donation.Money,
 		ReceivedOn: calendar.New(2014, time.June, 2), Amount: &amount, Reference: &ref, IdempotencyKey: k})
 	return err
 }
 
 func (l *load) write(ctx context.Context, client, i int) error {
 	k, i := l.key("http", client, i)
-	return l.graphql(ctx, writeQuery, map[string]any{"o": l.regency, "a": 10_000 + i, "r": k, "k": k})
+	return l.graphql(ctx, writeQuery, map[string]any{"o": l.regencies[client%len(l.regencies)], "a": 10_000 + i, "r": k, "k": k})
 }
 
 // checkWrites counts each side's writes: one donation per key, however
