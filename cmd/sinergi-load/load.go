@@ -280,7 +280,8 @@ func (l *load) checkWrites(ctx context.Context, side string) (string, error) {
 	if err := l.db.GetContext(ctx, &n, `SELECT count(*) FROM donations WHERE reference LIKE $1`, "load-"+l.runID+"-"+side+"-%"); err != nil {
 		return "", err
 	}
-	if err := l.db.GetContext(ctx, &keys, `SELECT count(*) FROM idempotency_keys WHERE key LIKE $1`, "load-"+l.runID+"-"+side+"-%"); err != nil {
+	// A key is stored under the account that sent it ("account:key").
+	if err := l.db.GetContext(ctx, &keys, `SELECT count(*) FROM idempotency_keys WHERE key LIKE $1`, "%load-"+l.runID+"-"+side+"-%"); err != nil {
 		return "", err
 	}
 	if n != keys {
