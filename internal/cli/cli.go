@@ -96,6 +96,7 @@ type dbConfig struct {
 	url              string
 	dataDir          string
 	statementTimeout time.Duration
+	maxConns         int
 	fs               *flag.FlagSet
 	clusterDir       string // set by open: the private cluster's data folder, if one is used
 	dsn              string // set by open: the connection string used
@@ -110,6 +111,7 @@ func (c *dbConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data-dir", ".sinergi", "data folder of the private cluster")
 	fs.DurationVar(&c.statementTimeout, "statement-timeout", time.Minute,
 		"PostgreSQL cancels any statement running longer")
+	fs.IntVar(&c.maxConns, "db-max-conns", postgres.MaxConns(), "most database connections at once (default: two per core and two)")
 }
 
 // dataDirChosen reports whether the data folder was set by flag or
@@ -203,6 +205,9 @@ func (c *dbConfig) open(ctx context.Context, log *slog.Logger) (db *sqlx.DB, clo
 	if err != nil {
 		stopCluster()
 		return nil, nil, err
+	}
+	if c.maxConns > 0 {
+		db.SetMaxOpenConns(c.maxConns)
 	}
 	pool.Store(db)
 	c.dsn = dsn
