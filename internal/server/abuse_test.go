@@ -476,3 +476,23 @@ func TestTokenCacheForgetsRevokedTokens(t *testing.T) {
 		t.Errorf("a revoked token still answers: %s", got)
 	}
 }
+
+// TestProfilesAreForAdminsOnly: the running server's profiles tell how it
+// works inside; only an admin token opens them.
+func TestProfilesAreForAdminsOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tc := range []struct {
+		who  *env
+		want int
+	}{{e, http.StatusOK}, {e.as(auth.Auditor, ""), http.StatusForbidden}, {e.as(auth.Operator, "BALI"), http.StatusForbidden}} {
+		if status, _, _ := tc.who.download("/debug/pprof/"); status != tc.want {
+			t.Errorf("pprof index: %d, want %d", status, tc.want)
+		}
+	}
+	anonymous := *e
+	anonymous.token = ""
+	if status, _, _ := anonymous.download("/debug/pprof/heap"); status != http.StatusUnauthorized {
+		t.Errorf("pprof without a token: %d", status)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"regexp"
 	"time"
@@ -104,6 +105,10 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 	mux.Handle("GET /{$}", playground.Handler("Sinergi", "/graphql"))
 	mux.Handle("/graphql", m.route("/graphql", api))
 	mux.Handle("GET /metrics", authenticate(tokens, log, m.handler(), auth.Admin, auth.Auditor))
+	// Profiles of the running server, for admins: where its time goes under
+	// load (docs/PERFORMANCE.md).
+	mux.Handle("GET /debug/pprof/", authenticate(tokens, log, http.HandlerFunc(pprof.Index), auth.Admin))
+	mux.Handle("GET /debug/pprof/profile", authenticate(tokens, log, http.HandlerFunc(pprof.Profile), auth.Admin))
 	mux.Handle("GET /exports/audit-log.xlsx", m.route("/exports/audit-log.xlsx", limiter.wrap(authenticate(tokens, log,
 		workbook(log, r.OrganizationStore, gate, "audit-log", auditLogWorkbook(r.AuditStore)), auth.Admin, auth.Auditor))))
 	for name, write := range map[string]func(context.Context, auth.Scope, url.Values, io.Writer) error{
