@@ -55,9 +55,9 @@ func (b *Book) init(props Properties) error {
 		Creator: "Sinergi", Created: props.Created.UTC().Format(time.RFC3339), Language: "id-ID"}); err != nil {
 		return fmt.Errorf("document properties: %w", err)
 	}
-	rupiah := `"Rp "#,##0;-"Rp "#,##0`
+	rupiah, integer := RupiahFormat, IntegerFormat
 	for kind, style := range map[Kind]*excelize.Style{
-		Money: {CustomNumFmt: &rupiah}, Date: {CustomNumFmt: ptr("dd/mm/yyyy")}, Integer: {NumFmt: 3},
+		Money: {CustomNumFmt: &rupiah}, Date: {CustomNumFmt: ptr("dd/mm/yyyy")}, Integer: {CustomNumFmt: &integer},
 		Instant: {CustomNumFmt: ptr("yyyy-mm-dd hh:mm")},
 	} {
 		id, err := f.NewStyle(style)

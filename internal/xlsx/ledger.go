@@ -33,6 +33,15 @@ const (
 	Instant             // a point in time (UTC)
 )
 
+// The number formats carry the Indonesian locale ([$-421]), so that a
+// spreadsheet program groups digits as Indonesians write them (Rp 65.650.000)
+// whatever its reader's own settings; without it LibreOffice in an English
+// locale printed Rp 65,650,000.
+const (
+	RupiahFormat  = `[$-421]"Rp "#,##0;[$-421]-"Rp "#,##0`
+	IntegerFormat = `[$-421]#,##0`
+)
+
 // MaxCellText is the most characters a spreadsheet cell holds.
 const MaxCellText = 32767
 
@@ -91,12 +100,12 @@ func (l *Ledger) init(props Properties) error {
 	}); err != nil {
 		return fmt.Errorf("document properties: %w", err)
 	}
-	rupiah := `"Rp "#,##0;-"Rp "#,##0`
+	rupiah, integer := RupiahFormat, IntegerFormat
 	for kind, style := range map[Kind]*excelize.Style{
 		Money:   {CustomNumFmt: &rupiah},
 		Date:    {CustomNumFmt: ptr("dd/mm/yyyy")}, // as Indonesians write dates
 		Instant: {CustomNumFmt: ptr("yyyy-mm-dd hh:mm:ss")},
-		Integer: {NumFmt: 3},
+		Integer: {CustomNumFmt: &integer},
 		Ordinal: {NumFmt: 1},
 	} {
 		id, err := f.NewStyle(style)

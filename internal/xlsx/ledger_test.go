@@ -86,3 +86,40 @@ func TestLedgerContinuesOnNextSheet(t *testing.T) {
 		f.Close()
 	}
 }
+
+// TestNumbersPrintTheIndonesianWay: money and counts carry the Indonesian
+// locale in their format, so a spreadsheet program in any language prints
+// Rp 65.650.000, not Rp 65,650,000 (checked with LibreOffice's PDF export;
+// excelize's own text rendering ignores the locale's separators).
+func TestNumbersPrintTheIndonesianWay(t *testing.T) {
+	l, err := NewLedger("Donasi", Properties{Created: time.Now()}, []Column{{Header: "Jumlah", Kind: Money}, {Header: "Banyak", Kind: Integer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.Add(money.Rupiah(65_650_000), 1_234_567); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Finish("Jumlah"); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := l.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for cell, want := range map[string]string{"A2": RupiahFormat, "B2": IntegerFormat} {
+		id, err := f.GetCellStyle("Donasi", cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil || st.CustomNumFmt == nil || *st.CustomNumFmt != want {
+			t.Errorf("%s: format %v, want %s (%v)", cell, st.CustomNumFmt, want, err)
+		}
+	}
+}
