@@ -235,13 +235,7 @@ func AidOutputQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store
 		}
 		f.BeneficiaryGroup = &g
 	}
-	if s := q.Get("pmks"); s != "" {
-		c := aid.PMKS(strings.ToUpper(s))
-		if _, ok := pmksLabels[c]; !ok {
-			v.Add("pmks", fault.Invalid, "is not a PMKS category")
-		}
-		f.PMKSCategory = &c
-	}
+	f.PMKSCategory = pmksParam(&v, q)
 	if err := v.Err(); err != nil {
 		return f, "", err
 	}
@@ -297,4 +291,17 @@ func RakerQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, q 
 	}
 	s, err := report.Resolve(ctx, sc, orgs, *org, from, to, year)
 	return s, lang, err
+}
+
+// pmksParam reads pmks, a PMKS category, if given.
+func pmksParam(v *fault.InvalidInput, q url.Values) *aid.PMKS {
+	s := q.Get("pmks")
+	if s == "" {
+		return nil
+	}
+	c := aid.PMKS(strings.ToUpper(s))
+	if !c.Valid() {
+		v.Add("pmks", fault.Invalid, "is not a PMKS category")
+	}
+	return &c
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/organization"
@@ -47,13 +46,7 @@ func AidRequestQuery(ctx context.Context, sc auth.Scope, orgs *organization.Stor
 		}
 		f.State = &st
 	}
-	if s := q.Get("pmks"); s != "" {
-		c := aid.PMKS(strings.ToUpper(s))
-		if !c.Valid() {
-			v.Add("pmks", fault.Invalid, "is not a PMKS category")
-		}
-		f.PMKSCategory = &c
-	}
+	f.PMKSCategory = pmksParam(&v, q)
 	if err := v.Err(); err != nil {
 		return f, "", err
 	}
