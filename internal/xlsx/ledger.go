@@ -114,8 +114,13 @@ func (l *Ledger) init(props Properties) error {
 		}
 		l.styles[kind] = id
 	}
+	// The ledgers are set in the books' font: a header naming none fell back
+	// to a serif in LibreOffice.
+	if err := f.SetDefaultFont(Font); err != nil {
+		return fmt.Errorf("font: %w", err)
+	}
 	var err error
-	if l.header, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
+	if l.header, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Family: Font},
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}); err != nil {
 		return fmt.Errorf("style: %w", err)
 	}
