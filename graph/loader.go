@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -44,6 +45,8 @@ type loaders struct {
 	requestHistory        *dataloadgen.Loader[string, []request.Event]
 	requestOutputs        *dataloadgen.Loader[string, []request.OutputLink]
 	requestMatches        *dataloadgen.Loader[string, request.Matches]
+
+	reads func() *Resolver // the stores reports read, chosen once
 }
 
 // wait is how long a loader gathers keys before it queries; resolvers of one
@@ -53,6 +56,7 @@ var wait = dataloadgen.WithWait(2 * time.Millisecond)
 // newLoaders makes the loaders of one request, reading within sc.
 func newLoaders(r *Resolver, sc auth.Scope) *loaders {
 	return &loaders{
+		reads:        sync.OnceValue(r.readStores),
 		organization: dataloadgen.NewMappedLoader(byID(within(sc, r.OrganizationStore.ByIDs), func(o organization.Organization) string { return o.ID }), wait),
 		children: dataloadgen.NewMappedLoader(groupBy(within(sc, r.OrganizationStore.ChildrenOf), func(o organization.Organization) string {
 			return *o.ParentID

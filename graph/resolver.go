@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"context"
+
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/box"
@@ -27,4 +29,22 @@ type Resolver struct {
 	FundStore         *fund.Store
 	ReceiptStore      *receipt.Store
 	RequestStore      *request.Store
+
+	// Reads, when set, answers the stores that reports read: those over a
+	// read replica while it is fit, else these. It is asked once per
+	// request, so one answer never mixes the two.
+	Reads func() *Resolver
+}
+
+// reads returns the stores this request's reports read.
+func (r *Resolver) reads(ctx context.Context) *Resolver {
+	return r.loaders(ctx).reads()
+}
+
+// readStores returns the stores reports read, asking Reads.
+func (r *Resolver) readStores() *Resolver {
+	if r.Reads == nil {
+		return r
+	}
+	return r.Reads()
 }

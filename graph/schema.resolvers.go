@@ -738,51 +738,51 @@ func (r *reportResolver) Previous(ctx context.Context, obj *report.Spec) (*repor
 }
 
 func (r *reportResolver) Coverage(ctx context.Context, obj *report.Spec) (*organization.Coverage, error) {
-	return written(r.OrganizationStore.Coverage(ctx, scope(ctx), obj.OrganizationID))
+	return written(r.reads(ctx).OrganizationStore.Coverage(ctx, scope(ctx), obj.OrganizationID))
 }
 
 func (r *reportResolver) OutputsByAidType(ctx context.Context, obj *report.Spec) ([]aid.TypeTotals, error) {
-	return r.AidStore.TotalsByType(ctx, scope(ctx), outputsIn(*obj))
+	return r.reads(ctx).AidStore.TotalsByType(ctx, scope(ctx), outputsIn(*obj))
 }
 
 func (r *reportResolver) OutputsByAidTypeAndRegency(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
-	return r.AidStore.ByTypeAndRegency(ctx, scope(ctx), outputsIn(*obj))
+	return r.reads(ctx).AidStore.ByTypeAndRegency(ctx, scope(ctx), outputsIn(*obj))
 }
 
 func (r *reportResolver) OutputsByBeneficiaryGroup(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
-	return r.AidStore.ByBeneficiaryGroup(ctx, scope(ctx), outputsIn(*obj))
+	return r.reads(ctx).AidStore.ByBeneficiaryGroup(ctx, scope(ctx), outputsIn(*obj))
 }
 
 func (r *reportResolver) OutputsByPmksCategory(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
-	return r.AidStore.ByPMKSCategory(ctx, scope(ctx), outputsIn(*obj))
+	return r.reads(ctx).AidStore.ByPMKSCategory(ctx, scope(ctx), outputsIn(*obj))
 }
 
 func (r *reportResolver) DonationsTotal(ctx context.Context, obj *report.Spec) (money.Rupiah, error) {
-	t, err := r.DonationStore.Totals(ctx, scope(ctx), donationsIn(*obj))
+	t, err := r.reads(ctx).DonationStore.Totals(ctx, scope(ctx), donationsIn(*obj))
 	return t.Amount, err
 }
 
 func (r *reportResolver) DonationsBySourceAndMonth(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
-	return r.DonationStore.BySourceAndMonth(ctx, scope(ctx), donationsIn(*obj))
+	return r.reads(ctx).DonationStore.BySourceAndMonth(ctx, scope(ctx), donationsIn(*obj))
 }
 
 func (r *reportResolver) DonationsByPartner(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
-	return r.DonationStore.ByPartner(ctx, scope(ctx), donationsIn(*obj))
+	return r.reads(ctx).DonationStore.ByPartner(ctx, scope(ctx), donationsIn(*obj))
 }
 
 func (r *reportResolver) DonationsByKind(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
-	return r.DonationStore.ByKind(ctx, scope(ctx), donationsIn(*obj))
+	return r.reads(ctx).DonationStore.ByKind(ctx, scope(ctx), donationsIn(*obj))
 }
 
 func (r *reportResolver) Boxes(ctx context.Context, obj *report.Spec) (*model.BoxReport, error) {
 	spec := *obj
 	return &model.BoxReport{Spec: spec, Totals: sync.OnceValues(func() (box.CollectionTotals, error) {
-		return r.BoxStore.CollectionTotals(ctx, scope(ctx), collectionsIn(spec))
+		return r.reads(ctx).BoxStore.CollectionTotals(ctx, scope(ctx), collectionsIn(spec))
 	})}, nil
 }
 
 func (r *reportResolver) Targets(ctx context.Context, obj *report.Spec) ([]programme.Progress, error) {
-	return r.ProgrammeStore.Progress(ctx, scope(ctx), obj.OrganizationID, obj.From, obj.To)
+	return r.reads(ctx).ProgrammeStore.Progress(ctx, scope(ctx), obj.OrganizationID, obj.From, obj.To)
 }
 
 func (r *reportResolver) Scope(ctx context.Context, obj *report.Spec) (model.ReportScope, error) {
@@ -793,7 +793,7 @@ func (r *reportResolver) Scope(ctx context.Context, obj *report.Spec) (model.Rep
 }
 
 func (r *reportResolver) FundBalance(ctx context.Context, obj *report.Spec) (*fund.Balance, error) {
-	return written(r.FundStore.Balance(ctx, scope(ctx), obj.OrganizationID, obj.From, obj.To))
+	return written(r.reads(ctx).FundStore.Balance(ctx, scope(ctx), obj.OrganizationID, obj.From, obj.To))
 }
 
 func (r *sourceBalanceResolver) Source(ctx context.Context, obj *fund.SourceBalance) (donation.Source, error) {

@@ -299,6 +299,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 	fs.IntVar(&cfg.MaxDepth, "max-depth", cfg.MaxDepth, "deepest field nesting")
 	fs.IntVar(&cfg.MaxAliases, "max-aliases", cfg.MaxAliases, "most aliases in one operation")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of one GraphQL request")
+	readURL := fs.String("database-read-url", "", "PostgreSQL connection string of a streaming replica that serves reports and workbook exports; empty: the primary serves everything")
+	maxLag := fs.Duration("replica-max-lag", 10*time.Second, "a replica further behind the primary than this is not used (reads fall back to the primary)")
 	tokenTTL := fs.Duration("token-cache-ttl", 30*time.Second, "how long a verified token is remembered (revocations reach the cache at once); 0 turns the cache off")
 	fs.IntVar(&cfg.MaxExports, "max-exports", cfg.MaxExports, "workbooks built at once; more are answered 429")
 	fs.DurationVar(&cfg.ExportTimeout, "export-timeout", cfg.ExportTimeout, "deadline of one workbook export (keep it under -write-timeout)")
@@ -339,6 +341,19 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 	defer closeDB()
 	if dbc.keeper != nil {
 		cfg.DatabaseStatus = dbc.keeper.Status
+	}
+	if *readURL != "" {
+		if *maxLag <= 0 {
+			return errors.New("-replica-max-lag must be positive")
+		}
+		readDB, err := postgres.Pool(*readURL, postgres.StatementTimeout(dbc.statementTimeout))
+		if err != nil {
+			return fmt.Errorf("read replica: %w", err)
+		}
+		defer readDB.Close()
+		readDB.SetMaxOpenConns(db.Stats().MaxOpenConnections)
+		cfg.Replica = postgres.WatchReplica(db, readDB, *maxLag, min(time.Second, *maxLag/2), log)
+		defer cfg.Replica.Close()
 	}
 	if *tokenTTL > 0 {
 		cache, err := token.NewCache(token.NewStore(db), dbc.dsn, *tokenTTL, log)
@@ -411,8 +426,11 @@ func portOf(addr string) string {
 // for -database-url, as PostgreSQL tools do, else SINERGI_ and the name in
 // capitals (-max-depth: SINERGI_MAX_DEPTH).
 func envName(name string) string {
-	if name == "database-url" {
+	switch name {
+	case "database-url":
 		return "DATABASE_URL"
+	case "database-read-url":
+		return "DATABASE_READ_URL"
 	}
 	return "SINERGI_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }

@@ -155,6 +155,11 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 		return nil, fmt.Errorf("open server log: %w", err)
 	}
 	defer logFile.Close()
+	// The log is the server's: a base backup reads it as the postgres user.
+	if err := owner.chown(logPath); err != nil {
+		c.removeSocketDir()
+		return nil, err
+	}
 
 	args := []string{"-D", dataDir, "-k", c.SocketDir, "-p", "5432",
 		"-c", "listen_addresses=", "-c", "unix_socket_permissions=0700", "-c", "TimeZone=UTC",

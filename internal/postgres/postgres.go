@@ -45,6 +45,24 @@ func StatementTimeout(d time.Duration) Option {
 
 // Open connects to dsn and checks the connection.
 func Open(ctx context.Context, dsn string, opts ...Option) (*sqlx.DB, error) {
+	connector, err := connector(dsn, opts)
+	if err != nil {
+		return nil, err
+	}
+	return OpenConnector(ctx, connector)
+}
+
+// Pool is Open without the check: for a database that may be down now and
+// is used only while it answers (a read replica).
+func Pool(dsn string, opts ...Option) (*sqlx.DB, error) {
+	connector, err := connector(dsn, opts)
+	if err != nil {
+		return nil, err
+	}
+	return pool(connector), nil
+}
+
+func connector(dsn string, opts []Option) (driver.Connector, error) {
 	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse database address: %w", err)
@@ -52,19 +70,24 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*sqlx.DB, error) {
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	connector, err := pq.NewConnectorConfig(cfg)
+	c, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("database address: %w", err)
 	}
-	return OpenConnector(ctx, connector)
+	return c, nil
+}
+
+func pool(c driver.Connector) *sqlx.DB {
+	db := sqlx.NewDb(sql.OpenDB(c), "postgres")
+	db.SetMaxOpenConns(MaxConns())
+	db.SetMaxIdleConns(MaxIdleConns)
+	return db
 }
 
 // OpenConnector is Open for a ready connector; tests wrap pq's connector to
 // count the statements a request sends.
 func OpenConnector(ctx context.Context, c driver.Connector) (*sqlx.DB, error) {
-	db := sqlx.NewDb(sql.OpenDB(c), "postgres")
-	db.SetMaxOpenConns(MaxConns())
-	db.SetMaxIdleConns(MaxIdleConns)
+	db := pool(c)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/sinergi-id/sinergi/internal/nik"
+	"github.com/sinergi-id/sinergi/internal/postgres"
 	"github.com/sinergi-id/sinergi/internal/request"
 	"github.com/sinergi-id/sinergi/internal/token"
 )
@@ -40,6 +41,10 @@ type Config struct {
 	// TokenCache, when set, answers who a token belongs to without asking
 	// the database each time (see token.Cache).
 	TokenCache *token.Cache
+
+	// Replica, when set, serves reports and workbook exports while it is
+	// fit (see postgres.Replica); everything else reads the primary.
+	Replica *postgres.Replica
 
 	// DatabaseStatus, when set, says why the database is not there (the
 	// private PostgreSQL restarting), or "" when it is; /readyz answers it.

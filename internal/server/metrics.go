@@ -11,6 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/sinergi-id/sinergi/graph"
+	"github.com/sinergi-id/sinergi/internal/postgres"
 )
 
 // metrics are the server's Prometheus series, in a registry of its own.
@@ -61,6 +64,33 @@ func (m *metrics) route(name string, next http.Handler) http.Handler {
 	labels := prometheus.Labels{"route": name}
 	return promhttp.InstrumentHandlerCounter(m.requests.MustCurryWith(labels),
 		promhttp.InstrumentHandlerDuration(m.latency.MustCurryWith(labels), next))
+}
+
+// readReplica answers, once per request, the stores reports read: over the
+// replica while it is fit, else over the primary. It counts each choice and
+// shows the replica's fitness as a gauge.
+func (m *metrics) readReplica(replica *postgres.Replica, primary, onReplica *graph.Resolver) func() *graph.Resolver {
+	reads := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sinergi_report_reads_total", Help: "Reports and workbook exports by the database that served them (replica or primary).",
+	}, []string{"database"})
+	m.registry.MustRegister(reads, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sinergi_read_replica_fit", Help: "1 while the read replica serves reports and exports, 0 while they fall back to the primary.",
+	}, func() float64 {
+		if replica.Fit() {
+			return 1
+		}
+		return 0
+	}))
+	m.registry.MustRegister(collectors.NewDBStatsCollector(replica.DB.DB, "sinergi_replica"))
+	fromReplica, fromPrimary := reads.WithLabelValues("replica"), reads.WithLabelValues("primary")
+	return func() *graph.Resolver {
+		if replica.Fit() {
+			fromReplica.Inc()
+			return onReplica
+		}
+		fromPrimary.Inc()
+		return primary
+	}
 }
 
 // countResponse counts each GraphQL operation and its errors by code. The

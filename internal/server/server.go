@@ -77,6 +77,9 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 	log = slog.New(requestIDHandler{log.Handler()})
 	m := newMetrics(db)
 	r := Resolver(db, cfg)
+	if cfg.Replica != nil {
+		r.Reads = m.readReplica(cfg.Replica, r, Resolver(cfg.Replica.DB, cfg))
+	}
 	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: r, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
@@ -110,18 +113,24 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 	mux.Handle("GET /debug/pprof/", authenticate(tokens, log, http.HandlerFunc(pprof.Index), auth.Admin))
 	mux.Handle("GET /debug/pprof/profile", authenticate(tokens, log, http.HandlerFunc(pprof.Profile), auth.Admin))
 	mux.Handle("GET /exports/audit-log.xlsx", m.route("/exports/audit-log.xlsx", limiter.wrap(authenticate(tokens, log,
-		workbook(log, r.OrganizationStore, gate, "audit-log", auditLogWorkbook(r.AuditStore)), auth.Admin, auth.Auditor))))
-	for name, write := range map[string]func(context.Context, auth.Scope, url.Values, io.Writer) error{
-		"donations":       donationWorkbook(r.OrganizationStore, r.DonationStore),
-		"box-collections": boxCollectionWorkbook(r.OrganizationStore, r.BoxStore),
-		"aid-outputs":     aidOutputWorkbook(r.OrganizationStore, r.AidStore),
-		"raker":           rakerWorkbook(rakerStores(r)),
-		"aid-requests":    aidRequestWorkbook(r.OrganizationStore, r.RequestStore),
-		"partner-statement": statementWorkbook(export.StatementStores{Funds: r.FundStore, Partners: r.PartnerStore,
-			Organizations: r.OrganizationStore, Aid: r.AidStore, Receipts: r.ReceiptStore}),
+		workbook(log, r.OrganizationStore, gate, "audit-log", readWith(r, func(r *graph.Resolver) writeWorkbook {
+			return auditLogWorkbook(r.AuditStore)
+		})), auth.Admin, auth.Auditor))))
+	for name, build := range map[string]func(*graph.Resolver) writeWorkbook{
+		"donations": func(r *graph.Resolver) writeWorkbook { return donationWorkbook(r.OrganizationStore, r.DonationStore) },
+		"box-collections": func(r *graph.Resolver) writeWorkbook {
+			return boxCollectionWorkbook(r.OrganizationStore, r.BoxStore)
+		},
+		"aid-outputs":  func(r *graph.Resolver) writeWorkbook { return aidOutputWorkbook(r.OrganizationStore, r.AidStore) },
+		"raker":        func(r *graph.Resolver) writeWorkbook { return rakerWorkbook(rakerStores(r)) },
+		"aid-requests": func(r *graph.Resolver) writeWorkbook { return aidRequestWorkbook(r.OrganizationStore, r.RequestStore) },
+		"partner-statement": func(r *graph.Resolver) writeWorkbook {
+			return statementWorkbook(export.StatementStores{Funds: r.FundStore, Partners: r.PartnerStore,
+				Organizations: r.OrganizationStore, Aid: r.AidStore, Receipts: r.ReceiptStore})
+		},
 	} {
 		path := "/exports/" + name + ".xlsx"
-		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, r.OrganizationStore, gate, name, write)))))
+		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, r.OrganizationStore, gate, name, readWith(r, build))))))
 	}
 	mux.Handle("GET /receipts/{file}", m.route("/receipts", limiter.wrap(authenticate(tokens, log, receiptPDF(log, r)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -144,6 +153,21 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 		w.Write([]byte("ready\n"))
 	})
 	return withRequest(log, mux)
+}
+
+// writeWorkbook writes one kind of workbook for a caller and its query.
+type writeWorkbook func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error
+
+// readWith builds a workbook over the stores reports read (the replica's
+// while it is fit), chosen when the download starts.
+func readWith(r *graph.Resolver, build func(*graph.Resolver) writeWorkbook) writeWorkbook {
+	return func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
+		reads := r
+		if r.Reads != nil {
+			reads = r.Reads()
+		}
+		return build(reads)(ctx, sc, q, w)
+	}
 }
 
 func rakerStores(r *graph.Resolver) export.RakerStores {
