@@ -27,7 +27,6 @@ import (
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
-	"github.com/sinergi-id/sinergi/internal/partner"
 	"github.com/sinergi-id/sinergi/internal/report"
 	"github.com/sinergi-id/sinergi/internal/token"
 )
@@ -40,6 +39,7 @@ type config struct {
 	year                 int
 	exportFrom, exportTo string
 	serverPID            int
+	compare              string
 }
 
 // load holds what the workloads share: the HTTP client and token, the
@@ -51,7 +51,6 @@ type load struct {
 	token     string
 	sc        auth.Scope
 	orgs      *organization.Store
-	partners  *partner.Store
 	donations *donation.Store
 	aid       *aid.Store
 
@@ -59,12 +58,13 @@ type load struct {
 	regencies     []string // the province's regency councils: writers spread over them, as councils record their own gifts
 	donationCount int64
 	runID         string
+	compareWrites atomic.Int64 // references of the compared server's writes
 }
 
 func newLoad(ctx context.Context, db *sqlx.DB, cfg config) (*load, error) {
 	l := &load{cfg: cfg, db: db, sc: auth.System("load"),
 		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * cfg.clients}, Timeout: 10 * time.Minute},
-		orgs: organization.NewStore(db), partners: partner.NewStore(db), donations: donation.NewStore(db), aid: aid.NewStore(db),
+		orgs: organization.NewStore(db), donations: donation.NewStore(db), aid: aid.NewStore(db),
 		runID: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	if err := db.GetContext(ctx, &l.province, `SELECT id FROM organizations WHERE code = $1`, cfg.province); err != nil {
 		return nil, fmt.Errorf("province %s: %w", cfg.province, err)
@@ -155,13 +155,24 @@ func hammer(ctx context.Context, clients int, d time.Duration, op func(ctx conte
 
 // graphql posts a query and fails on any error in the answer.
 func (l *load) graphql(ctx context.Context, query string, vars map[string]any) error {
+	return l.post(ctx, l.cfg.url+"/graphql", "Bearer "+l.token, query, vars)
+}
+
+// compared posts a query to the server compared with (it has no tokens).
+func (l *load) compared(ctx context.Context, query string, vars map[string]any) error {
+	return l.post(ctx, l.cfg.compare, "", query, vars)
+}
+
+func (l *load) post(ctx context.Context, url, authorization, query string, vars map[string]any) error {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, err := http.NewRequestWithContext(ctx, "POST", l.cfg.url+"/graphql", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+l.token)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
 	res, err := l.http.Do(req)
 	if err != nil {
 		return err
@@ -187,6 +198,33 @@ const listQuery = `query($o: ID!) { donations(first: 50, filter: {organizationId
 
 const writeQuery = `mutation($o: ID!, $a: Rupiah!, $r: String!, $k: String!) { recordDonation(input: {organizationId: $o,
 	source: INDIVIDUAL, kind: MONEY, receivedOn: "2014-06-02", amount: $a, reference: $r, idempotencyKey: $k}) { id } }`
+
+// The same workloads in PostGraphile's reflected schema, over the functions
+// of bench/postgraphile/compare.sql.
+const (
+	compareDashboardQuery = `query($o: UUID!, $f: Date!, $t: Date!) {
+	outputsByTypeAndRegency(root: $o, fromDate: $f, toDate: $t) { nodes { aidType regency quantity cost } }
+	donationsBySourceAndMonth(root: $o, fromDate: $f, toDate: $t) { nodes { source month amount } }
+	outputsByType(root: $o, fromDate: $f, toDate: $t) { nodes { aidType quantity cost } } }`
+
+	compareListQuery = `query($o: UUID!) { donationsIn(root: $o, first: 50) { nodes {
+	id receivedOn amount source organizationByOrganizationId { name organizationByParentId { name } } partnerByPartnerId { name } } } }`
+
+	compareWriteQuery = `mutation($o: UUID!, $a: BigInt!, $r: String!) { createDonation(input: {donation: {organizationId: $o,
+	source: "INDIVIDUAL", kind: "MONEY", receivedOn: "2014-06-02", amount: $a, reference: $r}}) { donation { id } } }`
+)
+
+func (l *load) compareVars() map[string]any {
+	return map[string]any{"o": l.province, "f": fmt.Sprintf("%d-01-01", l.cfg.year), "t": fmt.Sprintf("%d-12-31", l.cfg.year)}
+}
+
+// compareWrite records a donation through PostGraphile's generated
+// mutation. It has no idempotency keys, so every write is a new one: no
+// replays (a replay would be refused by the reference's unique key).
+func (l *load) compareWrite(ctx context.Context, client, i int) error {
+	ref := fmt.Sprintf("load-%s-compare-%d", l.runID, l.compareWrites.Add(1))
+	return l.compared(ctx, compareWriteQuery, map[string]any{"o": l.regencies[client%len(l.regencies)], "a": strconv.Itoa(10_000 + i), "r": ref})
+}
 
 // dashboard is W1 straight to PostgreSQL: the store calls the report's
 // resolvers make, with the names their loaders fetch.
@@ -218,35 +256,11 @@ func (l *load) dashboardFloor(ctx context.Context) error {
 	return err
 }
 
-// listFloor is W2 straight to PostgreSQL: the page, then its organizations,
-// their parents and the partners, each in one batch as the loaders do.
+// listFloor is W2 straight to PostgreSQL: the page with its councils, their
+// parents and partners in one statement, as the server sends it.
 func (l *load) listFloor(ctx context.Context) error {
 	first := 50
-	p, err := l.donations.List(ctx, l.sc, donation.Filter{OrganizationID: &l.province}, page.Request{First: &first})
-	if err != nil {
-		return err
-	}
-	var orgIDs, partnerIDs []string
-	for _, d := range p.Items {
-		orgIDs = append(orgIDs, d.OrganizationID)
-		if d.PartnerID != nil {
-			partnerIDs = append(partnerIDs, *d.PartnerID)
-		}
-	}
-	orgs, err := l.orgs.ByIDs(ctx, l.sc, orgIDs)
-	if err != nil {
-		return err
-	}
-	var parents []string
-	for _, o := range orgs {
-		if o.ParentID != nil {
-			parents = append(parents, *o.ParentID)
-		}
-	}
-	if _, err := l.orgs.ByIDs(ctx, l.sc, parents); err != nil {
-		return err
-	}
-	_, err = l.partners.ByIDs(ctx, l.sc, partnerIDs)
+	_, err := l.donations.ListWithNames(ctx, l.sc, donation.Filter{OrganizationID: &l.province}, page.Request{First: &first})
 	return err
 }
 
@@ -341,6 +355,18 @@ func rss(pid int) (now, peak float64) {
 	return now, peak
 }
 
+// compareWith runs a workload against the compared server, when there is
+// one, and prints it beside Sinergi's figures.
+func (l *load) compareWith(ctx context.Context, sinergi result, op func(ctx context.Context, client, i int) error) {
+	if l.cfg.compare == "" {
+		return
+	}
+	other := hammer(ctx, l.cfg.clients, l.cfg.duration, op)
+	fmt.Printf("  %-8s %s\n", "compared", other)
+	fmt.Printf("  sinergi  %.2f× the compared server's throughput, p99 %.2f× its p99\n\n",
+		sinergi.rate()/max(other.rate(), 0.001), ms(sinergi.pct(0.99))/max(ms(other.pct(0.99)), 0.001))
+}
+
 func (l *load) run(ctx context.Context, name string) error {
 	c, d := l.cfg.clients, l.cfg.duration
 	vars := map[string]any{"o": l.province, "y": l.cfg.year}
@@ -358,6 +384,9 @@ func (l *load) run(ctx context.Context, name string) error {
 		side("floor", floor, "")
 		side("sinergi", server, "   (target ≥ 450 req/s, p99 ≤ 40 ms)")
 		ratio(floor, server)
+		l.compareWith(ctx, server, func(ctx context.Context, _, _ int) error {
+			return l.compared(ctx, compareDashboardQuery, l.compareVars())
+		})
 	case "W2":
 		fmt.Println("W2 list: a page of 50 donations with organization, its parent and partner")
 		floor := hammer(ctx, c, d, func(ctx context.Context, _, _ int) error { return l.listFloor(ctx) })
@@ -365,6 +394,7 @@ func (l *load) run(ctx context.Context, name string) error {
 		side("floor", floor, "")
 		side("sinergi", server, "   (target ≥ 2,000 req/s, p99 ≤ 15 ms)")
 		ratio(floor, server)
+		l.compareWith(ctx, server, func(ctx context.Context, _, _ int) error { return l.compared(ctx, compareListQuery, vars) })
 	case "W3":
 		fmt.Println("W3 write: recordDonation with an idempotency key, one in ten a replay")
 		floor := hammer(ctx, c, d, l.writeFloor)
@@ -379,6 +409,7 @@ func (l *load) run(ctx context.Context, name string) error {
 			fmt.Printf("  %-8s %s\n", s, got)
 		}
 		ratio(floor, server)
+		l.compareWith(ctx, server, l.compareWrite)
 	case "W4":
 		fmt.Printf("W4 export: the donation ledger of every council, %s to %s\n", l.cfg.exportFrom, l.cfg.exportTo)
 		var rows int64
@@ -476,6 +507,14 @@ func (l *load) run(ctx context.Context, name string) error {
 		side("floor", floor, "")
 		side("sinergi", server, "   (target ≥ 0.9× the floor)")
 		ratio(floor, server)
+		if l.cfg.compare != "" {
+			// The export runs beside it too: PostGraphile has none, so
+			// Sinergi's own runs in the background, as above.
+			stop := background()
+			l.compareWith(ctx, server, mix(func(ctx context.Context) error { return l.compared(ctx, compareListQuery, vars) },
+				func(ctx context.Context) error { return l.compared(ctx, compareDashboardQuery, l.compareVars()) }, l.compareWrite))
+			stop()
+		}
 	default:
 		return fmt.Errorf("no workload %q (W1–W5)", name)
 	}
