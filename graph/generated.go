@@ -62,6 +62,7 @@ type ResolverRoot interface {
 	GiftUse() GiftUseResolver
 	KindTotal() KindTotalResolver
 	Mutation() MutationResolver
+	Officers() OfficersResolver
 	Organization() OrganizationResolver
 	PMKSCategoryTotal() PMKSCategoryTotalResolver
 	PartnerStatement() PartnerStatementResolver
@@ -468,6 +469,7 @@ type ComplexityRoot struct {
 		RecordAidOutput       func(childComplexity int, input aid.NewOutput) int
 		RecordBoxCollection   func(childComplexity int, input box.NewCollection) int
 		RecordDonation        func(childComplexity int, input donation.NewDonation) int
+		RecordOfficers        func(childComplexity int, input organization.NewOfficers) int
 		RecordPledge          func(childComplexity int, input fund.NewPledge) int
 		ReissueReceipt        func(childComplexity int, input receipt.Reissue) int
 		RejectAidRequest      func(childComplexity int, input model.AidRequestStepInput) int
@@ -483,6 +485,17 @@ type ComplexityRoot struct {
 		WriteOffPledge        func(childComplexity int, input fund.WriteOff) int
 	}
 
+	Officers struct {
+		ChairName     func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		EffectiveFrom func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Organization  func(childComplexity int) int
+		RecordedBy    func(childComplexity int) int
+		Seat          func(childComplexity int) int
+		SecretaryName func(childComplexity int) int
+	}
+
 	Organization struct {
 		Address   func(childComplexity int) int
 		Ancestors func(childComplexity int) int
@@ -492,6 +505,7 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		Kind      func(childComplexity int) int
 		Name      func(childComplexity int) int
+		Officers  func(childComplexity int, on *calendar.Date) int
 		Parent    func(childComplexity int) int
 		Regency   func(childComplexity int) int
 		TimeZone  func(childComplexity int) int
@@ -882,6 +896,7 @@ type MutationResolver interface {
 	CreateWorkMeeting(ctx context.Context, input meeting.NewMeeting) (*meeting.Meeting, error)
 	ClosePeriod(ctx context.Context, input organization.NewClose) (*organization.Close, error)
 	ReopenPeriod(ctx context.Context, input organization.Reopening) (*organization.Close, error)
+	RecordOfficers(ctx context.Context, input organization.NewOfficers) (*organization.Officers, error)
 	AllocateDonation(ctx context.Context, input fund.NewAllocation) (*fund.Allocation, error)
 	ReleaseAllocation(ctx context.Context, input fund.Release) (*fund.Allocation, error)
 	AllocateFunds(ctx context.Context, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) (*fund.Plan, error)
@@ -897,11 +912,15 @@ type MutationResolver interface {
 	FulfilAidRequest(ctx context.Context, input model.FulfilAidRequestInput) (*request.Request, error)
 	CancelAidRequest(ctx context.Context, input model.AidRequestStepInput) (*request.Request, error)
 }
+type OfficersResolver interface {
+	Organization(ctx context.Context, obj *organization.Officers) (*organization.Organization, error)
+}
 type OrganizationResolver interface {
 	Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error)
 	Children(ctx context.Context, obj *organization.Organization) ([]organization.Organization, error)
 	Ancestors(ctx context.Context, obj *organization.Organization) ([]organization.Organization, error)
 	Regency(ctx context.Context, obj *organization.Organization) (*organization.Organization, error)
+	Officers(ctx context.Context, obj *organization.Organization, on *calendar.Date) (*organization.Officers, error)
 }
 type PMKSCategoryTotalResolver interface {
 	Category(ctx context.Context, obj *aid.Group) (aid.PMKS, error)
@@ -2706,6 +2725,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordDonation(childComplexity, args["input"].(donation.NewDonation)), true
+	case "Mutation.recordOfficers":
+		if e.ComplexityRoot.Mutation.RecordOfficers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordOfficers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordOfficers(childComplexity, args["input"].(organization.NewOfficers)), true
 	case "Mutation.recordPledge":
 		if e.ComplexityRoot.Mutation.RecordPledge == nil {
 			break
@@ -2850,6 +2880,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.WriteOffPledge(childComplexity, args["input"].(fund.WriteOff)), true
 
+	case "Officers.chairName":
+		if e.ComplexityRoot.Officers.ChairName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Officers.ChairName(childComplexity), true
+	case "Officers.createdAt":
+		if e.ComplexityRoot.Officers.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Officers.CreatedAt(childComplexity), true
+	case "Officers.effectiveFrom":
+		if e.ComplexityRoot.Officers.EffectiveFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Officers.EffectiveFrom(childComplexity), true
+	case "Officers.id":
+		if e.ComplexityRoot.Officers.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Officers.ID(childComplexity), true
+	case "Officers.organization":
+		if e.ComplexityRoot.Officers.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Officers.Organization(childComplexity), true
+	case "Officers.recordedBy":
+		if e.ComplexityRoot.Officers.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Officers.RecordedBy(childComplexity), true
+	case "Officers.seat":
+		if e.ComplexityRoot.Officers.Seat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Officers.Seat(childComplexity), true
+	case "Officers.secretaryName":
+		if e.ComplexityRoot.Officers.SecretaryName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Officers.SecretaryName(childComplexity), true
+
 	case "Organization.address":
 		if e.ComplexityRoot.Organization.Address == nil {
 			break
@@ -2898,6 +2977,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Name(childComplexity), true
+	case "Organization.officers":
+		if e.ComplexityRoot.Organization.Officers == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_officers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Officers(childComplexity, args["on"].(*calendar.Date)), true
 	case "Organization.parent":
 		if e.ComplexityRoot.Organization.Parent == nil {
 			break
@@ -4127,6 +4217,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RecordAidOutputInput", ec.unmarshalInputRecordAidOutputInput),
 			graphql.NewInputUnmarshaler("RecordBoxCollectionInput", ec.unmarshalInputRecordBoxCollectionInput),
 			graphql.NewInputUnmarshaler("RecordDonationInput", ec.unmarshalInputRecordDonationInput),
+			graphql.NewInputUnmarshaler("RecordOfficersInput", ec.unmarshalInputRecordOfficersInput),
 			graphql.NewInputUnmarshaler("RecordPledgeInput", ec.unmarshalInputRecordPledgeInput),
 			graphql.NewInputUnmarshaler("ReissueReceiptInput", ec.unmarshalInputReissueReceiptInput),
 			graphql.NewInputUnmarshaler("ReleaseAllocationInput", ec.unmarshalInputReleaseAllocationInput),
@@ -4327,6 +4418,13 @@ type Mutation {
   closePeriod(input: ClosePeriodInput!): PeriodClose
   "Reopen the close in force at a council itself (admins only, with a reason); an earlier close of it is in force again."
   reopenPeriod(input: ReopenPeriodInput!): PeriodClose
+  """
+  Record who signs a council's books from a date (an admin, or an operator
+  whose subtree holds the council): its chair, its secretary and the town
+  it sits in. A later record takes over from its own date; the books of an
+  earlier meeting keep the officers of their time.
+  """
+  recordOfficers(input: RecordOfficersInput!): Officers
 }
 
 # ---------------------------------------------------------------- closed periods
@@ -4358,6 +4456,29 @@ input ClosePeriodInput {
 input ReopenPeriodInput {
   organizationId: ID!
   reason: String!
+  idempotencyKey: String
+}
+
+"The chair and secretary who sign a council's books from a date, and where."
+type Officers {
+  id: ID!
+  organization: Organization!
+  effectiveFrom: Date!
+  chairName: String!
+  secretaryName: String!
+  "The town the council sits in, where its documents are signed, e.g. Denpasar."
+  seat: String!
+  recordedBy: String!
+  createdAt: Time!
+}
+
+input RecordOfficersInput {
+  "A council (not an institution)."
+  organizationId: ID!
+  effectiveFrom: Date!
+  chairName: String!
+  secretaryName: String!
+  seat: String!
   idempotencyKey: String
 }
 
@@ -4403,6 +4524,8 @@ type Organization {
   ancestors: [Organization!]!
   "The regency/city council this organization is or lies under; null above regency level."
   regency: Organization
+  "Who signs its books on a date (default today in its time zone); null when none were recorded by then."
+  officers(on: Date): Officers
   createdAt: Time!
 }
 
@@ -6483,6 +6606,28 @@ func (ec *executionContext) childFields_KindTotal(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type KindTotal", field.Name)
 }
 
+func (ec *executionContext) childFields_Officers(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Officers_id(ctx, field)
+	case "organization":
+		return ec.fieldContext_Officers_organization(ctx, field)
+	case "effectiveFrom":
+		return ec.fieldContext_Officers_effectiveFrom(ctx, field)
+	case "chairName":
+		return ec.fieldContext_Officers_chairName(ctx, field)
+	case "secretaryName":
+		return ec.fieldContext_Officers_secretaryName(ctx, field)
+	case "seat":
+		return ec.fieldContext_Officers_seat(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_Officers_recordedBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Officers_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Officers", field.Name)
+}
+
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6505,6 +6650,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_ancestors(ctx, field)
 	case "regency":
 		return ec.fieldContext_Organization_regency(ctx, field)
+	case "officers":
+		return ec.fieldContext_Organization_officers(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Organization_createdAt(ctx, field)
 	}
@@ -7351,6 +7498,20 @@ func (ec *executionContext) field_Mutation_recordDonation_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_recordOfficers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (organization.NewOfficers, error) {
+			return ec.unmarshalNRecordOfficersInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐNewOfficers(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordPledge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7530,6 +7691,20 @@ func (ec *executionContext) field_Mutation_writeOffPledge_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Organization_officers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (*calendar.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg0
 	return args, nil
 }
 
@@ -15193,6 +15368,50 @@ func (ec *executionContext) fieldContext_Mutation_reopenPeriod(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_recordOfficers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordOfficers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordOfficers(ctx, fc.Args["input"].(organization.NewOfficers))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Officers) graphql.Marshaler {
+			return ec.marshalOOfficers2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOfficers(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordOfficers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Officers(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordOfficers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_allocateDonation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15809,6 +16028,199 @@ func (ec *executionContext) fieldContext_Mutation_cancelAidRequest(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Officers_id(ctx context.Context, field graphql.CollectedField, obj *organization.Officers) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Officers_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Officers_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Officers", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Officers_organization(ctx context.Context, field graphql.CollectedField, obj *organization.Officers) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Officers_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Officers().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Officers_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Officers",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Officers_effectiveFrom(ctx context.Context, field graphql.CollectedField, obj *organization.Officers) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Officers_effectiveFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EffectiveFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Officers_effectiveFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Officers", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Officers_chairName(ctx context.Context, field graphql.CollectedField, obj *organization.Officers) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Officers_chairName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChairName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Officers_chairName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Officers", field, false, false, "String")
+}
+
+func (ec *executionContext) _Officers_secretaryName(ctx context.Context, field graphql.CollectedField, obj *organization.Officers) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Officers_secretaryName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SecretaryName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Officers_secretaryName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Officers", field, false, false, "String")
+}
+
+func (ec *executionContext) _Officers_seat(ctx context.Context, field graphql.CollectedField, obj *organization.Officers) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Officers_seat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Officers_seat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Officers", field, false, false, "String")
+}
+
+func (ec *executionContext) _Officers_recordedBy(ctx context.Context, field graphql.CollectedField, obj *organization.Officers) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Officers_recordedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Officers_recordedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Officers", field, false, false, "String")
+}
+
+func (ec *executionContext) _Officers_createdAt(ctx context.Context, field graphql.CollectedField, obj *organization.Officers) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Officers_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Officers_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Officers", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *organization.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16071,6 +16483,50 @@ func (ec *executionContext) fieldContext_Organization_regency(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Organization(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Organization_officers(ctx context.Context, field graphql.CollectedField, obj *organization.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_officers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().Officers(ctx, obj, fc.Args["on"].(*calendar.Date))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Officers) graphql.Marshaler {
+			return ec.marshalOOfficers2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOfficers(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_officers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Officers(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_officers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -24125,6 +24581,83 @@ func UnmarshalRecordDonationInput(ctx context.Context, raw any) (donation.NewDon
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRecordOfficersInput(ctx context.Context, obj any) (organization.NewOfficers, error) {
+	var it organization.NewOfficers
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organizationId", "effectiveFrom", "chairName", "secretaryName", "seat", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "effectiveFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveFrom"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveFrom = data
+		case "chairName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("chairName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChairName = data
+		case "secretaryName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secretaryName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SecretaryName = data
+		case "seat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seat"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Seat = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordOfficersInput unmarshals raw into the RecordOfficersInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordOfficersInput(ctx context.Context, raw any) (organization.NewOfficers, error) {
+	var out organization.NewOfficers
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordOfficersInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRecordPledgeInput(ctx context.Context, obj any) (fund.NewPledge, error) {
 	var it fund.NewPledge
 	if obj == nil {
@@ -27548,6 +28081,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "recordOfficers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordOfficers(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "allocateDonation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_allocateDonation(ctx, field)
@@ -27663,6 +28203,75 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
+var officersImplementors = []string{"Officers"}
+
+func (ec *executionContext) _Officers(ctx context.Context, sel ast.SelectionSet, obj *organization.Officers) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officersImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Officers")
+		case "id":
+			out.Values[i] = ec._Officers_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Officers_organization(ctx, field, obj)
+				})
+		case "effectiveFrom":
+			out.Values[i] = ec._Officers_effectiveFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "chairName":
+			out.Values[i] = ec._Officers_chairName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "secretaryName":
+			out.Values[i] = ec._Officers_secretaryName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "seat":
+			out.Values[i] = ec._Officers_seat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordedBy":
+			out.Values[i] = ec._Officers_recordedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Officers_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var organizationImplementors = []string{"Organization"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *organization.Organization) graphql.Marshaler {
@@ -27727,6 +28336,12 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_regency(ctx, field, obj)
+				})
+		case "officers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_officers(ctx, field, obj)
 				})
 		case "createdAt":
 			out.Values[i] = ec._Organization_createdAt(ctx, field, obj)
@@ -31143,6 +31758,11 @@ func (ec *executionContext) unmarshalNRecordDonationInput2githubᚗcomᚋsinergi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRecordOfficersInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐNewOfficers(ctx context.Context, v any) (organization.NewOfficers, error) {
+	res, err := ec.unmarshalInputRecordOfficersInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRecordPledgeInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐNewPledge(ctx context.Context, v any) (fund.NewPledge, error) {
 	res, err := ec.unmarshalInputRecordPledgeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -31956,6 +32576,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOOfficers2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOfficers(ctx context.Context, sel ast.SelectionSet, v *organization.Officers) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Officers(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *organization.Organization) graphql.Marshaler {

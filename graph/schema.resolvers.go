@@ -404,6 +404,10 @@ func (r *mutationResolver) ReopenPeriod(ctx context.Context, input organization.
 	return written(r.OrganizationStore.ReopenPeriod(ctx, scope(ctx), input))
 }
 
+func (r *mutationResolver) RecordOfficers(ctx context.Context, input organization.NewOfficers) (*organization.Officers, error) {
+	return written(r.OrganizationStore.RecordOfficers(ctx, scope(ctx), input))
+}
+
 func (r *mutationResolver) AllocateDonation(ctx context.Context, input fund.NewAllocation) (*fund.Allocation, error) {
 	return written(r.FundStore.Allocate(ctx, scope(ctx), input))
 }
@@ -463,6 +467,10 @@ func (r *mutationResolver) CancelAidRequest(ctx context.Context, input model.Aid
 	return r.step(ctx, request.Cancel, input)
 }
 
+func (r *officersResolver) Organization(ctx context.Context, obj *organization.Officers) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
+}
+
 func (r *organizationResolver) Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error) {
 	return loadOptional(ctx, r.loaders(ctx).organization, obj.ParentID)
 }
@@ -481,6 +489,14 @@ func (r *organizationResolver) Ancestors(ctx context.Context, obj *organization.
 
 func (r *organizationResolver) Regency(ctx context.Context, obj *organization.Organization) (*organization.Organization, error) {
 	return loadOptional(ctx, r.loaders(ctx).regency, &obj.ID)
+}
+
+func (r *organizationResolver) Officers(ctx context.Context, obj *organization.Organization, on *calendar.Date) (*organization.Officers, error) {
+	day := calendar.Today(obj.Location())
+	if on != nil {
+		day = *on
+	}
+	return r.OrganizationStore.OfficersOn(ctx, scope(ctx), obj.ID, day)
 }
 
 func (r *pMKSCategoryTotalResolver) Category(ctx context.Context, obj *aid.Group) (aid.PMKS, error) {
@@ -886,6 +902,8 @@ func (r *Resolver) KindTotal() KindTotalResolver { return &kindTotalResolver{r} 
 
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
+func (r *Resolver) Officers() OfficersResolver { return &officersResolver{r} }
+
 func (r *Resolver) Organization() OrganizationResolver { return &organizationResolver{r} }
 
 func (r *Resolver) PMKSCategoryTotal() PMKSCategoryTotalResolver {
@@ -941,6 +959,7 @@ type (
 	giftUseResolver               struct{ *Resolver }
 	kindTotalResolver             struct{ *Resolver }
 	mutationResolver              struct{ *Resolver }
+	officersResolver              struct{ *Resolver }
 	organizationResolver          struct{ *Resolver }
 	pMKSCategoryTotalResolver     struct{ *Resolver }
 	partnerStatementResolver      struct{ *Resolver }

@@ -389,8 +389,9 @@ func (l *loader) outputs(ctx context.Context) error {
 	if err := perRegency(clothes, 2014, time.February, aid.Elderly, aid.Neglect, 150_000, []int{12, 12, 12, 12, 12, 12, 12, 11, 11}); err != nil {
 		return err
 	}
+	// The 4 house renovations were finished before the meeting of 17 July.
 	for i, r := range []int{1, 5, 4, 2} {
-		if err := l.output(ctx, aid.NewOutput{AidTypeID: house.ID, Quantity: 1, Cost: 15_000_000, DeliveredOn: calendar.New(2014, time.August, 5+7*i),
+		if err := l.output(ctx, aid.NewOutput{AidTypeID: house.ID, Quantity: 1, Cost: 15_000_000, DeliveredOn: houseDelivered[i],
 			BeneficiaryGroup: aid.PoorHousehold, PMKSCategory: aid.Poverty, RegencyID: l.regencies[r].ID}); err != nil {
 			return err
 		}
@@ -520,11 +521,19 @@ func (l *loader) pledges(ctx context.Context) error {
 	return err
 }
 
+// raker records who signs the province council's books and its 2014 work
+// meeting, which evaluated the year up to the meeting day.
 func (l *loader) raker(ctx context.Context) error {
+	// Fictional officers: the demo's people are made up.
+	if _, err := l.orgs.RecordOfficers(ctx, l.sc, organization.NewOfficers{OrganizationID: l.province.ID,
+		EffectiveFrom: calendar.New(2012, time.January, 1), ChairName: "Dr. I Made Wirata, M.Si.", SecretaryName: "Ni Ketut Sriani, S.Sos.",
+		Seat: "Denpasar"}); err != nil {
+		return err
+	}
 	_, err := l.meetings.Create(ctx, l.sc, meeting.NewMeeting{
 		OrganizationID: l.province.ID, Title: "Rapat Kerja BKKKS Provinsi Bali 2014",
-		HeldOn: calendar.New(2014, time.July, 17), Place: "Denpasar",
-		PeriodFrom: calendar.New(2014, time.January, 1), PeriodTo: calendar.New(2014, time.July, 31),
+		HeldOn: calendar.New(2014, time.July, 17), Place: "Ruang Dekranasda, Denpasar",
+		PeriodFrom: calendar.New(2014, time.January, 1), PeriodTo: calendar.New(2014, time.July, 17),
 		Attendance: []meeting.Attendance{
 			{Group: meeting.RegencySocialOffice, Attendees: 18},
 			{Group: meeting.RegencyPlanningBoard, Attendees: 9},
@@ -540,6 +549,10 @@ func (l *loader) raker(ctx context.Context) error {
 	l.sum.Meetings++
 	return nil
 }
+
+// houseDelivered are the days the 2014 house renovations were handed over.
+var houseDelivered = [4]calendar.Date{calendar.New(2014, time.July, 1), calendar.New(2014, time.July, 4),
+	calendar.New(2014, time.July, 8), calendar.New(2014, time.July, 11)}
 
 // DuplicateNIK is the demo applicant who asked twice, at two councils.
 const DuplicateNIK = "5108034507560001"
@@ -590,10 +603,10 @@ func (l *loader) aidRequests(ctx context.Context) error {
 		name, nikNo string
 		delivered   calendar.Date
 	}{
-		{1, "I Wayan Sukra", "5106031203640002", calendar.New(2014, time.August, 5)},
-		{5, "Ni Nyoman Rai", "5107056108590004", calendar.New(2014, time.August, 12)},
-		{4, "I Ketut Darma", "5101021707700003", calendar.New(2014, time.August, 19)},
-		{2, "I Made Suarta", "5108040102660005", calendar.New(2014, time.August, 26)},
+		{1, "I Wayan Sukra", "5106031203640002", houseDelivered[0]},
+		{5, "Ni Nyoman Rai", "5107056108590004", houseDelivered[1]},
+		{4, "I Ketut Darma", "5101021707700003", houseDelivered[2]},
+		{2, "I Made Suarta", "5108040102660005", houseDelivered[3]},
 	}
 	all := []demoRequest{{
 		regency: 2, in: person("Ni Luh Sekar", DuplicateNIK, "Banjar Dinas Kaja, Desa Bungkulan, Sawan, Buleleng", chair, 1,
