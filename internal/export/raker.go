@@ -66,6 +66,10 @@ type rakerData struct {
 	attendance map[string][]meeting.Attendance
 	requests   []request.Figures
 	reqPlaces  map[string]organization.Organization
+	// The meeting the book is for (the last held in the period), and who
+	// signs it then.
+	meeting  *meeting.Meeting
+	officers *organization.Officers
 }
 
 func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (rakerData, error) {
@@ -126,7 +130,20 @@ func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (r
 		d.types[t.ID] = t
 		d.typeOrder = append(d.typeOrder, t.ID)
 	}
+	// Every regency of the subtree, with nothing delivered or not, and any
+	// outside it that an output went to.
 	var regencyIDs, partnerIDs []string
+	if d.org.Kind == organization.RegencyCouncil {
+		regencyIDs = append(regencyIDs, d.org.ID)
+	}
+	kind, all := organization.RegencyCouncil, page.Max
+	under, err := st.Organizations.List(ctx, sc, organization.Filter{Under: &s.OrganizationID, Kind: &kind}, page.Request{First: &all})
+	if err != nil {
+		return d, err
+	}
+	for _, o := range under.Items {
+		regencyIDs = append(regencyIDs, o.ID)
+	}
 	for _, g := range d.byTypeReg {
 		if !slices.Contains(regencyIDs, g.RegencyID) {
 			regencyIDs = append(regencyIDs, g.RegencyID)
@@ -150,7 +167,7 @@ func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (r
 	slices.SortFunc(d.requests, func(a, b request.Figures) int {
 		return compare(d.reqPlaces[a.RegencyID].Name, d.reqPlaces[b.RegencyID].Name)
 	})
-	slices.SortFunc(d.regencies, func(a, b organization.Organization) int { return compare(a.Name, b.Name) })
+	slices.SortFunc(d.regencies, func(a, b organization.Organization) int { return compare(a.Code, b.Code) })
 	for _, g := range d.byPartner {
 		if g.Key != "" {
 			partnerIDs = append(partnerIDs, g.Key)
@@ -187,7 +204,17 @@ func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (r
 	for _, a := range att {
 		d.attendance[a.MeetingID] = append(d.attendance[a.MeetingID], a)
 	}
-	return d, nil
+	signedOn := s.To
+	for i := range d.meetings {
+		if m := &d.meetings[i]; d.meeting == nil || !m.HeldOn.Before(d.meeting.HeldOn) {
+			d.meeting = m
+		}
+	}
+	if d.meeting != nil {
+		signedOn = d.meeting.HeldOn
+	}
+	d.officers, err = st.Organizations.OfficersOn(ctx, sc, d.org.ID, signedOn)
+	return d, err
 }
 
 func compare(a, b string) int {
@@ -256,7 +283,13 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 		}
 	}
 
-	sum, err := b.Sheet(L("Ringkasan", "Summary"), []xlsx.Column{{Header: L("Uraian", "Item"), Width: 46}, {Header: L("Nilai", "Value"), Width: 22}})
+	title := []string{d.org.Name, L("Buku Rapat Kerja", "Work meeting book"),
+		L("Periode evaluasi: ", "Period evaluated: ") + longDate(lang, s.From) + " – " + longDate(lang, s.To)}
+	if m := d.meeting; m != nil {
+		title[1] = m.Title
+		title = append(title, L("Rapat: ", "Meeting: ")+longDate(lang, m.HeldOn)+", "+m.Place)
+	}
+	sum, err := b.TitledSheet(L("Ringkasan", "Summary"), title, []xlsx.Column{{Header: L("Uraian", "Item"), Width: 46}, {Header: L("Nilai", "Value"), Width: 22}})
 	if err != nil {
 		return err
 	}
@@ -281,67 +314,87 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 		}
 	}
 
-	// Outputs: aid type × regency, with totals both ways.
-	cols := []xlsx.Column{{Header: L("Jenis bantuan", "Aid type"), Width: 36}, {Header: L("Satuan", "Unit"), Width: 8}}
-	for _, r := range d.regencies {
-		cols = append(cols, xlsx.Column{Header: r.Name, Width: 14})
-	}
-	cols = append(cols, xlsx.Column{Header: L("Jumlah", "Total"), Width: 10}, xlsx.Column{Header: L("Biaya", "Cost"), Width: 16})
-	out, err := b.Sheet(L("Bantuan", "Outputs"), cols)
+	// The charts' page follows the summary; they are drawn at the end, from
+	// the sheets they plot.
+	charts, err := b.Sheet(L("Grafik", "Charts"), nil)
 	if err != nil {
 		return err
 	}
-	regTotals := make([]int64, len(d.regencies))
+
+	// Outputs: by aid type, then each regency's by aid type (regencies as
+	// rows, so that many regencies print as more pages, never smaller).
+	out, err := b.Sheet(L("Bantuan", "Outputs"), []xlsx.Column{{Header: L("Jenis bantuan", "Aid type"), Width: 36},
+		{Header: L("Satuan", "Unit"), Width: 8}, {Header: L("Jumlah", "Total"), Width: 10}, {Header: L("Biaya", "Cost"), Width: 16}})
+	if err != nil {
+		return err
+	}
 	for _, tt := range d.byType {
 		t := d.types[tt.AidTypeID]
-		row := []any{pick(lang, t.Name, t.NameEN), t.Unit}
-		for i, r := range d.regencies {
-			var q int64
-			for _, g := range d.byTypeReg {
-				if g.Key == tt.AidTypeID && g.RegencyID == r.ID {
-					q = g.Quantity
-				}
-			}
-			regTotals[i] += q
-			row = append(row, q)
-		}
-		if err := out.Add(append(row, tt.Quantity, tt.Cost)...); err != nil {
+		if err := out.Add(pick(lang, t.Name, t.NameEN), t.Unit, tt.Quantity, tt.Cost); err != nil {
 			return err
 		}
 	}
-	totals := []any{L("Jumlah", "Total"), nil}
-	for _, q := range regTotals {
-		totals = append(totals, q)
-	}
-	if err := out.Total(append(totals, outQty, outCost)...); err != nil {
+	if err := out.Total(L("Jumlah", "Total"), nil, outQty, outCost); err != nil {
 		return err
 	}
-	outTotalsRow := out.Row()
-
-	// Money in: source × month.
-	months := monthsOf(s)
-	cols = []xlsx.Column{{Header: L("Sumber", "Source"), Width: 22}}
-	for _, m := range months {
-		cols = append(cols, xlsx.Column{Header: monthName(lang, m), Width: 14})
+	cols := []xlsx.Column{{Header: L("Kabupaten/Kota", "Regency/city"), Width: 26}}
+	for _, tt := range d.byType {
+		t := d.types[tt.AidTypeID]
+		cols = append(cols, xlsx.Column{Header: pick(lang, t.Name, t.NameEN) + " (" + t.Unit + ")", Width: 13})
 	}
-	cols = append(cols, xlsx.Column{Header: L("Jumlah", "Total"), Width: 18})
+	cols = append(cols, xlsx.Column{Header: L("Biaya", "Cost"), Width: 16})
+	byRegency, err := b.Sheet(L("Bantuan per Wilayah", "Outputs by Regency"), cols)
+	if err != nil {
+		return err
+	}
+	for _, r := range d.regencies {
+		row := []any{r.Name}
+		var cost money.Rupiah
+		for _, tt := range d.byType {
+			var q int64
+			for _, g := range d.byTypeReg {
+				if g.Key == tt.AidTypeID && g.RegencyID == r.ID {
+					q, cost = g.Quantity, cost+g.Cost
+				}
+			}
+			row = append(row, q)
+		}
+		if err := byRegency.Add(append(row, cost)...); err != nil {
+			return err
+		}
+	}
+	totals := []any{L("Jumlah", "Total")}
+	for _, tt := range d.byType {
+		totals = append(totals, tt.Quantity)
+	}
+	if err := byRegency.Total(append(totals, outCost)...); err != nil {
+		return err
+	}
+
+	// Money in: a month per row, a source per column.
+	months := monthsOf(s)
+	sources := []donation.Source{donation.CSR, donation.DonationBox, donation.Government, donation.Individual, donation.Business, donation.Community, donation.Other}
+	cols = []xlsx.Column{{Header: L("Bulan", "Month"), Width: 10}}
+	for _, src := range sources {
+		cols = append(cols, xlsx.Column{Header: label(sourceLabels, lang, src), Width: 13})
+	}
+	cols = append(cols, xlsx.Column{Header: L("Jumlah", "Total"), Width: 15})
 	moneyIn, err := b.Sheet(L("Dana Masuk", "Money In"), cols)
 	if err != nil {
 		return err
 	}
-	monthTotals := make([]money.Rupiah, len(months))
-	sources := []donation.Source{donation.CSR, donation.DonationBox, donation.Government, donation.Individual, donation.Business, donation.Community, donation.Other}
-	for _, src := range sources {
-		row := []any{label(sourceLabels, lang, src)}
+	sourceTotals := make([]money.Rupiah, len(sources))
+	for _, m := range months {
+		row := []any{monthName(lang, m)}
 		var total money.Rupiah
-		for i, m := range months {
+		for i, src := range sources {
 			var a money.Rupiah
 			for _, g := range d.bySourceMo {
 				if donation.Source(g.Key) == src && g.Month == m {
 					a = g.Amount
 				}
 			}
-			monthTotals[i] += a
+			sourceTotals[i] += a
 			total += a
 			row = append(row, a)
 		}
@@ -350,12 +403,13 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 		}
 	}
 	totals = []any{L("Jumlah", "Total")}
-	for _, a := range monthTotals {
+	for _, a := range sourceTotals {
 		totals = append(totals, a)
 	}
 	if err := moneyIn.Total(append(totals, net)...); err != nil {
 		return err
 	}
+	moneyTotalsRow := moneyIn.Row()
 
 	// Donation boxes: per box, then per host.
 	boxes, err := b.Sheet(L("Kotak Amal", "Donation Boxes"), []xlsx.Column{{Header: L("Kotak", "Box"), Width: 12},
@@ -454,7 +508,7 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 	// Comparison with the previous period of equal length.
 	prev := report.Previous(s)
 	cmp, err := b.Sheet(L("Perbandingan", "Comparison"), []xlsx.Column{{Header: L("Uraian", "Item"), Width: 36},
-		{Header: fmt.Sprintf("%s – %s", s.From, s.To), Width: 24}, {Header: fmt.Sprintf("%s – %s", prev.From, prev.To), Width: 24},
+		{Header: span(s.From, s.To), Width: 24}, {Header: span(prev.From, prev.To), Width: 24},
 		{Header: L("Selisih", "Change"), Width: 18}})
 	if err != nil {
 		return err
@@ -505,13 +559,18 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 	}
 	for _, m := range d.meetings {
 		total := 0
-		for _, a := range d.attendance[m.ID] {
+		for i, a := range d.attendance[m.ID] {
 			total += a.Attendees
-			if err := att.Add(m.Title, m.HeldOn, m.Place, label(participantLabels, lang, a.Group), a.Attendees); err != nil {
+			// The meeting is named on its first row only.
+			row := []any{nil, nil, nil, label(participantLabels, lang, a.Group), a.Attendees}
+			if i == 0 {
+				row[0], row[1], row[2] = m.Title, m.HeldOn, m.Place
+			}
+			if err := att.Add(row...); err != nil {
 				return err
 			}
 		}
-		if err := att.Total(m.Title, m.HeldOn, m.Place, L("Jumlah", "Total"), total); err != nil {
+		if err := att.Total(nil, nil, nil, L("Jumlah", "Total"), total); err != nil {
 			return err
 		}
 	}
@@ -534,18 +593,24 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 			return err
 		}
 	}
+	if err := signatures(about, d, s, lang); err != nil {
+		return err
+	}
 
-	// Charts on the summary: outputs by regency, money by source.
+	// Charts on a page of their own, each in one unit (rupiah), values on
+	// the bars, dark labels that survive a black-and-white copy.
+	below := 1
 	if len(d.regencies) > 0 {
-		if err := sum.Chart("D2", &excelize.Chart{Type: excelize.Col, Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: L("Bantuan tersalur per kabupaten/kota", "Aid delivered by regency")}}},
-			Series:    []excelize.ChartSeries{{Name: L("Satuan", "Units"), Categories: out.Range(3, 1, 2+len(d.regencies), 1), Values: out.Range(3, outTotalsRow, 2+len(d.regencies), outTotalsRow)}},
-			Dimension: excelize.ChartDimension{Width: 640, Height: 300}}); err != nil {
+		n := byRegency.Row() - 1 // the last regency's row
+		costCol := len(d.byType) + 2
+		if err := charts.Chart(fmt.Sprintf("A%d", below), rupiahBars(L("Biaya bantuan tersalur per kabupaten/kota", "Cost of aid delivered by regency"),
+			byRegency.Range(1, 2, 1, n), byRegency.Range(costCol, 2, costCol, n), len(d.regencies))); err != nil {
 			return fmt.Errorf("outputs chart: %w", err)
 		}
+		below += 2 + chartRows(len(d.regencies))
 	}
-	if err := sum.Chart("D19", &excelize.Chart{Type: excelize.Pie, Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: L("Dana masuk menurut sumber", "Money in by source")}}},
-		Series:    []excelize.ChartSeries{{Name: L("Jumlah", "Total"), Categories: moneyIn.Range(1, 2, 1, 1+len(sources)), Values: moneyIn.Range(2+len(months), 2, 2+len(months), 1+len(sources))}},
-		Dimension: excelize.ChartDimension{Width: 480, Height: 300}}); err != nil {
+	if err := charts.Chart(fmt.Sprintf("A%d", below), rupiahBars(L("Dana masuk menurut sumber", "Money in by source"),
+		moneyIn.Range(2, 1, 1+len(sources), 1), moneyIn.Range(2, moneyTotalsRow, 1+len(sources), moneyTotalsRow), len(sources))); err != nil {
 		return fmt.Errorf("money chart: %w", err)
 	}
 	if _, err := b.WriteTo(w); err != nil {
@@ -656,6 +721,55 @@ func monthName(lang Language, m calendar.Date) string {
 	id := []string{"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"}
 	en := []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 	return fmt.Sprintf("%s %d", pick(lang, id[m.Month-1], en[m.Month-1]), m.Year)
+}
+
+// rupiahBars is a horizontal bar chart of n rupiah figures, each bar
+// labelled with its value: one series, so no legend; black text.
+func rupiahBars(title, categories, values string, n int) *excelize.Chart {
+	black := excelize.Font{Color: "000000", Family: xlsx.Font, Size: 9}
+	gap := uint(60)
+	return &excelize.Chart{Type: excelize.Bar,
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title, Font: &excelize.Font{Bold: true, Color: "000000", Family: xlsx.Font, Size: 11}}}},
+		Series:    []excelize.ChartSeries{{Name: title, Categories: categories, Values: values, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"4F6D8F"}}, DataLabel: excelize.ChartDataLabel{Font: black}}},
+		Legend:    excelize.ChartLegend{Position: "none"},
+		PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: millionsOneDecimal}},
+		XAxis:     excelize.ChartAxis{Font: black, ReverseOrder: true},
+		YAxis:     excelize.ChartAxis{Font: black, MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: millions}},
+		GapWidth:  &gap,
+		Dimension: excelize.ChartDimension{Width: 560, Height: uint(chartRows(n) * 20)},
+	}
+}
+
+// Charts write rupiah in millions (juta), as Indonesians abbreviate them:
+// Rp 260,2 jt; the tables beside them hold the exact figures.
+const (
+	millions           = `[$-421]"Rp "#,##0,," jt"`
+	millionsOneDecimal = `[$-421]"Rp "#,##0.0,," jt"`
+)
+
+// chartRows is how many rows of the sheet a bar chart of n bars covers.
+func chartRows(n int) int { return 4 + 3*n/2 }
+
+// signatures ends the book with the officers in office on the meeting day
+// (or the period's last day) signing where the council sits.
+func signatures(sh *xlsx.Sheet, d rakerData, s report.Spec, lang Language) error {
+	on := s.To
+	if d.meeting != nil {
+		on = d.meeting.HeldOn
+	}
+	place, chair, secretary := "", "", ""
+	if f := d.officers; f != nil {
+		place, chair, secretary = f.Seat+", ", f.ChairName, f.SecretaryName
+	}
+	return sh.Signatures(place+longDate(lang, on),
+		xlsx.Signer{Office: pick(lang, "Ketua ", "Chair, ") + d.org.Name, Name: chair},
+		xlsx.Signer{Office: pick(lang, "Sekretaris ", "Secretary, ") + d.org.Name, Name: secretary})
+}
+
+// longDate writes a date in words: 17 Juli 2014, 17 July 2014.
+func longDate(lang Language, d calendar.Date) string {
+	id := []string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"}
+	return fmt.Sprintf("%d %s %d", d.Day, pick(lang, id[d.Month-1], d.Month.String()), d.Year)
 }
 
 // span writes a period as Indonesians write dates: 01/01/2014 – 31/12/2014.

@@ -293,7 +293,8 @@ func TestRakerBook(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	want := []string{"Ringkasan", "Bantuan", "Dana Masuk", "Kotak Amal", "Mitra", "Dana", "Jejak Dana", "Target", "Permohonan", "Perbandingan", "Kehadiran", "Keterangan"}
+	want := []string{"Ringkasan", "Grafik", "Bantuan", "Bantuan per Wilayah", "Dana Masuk", "Kotak Amal", "Mitra", "Dana", "Jejak Dana", "Target",
+		"Permohonan", "Perbandingan", "Kehadiran", "Keterangan"}
 	if got := f.GetSheetList(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("sheets %v, want %v", got, want)
 	}
@@ -318,11 +319,46 @@ func TestRakerBook(t *testing.T) {
 		byName["Pakaian olahraga"] != "106" || byName["Bedah rumah"] != "4" {
 		t.Errorf("outputs sheet: %v, want 190 / 1 / 1 / 106 / 4", byName)
 	}
-	// Money in: the grand total is the ledger's net sum.
+	// Outputs by regency: every regency of Bali in code order, each row's
+	// cost the ledger's, the totals row the per-type sheet's.
+	regRows, _ := f.GetRows("Bantuan per Wilayah", excelize.Options{RawCellValue: true})
+	var regencies []string
+	for _, r := range regRows[1 : len(regRows)-1] {
+		regencies = append(regencies, r[0])
+		c := admin.count(`SELECT COALESCE(SUM(cost), 0) FROM aid_outputs a JOIN organizations o ON o.id = a.regency_id
+			WHERE o.name = $1 AND delivered_on BETWEEN '2014-01-01' AND '2014-12-31'`, r[0])
+		if r[len(r)-1] != fmt.Sprint(c) {
+			t.Errorf("%s: cost %s, the ledger says %d", r[0], r[len(r)-1], c)
+		}
+	}
+	var inCodeOrder []string
+	admin.db.Select(&inCodeOrder, `SELECT name FROM organizations WHERE kind = 'REGENCY_COUNCIL' AND code LIKE 'BALI-%' ORDER BY code`)
+	if strings.Join(regencies, ",") != strings.Join(inCodeOrder, ",") {
+		t.Errorf("regencies %v, want every one in code order %v", regencies, inCodeOrder)
+	}
+	if last, types := regRows[len(regRows)-1], rows[len(rows)-1]; last[len(last)-1] != types[cost] {
+		t.Errorf("outputs by regency cost %s, by type %s", last[len(last)-1], types[cost])
+	}
+	// Money in: a row per month, a column per source; the grand total is
+	// the ledger's net sum.
 	money, _ := f.GetRows("Dana Masuk", excelize.Options{RawCellValue: true})
 	last := money[len(money)-1]
-	if net := admin.count(`SELECT SUM(amount) FROM donations WHERE received_on BETWEEN '2014-01-01' AND '2014-12-31'`); last[len(last)-1] != fmt.Sprint(net) || len(money[0]) != 14 {
-		t.Errorf("money in: total %s over %d columns; the ledger says %d over 12 months", last[len(last)-1], len(money[0]), net)
+	if net := admin.count(`SELECT SUM(amount) FROM donations WHERE received_on BETWEEN '2014-01-01' AND '2014-12-31'`); last[len(last)-1] != fmt.Sprint(net) || len(money) != 14 || len(money[0]) != 9 {
+		t.Errorf("money in: total %s over %d rows and %d columns; the ledger says %d over 12 months and 7 sources", last[len(last)-1], len(money), len(money[0]), net)
+	}
+	// The title block names the council and the meeting; the book ends with
+	// the officers' signatures, where and when the meeting was.
+	summary, _ := f.GetRows("Ringkasan")
+	if summary[0][0] != "BKKKS Provinsi Bali" || summary[1][0] != "Rapat Kerja BKKKS Provinsi Bali 2014" ||
+		summary[2][0] != "Periode evaluasi: 1 Januari 2014 – 31 Desember 2014" || summary[3][0] != "Rapat: 17 Juli 2014, Ruang Dekranasda, Denpasar" {
+		t.Errorf("title block %v", summary[:4])
+	}
+	about, _ := f.GetRows("Keterangan")
+	signed := fmt.Sprint(about[len(about)-7:])
+	for _, want := range []string{"Denpasar, 17 Juli 2014", "Ketua BKKKS Provinsi Bali", "Sekretaris BKKKS Provinsi Bali", "Dr. I Made Wirata, M.Si.", "Ni Ketut Sriani, S.Sos."} {
+		if !strings.Contains(signed, want) {
+			t.Errorf("signature block %v lacks %q", signed, want)
+		}
 	}
 	// Boxes, partners, targets, attendance.
 	boxes, _ := f.GetRows("Kotak Amal", excelize.Options{RawCellValue: true})
@@ -394,8 +430,19 @@ func TestRakerBook(t *testing.T) {
 	if charts != 2 {
 		t.Errorf("%d charts, want 2", charts)
 	}
-	if layout, _ := f.GetPageLayout("Bantuan"); layout.Orientation == nil || *layout.Orientation != "landscape" {
-		t.Errorf("outputs sheet does not print landscape: %+v", layout)
+	// Every sheet prints on A4, never shrunk below 82 % (11-point text stays
+	// at 9 points or more); narrow sheets upright, wide ones across.
+	for _, name := range f.GetSheetList() {
+		layout, _ := f.GetPageLayout(name)
+		if layout.Size == nil || *layout.Size != 9 || layout.AdjustTo == nil || *layout.AdjustTo < 82 || layout.Orientation == nil {
+			t.Errorf("%s prints %+v", name, layout)
+		}
+	}
+	if layout, _ := f.GetPageLayout("Bantuan"); *layout.Orientation != "portrait" {
+		t.Errorf("the four-column outputs sheet prints %s", *layout.Orientation)
+	}
+	if layout, _ := f.GetPageLayout("Dana Masuk"); *layout.Orientation != "landscape" {
+		t.Errorf("the nine-column money sheet prints %s", *layout.Orientation)
 	}
 
 	status, _, body = admin.download("/exports/raker.xlsx?org=BALI&from=2014-01-01&to=2014-07-31&lang=en")

@@ -715,7 +715,7 @@ func TestProgrammeAndRaker2014(t *testing.T) {
 		t.Fatalf("got %d meetings in 2014, want 1", len(got.WorkMeetings.Edges))
 	}
 	m := got.WorkMeetings.Edges[0].Node
-	if m.HeldOn != "2014-07-17" || m.Place != "Denpasar" || m.TotalAttendees != 115 || m.PeriodTo != "2014-07-31" {
+	if m.HeldOn != "2014-07-17" || m.Place != "Ruang Dekranasda, Denpasar" || m.TotalAttendees != 115 || m.PeriodTo != "2014-07-17" {
 		t.Errorf("Raker 2014: %+v", m)
 	}
 }

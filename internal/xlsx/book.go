@@ -14,8 +14,8 @@ import (
 )
 
 // Book is a workbook of small sheets, printed for a meeting: each sheet has
-// a bold header row that is frozen and repeated on every printed page, and
-// prints landscape, one page wide.
+// a bold header row repeated on every printed page, and prints on A4 at
+// full size, upright or across as its width needs.
 type Book struct {
 	all     []*Sheet
 	file    *excelize.File
@@ -26,6 +26,8 @@ type Book struct {
 	header  int
 	bold    int
 	sheets  int
+
+	title, subtitle, signName, centred int
 }
 
 // Year is a calendar year, written as a plain number (2014, not 2,014).
@@ -80,7 +82,21 @@ func (b *Book) init(props Properties) error {
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}); err != nil {
 		return err
 	}
-	b.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Family: Font}})
+	if b.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Family: Font}}); err != nil {
+		return err
+	}
+	if b.title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Family: Font, Size: 14}}); err != nil {
+		return err
+	}
+	if b.subtitle, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: Font, Size: 11}}); err != nil {
+		return err
+	}
+	b.signName, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Underline: "single", Family: Font},
+		Alignment: &excelize.Alignment{Horizontal: "center"}})
+	if err != nil {
+		return err
+	}
+	b.centred, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: Font}, Alignment: &excelize.Alignment{Horizontal: "center"}})
 	return err
 }
 
@@ -88,12 +104,19 @@ func (b *Book) init(props Properties) error {
 type Sheet struct {
 	book   *Book
 	name   string
+	header int // the header row's number
 	row    int
 	widths []float64 // the widest content of each column so far, in characters
 }
 
 // Sheet adds a sheet with the header row cols.
 func (b *Book) Sheet(name string, cols []Column) (*Sheet, error) {
+	return b.TitledSheet(name, nil, cols)
+}
+
+// TitledSheet adds a sheet that opens with a title block — the first line
+// large and bold, the others plain — above the header row cols.
+func (b *Book) TitledSheet(name string, title []string, cols []Column) (*Sheet, error) {
 	f := b.file
 	if b.sheets == 0 {
 		if err := f.SetSheetName("Sheet1", name); err != nil {
@@ -103,29 +126,54 @@ func (b *Book) Sheet(name string, cols []Column) (*Sheet, error) {
 		return nil, err
 	}
 	b.sheets++
-	s := &Sheet{book: b, name: name, row: 1}
+	s := &Sheet{book: b, name: name, header: 1}
+	if len(title) > 0 {
+		s.header = len(title) + 2
+	}
+	s.row = s.header
 	b.all = append(b.all, s)
+	for i, line := range title {
+		cell := cellName(1, i+1)
+		if err := f.SetCellStr(name, cell, line); err != nil {
+			return nil, err
+		}
+		style := b.subtitle
+		if i == 0 {
+			style = b.title
+		}
+		if err := f.SetCellStyle(name, cell, cell, style); err != nil {
+			return nil, err
+		}
+	}
+	if len(title) > 0 {
+		if err := f.SetRowHeight(name, 1, 24); err != nil {
+			return nil, err
+		}
+	}
 	for i, c := range cols {
 		s.fit(i, c.Width)
-		if err := f.SetCellStr(name, cellName(i+1, 1), c.Header); err != nil {
+		if err := f.SetCellStr(name, cellName(i+1, s.header), c.Header); err != nil {
 			return nil, err
 		}
 	}
 	if len(cols) > 0 {
-		if err := f.SetCellStyle(name, "A1", cellName(len(cols), 1), b.header); err != nil {
+		if err := f.SetCellStyle(name, cellName(1, s.header), cellName(len(cols), s.header), b.header); err != nil {
 			return nil, err
 		}
-		// Headers wrap (regency names over narrow number columns): room for three lines.
-		if err := f.SetRowHeight(name, 1, 45); err != nil {
+		// Headers wrap (long names over narrow number columns): room for
+		// the longest, a line per column width of text, words not split.
+		lines := 1
+		for _, c := range cols {
+			lines = max(lines, wrappedLines(c.Header, c.Width))
+		}
+		if err := f.SetRowHeight(name, s.header, float64(15*lines+3)); err != nil {
 			return nil, err
 		}
 	}
-	if err := f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return nil, err
-	}
-	landscape, fit, zero, a4 := "landscape", true, 0, 9
-	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Size: &a4, Orientation: &landscape, FitToHeight: &zero}); err != nil {
-		return nil, err
+	if len(title) == 0 {
+		if err := f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+			return nil, err
+		}
 	}
 	// Room to bind on the left; the book's title above and the page number below on every page.
 	if err := f.SetPageMargins(name, &excelize.PageLayoutMarginsOptions{Left: ptr(1.0), Right: ptr(0.5), Top: ptr(0.9),
@@ -140,14 +188,67 @@ func (b *Book) Sheet(name string, cols []Column) (*Sheet, error) {
 		OddHeader: "&L&9" + headerText(b.props.Title) + "&R&9" + headerText(name), OddFooter: footer}); err != nil {
 		return nil, err
 	}
-	if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
-		return nil, err
-	}
-	// Print the header row on every page.
-	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", name), Scope: name}); err != nil {
-		return nil, err
-	}
 	return s, nil
+}
+
+// wrappedLines counts the lines text takes when wrapped at width
+// characters between words.
+func wrappedLines(text string, width float64) int {
+	lines, used := 1, 0
+	for _, word := range strings.Fields(text) {
+		n := utf8.RuneCountInString(word)
+		switch {
+		case used == 0:
+			used = n
+		case float64(used+1+n) <= width-1:
+			used += 1 + n
+		default:
+			lines, used = lines+1, n
+		}
+	}
+	return lines
+}
+
+// Printable widths of an A4 page within the margins above, in column-width
+// characters of the book's 11-point font (about 2.25 mm each, as
+// LibreOffice prints Liberation Sans): 172 mm upright, 259 mm across.
+const (
+	portraitChars  = 76
+	landscapeChars = 115
+	// minScale keeps the 11-point font at 9 points or more when a sheet is
+	// shrunk to fit a page's width.
+	minScale = 82
+)
+
+// layout sets how s prints, once its columns are sized: upright when its
+// columns fit the page's width, else across, shrunk to the page's width
+// only as far as text stays at 9 points or more; a table wider still runs
+// onto further pages with its first column repeated. The header row
+// repeats on every page.
+func (s *Sheet) layout() error {
+	f := s.book.file
+	total := 0.0
+	for _, w := range s.widths {
+		total += w
+	}
+	orientation, a4, scale := "portrait", 9, uint(100)
+	if total > portraitChars {
+		orientation = "landscape"
+		if total > landscapeChars {
+			scale = uint(max(minScale, int(100*landscapeChars/total)))
+		}
+	}
+	if err := f.SetPageLayout(s.name, &excelize.PageLayoutOptions{Size: &a4, Orientation: &orientation, AdjustTo: &scale}); err != nil {
+		return err
+	}
+	if len(s.widths) == 0 {
+		return nil
+	}
+	titles := fmt.Sprintf("'%s'!$%d:$%d", s.name, s.header, s.header)
+	if total*float64(scale)/100 > landscapeChars {
+		titles = fmt.Sprintf("'%s'!$A:$A,%s", s.name, titles)
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: titles, Scope: s.name})
 }
 
 // Add writes the next row. Cells take their kind from the value: text for
@@ -241,6 +342,43 @@ func shownWidth(v any) float64 {
 	return float64(len(fmt.Sprint(v))) + 3
 }
 
+// Signer is one who signs a sheet: the office (Ketua) and the name, or ""
+// for a name to be written in by hand.
+type Signer struct{ Office, Name string }
+
+// Signatures ends the sheet with a signature block: the place and date of
+// signing above the last signer, then each signer's office, room to sign
+// and name, one signer per column from the first.
+func (s *Sheet) Signatures(placeAndDate string, signers ...Signer) error {
+	f := s.book.file
+	top := s.row + 3
+	set := func(col, row int, text string, style int) error {
+		cell := cellName(col, row)
+		if err := f.SetCellStr(s.name, cell, text); err != nil {
+			return err
+		}
+		return f.SetCellStyle(s.name, cell, cell, style)
+	}
+	if err := set(len(signers), top, placeAndDate, s.book.centred); err != nil {
+		return err
+	}
+	for i, sg := range signers {
+		name := sg.Name
+		if name == "" {
+			name = "(................................)"
+		}
+		s.fit(i, float64(utf8.RuneCountInString(name))+2)
+		if err := set(i+1, top+1, sg.Office, s.book.centred); err != nil {
+			return err
+		}
+		if err := set(i+1, top+6, name, s.book.signName); err != nil {
+			return err
+		}
+	}
+	s.row = top + 6
+	return nil
+}
+
 // Range returns the absolute reference of a block of this sheet, for
 // charts: columns c1..c2 of rows r1..r2.
 func (s *Sheet) Range(c1, r1, c2, r2 int) string {
@@ -254,7 +392,8 @@ func (s *Sheet) Chart(cell string, chart *excelize.Chart) error {
 	return s.book.file.AddChart(s.name, cell, chart)
 }
 
-// WriteTo sizes every column to its content and writes the workbook.
+// WriteTo sizes every column to its content, sets how each sheet prints
+// and writes the workbook.
 func (b *Book) WriteTo(w io.Writer) (int64, error) {
 	for _, s := range b.all {
 		for i, width := range s.widths {
@@ -262,6 +401,9 @@ func (b *Book) WriteTo(w io.Writer) (int64, error) {
 			if err := b.file.SetColWidth(s.name, col, col, width); err != nil {
 				return 0, err
 			}
+		}
+		if err := s.layout(); err != nil {
+			return 0, fmt.Errorf("page layout of %s: %w", s.name, err)
 		}
 	}
 	return b.file.WriteTo(w)
