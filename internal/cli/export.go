@@ -31,11 +31,11 @@ import (
 
 const exportUsage = `Usage:
   sinergi export raker -org ID-OR-CODE (-year 2014 | -from DATE -to DATE) [-o FILE.xlsx] [-lang id|en]
-  sinergi export box-collections [-o FILE.xlsx] [-from DATE] [-to DATE] [-org ID-OR-CODE] [-box ID] [-host PARTNER-ID] [-regency ID-OR-CODE] [-lang id|en]
-  sinergi export aid-outputs [-o FILE.xlsx] [-from DATE] [-to DATE] [-org ID-OR-CODE] [-type ID-OR-CODE] [-group GROUP] [-pmks CATEGORY] [-regency ID-OR-CODE] [-lang id|en]
-  sinergi export donations [-o FILE.xlsx] [-from DATE] [-to DATE] [-org ID-OR-CODE] [-source CSR,GOVERNMENT,…] [-partner ID] [-kind MONEY|GOODS] [-lang id|en]
+  sinergi export box-collections [-o FILE.xlsx] [-year 2014 | -from DATE -to DATE] [-org ID-OR-CODE] [-box ID] [-host PARTNER-ID] [-regency ID-OR-CODE] [-lang id|en]
+  sinergi export aid-outputs [-o FILE.xlsx] [-year 2014 | -from DATE -to DATE] [-org ID-OR-CODE] [-type ID-OR-CODE] [-group GROUP] [-pmks CATEGORY] [-regency ID-OR-CODE] [-lang id|en]
+  sinergi export donations [-o FILE.xlsx] [-year 2014 | -from DATE -to DATE] [-org ID-OR-CODE] [-source CSR,GOVERNMENT,…] [-partner ID] [-kind MONEY|GOODS] [-lang id|en]
   sinergi export partner-statement -partner ID-OR-NAME (-year 2014 | -from DATE -to DATE) [-o FILE.xlsx] [-lang id|en]
-  sinergi export aid-requests [-o FILE.xlsx] [-from DATE] [-to DATE] [-org ID-OR-CODE] [-state STATE] [-pmks CATEGORY] [-lang id|en] [-nik-key-file FILE]
+  sinergi export aid-requests [-o FILE.xlsx] [-year 2014 | -from DATE -to DATE] [-org ID-OR-CODE] [-state STATE] [-pmks CATEGORY] [-lang id|en] [-nik-key-file FILE]
   sinergi export audit-log [-o FILE.xlsx] [-from DATE] [-to DATE] [-entity NAME] [-actor TEXT] [-lang id|en]
 
 Writes the same workbook as GET /exports/NAME.xlsx with the same parameters,
@@ -124,7 +124,7 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 		"entity": "audit log: one kind of record", "actor": "audit log: actors whose name contains this",
 		"lang": "labels: id (Indonesian) or en (English)", "box": "a box's id", "host": "the host partner's id",
 		"regency": "a regency/city council's id or code", "type": "an aid type's id or code",
-		"group": "a beneficiary group, e.g. ELDERLY", "state": "aid requests: a state, e.g. FORWARDED", "pmks": "a PMKS category, e.g. POVERTY", "year": "Raker book, partner statement: a calendar year",
+		"group": "a beneficiary group, e.g. ELDERLY", "state": "aid requests: a state, e.g. FORWARDED", "pmks": "a PMKS category, e.g. POVERTY", "year": "a calendar year, instead of -from and -to (not the audit log)",
 	} {
 		params[name] = fs.String(name, "", usage)
 	}

@@ -75,8 +75,26 @@ func dateRange(v *fault.InvalidInput, q url.Values) (from, to *calendar.Date) {
 	return from, to
 }
 
-// DonationQuery reads the parameters of the donation ledger: from, to, org,
-// source (comma-separated), partner, kind, lang.
+// ledgerRange reads a ledger's period: from and to, or a whole year; a
+// ledger named for a year holds that year only.
+func ledgerRange(v *fault.InvalidInput, q url.Values) (from, to *calendar.Date) {
+	from, to = dateRange(v, q)
+	year := yearParam(v, q)
+	switch {
+	case year == nil:
+	case from != nil || to != nil:
+		v.Add("year", fault.Invalid, "give year, or from and to, not both")
+	case *year < 1 || *year > 9999:
+		v.Add("year", fault.Invalid, "must be a year such as 2014")
+	default:
+		first, last := calendar.New(*year, time.January, 1), calendar.New(*year, time.December, 31)
+		from, to = &first, &last
+	}
+	return from, to
+}
+
+// DonationQuery reads the parameters of the donation ledger: from and to
+// or year, org, source (comma-separated), partner, kind, lang.
 func DonationQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, q url.Values) (donation.Filter, Language, error) {
 	if err := checkParams(q); err != nil {
 		return donation.Filter{}, "", err
@@ -87,7 +105,7 @@ func DonationQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store,
 		return f, "", err
 	}
 	var v fault.InvalidInput
-	f.From, f.To = dateRange(&v, q)
+	f.From, f.To = ledgerRange(&v, q)
 	if s := q.Get("source"); s != "" {
 		for _, src := range strings.Split(s, ",") {
 			src := donation.Source(strings.ToUpper(strings.TrimSpace(src)))
@@ -131,6 +149,10 @@ func AuditQuery(q url.Values) (audit.Filter, Language, error) {
 	var v fault.InvalidInput
 	f.From = instantParam(&v, q, "from", false)
 	f.To = instantParam(&v, q, "to", true)
+	if q.Get("year") != "" {
+		// The file would be named for a year it does not hold.
+		v.Add("year", fault.Invalid, "the audit trail takes from and to, not year")
+	}
 	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
 		v.Add("to", fault.Invalid, "must not be before from")
 	}
@@ -190,7 +212,8 @@ func optional(q url.Values, name string) *string {
 }
 
 // BoxCollectionQuery reads the parameters of the box-collection ledger:
-// from, to, org, box, host (a partner id), regency (id or code), lang.
+// from and to or year, org, box, host (a partner id), regency (id or
+// code), lang.
 func BoxCollectionQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, q url.Values) (box.CollectionFilter, Language, error) {
 	if err := checkParams(q); err != nil {
 		return box.CollectionFilter{}, "", err
@@ -201,7 +224,7 @@ func BoxCollectionQuery(ctx context.Context, sc auth.Scope, orgs *organization.S
 		return f, "", err
 	}
 	var v fault.InvalidInput
-	f.From, f.To = dateRange(&v, q)
+	f.From, f.To = ledgerRange(&v, q)
 	if err := v.Err(); err != nil {
 		return f, "", err
 	}
@@ -215,8 +238,8 @@ func BoxCollectionQuery(ctx context.Context, sc auth.Scope, orgs *organization.S
 	return f, lang, nil
 }
 
-// AidOutputQuery reads the parameters of the aid-output ledger: from, to,
-// org, type (id or code), group, pmks, regency (id or code), lang.
+// AidOutputQuery reads the parameters of the aid-output ledger: from and to
+// or year, org, type (id or code), group, pmks, regency (id or code), lang.
 func AidOutputQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, types *aid.Store, q url.Values) (aid.OutputFilter, Language, error) {
 	if err := checkParams(q); err != nil {
 		return aid.OutputFilter{}, "", err
@@ -227,7 +250,7 @@ func AidOutputQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store
 		return f, "", err
 	}
 	var v fault.InvalidInput
-	f.From, f.To = dateRange(&v, q)
+	f.From, f.To = ledgerRange(&v, q)
 	if s := q.Get("group"); s != "" {
 		g := aid.BeneficiaryGroup(strings.ToUpper(s))
 		if _, ok := groupLabels[g]; !ok {

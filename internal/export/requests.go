@@ -25,8 +25,8 @@ var applicantLabels = map[request.ApplicantKind][2]string{
 	request.Person: {"Perorangan", "Person"}, request.InstitutionKind: {"Lembaga", "Institution"},
 }
 
-// AidRequestQuery reads the parameters of the aid request ledger: from, to
-// (received), org (id or code: received or handled in its subtree), state,
+// AidRequestQuery reads the parameters of the aid request ledger: from and
+// to or year (received), org (id or code: received or handled in its subtree), state,
 // pmks, lang.
 func AidRequestQuery(ctx context.Context, sc auth.Scope, orgs *organization.Store, q url.Values) (request.Filter, Language, error) {
 	if err := checkParams(q); err != nil {
@@ -38,7 +38,7 @@ func AidRequestQuery(ctx context.Context, sc auth.Scope, orgs *organization.Stor
 		return f, "", err
 	}
 	var v fault.InvalidInput
-	f.From, f.To = dateRange(&v, q)
+	f.From, f.To = ledgerRange(&v, q)
 	if s := q.Get("state"); s != "" {
 		st := request.State(strings.ToUpper(s))
 		if !st.Valid() {

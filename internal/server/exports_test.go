@@ -494,3 +494,37 @@ func TestWorkbookNamesSayWhatTheyHold(t *testing.T) {
 		}
 	}
 }
+
+// TestLedgerOfAYear: a ledger asked for a year holds that year only, as
+// its file name says; a year with from or to is refused.
+func TestLedgerOfAYear(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	for path, table := range map[string]string{
+		"/exports/donations.xlsx?org=BALI&year=2014":       `SELECT count(*) FROM donations WHERE received_on BETWEEN '2014-01-01' AND '2014-12-31'`,
+		"/exports/box-collections.xlsx?org=BALI&year=2013": `SELECT count(*) FROM box_collections WHERE collected_on BETWEEN '2013-01-01' AND '2013-12-31'`,
+		"/exports/aid-outputs.xlsx?org=BALI&year=2013":     `SELECT count(*) FROM aid_outputs WHERE delivered_on BETWEEN '2013-01-01' AND '2013-12-31'`,
+		"/exports/aid-requests.xlsx?org=BALI&year=2014":    `SELECT count(*) FROM aid_requests WHERE received_on BETWEEN '2014-01-01' AND '2014-12-31'`,
+	} {
+		status, _, body := admin.download(path)
+		if status != 200 {
+			t.Fatalf("%s: %d %s", path, status, body)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := f.GetRows(f.GetSheetList()[0])
+		f.Close()
+		// The header, a row per entry, the totals row.
+		if want := admin.count(table); int64(len(rows)) != want+2 || want == 0 {
+			t.Errorf("%s: %d rows for %d entries of the year", path, len(rows)-2, want)
+		}
+	}
+	for _, path := range []string{"/exports/donations.xlsx?year=2014&from=2014-02-01", "/exports/aid-outputs.xlsx?year=0",
+		"/exports/audit-log.xlsx?year=2014"} {
+		if status, _, body := admin.download(path); status != 400 || !strings.Contains(string(body), `"year"`) {
+			t.Errorf("%s: %d %s, want 400 naming year", path, status, body)
+		}
+	}
+}

@@ -175,19 +175,6 @@ func (b *Book) TitledSheet(name string, title []string, cols []Column) (*Sheet, 
 			return nil, err
 		}
 	}
-	// Room to bind on the left; the book's title above and the page number below on every page.
-	if err := f.SetPageMargins(name, &excelize.PageLayoutMarginsOptions{Left: ptr(1.0), Right: ptr(0.5), Top: ptr(0.9),
-		Bottom: ptr(0.9), Header: ptr(0.35), Footer: ptr(0.35)}); err != nil {
-		return nil, err
-	}
-	footer := "&C&9Halaman &P dari &N"
-	if b.props.English {
-		footer = "&C&9Page &P of &N"
-	}
-	if err := f.SetHeaderFooter(name, &excelize.HeaderFooterOptions{
-		OddHeader: "&L&9" + headerText(b.props.Title) + "&R&9" + headerText(name), OddFooter: footer}); err != nil {
-		return nil, err
-	}
 	return s, nil
 }
 
@@ -220,35 +207,55 @@ const (
 	minScale = 82
 )
 
-// layout sets how s prints, once its columns are sized: upright when its
-// columns fit the page's width, else across, shrunk to the page's width
-// only as far as text stays at 9 points or more; a table wider still runs
-// onto further pages with its first column repeated. The header row
-// repeats on every page.
+// layout sets how s prints, once its columns are sized.
 func (s *Sheet) layout() error {
-	f := s.book.file
 	total := 0.0
 	for _, w := range s.widths {
 		total += w
 	}
+	return printSetup(s.book.file, s.name, s.book.props, total, s.header, len(s.widths) > 0)
+}
+
+// printSetup sets how sheet name prints, its columns totalling width
+// characters: on A4, upright when they fit the page's width, else across,
+// shrunk to the page's width only as far as text stays at 9 points or
+// more; a table wider still runs onto further pages with its first column
+// repeated. The header row repeats on every page (when titled); the book's
+// title is above and the page number below every page.
+func printSetup(f *excelize.File, name string, props Properties, width float64, header int, titled bool) error {
 	orientation, a4, scale := "portrait", 9, uint(100)
-	if total > portraitChars {
+	if width > portraitChars {
 		orientation = "landscape"
-		if total > landscapeChars {
-			scale = uint(max(minScale, int(100*landscapeChars/total)))
+		if width > landscapeChars {
+			scale = uint(max(minScale, int(100*landscapeChars/width)))
 		}
 	}
-	if err := f.SetPageLayout(s.name, &excelize.PageLayoutOptions{Size: &a4, Orientation: &orientation, AdjustTo: &scale}); err != nil {
+	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Size: &a4, Orientation: &orientation, AdjustTo: &scale}); err != nil {
 		return err
 	}
-	if len(s.widths) == 0 {
+	// Room to bind on the left.
+	if err := f.SetPageMargins(name, &excelize.PageLayoutMarginsOptions{Left: ptr(1.0), Right: ptr(0.5), Top: ptr(0.9),
+		Bottom: ptr(0.9), Header: ptr(0.35), Footer: ptr(0.35)}); err != nil {
+		return err
+	}
+	// Header and footer at 9 points once the page is scaled.
+	size := fmt.Sprintf("&%d", (900+scale-1)/scale)
+	footer := "&C" + size + "Halaman &P dari &N"
+	if props.English {
+		footer = "&C" + size + "Page &P of &N"
+	}
+	if err := f.SetHeaderFooter(name, &excelize.HeaderFooterOptions{
+		OddHeader: "&L" + size + headerText(props.Title) + "&R" + size + headerText(name), OddFooter: footer}); err != nil {
+		return err
+	}
+	if !titled {
 		return nil
 	}
-	titles := fmt.Sprintf("'%s'!$%d:$%d", s.name, s.header, s.header)
-	if total*float64(scale)/100 > landscapeChars {
-		titles = fmt.Sprintf("'%s'!$A:$A,%s", s.name, titles)
+	titles := fmt.Sprintf("'%s'!$%d:$%d", name, header, header)
+	if width*float64(scale)/100 > landscapeChars {
+		titles = fmt.Sprintf("'%s'!$A:$A,%s", name, titles)
 	}
-	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: titles, Scope: s.name})
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: titles, Scope: name})
 }
 
 // Add writes the next row. Cells take their kind from the value: text for

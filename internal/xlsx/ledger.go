@@ -75,13 +75,14 @@ type Ledger struct {
 	row      int // the last row written on the current sheet
 	rows     int // data rows written on all sheets
 	sums     []int64
+	props    Properties
 }
 
 // NewLedger starts a workbook with one sheet and its header row: frozen,
 // bold, with the columns sized. Close it when done.
 func NewLedger(sheet string, props Properties, cols []Column) (*Ledger, error) {
 	f := excelize.NewFile()
-	l := &Ledger{file: f, sheet: sheet, cols: cols, styles: map[Kind]int{}, sums: make([]int64, len(cols)), perSheet: excelize.TotalRows}
+	l := &Ledger{file: f, sheet: sheet, cols: cols, styles: map[Kind]int{}, sums: make([]int64, len(cols)), perSheet: excelize.TotalRows, props: props}
 	if err := l.init(props); err != nil {
 		f.Close()
 		return nil, err
@@ -148,6 +149,13 @@ func (l *Ledger) startSheet(name string) error {
 	}
 	if err := l.stream.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return fmt.Errorf("freeze header: %w", err)
+	}
+	width := 0.0
+	for _, c := range l.cols {
+		width += c.Width
+	}
+	if err := printSetup(f, name, l.props, width, 1, true); err != nil {
+		return fmt.Errorf("page layout of %s: %w", name, err)
 	}
 	header := make([]any, len(l.cols))
 	for i, c := range l.cols {
