@@ -23,7 +23,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jmoiron/sqlx"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -42,6 +41,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/request"
 	"github.com/sinergi-id/sinergi/internal/token"
+	"github.com/sinergi-id/sinergi/internal/web"
 )
 
 // Resolver returns the GraphQL resolver over db, sealing NIKs with the key
@@ -105,7 +105,8 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 		requireJSON(limitBody(cfg.MaxBodyBytes, withDeadline(cfg.RequestTimeout, specStatus(r.WithLoaders(gql)))))))
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", playground.Handler("Sinergi", "/graphql"))
+	mux.Handle("GET /{$}", web.GraphiQL())
+	mux.Handle("GET /graphiql/", web.Assets())
 	mux.Handle("/graphql", m.route("/graphql", api))
 	mux.Handle("GET /metrics", authenticate(tokens, log, m.handler(), auth.Admin, auth.Auditor))
 	// Profiles of the running server, for admins: where its time goes under
