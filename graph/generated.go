@@ -73,6 +73,7 @@ type ResolverRoot interface {
 	ProgrammeTarget() ProgrammeTargetResolver
 	Query() QueryResolver
 	Receipt() ReceiptResolver
+	RegencyMoneyTotal() RegencyMoneyTotalResolver
 	Report() ReportResolver
 	SourceBalance() SourceBalanceResolver
 	SourceMonthTotal() SourceMonthTotalResolver
@@ -452,6 +453,18 @@ type ComplexityRoot struct {
 		Kind   func(childComplexity int) int
 	}
 
+	MonthMoneyTotal struct {
+		Amount    func(childComplexity int) int
+		Donations func(childComplexity int) int
+		Month     func(childComplexity int) int
+	}
+
+	MonthOutputTotal struct {
+		Cost    func(childComplexity int) int
+		Month   func(childComplexity int) int
+		Outputs func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AllocateDonation      func(childComplexity int, input fund.NewAllocation) int
 		AllocateFunds         func(childComplexity int, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) int
@@ -673,11 +686,21 @@ type ComplexityRoot struct {
 		Year       func(childComplexity int) int
 	}
 
+	RegencyMoneyTotal struct {
+		Amount    func(childComplexity int) int
+		Donations func(childComplexity int) int
+		Month     func(childComplexity int) int
+		Regency   func(childComplexity int) int
+	}
+
 	Report struct {
 		Boxes                      func(childComplexity int) int
 		Coverage                   func(childComplexity int) int
 		DonationsByKind            func(childComplexity int) int
+		DonationsByMonth           func(childComplexity int) int
 		DonationsByPartner         func(childComplexity int) int
+		DonationsByRegency         func(childComplexity int) int
+		DonationsByRegencyAndMonth func(childComplexity int) int
 		DonationsBySourceAndMonth  func(childComplexity int) int
 		DonationsTotal             func(childComplexity int) int
 		From                       func(childComplexity int) int
@@ -686,6 +709,7 @@ type ComplexityRoot struct {
 		OutputsByAidType           func(childComplexity int) int
 		OutputsByAidTypeAndRegency func(childComplexity int) int
 		OutputsByBeneficiaryGroup  func(childComplexity int) int
+		OutputsByMonth             func(childComplexity int) int
 		OutputsByPmksCategory      func(childComplexity int) int
 		Previous                   func(childComplexity int) int
 		Scope                      func(childComplexity int) int
@@ -982,6 +1006,9 @@ type ReceiptResolver interface {
 	Donation(ctx context.Context, obj *receipt.Receipt) (*donation.Donation, error)
 	PDFPath(ctx context.Context, obj *receipt.Receipt) (string, error)
 }
+type RegencyMoneyTotalResolver interface {
+	Regency(ctx context.Context, obj *report.RegencyMoney) (*organization.Organization, error)
+}
 type ReportResolver interface {
 	Organization(ctx context.Context, obj *report.Spec) (*organization.Organization, error)
 
@@ -989,10 +1016,14 @@ type ReportResolver interface {
 	Coverage(ctx context.Context, obj *report.Spec) (*organization.Coverage, error)
 	OutputsByAidType(ctx context.Context, obj *report.Spec) ([]aid.TypeTotals, error)
 	OutputsByAidTypeAndRegency(ctx context.Context, obj *report.Spec) ([]aid.Group, error)
+	OutputsByMonth(ctx context.Context, obj *report.Spec) ([]report.MonthOutputs, error)
 	OutputsByBeneficiaryGroup(ctx context.Context, obj *report.Spec) ([]aid.Group, error)
 	OutputsByPmksCategory(ctx context.Context, obj *report.Spec) ([]aid.Group, error)
 	DonationsTotal(ctx context.Context, obj *report.Spec) (money.Rupiah, error)
 	DonationsBySourceAndMonth(ctx context.Context, obj *report.Spec) ([]donation.Group, error)
+	DonationsByMonth(ctx context.Context, obj *report.Spec) ([]report.MonthMoney, error)
+	DonationsByRegency(ctx context.Context, obj *report.Spec) ([]report.RegencyMoney, error)
+	DonationsByRegencyAndMonth(ctx context.Context, obj *report.Spec) ([]report.RegencyMoney, error)
 	DonationsByPartner(ctx context.Context, obj *report.Spec) ([]donation.Group, error)
 	DonationsByKind(ctx context.Context, obj *report.Spec) ([]donation.Group, error)
 	Boxes(ctx context.Context, obj *report.Spec) (*model.BoxReport, error)
@@ -2549,6 +2580,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindTotal.Kind(childComplexity), true
 
+	case "MonthMoneyTotal.amount":
+		if e.ComplexityRoot.MonthMoneyTotal.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonthMoneyTotal.Amount(childComplexity), true
+	case "MonthMoneyTotal.donations":
+		if e.ComplexityRoot.MonthMoneyTotal.Donations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonthMoneyTotal.Donations(childComplexity), true
+	case "MonthMoneyTotal.month":
+		if e.ComplexityRoot.MonthMoneyTotal.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonthMoneyTotal.Month(childComplexity), true
+
+	case "MonthOutputTotal.cost":
+		if e.ComplexityRoot.MonthOutputTotal.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonthOutputTotal.Cost(childComplexity), true
+	case "MonthOutputTotal.month":
+		if e.ComplexityRoot.MonthOutputTotal.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonthOutputTotal.Month(childComplexity), true
+	case "MonthOutputTotal.outputs":
+		if e.ComplexityRoot.MonthOutputTotal.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonthOutputTotal.Outputs(childComplexity), true
+
 	case "Mutation.allocateDonation":
 		if e.ComplexityRoot.Mutation.AllocateDonation == nil {
 			break
@@ -3811,6 +3880,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Receipt.Year(childComplexity), true
 
+	case "RegencyMoneyTotal.amount":
+		if e.ComplexityRoot.RegencyMoneyTotal.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegencyMoneyTotal.Amount(childComplexity), true
+	case "RegencyMoneyTotal.donations":
+		if e.ComplexityRoot.RegencyMoneyTotal.Donations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegencyMoneyTotal.Donations(childComplexity), true
+	case "RegencyMoneyTotal.month":
+		if e.ComplexityRoot.RegencyMoneyTotal.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegencyMoneyTotal.Month(childComplexity), true
+	case "RegencyMoneyTotal.regency":
+		if e.ComplexityRoot.RegencyMoneyTotal.Regency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegencyMoneyTotal.Regency(childComplexity), true
+
 	case "Report.boxes":
 		if e.ComplexityRoot.Report.Boxes == nil {
 			break
@@ -3829,12 +3923,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.DonationsByKind(childComplexity), true
+	case "Report.donationsByMonth":
+		if e.ComplexityRoot.Report.DonationsByMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.DonationsByMonth(childComplexity), true
 	case "Report.donationsByPartner":
 		if e.ComplexityRoot.Report.DonationsByPartner == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Report.DonationsByPartner(childComplexity), true
+	case "Report.donationsByRegency":
+		if e.ComplexityRoot.Report.DonationsByRegency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.DonationsByRegency(childComplexity), true
+	case "Report.donationsByRegencyAndMonth":
+		if e.ComplexityRoot.Report.DonationsByRegencyAndMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.DonationsByRegencyAndMonth(childComplexity), true
 	case "Report.donationsBySourceAndMonth":
 		if e.ComplexityRoot.Report.DonationsBySourceAndMonth == nil {
 			break
@@ -3883,6 +3995,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.OutputsByBeneficiaryGroup(childComplexity), true
+	case "Report.outputsByMonth":
+		if e.ComplexityRoot.Report.OutputsByMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.OutputsByMonth(childComplexity), true
 	case "Report.outputsByPmksCategory":
 		if e.ComplexityRoot.Report.OutputsByPmksCategory == nil {
 			break
@@ -5215,12 +5333,27 @@ type Report {
   "Councils and institutions in the subtree."
   coverage: Coverage!
   outputsByAidType: [AidTypeTotal!]!
+  "Each aid type delivered in the period with every regency of the subtree (code order, zeros included), then any regency outside it that outputs went to."
   outputsByAidTypeAndRegency: [AidTypeRegencyTotal!]!
+  "Every month of the period, zeros included: how many outputs and their cost (quantities of different units are not added up)."
+  outputsByMonth: [MonthOutputTotal!]!
   outputsByBeneficiaryGroup: [BeneficiaryGroupTotal!]!
   outputsByPmksCategory: [PMKSCategoryTotal!]!
   "Net of reversals."
   donationsTotal: Rupiah!
+  "Every source for every month of the period, zeros included."
   donationsBySourceAndMonth: [SourceMonthTotal!]!
+  "Every month of the period, zeros included."
+  donationsByMonth: [MonthMoneyTotal!]!
+  """
+  Every regency/city council of the subtree in code order (zeros included),
+  each with what it and the institutions under it recorded; then, for a
+  province or the national council, what the councils above regency level
+  recorded themselves (regency null). The rows add up to donationsTotal.
+  """
+  donationsByRegency: [RegencyMoneyTotal!]!
+  "donationsByRegency for every month of the period: each regency's months in order."
+  donationsByRegencyAndMonth: [RegencyMoneyTotal!]!
   "Largest first; a null partner is the anonymous gifts."
   donationsByPartner: [PartnerTotal!]!
   "Cash against goods (estimated value)."
@@ -5255,6 +5388,29 @@ type PMKSCategoryTotal {
   outputs: Int!
   quantity: Int!
   cost: Rupiah!
+}
+
+type MonthOutputTotal {
+  "The first day of the month."
+  month: Date!
+  outputs: Int!
+  cost: Rupiah!
+}
+
+type MonthMoneyTotal {
+  "The first day of the month."
+  month: Date!
+  donations: Int!
+  amount: Rupiah!
+}
+
+type RegencyMoneyTotal {
+  "Null: recorded by the councils above regency level themselves."
+  regency: Organization
+  "The first day of the month; null for the whole period."
+  month: Date
+  donations: Int!
+  amount: Rupiah!
 }
 
 type SourceMonthTotal {
@@ -6606,6 +6762,30 @@ func (ec *executionContext) childFields_KindTotal(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type KindTotal", field.Name)
 }
 
+func (ec *executionContext) childFields_MonthMoneyTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "month":
+		return ec.fieldContext_MonthMoneyTotal_month(ctx, field)
+	case "donations":
+		return ec.fieldContext_MonthMoneyTotal_donations(ctx, field)
+	case "amount":
+		return ec.fieldContext_MonthMoneyTotal_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonthMoneyTotal", field.Name)
+}
+
+func (ec *executionContext) childFields_MonthOutputTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "month":
+		return ec.fieldContext_MonthOutputTotal_month(ctx, field)
+	case "outputs":
+		return ec.fieldContext_MonthOutputTotal_outputs(ctx, field)
+	case "cost":
+		return ec.fieldContext_MonthOutputTotal_cost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonthOutputTotal", field.Name)
+}
+
 func (ec *executionContext) childFields_Officers(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6924,6 +7104,20 @@ func (ec *executionContext) childFields_Receipt(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Receipt", field.Name)
 }
 
+func (ec *executionContext) childFields_RegencyMoneyTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "regency":
+		return ec.fieldContext_RegencyMoneyTotal_regency(ctx, field)
+	case "month":
+		return ec.fieldContext_RegencyMoneyTotal_month(ctx, field)
+	case "donations":
+		return ec.fieldContext_RegencyMoneyTotal_donations(ctx, field)
+	case "amount":
+		return ec.fieldContext_RegencyMoneyTotal_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegencyMoneyTotal", field.Name)
+}
+
 func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "organization":
@@ -6940,6 +7134,8 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_outputsByAidType(ctx, field)
 	case "outputsByAidTypeAndRegency":
 		return ec.fieldContext_Report_outputsByAidTypeAndRegency(ctx, field)
+	case "outputsByMonth":
+		return ec.fieldContext_Report_outputsByMonth(ctx, field)
 	case "outputsByBeneficiaryGroup":
 		return ec.fieldContext_Report_outputsByBeneficiaryGroup(ctx, field)
 	case "outputsByPmksCategory":
@@ -6948,6 +7144,12 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_donationsTotal(ctx, field)
 	case "donationsBySourceAndMonth":
 		return ec.fieldContext_Report_donationsBySourceAndMonth(ctx, field)
+	case "donationsByMonth":
+		return ec.fieldContext_Report_donationsByMonth(ctx, field)
+	case "donationsByRegency":
+		return ec.fieldContext_Report_donationsByRegency(ctx, field)
+	case "donationsByRegencyAndMonth":
+		return ec.fieldContext_Report_donationsByRegencyAndMonth(ctx, field)
 	case "donationsByPartner":
 		return ec.fieldContext_Report_donationsByPartner(ctx, field)
 	case "donationsByKind":
@@ -14708,6 +14910,144 @@ func (ec *executionContext) fieldContext_KindTotal_amount(_ context.Context, fie
 	return graphql.NewScalarFieldContext("KindTotal", field, false, false, "Rupiah")
 }
 
+func (ec *executionContext) _MonthMoneyTotal_month(ctx context.Context, field graphql.CollectedField, obj *report.MonthMoney) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonthMoneyTotal_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonthMoneyTotal_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonthMoneyTotal", field, false, false, "Date")
+}
+
+func (ec *executionContext) _MonthMoneyTotal_donations(ctx context.Context, field graphql.CollectedField, obj *report.MonthMoney) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonthMoneyTotal_donations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Donations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonthMoneyTotal_donations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonthMoneyTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MonthMoneyTotal_amount(ctx context.Context, field graphql.CollectedField, obj *report.MonthMoney) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonthMoneyTotal_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonthMoneyTotal_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonthMoneyTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _MonthOutputTotal_month(ctx context.Context, field graphql.CollectedField, obj *report.MonthOutputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonthOutputTotal_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonthOutputTotal_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonthOutputTotal", field, false, false, "Date")
+}
+
+func (ec *executionContext) _MonthOutputTotal_outputs(ctx context.Context, field graphql.CollectedField, obj *report.MonthOutputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonthOutputTotal_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outputs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonthOutputTotal_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonthOutputTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MonthOutputTotal_cost(ctx context.Context, field graphql.CollectedField, obj *report.MonthOutputs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonthOutputTotal_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonthOutputTotal_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonthOutputTotal", field, false, false, "Rupiah")
+}
+
 func (ec *executionContext) _Mutation_createOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19903,6 +20243,107 @@ func (ec *executionContext) fieldContext_Receipt_createdAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Receipt", field, false, false, "Time")
 }
 
+func (ec *executionContext) _RegencyMoneyTotal_regency(ctx context.Context, field graphql.CollectedField, obj *report.RegencyMoney) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegencyMoneyTotal_regency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegencyMoneyTotal().Regency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegencyMoneyTotal_regency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegencyMoneyTotal",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegencyMoneyTotal_month(ctx context.Context, field graphql.CollectedField, obj *report.RegencyMoney) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegencyMoneyTotal_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calendar.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegencyMoneyTotal_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegencyMoneyTotal", field, false, false, "Date")
+}
+
+func (ec *executionContext) _RegencyMoneyTotal_donations(ctx context.Context, field graphql.CollectedField, obj *report.RegencyMoney) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegencyMoneyTotal_donations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Donations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegencyMoneyTotal_donations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegencyMoneyTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegencyMoneyTotal_amount(ctx context.Context, field graphql.CollectedField, obj *report.RegencyMoney) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegencyMoneyTotal_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegencyMoneyTotal_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegencyMoneyTotal", field, false, false, "Rupiah")
+}
+
 func (ec *executionContext) _Report_organization(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20109,6 +20550,38 @@ func (ec *executionContext) fieldContext_Report_outputsByAidTypeAndRegency(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _Report_outputsByMonth(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_outputsByMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().OutputsByMonth(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.MonthOutputs) graphql.Marshaler {
+			return ec.marshalNMonthOutputTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐMonthOutputsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_outputsByMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonthOutputTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Report_outputsByBeneficiaryGroup(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20223,6 +20696,102 @@ func (ec *executionContext) fieldContext_Report_donationsBySourceAndMonth(_ cont
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SourceMonthTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_donationsByMonth(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_donationsByMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().DonationsByMonth(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.MonthMoney) graphql.Marshaler {
+			return ec.marshalNMonthMoneyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐMonthMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_donationsByMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonthMoneyTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_donationsByRegency(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_donationsByRegency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().DonationsByRegency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.RegencyMoney) graphql.Marshaler {
+			return ec.marshalNRegencyMoneyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐRegencyMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_donationsByRegency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegencyMoneyTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_donationsByRegencyAndMonth(ctx context.Context, field graphql.CollectedField, obj *report.Spec) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_donationsByRegencyAndMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().DonationsByRegencyAndMonth(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.RegencyMoney) graphql.Marshaler {
+			return ec.marshalNRegencyMoneyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐRegencyMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_donationsByRegencyAndMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegencyMoneyTotal(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27957,6 +28526,92 @@ func (ec *executionContext) _KindTotal(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var monthMoneyTotalImplementors = []string{"MonthMoneyTotal"}
+
+func (ec *executionContext) _MonthMoneyTotal(ctx context.Context, sel ast.SelectionSet, obj *report.MonthMoney) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, monthMoneyTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MonthMoneyTotal")
+		case "month":
+			out.Values[i] = ec._MonthMoneyTotal_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "donations":
+			out.Values[i] = ec._MonthMoneyTotal_donations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._MonthMoneyTotal_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var monthOutputTotalImplementors = []string{"MonthOutputTotal"}
+
+func (ec *executionContext) _MonthOutputTotal(ctx context.Context, sel ast.SelectionSet, obj *report.MonthOutputs) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, monthOutputTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MonthOutputTotal")
+		case "month":
+			out.Values[i] = ec._MonthOutputTotal_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outputs":
+			out.Values[i] = ec._MonthOutputTotal_outputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cost":
+			out.Values[i] = ec._MonthOutputTotal_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -29458,6 +30113,55 @@ func (ec *executionContext) _Receipt(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var regencyMoneyTotalImplementors = []string{"RegencyMoneyTotal"}
+
+func (ec *executionContext) _RegencyMoneyTotal(ctx context.Context, sel ast.SelectionSet, obj *report.RegencyMoney) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regencyMoneyTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegencyMoneyTotal")
+		case "regency":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegencyMoneyTotal_regency(ctx, field, obj)
+				})
+		case "month":
+			out.Values[i] = ec._RegencyMoneyTotal_month(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "donations":
+			out.Values[i] = ec._RegencyMoneyTotal_donations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._RegencyMoneyTotal_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var reportImplementors = []string{"Report"}
 
 func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, obj *report.Spec) graphql.Marshaler {
@@ -29509,6 +30213,12 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Report_outputsByAidTypeAndRegency(ctx, field, obj)
 				})
+		case "outputsByMonth":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_outputsByMonth(ctx, field, obj)
+				})
 		case "outputsByBeneficiaryGroup":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -29532,6 +30242,24 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Report_donationsBySourceAndMonth(ctx, field, obj)
+				})
+		case "donationsByMonth":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_donationsByMonth(ctx, field, obj)
+				})
+		case "donationsByRegency":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_donationsByRegency(ctx, field, obj)
+				})
+		case "donationsByRegencyAndMonth":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_donationsByRegencyAndMonth(ctx, field, obj)
 				})
 		case "donationsByPartner":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -31351,6 +32079,46 @@ func (ec *executionContext) marshalNKindTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋs
 	return ret
 }
 
+func (ec *executionContext) marshalNMonthMoneyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐMonthMoney(ctx context.Context, sel ast.SelectionSet, v report.MonthMoney) graphql.Marshaler {
+	return ec._MonthMoneyTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMonthMoneyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐMonthMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []report.MonthMoney) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMonthMoneyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐMonthMoney(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMonthOutputTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐMonthOutputs(ctx context.Context, sel ast.SelectionSet, v report.MonthOutputs) graphql.Marshaler {
+	return ec._MonthOutputTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMonthOutputTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐMonthOutputsᚄ(ctx context.Context, sel ast.SelectionSet, v []report.MonthOutputs) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMonthOutputTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐMonthOutputs(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNOrganization2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx context.Context, sel ast.SelectionSet, v organization.Organization) graphql.Marshaler {
 	return ec._Organization(ctx, sel, &v)
 }
@@ -31766,6 +32534,26 @@ func (ec *executionContext) unmarshalNRecordOfficersInput2githubᚗcomᚋsinergi
 func (ec *executionContext) unmarshalNRecordPledgeInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐNewPledge(ctx context.Context, v any) (fund.NewPledge, error) {
 	res, err := ec.unmarshalInputRecordPledgeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegencyMoneyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐRegencyMoney(ctx context.Context, sel ast.SelectionSet, v report.RegencyMoney) graphql.Marshaler {
+	return ec._RegencyMoneyTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegencyMoneyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐRegencyMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []report.RegencyMoney) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegencyMoneyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐRegencyMoney(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNReissueReceiptInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreceiptᚐReissue(ctx context.Context, v any) (receipt.Reissue, error) {

@@ -744,6 +744,13 @@ func (r *receiptResolver) PDFPath(ctx context.Context, obj *receipt.Receipt) (st
 	return "/receipts/" + obj.ID + ".pdf", nil
 }
 
+func (r *regencyMoneyTotalResolver) Regency(ctx context.Context, obj *report.RegencyMoney) (*organization.Organization, error) {
+	if obj.RegencyID == nil {
+		return nil, nil
+	}
+	return load(ctx, r.loaders(ctx).organization, *obj.RegencyID)
+}
+
 func (r *reportResolver) Organization(ctx context.Context, obj *report.Spec) (*organization.Organization, error) {
 	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
 }
@@ -762,7 +769,22 @@ func (r *reportResolver) OutputsByAidType(ctx context.Context, obj *report.Spec)
 }
 
 func (r *reportResolver) OutputsByAidTypeAndRegency(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
-	return r.reads(ctx).AidStore.ByTypeAndRegency(ctx, scope(ctx), outputsIn(*obj))
+	rs := r.reads(ctx)
+	byType, err := rs.AidStore.TotalsByType(ctx, scope(ctx), outputsIn(*obj))
+	if err != nil {
+		return nil, err
+	}
+	groups, err := rs.AidStore.ByTypeAndRegency(ctx, scope(ctx), outputsIn(*obj))
+	if err != nil {
+		return nil, err
+	}
+	regencies, err := report.Regencies(ctx, scope(ctx), rs.OrganizationStore, *obj)
+	return report.TypeRegencies(byType, groups, regencies), err
+}
+
+func (r *reportResolver) OutputsByMonth(ctx context.Context, obj *report.Spec) ([]report.MonthOutputs, error) {
+	groups, err := r.reads(ctx).AidStore.ByMonth(ctx, scope(ctx), outputsIn(*obj))
+	return report.OutputsByMonth(*obj, groups), err
 }
 
 func (r *reportResolver) OutputsByBeneficiaryGroup(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
@@ -779,7 +801,23 @@ func (r *reportResolver) DonationsTotal(ctx context.Context, obj *report.Spec) (
 }
 
 func (r *reportResolver) DonationsBySourceAndMonth(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
-	return r.reads(ctx).DonationStore.BySourceAndMonth(ctx, scope(ctx), donationsIn(*obj))
+	groups, err := r.reads(ctx).DonationStore.BySourceAndMonth(ctx, scope(ctx), donationsIn(*obj))
+	return report.SourceMonths(*obj, groups), err
+}
+
+func (r *reportResolver) DonationsByMonth(ctx context.Context, obj *report.Spec) ([]report.MonthMoney, error) {
+	groups, err := r.reads(ctx).DonationStore.BySourceAndMonth(ctx, scope(ctx), donationsIn(*obj))
+	return report.MoneyByMonth(*obj, groups), err
+}
+
+func (r *reportResolver) DonationsByRegency(ctx context.Context, obj *report.Spec) ([]report.RegencyMoney, error) {
+	rs := r.reads(ctx)
+	return report.MoneyByRegency(ctx, scope(ctx), rs.OrganizationStore, rs.DonationStore, *obj, false)
+}
+
+func (r *reportResolver) DonationsByRegencyAndMonth(ctx context.Context, obj *report.Spec) ([]report.RegencyMoney, error) {
+	rs := r.reads(ctx)
+	return report.MoneyByRegency(ctx, scope(ctx), rs.OrganizationStore, rs.DonationStore, *obj, true)
 }
 
 func (r *reportResolver) DonationsByPartner(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
@@ -928,6 +966,10 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) Receipt() ReceiptResolver { return &receiptResolver{r} }
 
+func (r *Resolver) RegencyMoneyTotal() RegencyMoneyTotalResolver {
+	return &regencyMoneyTotalResolver{r}
+}
+
 func (r *Resolver) Report() ReportResolver { return &reportResolver{r} }
 
 func (r *Resolver) SourceBalance() SourceBalanceResolver { return &sourceBalanceResolver{r} }
@@ -970,6 +1012,7 @@ type (
 	programmeTargetResolver       struct{ *Resolver }
 	queryResolver                 struct{ *Resolver }
 	receiptResolver               struct{ *Resolver }
+	regencyMoneyTotalResolver     struct{ *Resolver }
 	reportResolver                struct{ *Resolver }
 	sourceBalanceResolver         struct{ *Resolver }
 	sourceMonthTotalResolver      struct{ *Resolver }

@@ -367,6 +367,12 @@ func (s *Store) ByTypeAndRegency(ctx context.Context, sc auth.Scope, f OutputFil
 	return s.groupBy(ctx, sc, f, `a.aid_type_id::text`, true)
 }
 
+// ByMonth sums the outputs f matches per month of delivery (the key is the
+// month's first day, 2014-07-01).
+func (s *Store) ByMonth(ctx context.Context, sc auth.Scope, f OutputFilter) ([]Group, error) {
+	return s.groupBy(ctx, sc, f, `to_char(date_trunc('month', a.delivered_on), 'YYYY-MM-DD')`, false)
+}
+
 // ByBeneficiaryGroup sums the outputs f matches per beneficiary group.
 func (s *Store) ByBeneficiaryGroup(ctx context.Context, sc auth.Scope, f OutputFilter) ([]Group, error) {
 	return s.groupBy(ctx, sc, f, `a.beneficiary_group`, false)

@@ -41,6 +41,9 @@ const (
 	Other       Source = "OTHER"
 )
 
+// Sources lists every source in the order reports show them.
+var Sources = []Source{CSR, DonationBox, Government, Individual, Business, Community, Other}
+
 var sources = map[Source]bool{CSR: true, DonationBox: true, Government: true, Individual: true, Business: true, Community: true, Other: true}
 
 // partnerRequired lists the sources whose giver must be named: a CSR
@@ -640,6 +643,15 @@ func (s *Store) BySourceAndMonth(ctx context.Context, sc auth.Scope, f Filter) (
 		return out, err
 	}
 	return s.groupBy(ctx, sc, f, `d.source`, `1, 2`, true)
+}
+
+// ByOrganizationAndMonth sums the entries f matches by the organization
+// that recorded them and month, from the monthly sums where it can.
+func (s *Store) ByOrganizationAndMonth(ctx context.Context, sc auth.Scope, f Filter) ([]Group, error) {
+	if out, ok, err := s.fromMonths(ctx, sc, f, "organization_id", true, `1, 2`); ok {
+		return out, err
+	}
+	return s.groupBy(ctx, sc, f, `d.organization_id::text`, `1, 2`, true)
 }
 
 // ByPartner sums the entries f matches by partner ("" for anonymous gifts),

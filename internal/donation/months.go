@@ -39,7 +39,7 @@ func wholeMonths(from, to *calendar.Date) (first, last *calendar.Date, ok bool) 
 // at either end. It serves callers that see whole councils and filters the
 // monthly sums keep (not a partner); ok is false when it cannot serve.
 func (s *Store) fromMonths(ctx context.Context, sc auth.Scope, f Filter, key string, byMonth bool, order string) (out []Group, ok bool, err error) {
-	if sc.IsPartner() || f.PartnerID != nil || (key != "source" && key != "kind") {
+	if sc.IsPartner() || f.PartnerID != nil || (key != "source" && key != "kind" && key != "organization_id") {
 		return nil, false, nil
 	}
 	first, last, whole := wholeMonths(f.From, f.To)
@@ -61,7 +61,7 @@ func (s *Store) fromMonths(ctx context.Context, sc auth.Scope, f Filter, key str
 	if byMonth {
 		month, monthOf, outer, group = `r.month`, `date_trunc('month', d.received_on)::date`, `month`, `1, 2`
 	}
-	parts := []string{`SELECT r.` + key + ` AS key, ` + month + ` AS month, r.entries, r.amount
+	parts := []string{`SELECT r.` + key + `::text AS key, ` + month + ` AS month, r.entries, r.amount
 			FROM donation_months r JOIN organizations o ON o.id = r.organization_id
 			WHERE (` + lo + `::date IS NULL OR r.month >= ` + lo + `) AND (` + hi + `::date IS NULL OR r.month <= ` + hi + `)
 				AND (` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree)
@@ -82,7 +82,7 @@ func (s *Store) fromMonths(ctx context.Context, sc auth.Scope, f Filter, key str
 	for _, e := range edges {
 		ef := f
 		ef.From, ef.To = &e[0], &e[1]
-		parts = append(parts, `SELECT d.`+key+`, `+monthOf+`, 1, d.amount FROM `+scopedFrom+` WHERE `+condition(sc, ef, under, &args))
+		parts = append(parts, `SELECT d.`+key+`::text, `+monthOf+`, 1, d.amount FROM `+scopedFrom+` WHERE `+condition(sc, ef, under, &args))
 	}
 	query := `SELECT key, ` + outer + ` AS month, SUM(entries)::int AS count, SUM(amount)::bigint AS amount FROM (
 			` + strings.Join(parts, "\n\t\t\tUNION ALL\n\t\t\t") + `
