@@ -70,6 +70,9 @@ type rakerData struct {
 	// signs it then.
 	meeting  *meeting.Meeting
 	officers *organization.Officers
+	// Money in per regency of the subtree, then what was recorded above
+	// regency level.
+	moneyByRegency []report.RegencyMoney
 }
 
 func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (rakerData, error) {
@@ -113,6 +116,10 @@ func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (r
 		},
 		func() (err error) {
 			d.requests, err = st.Requests.ByRegency(ctx, sc, s.OrganizationID, s.From, s.To)
+			return
+		},
+		func() (err error) {
+			d.moneyByRegency, err = report.MoneyByRegency(ctx, sc, st.Organizations, st.Donations, s, false)
 			return
 		},
 	}
@@ -410,6 +417,33 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 		return err
 	}
 	moneyTotalsRow := moneyIn.Row()
+
+	// Money in per regency: what each regency council and the institutions
+	// under it recorded, then the councils above regency level.
+	moneyReg, err := b.Sheet(L("Dana per Wilayah", "Money by Regency"), []xlsx.Column{{Header: L("Kabupaten/Kota", "Regency/city"), Width: 34},
+		{Header: L("Donasi", "Gifts"), Width: 10}, {Header: L("Jumlah", "Total"), Width: 18}})
+	if err != nil {
+		return err
+	}
+	var regGifts int
+	var regTotal money.Rupiah
+	for _, x := range d.moneyByRegency {
+		name := L("Dicatat di tingkat provinsi/nasional", "Recorded above regency level")
+		if x.RegencyID != nil {
+			for _, r := range d.regencies {
+				if r.ID == *x.RegencyID {
+					name = r.Name
+				}
+			}
+		}
+		regGifts, regTotal = regGifts+x.Donations, regTotal+x.Amount
+		if err := moneyReg.Add(name, x.Donations, x.Amount); err != nil {
+			return err
+		}
+	}
+	if err := moneyReg.Total(L("Jumlah", "Total"), regGifts, regTotal); err != nil {
+		return err
+	}
 
 	// Donation boxes: per box, then per host.
 	boxes, err := b.Sheet(L("Kotak Amal", "Donation Boxes"), []xlsx.Column{{Header: L("Kotak", "Box"), Width: 12},

@@ -293,7 +293,7 @@ func TestRakerBook(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	want := []string{"Ringkasan", "Grafik", "Bantuan", "Bantuan per Wilayah", "Dana Masuk", "Kotak Amal", "Mitra", "Dana", "Jejak Dana", "Target",
+	want := []string{"Ringkasan", "Grafik", "Bantuan", "Bantuan per Wilayah", "Dana Masuk", "Dana per Wilayah", "Kotak Amal", "Mitra", "Dana", "Jejak Dana", "Target",
 		"Permohonan", "Perbandingan", "Kehadiran", "Keterangan"}
 	if got := f.GetSheetList(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("sheets %v, want %v", got, want)
@@ -345,6 +345,12 @@ func TestRakerBook(t *testing.T) {
 	last := money[len(money)-1]
 	if net := admin.count(`SELECT SUM(amount) FROM donations WHERE received_on BETWEEN '2014-01-01' AND '2014-12-31'`); last[len(last)-1] != fmt.Sprint(net) || len(money) != 14 || len(money[0]) != 9 {
 		t.Errorf("money in: total %s over %d rows and %d columns; the ledger says %d over 12 months and 7 sources", last[len(last)-1], len(money), len(money[0]), net)
+	}
+	// Money by regency: every regency in code order, then the province's
+	// own; the total is the ledger's.
+	byReg, _ := f.GetRows("Dana per Wilayah", excelize.Options{RawCellValue: true})
+	if len(byReg) != 1+9+1+1 || byReg[10][0] != "Dicatat di tingkat provinsi/nasional" || byReg[11][2] != last[len(last)-1] {
+		t.Errorf("money by regency: %d rows, last %v; the ledger's total %s", len(byReg), byReg[len(byReg)-1], last[len(last)-1])
 	}
 	// The title block names the council and the meeting; the book ends with
 	// the officers' signatures, where and when the meeting was.
