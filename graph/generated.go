@@ -453,6 +453,11 @@ type ComplexityRoot struct {
 		Kind   func(childComplexity int) int
 	}
 
+	MeetingDecision struct {
+		Kind func(childComplexity int) int
+		Text func(childComplexity int) int
+	}
+
 	MonthMoneyTotal struct {
 		Amount    func(childComplexity int) int
 		Donations func(childComplexity int) int
@@ -466,36 +471,38 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AllocateDonation      func(childComplexity int, input fund.NewAllocation) int
-		AllocateFunds         func(childComplexity int, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) int
-		ApproveAidRequest     func(childComplexity int, input model.ApproveAidRequestInput) int
-		CancelAidRequest      func(childComplexity int, input model.AidRequestStepInput) int
-		ClosePeriod           func(childComplexity int, input organization.NewClose) int
-		CreateAidType         func(childComplexity int, input aid.NewType) int
-		CreateDonationBox     func(childComplexity int, input box.NewBox) int
-		CreateOrganization    func(childComplexity int, input organization.NewOrganization) int
-		CreatePartner         func(childComplexity int, input partner.NewPartner) int
-		CreateProgrammeTarget func(childComplexity int, input programme.NewTarget) int
-		CreateWorkMeeting     func(childComplexity int, input meeting.NewMeeting) int
-		ForwardAidRequest     func(childComplexity int, input model.AidRequestStepInput) int
-		FulfilAidRequest      func(childComplexity int, input model.FulfilAidRequestInput) int
-		RecordAidOutput       func(childComplexity int, input aid.NewOutput) int
-		RecordBoxCollection   func(childComplexity int, input box.NewCollection) int
-		RecordDonation        func(childComplexity int, input donation.NewDonation) int
-		RecordOfficers        func(childComplexity int, input organization.NewOfficers) int
-		RecordPledge          func(childComplexity int, input fund.NewPledge) int
-		ReissueReceipt        func(childComplexity int, input receipt.Reissue) int
-		RejectAidRequest      func(childComplexity int, input model.AidRequestStepInput) int
-		ReleaseAllocation     func(childComplexity int, input fund.Release) int
-		ReopenPeriod          func(childComplexity int, input organization.Reopening) int
-		RetireDonationBox     func(childComplexity int, input box.Retirement) int
-		ReverseAidOutput      func(childComplexity int, input aid.OutputReversal) int
-		ReverseBoxCollection  func(childComplexity int, input box.CollectionReversal) int
-		ReverseDonation       func(childComplexity int, input donation.Reversal) int
-		SubmitAidRequest      func(childComplexity int, input request.NewRequest) int
-		VerifyAidRequest      func(childComplexity int, input model.AidRequestStepInput) int
-		VoidReceipt           func(childComplexity int, input receipt.Void) int
-		WriteOffPledge        func(childComplexity int, input fund.WriteOff) int
+		AllocateDonation        func(childComplexity int, input fund.NewAllocation) int
+		AllocateFunds           func(childComplexity int, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) int
+		ApproveAidRequest       func(childComplexity int, input model.ApproveAidRequestInput) int
+		CancelAidRequest        func(childComplexity int, input model.AidRequestStepInput) int
+		ClosePeriod             func(childComplexity int, input organization.NewClose) int
+		CreateAidType           func(childComplexity int, input aid.NewType) int
+		CreateDonationBox       func(childComplexity int, input box.NewBox) int
+		CreateOrganization      func(childComplexity int, input organization.NewOrganization) int
+		CreatePartner           func(childComplexity int, input partner.NewPartner) int
+		CreateProgrammeTarget   func(childComplexity int, input programme.NewTarget) int
+		CreateWorkMeeting       func(childComplexity int, input meeting.NewMeeting) int
+		ForwardAidRequest       func(childComplexity int, input model.AidRequestStepInput) int
+		FulfilAidRequest        func(childComplexity int, input model.FulfilAidRequestInput) int
+		RecordAidOutput         func(childComplexity int, input aid.NewOutput) int
+		RecordBoxCollection     func(childComplexity int, input box.NewCollection) int
+		RecordDonation          func(childComplexity int, input donation.NewDonation) int
+		RecordMeetingDecisions  func(childComplexity int, input meeting.NewDecisions) int
+		RecordOfficers          func(childComplexity int, input organization.NewOfficers) int
+		RecordPledge            func(childComplexity int, input fund.NewPledge) int
+		ReissueReceipt          func(childComplexity int, input receipt.Reissue) int
+		RejectAidRequest        func(childComplexity int, input model.AidRequestStepInput) int
+		ReleaseAllocation       func(childComplexity int, input fund.Release) int
+		ReopenPeriod            func(childComplexity int, input organization.Reopening) int
+		RetireDonationBox       func(childComplexity int, input box.Retirement) int
+		ReverseAidOutput        func(childComplexity int, input aid.OutputReversal) int
+		ReverseBoxCollection    func(childComplexity int, input box.CollectionReversal) int
+		ReverseDonation         func(childComplexity int, input donation.Reversal) int
+		SubmitAidRequest        func(childComplexity int, input request.NewRequest) int
+		VerifyAidRequest        func(childComplexity int, input model.AidRequestStepInput) int
+		VoidReceipt             func(childComplexity int, input receipt.Void) int
+		WriteOffPledge          func(childComplexity int, input fund.WriteOff) int
+		WriteProgrammeNarrative func(childComplexity int, input programme.NewNarrative) int
 	}
 
 	Officers struct {
@@ -625,6 +632,7 @@ type ComplexityRoot struct {
 		AidType          func(childComplexity int) int
 		Budget           func(childComplexity int) int
 		ID               func(childComplexity int) int
+		Narrative        func(childComplexity int) int
 		Organization     func(childComplexity int) int
 		RealisedCost     func(childComplexity int) int
 		RealisedQuantity func(childComplexity int) int
@@ -767,6 +775,7 @@ type ComplexityRoot struct {
 
 	WorkMeeting struct {
 		Attendance     func(childComplexity int) int
+		Decisions      func(childComplexity int) int
 		HeldOn         func(childComplexity int) int
 		ID             func(childComplexity int) int
 		Organization   func(childComplexity int) int
@@ -921,6 +930,8 @@ type MutationResolver interface {
 	ClosePeriod(ctx context.Context, input organization.NewClose) (*organization.Close, error)
 	ReopenPeriod(ctx context.Context, input organization.Reopening) (*organization.Close, error)
 	RecordOfficers(ctx context.Context, input organization.NewOfficers) (*organization.Officers, error)
+	WriteProgrammeNarrative(ctx context.Context, input programme.NewNarrative) (*programme.Target, error)
+	RecordMeetingDecisions(ctx context.Context, input meeting.NewDecisions) (*meeting.Meeting, error)
 	AllocateDonation(ctx context.Context, input fund.NewAllocation) (*fund.Allocation, error)
 	ReleaseAllocation(ctx context.Context, input fund.Release) (*fund.Allocation, error)
 	AllocateFunds(ctx context.Context, organizationID string, from calendar.Date, to calendar.Date, moneyFrom *calendar.Date, dryRun bool) (*fund.Plan, error)
@@ -1050,6 +1061,7 @@ type WorkMeetingResolver interface {
 
 	Attendance(ctx context.Context, obj *meeting.Meeting) ([]meeting.Attendance, error)
 	TotalAttendees(ctx context.Context, obj *meeting.Meeting) (int, error)
+	Decisions(ctx context.Context, obj *meeting.Meeting) ([]meeting.Decision, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2580,6 +2592,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindTotal.Kind(childComplexity), true
 
+	case "MeetingDecision.kind":
+		if e.ComplexityRoot.MeetingDecision.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeetingDecision.Kind(childComplexity), true
+	case "MeetingDecision.text":
+		if e.ComplexityRoot.MeetingDecision.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeetingDecision.Text(childComplexity), true
+
 	case "MonthMoneyTotal.amount":
 		if e.ComplexityRoot.MonthMoneyTotal.Amount == nil {
 			break
@@ -2794,6 +2819,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordDonation(childComplexity, args["input"].(donation.NewDonation)), true
+	case "Mutation.recordMeetingDecisions":
+		if e.ComplexityRoot.Mutation.RecordMeetingDecisions == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordMeetingDecisions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordMeetingDecisions(childComplexity, args["input"].(meeting.NewDecisions)), true
 	case "Mutation.recordOfficers":
 		if e.ComplexityRoot.Mutation.RecordOfficers == nil {
 			break
@@ -2948,6 +2984,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.WriteOffPledge(childComplexity, args["input"].(fund.WriteOff)), true
+	case "Mutation.writeProgrammeNarrative":
+		if e.ComplexityRoot.Mutation.WriteProgrammeNarrative == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_writeProgrammeNarrative_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WriteProgrammeNarrative(childComplexity, args["input"].(programme.NewNarrative)), true
 
 	case "Officers.chairName":
 		if e.ComplexityRoot.Officers.ChairName == nil {
@@ -3472,6 +3519,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgrammeTarget.ID(childComplexity), true
+	case "ProgrammeTarget.narrative":
+		if e.ComplexityRoot.ProgrammeTarget.Narrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeTarget.Narrative(childComplexity), true
 	case "ProgrammeTarget.organization":
 		if e.ComplexityRoot.ProgrammeTarget.Organization == nil {
 			break
@@ -4224,6 +4277,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WorkMeeting.Attendance(childComplexity), true
+	case "WorkMeeting.decisions":
+		if e.ComplexityRoot.WorkMeeting.Decisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkMeeting.Decisions(childComplexity), true
 	case "WorkMeeting.heldOn":
 		if e.ComplexityRoot.WorkMeeting.HeldOn == nil {
 			break
@@ -4329,12 +4388,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DonationFilter", ec.unmarshalInputDonationFilter),
 			graphql.NewInputUnmarshaler("DonationItemInput", ec.unmarshalInputDonationItemInput),
 			graphql.NewInputUnmarshaler("FulfilAidRequestInput", ec.unmarshalInputFulfilAidRequestInput),
+			graphql.NewInputUnmarshaler("MeetingDecisionInput", ec.unmarshalInputMeetingDecisionInput),
 			graphql.NewInputUnmarshaler("OrganizationFilter", ec.unmarshalInputOrganizationFilter),
 			graphql.NewInputUnmarshaler("PartnerFilter", ec.unmarshalInputPartnerFilter),
 			graphql.NewInputUnmarshaler("ProgrammeTargetFilter", ec.unmarshalInputProgrammeTargetFilter),
 			graphql.NewInputUnmarshaler("RecordAidOutputInput", ec.unmarshalInputRecordAidOutputInput),
 			graphql.NewInputUnmarshaler("RecordBoxCollectionInput", ec.unmarshalInputRecordBoxCollectionInput),
 			graphql.NewInputUnmarshaler("RecordDonationInput", ec.unmarshalInputRecordDonationInput),
+			graphql.NewInputUnmarshaler("RecordMeetingDecisionsInput", ec.unmarshalInputRecordMeetingDecisionsInput),
 			graphql.NewInputUnmarshaler("RecordOfficersInput", ec.unmarshalInputRecordOfficersInput),
 			graphql.NewInputUnmarshaler("RecordPledgeInput", ec.unmarshalInputRecordPledgeInput),
 			graphql.NewInputUnmarshaler("ReissueReceiptInput", ec.unmarshalInputReissueReceiptInput),
@@ -4349,6 +4410,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("VoidReceiptInput", ec.unmarshalInputVoidReceiptInput),
 			graphql.NewInputUnmarshaler("WorkMeetingFilter", ec.unmarshalInputWorkMeetingFilter),
 			graphql.NewInputUnmarshaler("WriteOffPledgeInput", ec.unmarshalInputWriteOffPledgeInput),
+			graphql.NewInputUnmarshaler("WriteProgrammeNarrativeInput", ec.unmarshalInputWriteProgrammeNarrativeInput),
 		)
 	}
 	first := true
@@ -4543,6 +4605,10 @@ type Mutation {
   earlier meeting keep the officers of their time.
   """
   recordOfficers(input: RecordOfficersInput!): Officers
+  "Write the council's note on a programme target (the latest stands), until the target's year is closed."
+  writeProgrammeNarrative(input: WriteProgrammeNarrativeInput!): ProgrammeTarget
+  "Record the decisions and recommendations of a work meeting, until the day it was held is closed."
+  recordMeetingDecisions(input: RecordMeetingDecisionsInput!): WorkMeeting
 }
 
 # ---------------------------------------------------------------- closed periods
@@ -5145,6 +5211,15 @@ type ProgrammeTarget {
   budget: Rupiah!
   realisedQuantity: Int!
   realisedCost: Rupiah!
+  "The council's latest note on how the year went; empty when none was written. The Raker book prints it beside the figures."
+  narrative: String!
+}
+
+input WriteProgrammeNarrativeInput {
+  targetId: ID!
+  "A few sentences, at most 2000 characters."
+  text: String!
+  idempotencyKey: String
 }
 
 input ProgrammeTargetFilter {
@@ -5202,6 +5277,31 @@ type WorkMeeting {
   periodTo: Date!
   attendance: [Attendance!]!
   totalAttendees: Int!
+  "What the meeting decided and recommended, in order."
+  decisions: [MeetingDecision!]!
+}
+
+enum DecisionKind {
+  DECISION
+  RECOMMENDATION
+}
+
+type MeetingDecision {
+  kind: DecisionKind!
+  text: String!
+}
+
+input MeetingDecisionInput {
+  kind: DecisionKind!
+  "At most 2000 characters."
+  text: String!
+}
+
+input RecordMeetingDecisionsInput {
+  meetingId: ID!
+  "1 to 100, added after those the meeting has."
+  decisions: [MeetingDecisionInput!]!
+  idempotencyKey: String
 }
 
 type Attendance {
@@ -6762,6 +6862,16 @@ func (ec *executionContext) childFields_KindTotal(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type KindTotal", field.Name)
 }
 
+func (ec *executionContext) childFields_MeetingDecision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_MeetingDecision_kind(ctx, field)
+	case "text":
+		return ec.fieldContext_MeetingDecision_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MeetingDecision", field.Name)
+}
+
 func (ec *executionContext) childFields_MonthMoneyTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "month":
@@ -7050,6 +7160,8 @@ func (ec *executionContext) childFields_ProgrammeTarget(ctx context.Context, fie
 		return ec.fieldContext_ProgrammeTarget_realisedQuantity(ctx, field)
 	case "realisedCost":
 		return ec.fieldContext_ProgrammeTarget_realisedCost(ctx, field)
+	case "narrative":
+		return ec.fieldContext_ProgrammeTarget_narrative(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgrammeTarget", field.Name)
 }
@@ -7282,6 +7394,8 @@ func (ec *executionContext) childFields_WorkMeeting(ctx context.Context, field g
 		return ec.fieldContext_WorkMeeting_attendance(ctx, field)
 	case "totalAttendees":
 		return ec.fieldContext_WorkMeeting_totalAttendees(ctx, field)
+	case "decisions":
+		return ec.fieldContext_WorkMeeting_decisions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WorkMeeting", field.Name)
 }
@@ -7700,6 +7814,20 @@ func (ec *executionContext) field_Mutation_recordDonation_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_recordMeetingDecisions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (meeting.NewDecisions, error) {
+			return ec.unmarshalNRecordMeetingDecisionsInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐNewDecisions(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordOfficers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7888,6 +8016,20 @@ func (ec *executionContext) field_Mutation_writeOffPledge_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (fund.WriteOff, error) {
 			return ec.unmarshalNWriteOffPledgeInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐWriteOff(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_writeProgrammeNarrative_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (programme.NewNarrative, error) {
+			return ec.unmarshalNWriteProgrammeNarrativeInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐNewNarrative(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14910,6 +15052,52 @@ func (ec *executionContext) fieldContext_KindTotal_amount(_ context.Context, fie
 	return graphql.NewScalarFieldContext("KindTotal", field, false, false, "Rupiah")
 }
 
+func (ec *executionContext) _MeetingDecision_kind(ctx context.Context, field graphql.CollectedField, obj *meeting.Decision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MeetingDecision_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v meeting.DecisionKind) graphql.Marshaler {
+			return ec.marshalNDecisionKind2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecisionKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MeetingDecision_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MeetingDecision", field, false, false, "DecisionKind")
+}
+
+func (ec *executionContext) _MeetingDecision_text(ctx context.Context, field graphql.CollectedField, obj *meeting.Decision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MeetingDecision_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MeetingDecision_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MeetingDecision", field, false, false, "String")
+}
+
 func (ec *executionContext) _MonthMoneyTotal_month(ctx context.Context, field graphql.CollectedField, obj *report.MonthMoney) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15746,6 +15934,94 @@ func (ec *executionContext) fieldContext_Mutation_recordOfficers(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_recordOfficers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_writeProgrammeNarrative(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_writeProgrammeNarrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WriteProgrammeNarrative(ctx, fc.Args["input"].(programme.NewNarrative))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *programme.Target) graphql.Marshaler {
+			return ec.marshalOProgrammeTarget2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_writeProgrammeNarrative(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgrammeTarget(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_writeProgrammeNarrative_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordMeetingDecisions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordMeetingDecisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordMeetingDecisions(ctx, fc.Args["input"].(meeting.NewDecisions))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *meeting.Meeting) graphql.Marshaler {
+			return ec.marshalOWorkMeeting2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐMeeting(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordMeetingDecisions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkMeeting(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordMeetingDecisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18641,6 +18917,29 @@ func (ec *executionContext) _ProgrammeTarget_realisedCost(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ProgrammeTarget_realisedCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProgrammeTarget", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ProgrammeTarget_narrative(ctx context.Context, field graphql.CollectedField, obj *programme.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeTarget_narrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Narrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeTarget_narrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeTarget", field, false, false, "String")
 }
 
 func (ec *executionContext) _ProgrammeTargetConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProgrammeTargetConnection) (ret graphql.Marshaler) {
@@ -21949,6 +22248,38 @@ func (ec *executionContext) fieldContext_WorkMeeting_totalAttendees(_ context.Co
 	return graphql.NewScalarFieldContext("WorkMeeting", field, true, true, "Int")
 }
 
+func (ec *executionContext) _WorkMeeting_decisions(ctx context.Context, field graphql.CollectedField, obj *meeting.Meeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkMeeting_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkMeeting().Decisions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []meeting.Decision) graphql.Marshaler {
+			return ec.marshalNMeetingDecision2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkMeeting_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkMeeting",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MeetingDecision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _WorkMeetingConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.WorkMeetingConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24660,6 +24991,55 @@ func UnmarshalFulfilAidRequestInput(ctx context.Context, raw any) (model.FulfilA
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMeetingDecisionInput(ctx context.Context, obj any) (meeting.Decision, error) {
+	var it meeting.Decision
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "text"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNDecisionKind2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecisionKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMeetingDecisionInput unmarshals raw into the MeetingDecisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMeetingDecisionInput(ctx context.Context, raw any) (meeting.Decision, error) {
+	var out meeting.Decision
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MeetingDecisionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrganizationFilter(ctx context.Context, obj any) (organization.Filter, error) {
 	var it organization.Filter
 	if obj == nil {
@@ -25147,6 +25527,62 @@ func (ec *executionContext) unmarshalInputRecordDonationInput(ctx context.Contex
 func UnmarshalRecordDonationInput(ctx context.Context, raw any) (donation.NewDonation, error) {
 	var out donation.NewDonation
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordDonationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordMeetingDecisionsInput(ctx context.Context, obj any) (meeting.NewDecisions, error) {
+	var it meeting.NewDecisions
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"meetingId", "decisions", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "meetingId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("meetingId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeetingID = data
+		case "decisions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisions"))
+			data, err := ec.unmarshalNMeetingDecisionInput2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecisionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decisions = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordMeetingDecisionsInput unmarshals raw into the RecordMeetingDecisionsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordMeetingDecisionsInput(ctx context.Context, raw any) (meeting.NewDecisions, error) {
+	var out meeting.NewDecisions
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordMeetingDecisionsInput", raw, &out)
 	return out, err
 }
 
@@ -26085,6 +26521,62 @@ func (ec *executionContext) unmarshalInputWriteOffPledgeInput(ctx context.Contex
 func UnmarshalWriteOffPledgeInput(ctx context.Context, raw any) (fund.WriteOff, error) {
 	var out fund.WriteOff
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "WriteOffPledgeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWriteProgrammeNarrativeInput(ctx context.Context, obj any) (programme.NewNarrative, error) {
+	var it programme.NewNarrative
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"targetId", "text", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "targetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWriteProgrammeNarrativeInput unmarshals raw into the WriteProgrammeNarrativeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWriteProgrammeNarrativeInput(ctx context.Context, raw any) (programme.NewNarrative, error) {
+	var out programme.NewNarrative
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WriteProgrammeNarrativeInput", raw, &out)
 	return out, err
 }
 
@@ -28526,6 +29018,44 @@ func (ec *executionContext) _KindTotal(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var meetingDecisionImplementors = []string{"MeetingDecision"}
+
+func (ec *executionContext) _MeetingDecision(ctx context.Context, sel ast.SelectionSet, obj *meeting.Decision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, meetingDecisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MeetingDecision")
+		case "kind":
+			out.Values[i] = ec._MeetingDecision_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._MeetingDecision_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var monthMoneyTotalImplementors = []string{"MonthMoneyTotal"}
 
 func (ec *executionContext) _MonthMoneyTotal(ctx context.Context, sel ast.SelectionSet, obj *report.MonthMoney) graphql.Marshaler {
@@ -28739,6 +29269,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "recordOfficers":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_recordOfficers(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "writeProgrammeNarrative":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_writeProgrammeNarrative(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recordMeetingDecisions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordMeetingDecisions(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -29724,6 +30268,11 @@ func (ec *executionContext) _ProgrammeTarget(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "narrative":
+			out.Values[i] = ec._ProgrammeTarget_narrative(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30696,6 +31245,12 @@ func (ec *executionContext) _WorkMeeting(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WorkMeeting_totalAttendees(ctx, field, obj)
+				})
+		case "decisions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkMeeting_decisions(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -31763,6 +32318,21 @@ func (ec *executionContext) marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergi�
 	return res
 }
 
+func (ec *executionContext) unmarshalNDecisionKind2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecisionKind(ctx context.Context, v any) (meeting.DecisionKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := meeting.DecisionKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDecisionKind2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecisionKind(ctx context.Context, sel ast.SelectionSet, v meeting.DecisionKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DecisionKind!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNDenomination2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐDenomination(ctx context.Context, sel ast.SelectionSet, v box.Denomination) graphql.Marshaler {
 	return ec._Denomination(ctx, sel, &v)
 }
@@ -32077,6 +32647,45 @@ func (ec *executionContext) marshalNKindTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋs
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNMeetingDecision2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecision(ctx context.Context, sel ast.SelectionSet, v meeting.Decision) graphql.Marshaler {
+	return ec._MeetingDecision(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMeetingDecision2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []meeting.Decision) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMeetingDecision2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNMeetingDecisionInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecision(ctx context.Context, v any) (meeting.Decision, error) {
+	res, err := ec.unmarshalInputMeetingDecisionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNMeetingDecisionInput2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecisionᚄ(ctx context.Context, v any) ([]meeting.Decision, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]meeting.Decision, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMeetingDecisionInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐDecision(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNMonthMoneyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋreportᚐMonthMoney(ctx context.Context, sel ast.SelectionSet, v report.MonthMoney) graphql.Marshaler {
@@ -32526,6 +33135,11 @@ func (ec *executionContext) unmarshalNRecordDonationInput2githubᚗcomᚋsinergi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRecordMeetingDecisionsInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmeetingᚐNewDecisions(ctx context.Context, v any) (meeting.NewDecisions, error) {
+	res, err := ec.unmarshalInputRecordMeetingDecisionsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRecordOfficersInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐNewOfficers(ctx context.Context, v any) (organization.NewOfficers, error) {
 	res, err := ec.unmarshalInputRecordOfficersInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32842,6 +33456,11 @@ func (ec *executionContext) marshalNWorkMeetingEdge2ᚕgithubᚗcomᚋsinergiᚑ
 
 func (ec *executionContext) unmarshalNWriteOffPledgeInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐWriteOff(ctx context.Context, v any) (fund.WriteOff, error) {
 	res, err := ec.unmarshalInputWriteOffPledgeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWriteProgrammeNarrativeInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋprogrammeᚐNewNarrative(ctx context.Context, v any) (programme.NewNarrative, error) {
+	res, err := ec.unmarshalInputWriteProgrammeNarrativeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -408,6 +408,14 @@ func (r *mutationResolver) RecordOfficers(ctx context.Context, input organizatio
 	return written(r.OrganizationStore.RecordOfficers(ctx, scope(ctx), input))
 }
 
+func (r *mutationResolver) WriteProgrammeNarrative(ctx context.Context, input programme.NewNarrative) (*programme.Target, error) {
+	return written(r.ProgrammeStore.WriteNarrative(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) RecordMeetingDecisions(ctx context.Context, input meeting.NewDecisions) (*meeting.Meeting, error) {
+	return written(r.MeetingStore.RecordDecisions(ctx, scope(ctx), input))
+}
+
 func (r *mutationResolver) AllocateDonation(ctx context.Context, input fund.NewAllocation) (*fund.Allocation, error) {
 	return written(r.FundStore.Allocate(ctx, scope(ctx), input))
 }
@@ -896,6 +904,10 @@ func (r *workMeetingResolver) TotalAttendees(ctx context.Context, obj *meeting.M
 		total += g.Attendees
 	}
 	return total, nil
+}
+
+func (r *workMeetingResolver) Decisions(ctx context.Context, obj *meeting.Meeting) ([]meeting.Decision, error) {
+	return r.MeetingStore.DecisionsOf(ctx, scope(ctx), []string{obj.ID})
 }
 
 func (r *Resolver) AidOutput() AidOutputResolver { return &aidOutputResolver{r} }

@@ -530,7 +530,7 @@ func (l *loader) raker(ctx context.Context) error {
 		Seat: "Denpasar"}); err != nil {
 		return err
 	}
-	_, err := l.meetings.Create(ctx, l.sc, meeting.NewMeeting{
+	m, err := l.meetings.Create(ctx, l.sc, meeting.NewMeeting{
 		OrganizationID: l.province.ID, Title: "Rapat Kerja BKKKS Provinsi Bali 2014",
 		HeldOn: calendar.New(2014, time.July, 17), Place: "Ruang Dekranasda, Denpasar",
 		PeriodFrom: calendar.New(2014, time.January, 1), PeriodTo: calendar.New(2014, time.July, 17),
@@ -547,6 +547,32 @@ func (l *loader) raker(ctx context.Context) error {
 		return err
 	}
 	l.sum.Meetings++
+	if _, err := l.meetings.RecordDecisions(ctx, l.sc, meeting.NewDecisions{MeetingID: m.ID, Decisions: []meeting.Decision{
+		{Kind: meeting.Decided, Text: "Sisa target PMT 2014 (10 paket) disalurkan paling lambat Agustus 2014 melalui KKKS kabupaten/kota."},
+		{Kind: meeting.Decided, Text: "Bedah rumah 2014 ditambah satu unit untuk Kabupaten Klungkung dari dana kotak amal yang belum teralokasi."},
+		{Kind: meeting.Decided, Text: "Laporan penggunaan dana kotak amal disampaikan kepada mitra ritel setiap triwulan."},
+		{Kind: meeting.Recommended, Text: "Dinas Sosial kabupaten/kota menyampaikan data PMKS terbaru sebelum penyusunan program 2015."},
+		{Kind: meeting.Recommended, Text: "Mitra CSR diajak menetapkan peruntukan dana sejak awal tahun agar penyaluran tidak menumpuk di semester kedua."},
+	}}); err != nil {
+		return err
+	}
+	// The council's notes on two of the year's targets.
+	year, all := 2014, page.Max
+	targets, err := l.programmes.List(ctx, l.sc, programme.Filter{Year: &year, OrganizationID: &l.province.ID}, page.Request{First: &all})
+	if err != nil {
+		return err
+	}
+	notes := map[string]string{
+		l.types["PMT"].ID:         "190 dari 200 paket tersalur hingga Juli; sisanya menunggu data lansia terbaru dari Kabupaten Bangli dan Tabanan.",
+		l.types["BEDAH_RUMAH"].ID: "Empat rumah selesai sebelum rapat kerja; satu permohonan dari Klungkung masih menunggu keputusan pengurus.",
+	}
+	for _, t := range targets.Items {
+		if note, ok := notes[t.AidTypeID]; ok {
+			if _, err := l.programmes.WriteNarrative(ctx, l.sc, programme.NewNarrative{TargetID: t.ID, Text: note}); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -68,8 +68,9 @@ type rakerData struct {
 	reqPlaces  map[string]organization.Organization
 	// The meeting the book is for (the last held in the period), and who
 	// signs it then.
-	meeting  *meeting.Meeting
-	officers *organization.Officers
+	meeting   *meeting.Meeting
+	officers  *organization.Officers
+	decisions []meeting.Decision
 	// Money in per regency of the subtree, then what was recorded above
 	// regency level.
 	moneyByRegency []report.RegencyMoney
@@ -210,6 +211,9 @@ func (st RakerStores) read(ctx context.Context, sc auth.Scope, s report.Spec) (r
 	d.attendance = map[string][]meeting.Attendance{}
 	for _, a := range att {
 		d.attendance[a.MeetingID] = append(d.attendance[a.MeetingID], a)
+	}
+	if d.decisions, err = st.Meetings.DecisionsOf(ctx, sc, ids); err != nil {
+		return d, err
 	}
 	signedOn := s.To
 	for i := range d.meetings {
@@ -516,6 +520,12 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 			share(t.RealisedQuantity, int64(t.TargetQuantity)), t.Budget, t.RealisedCost, share(int64(t.RealisedCost), int64(t.Budget))); err != nil {
 			return err
 		}
+		// The council's note, under its figures.
+		if t.Narrative != "" {
+			if err := tg.Note(L("Catatan: ", "Note: ")+t.Narrative, 8); err != nil {
+				return err
+			}
+		}
 	}
 
 	// Aid requests by the applicant's regency: received, decided, fulfilled
@@ -606,6 +616,24 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 		}
 		if err := att.Total(nil, nil, nil, L("Jumlah", "Total"), total); err != nil {
 			return err
+		}
+	}
+
+	// What the meetings of the period decided and recommended.
+	dec, err := b.Sheet(L("Keputusan Rapat", "Decisions"), []xlsx.Column{{Header: L("No.", "No."), Width: 5},
+		{Header: L("Jenis", "Kind"), Width: 14}, {Header: L("Isi", "Text"), Width: 56, Wrap: true}})
+	if err != nil {
+		return err
+	}
+	for _, kind := range []meeting.DecisionKind{meeting.Decided, meeting.Recommended} {
+		n := 0
+		for _, x := range d.decisions {
+			if x.Kind == kind {
+				n++
+				if err := dec.Add(n, label(decisionLabels, lang, kind), x.Text); err != nil {
+					return err
+				}
+			}
 		}
 	}
 
@@ -743,6 +771,8 @@ func fundSheets(b *xlsx.Book, d rakerData, lang Language) error {
 	}
 	return traced.Total(L("Jumlah", "Total"), nil, nil, total)
 }
+
+var decisionLabels = map[meeting.DecisionKind][2]string{meeting.Decided: {"Keputusan", "Decision"}, meeting.Recommended: {"Rekomendasi", "Recommendation"}}
 
 var partnerKindLabels = map[partner.Kind][2]string{
 	partner.CSRCompany: {"Perusahaan (CSR)", "CSR company"}, partner.Retail: {"Jaringan ritel", "Retail chain"},

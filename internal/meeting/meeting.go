@@ -4,6 +4,7 @@ package meeting
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -50,6 +51,24 @@ type Meeting struct {
 	// Attendees is filled in only where a meeting is read for the audit
 	// trail; the API reads attendance through a batched loader.
 	Attendees []Attendance `db:"-" json:"attendance,omitempty"`
+	// Decisions, likewise, for the audit trail of RecordDecisions.
+	Decisions []Decision `db:"-" json:"decisions,omitempty"`
+}
+
+// DecisionKind says whether a meeting decided something or recommended it.
+type DecisionKind string
+
+// The kinds of decision.
+const (
+	Decided     DecisionKind = "DECISION"
+	Recommended DecisionKind = "RECOMMENDATION"
+)
+
+// Decision is one decision or recommendation of a meeting.
+type Decision struct {
+	MeetingID string       `db:"meeting_id" json:"-"`
+	Kind      DecisionKind `db:"kind" json:"kind"`
+	Text      string       `db:"text" json:"text"`
 }
 
 // Attendance is how many of one group attended.
@@ -111,6 +130,92 @@ func attendanceOf(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, mee
 		return nil, fmt.Errorf("get attendance: %w", err)
 	}
 	return out, nil
+}
+
+// DecisionsOf returns the decisions and recommendations of the given
+// meetings, in the order each meeting took them.
+func (s *Store) DecisionsOf(ctx context.Context, sc auth.Scope, meetingIDs []string) ([]Decision, error) {
+	return decisionsOf(ctx, s.db, sc, meetingIDs)
+}
+
+func decisionsOf(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, meetingIDs []string) ([]Decision, error) {
+	args := postgres.Args{pq.Array(postgres.IDs(meetingIDs))}
+	query := `SELECT d.meeting_id, d.kind, d.text FROM meeting_decisions d JOIN ` + meetingFrom + ` ON m.id = d.meeting_id
+		WHERE d.meeting_id::text = ANY($1) AND ` + sc.Council(&args, "o.path") + `
+		ORDER BY d.meeting_id, d.seq`
+	out := []Decision{}
+	if err := sqlx.SelectContext(ctx, q, &out, query, args...); err != nil {
+		return nil, fmt.Errorf("get decisions: %w", err)
+	}
+	return out, nil
+}
+
+// getWithDecisions is get with the meeting's decisions, as the audit trail
+// records them.
+func getWithDecisions(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Meeting, error) {
+	m, err := get(ctx, q, sc, id)
+	if err != nil {
+		return m, err
+	}
+	m.Decisions, err = decisionsOf(ctx, q, sc, []string{id})
+	return m, err
+}
+
+// MaxDecisions bounds the decisions recorded at once.
+const MaxDecisions = 100
+
+// NewDecisions is the input for RecordDecisions.
+type NewDecisions struct {
+	MeetingID      string     `json:"meetingId"`
+	Decisions      []Decision `json:"decisions"`
+	IdempotencyKey string     `json:"-"`
+}
+
+// RecordDecisions adds decisions and recommendations to a meeting, after
+// those it has. A meeting held in a closed period has its book settled.
+func (s *Store) RecordDecisions(ctx context.Context, sc auth.Scope, in NewDecisions) (Meeting, error) {
+	w := change.Write{Mutation: "recordMeetingDecisions", Action: "decide", Entity: "work_meeting", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) {
+			if len(in.Decisions) == 0 || len(in.Decisions) > MaxDecisions {
+				v.Add("input.decisions", fault.Invalid, fmt.Sprintf("give between 1 and %d decisions", MaxDecisions))
+				return
+			}
+			for i, d := range in.Decisions {
+				p := fmt.Sprintf("input.decisions.%d.", i)
+				if d.Kind != Decided && d.Kind != Recommended {
+					v.Add(p+"kind", fault.Invalid, "must be DECISION or RECOMMENDATION")
+				}
+				v.Text(p+"text", d.Text, true, 2000)
+			}
+		}}
+	m, err := change.Do(ctx, s.db, sc, w, getWithDecisions, func(tx *change.Tx) (change.Applied, error) {
+		v := &tx.Refused
+		m, err := getWithDecisions(ctx, tx, sc, in.MeetingID)
+		if errors.Is(err, fault.ErrNotFound) {
+			err = fault.Refuse("input.meetingId", fault.Unknown, "no such work meeting")
+		}
+		if v.Collect(err) {
+			org, err := organization.RequireWritable(ctx, tx, sc, "input.meetingId", m.OrganizationID)
+			if v.Collect(err) {
+				v.Collect(organization.CheckOpen(ctx, tx, org, "input.meetingId", m.HeldOn))
+			}
+		}
+		if err := v.Failed(); err != nil {
+			return change.Applied{}, err
+		}
+		for _, d := range in.Decisions {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO meeting_decisions (meeting_id, kind, text, recorded_by) VALUES ($1, $2, $3, $4)`,
+				m.ID, d.Kind, d.Text, sc.Principal().Name()); err != nil {
+				return change.Applied{}, fmt.Errorf("insert decision: %w", err)
+			}
+		}
+		return change.Applied{ID: m.ID, Before: m}, nil
+	})
+	if err != nil {
+		return Meeting{}, fmt.Errorf("record decisions of meeting %s: %w", in.MeetingID, err)
+	}
+	m.Decisions = nil
+	return m, nil
 }
 
 // Filter narrows a list of meetings.

@@ -4,6 +4,7 @@ package programme
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -33,11 +34,16 @@ type Target struct {
 	Budget           money.Rupiah `db:"budget" json:"budget"`
 	RealisedQuantity int64        `db:"realised_quantity" json:"-"`
 	RealisedCost     money.Rupiah `db:"realised_cost" json:"-"`
-	CreatedAt        time.Time    `db:"created_at" json:"createdAt"`
+	// Narrative is the council's latest note on how the year went.
+	Narrative string    `db:"narrative" json:"narrative"`
+	CreatedAt time.Time `db:"created_at" json:"createdAt"`
 }
 
+// narrative is the latest note on target t.
+const narrative = `COALESCE((SELECT n.text FROM programme_narratives n WHERE n.target_id = t.id ORDER BY n.seq DESC LIMIT 1), '') AS narrative`
+
 const columns = `t.id, t.seq, t.organization_id, t.year, t.aid_type_id, t.target_quantity, t.budget, t.created_at,
-	r.quantity AS realised_quantity, r.cost AS realised_cost`
+	r.quantity AS realised_quantity, r.cost AS realised_cost, ` + narrative
 
 // realisation joins each target t to the sums of its outputs.
 const realisation = `
@@ -176,6 +182,46 @@ func (s *Store) CreateTarget(ctx context.Context, sc auth.Scope, in NewTarget) (
 	return t, nil
 }
 
+// NewNarrative is the input for WriteNarrative.
+type NewNarrative struct {
+	TargetID       string `json:"targetId"`
+	Text           string `json:"text"`
+	IdempotencyKey string `json:"-"`
+}
+
+// WriteNarrative records the council's note on a target, which the Raker
+// book prints beside its figures; the latest note stands. A year any day of
+// which is closed has its book settled, note included.
+func (s *Store) WriteNarrative(ctx context.Context, sc auth.Scope, in NewNarrative) (Target, error) {
+	w := change.Write{Mutation: "writeProgrammeNarrative", Action: "narrate", Entity: "programme_target", Key: in.IdempotencyKey, Input: in,
+		Check: func(v *fault.InvalidInput) { v.Text("input.text", in.Text, true, 2000) }}
+	t, err := change.Do(ctx, s.db, sc, w, getTarget, func(tx *change.Tx) (change.Applied, error) {
+		v := &tx.Refused
+		t, err := getTarget(ctx, tx, sc, in.TargetID)
+		if errors.Is(err, fault.ErrNotFound) {
+			err = fault.Refuse("input.targetId", fault.Unknown, "no such programme target")
+		}
+		if v.Collect(err) {
+			org, err := organization.RequireWritable(ctx, tx, sc, "input.targetId", t.OrganizationID)
+			if v.Collect(err) {
+				v.Collect(organization.CheckOpen(ctx, tx, org, "input.targetId", calendar.New(t.Year, time.January, 1)))
+			}
+		}
+		if err := v.Failed(); err != nil {
+			return change.Applied{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO programme_narratives (target_id, text, written_by) VALUES ($1, $2, $3)`,
+			t.ID, in.Text, sc.Principal().Name()); err != nil {
+			return change.Applied{}, fmt.Errorf("insert narrative: %w", err)
+		}
+		return change.Applied{ID: t.ID, Before: t}, nil
+	})
+	if err != nil {
+		return Target{}, fmt.Errorf("write the narrative of target %s: %w", in.TargetID, err)
+	}
+	return t, nil
+}
+
 // Progress is a target with what was delivered towards it within a period.
 type Progress struct {
 	TargetID         string       `db:"target_id"`
@@ -186,6 +232,7 @@ type Progress struct {
 	Budget           money.Rupiah `db:"budget"`
 	RealisedQuantity int64        `db:"realised_quantity"`
 	RealisedCost     money.Rupiah `db:"realised_cost"`
+	Narrative        string       `db:"narrative"`
 }
 
 // Progress returns the targets set in the subtree of orgID for the years
@@ -200,7 +247,7 @@ func (s *Store) Progress(ctx context.Context, sc auth.Scope, orgID string, from,
 	args := postgres.Args{under, from, to}
 	query := `
 		SELECT t.id AS target_id, t.year, t.aid_type_id, t.organization_id, t.target_quantity, t.budget,
-			r.quantity AS realised_quantity, r.cost AS realised_cost
+			r.quantity AS realised_quantity, r.cost AS realised_cost, ` + narrative + `
 		FROM programme_targets t JOIN organizations o ON o.id = t.organization_id JOIN aid_types at ON at.id = t.aid_type_id
 		CROSS JOIN LATERAL (
 			SELECT COALESCE(SUM(a.quantity), 0)::bigint AS quantity, COALESCE(SUM(a.cost), 0)::bigint AS cost

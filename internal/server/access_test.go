@@ -410,6 +410,8 @@ func TestEveryMutationByRole(t *testing.T) {
 	admin.unallocate(lateOutput(1))
 	allocation := nth(`SELECT id FROM allocations WHERE releases_id IS NULL ORDER BY seq DESC`)
 	pledgeOf := nth(`SELECT id FROM pledges ORDER BY purpose = 'Matriks' DESC, seq`)
+	target := nth(`SELECT id FROM programme_targets ORDER BY seq`)
+	meetingOf := nth(`SELECT id FROM work_meetings ORDER BY seq`)
 	receiptOf := nth(`SELECT r.id FROM receipts r JOIN organizations o ON o.id = r.organization_id WHERE o.code = 'BALI' ORDER BY r.seq`)
 	donationOf := func(i int) string { return admin.id(`SELECT donation_id FROM receipts WHERE id = $1`, receiptOf(i)) }
 	seal := func(i int) string {
@@ -477,6 +479,10 @@ func TestEveryMutationByRole(t *testing.T) {
 		{"recordOfficers", `mutation($o: ID!, $d: Date!) { recordOfficers(input: {organizationId: $o, effectiveFrom: $d, chairName: "Ketua M",
 			secretaryName: "Sekretaris M", seat: "Mangupura"}) { id } }`,
 			func(i int) map[string]any { return map[string]any{"o": badung, "d": fmt.Sprintf("2015-%02d-01", 1+i)} }, writers},
+		{"writeProgrammeNarrative", `mutation($t: ID!) { writeProgrammeNarrative(input: {targetId: $t, text: "Catatan matriks"}) { id } }`,
+			func(i int) map[string]any { return map[string]any{"t": target(i)} }, writers},
+		{"recordMeetingDecisions", `mutation($m: ID!) { recordMeetingDecisions(input: {meetingId: $m, decisions: [{kind: DECISION, text: "Matriks"}]}) { id } }`,
+			func(i int) map[string]any { return map[string]any{"m": meetingOf(i % 2)} }, writers},
 		{"submitAidRequest", `mutation($o: ID!, $t: ID!, $n: String!) { submitAidRequest(input: {receivedById: $o, receivedOn: "2015-02-02",
 			applicantKind: PERSON, applicantName: "Matriks", nik: $n, address: "Desa M", regencyId: $o, aidTypeId: $t, quantity: 1,
 			pmksCategory: NEGLECT, beneficiaryGroup: ELDERLY, estimatedBudget: 1000}) { id } }`,

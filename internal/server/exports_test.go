@@ -294,7 +294,7 @@ func TestRakerBook(t *testing.T) {
 	}
 	defer f.Close()
 	want := []string{"Ringkasan", "Grafik", "Bantuan", "Bantuan per Wilayah", "Dana Masuk", "Dana per Wilayah", "Kotak Amal", "Mitra", "Dana", "Jejak Dana", "Target",
-		"Permohonan", "Perbandingan", "Kehadiran", "Keterangan"}
+		"Permohonan", "Perbandingan", "Kehadiran", "Keputusan Rapat", "Keterangan"}
 	if got := f.GetSheetList(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("sheets %v, want %v", got, want)
 	}
@@ -374,6 +374,18 @@ func TestRakerBook(t *testing.T) {
 	targets, _ := f.GetRows("Target", excelize.Options{RawCellValue: true})
 	if targets[1][0] != "Paket Pemberian Makanan Tambahan (PMT)" || targets[1][2] != "200" || targets[1][3] != "190" || !strings.HasPrefix(targets[1][4], "0.95") {
 		t.Errorf("PMT target row %v, want 200 / 190 / 0.95", targets[1])
+	}
+	if note := admin.id(`SELECT n.text FROM programme_narratives n JOIN programme_targets t ON t.id = n.target_id
+		JOIN aid_types a ON a.id = t.aid_type_id WHERE a.code = 'PMT' AND t.year = 2014 ORDER BY n.seq DESC LIMIT 1`); targets[2][0] != "Catatan: "+note {
+		t.Errorf("under the PMT target %q, want the council's note %q", targets[2][0], note)
+	}
+	decisions, _ := f.GetRows("Keputusan Rapat")
+	var kinds []string
+	for _, r := range decisions[1:] {
+		kinds = append(kinds, r[0]+" "+r[1])
+	}
+	if got := strings.Join(kinds, ", "); got != "1 Keputusan, 2 Keputusan, 3 Keputusan, 1 Rekomendasi, 2 Rekomendasi" {
+		t.Errorf("decisions sheet: %s", got)
 	}
 	if shown, _ := f.GetCellValue("Target", "E2"); shown != "95%" {
 		t.Errorf("share shows %q, want 95%%", shown)

@@ -79,3 +79,59 @@ func TestOfficersSignFromTheirDate(t *testing.T) {
 		t.Errorf("%d audit rows for the officers", n)
 	}
 }
+
+// TestNarrativesAndDecisions: a council's note on a target (the latest
+// stands) and a meeting's decisions (added in order) are written until the
+// period is closed, and refused after it, so the closed book stays as it was.
+func TestNarrativesAndDecisions(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	target := admin.id(`SELECT t.id FROM programme_targets t JOIN aid_types a ON a.id = t.aid_type_id WHERE a.code = 'PMT' AND t.year = 2014`)
+	meeting := admin.id(`SELECT id FROM work_meetings ORDER BY seq LIMIT 1`)
+	var got struct {
+		WriteProgrammeNarrative struct{ Narrative string }
+	}
+	admin.query(`mutation($t: ID!) { writeProgrammeNarrative(input: {targetId: $t, text: "Catatan baru"}) { narrative } }`, map[string]any{"t": target}, &got)
+	if got.WriteProgrammeNarrative.Narrative != "Catatan baru" {
+		t.Errorf("narrative %q", got.WriteProgrammeNarrative.Narrative)
+	}
+	var m struct {
+		RecordMeetingDecisions struct {
+			Decisions []struct{ Kind, Text string }
+		}
+	}
+	admin.query(`mutation($m: ID!) { recordMeetingDecisions(input: {meetingId: $m, decisions: [{kind: RECOMMENDATION, text: "Tambahan"}]}) { decisions { kind text } } }`,
+		map[string]any{"m": meeting}, &m)
+	ds := m.RecordMeetingDecisions.Decisions
+	if len(ds) != 6 || ds[5].Kind != "RECOMMENDATION" || ds[5].Text != "Tambahan" || ds[0].Kind != "DECISION" {
+		t.Errorf("decisions after adding one: %+v", ds)
+	}
+	// Bad input: every field at once, nothing written.
+	before := admin.written()
+	r := admin.post(`mutation($m: ID!) { recordMeetingDecisions(input: {meetingId: $m, decisions: [{kind: DECISION, text: ""}, {kind: DECISION, text: " "}]}) { id } }`,
+		map[string]any{"m": meeting})
+	fields := map[string]bool{}
+	for _, e := range r.Errors {
+		fields[fmt.Sprint(e.Extensions["field"])] = true
+	}
+	if !fields["input.decisions.0.text"] || !fields["input.decisions.1.text"] {
+		t.Errorf("empty decisions: %+v", r.Errors)
+	}
+	// Closed through the meeting: both are refused, naming the close.
+	admin.query(`mutation($o: ID!) { closePeriod(input: {organizationId: $o, through: "2014-07-31"}) { id } }`,
+		map[string]any{"o": admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)}, &struct{}{})
+	before = admin.written()
+	for name, q := range map[string]string{
+		"narrative": `mutation($x: ID!) { writeProgrammeNarrative(input: {targetId: $x, text: "Terlambat"}) { id } }`,
+		"decisions": `mutation($x: ID!) { recordMeetingDecisions(input: {meetingId: $x, decisions: [{kind: DECISION, text: "Terlambat"}]}) { id } }`,
+	} {
+		id := map[string]string{"narrative": target, "decisions": meeting}[name]
+		r := admin.post(q, map[string]any{"x": id})
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["reason"] != "CLOSED_PERIOD" || !strings.Contains(r.Errors[0].Message, "BALI") {
+			t.Errorf("%s in a closed period: %+v", name, r.Errors)
+		}
+	}
+	if after := admin.written(); !equal(before, after) {
+		t.Errorf("refused writes changed %v into %v", before, after)
+	}
+}

@@ -27,7 +27,7 @@ type Book struct {
 	bold    int
 	sheets  int
 
-	title, subtitle, signName, centred int
+	title, subtitle, signName, centred, wrapped, note int
 }
 
 // Year is a calendar year, written as a plain number (2014, not 2,014).
@@ -97,6 +97,14 @@ func (b *Book) init(props Properties) error {
 		return err
 	}
 	b.centred, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: Font}, Alignment: &excelize.Alignment{Horizontal: "center"}})
+	if err != nil {
+		return err
+	}
+	b.wrapped, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: Font}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
+		return err
+	}
+	b.note, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: Font, Italic: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	return err
 }
 
@@ -105,6 +113,7 @@ type Sheet struct {
 	book   *Book
 	name   string
 	header int // the header row's number
+	cols   []Column
 	row    int
 	widths []float64 // the widest content of each column so far, in characters
 }
@@ -126,7 +135,7 @@ func (b *Book) TitledSheet(name string, title []string, cols []Column) (*Sheet, 
 		return nil, err
 	}
 	b.sheets++
-	s := &Sheet{book: b, name: name, header: 1}
+	s := &Sheet{book: b, name: name, header: 1, cols: cols}
 	if len(title) > 0 {
 		s.header = len(title) + 2
 	}
@@ -272,6 +281,30 @@ func (s *Sheet) Total(values ...any) error {
 	return s.write(s.row, true, values)
 }
 
+// Note writes text on the next row across the first span columns, wrapped
+// and in italics: a remark under the row above it.
+func (s *Sheet) Note(text string, span int) error {
+	s.row++
+	f := s.book.file
+	first, last := cellName(1, s.row), cellName(span, s.row)
+	if err := f.SetCellStr(s.name, first, text); err != nil {
+		return err
+	}
+	if err := f.MergeCell(s.name, first, last); err != nil {
+		return err
+	}
+	if err := f.SetCellStyle(s.name, first, last, s.book.note); err != nil {
+		return err
+	}
+	width := 0.0
+	for i := range span {
+		if i < len(s.cols) {
+			width += s.cols[i].Width
+		}
+	}
+	return f.SetRowHeight(s.name, s.row, float64(15*wrappedLines(text, max(width, 10))+3))
+}
+
 // Skip leaves a blank row.
 func (s *Sheet) Skip() { s.row++ }
 
@@ -280,16 +313,24 @@ func (s *Sheet) Row() int { return s.row }
 
 func (s *Sheet) write(row int, bold bool, values []any) error {
 	f, b := s.book.file, s.book
+	lines := 1 // of the tallest wrapped cell: spreadsheet programs do not grow the row to it
 	for i, v := range values {
 		cell := cellName(i+1, row)
 		style := 0
 		var err error
-		s.fit(i, shownWidth(v))
+		wrap := i < len(s.cols) && s.cols[i].Wrap
+		if !wrap {
+			s.fit(i, shownWidth(v))
+		}
 		switch x := v.(type) {
 		case nil:
 			continue
 		case string:
 			err = f.SetCellStr(s.name, cell, x)
+			if wrap {
+				style = b.wrapped
+				lines = max(lines, wrappedLines(x, s.cols[i].Width))
+			}
 		case money.Rupiah:
 			err, style = f.SetCellInt(s.name, cell, int64(x)), b.styles[Money]
 		case int:
@@ -318,6 +359,9 @@ func (s *Sheet) write(row int, bold bool, values []any) error {
 				return err
 			}
 		}
+	}
+	if lines > 1 {
+		return f.SetRowHeight(s.name, row, float64(15*lines+3))
 	}
 	return nil
 }

@@ -50,6 +50,9 @@ type Column struct {
 	Header string
 	Kind   Kind
 	Width  float64 // in characters
+	// Wrap keeps a book's text column at Width and wraps longer text onto
+	// more lines of the row (a council's notes); ledgers ignore it.
+	Wrap bool
 }
 
 // Properties are the workbook's document properties.
