@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
 )
 
@@ -124,4 +126,123 @@ func TestGraphiQLInABrowser(t *testing.T) {
 		t.Errorf("the page asked other servers: %v", tried)
 	}
 	screenshot(t, ctx, "graphiql.png")
+}
+
+// TestDashboardInABrowser: the council dashboard signs in as an admin, an
+// operator and a partner, with the network to the outside cut, and shows
+// each the 2014 Bali figures that the report query answers that account —
+// read from the page as it is drawn; the partner's are labelled its own.
+// On a phone's screen nothing runs off the side.
+func TestDashboardInABrowser(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	ctx, outside := browser(t)
+	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	type shown struct {
+		Ready, Scope, Heading      string
+		MoneyIn, AidCost, BoxTotal int64
+		Months                     map[string]int64
+		Outputs                    map[string]int64
+		Overflow                   int
+	}
+	const read = `(() => {
+		const v = id => Number(document.querySelector('[data-testid=' + id + ']').dataset.value);
+		return {
+			ready: document.body.dataset.ready, scope: document.getElementById('scope').dataset.scope,
+			heading: document.getElementById('heading').textContent,
+			moneyIn: v('kpi-money-in'), aidCost: v('kpi-aid-cost'), boxTotal: v('kpi-box-total'),
+			months: Object.fromEntries([...document.querySelectorAll('#months tr[data-month]')].map(tr => [tr.dataset.month, Number(tr.lastChild.dataset.value)])),
+			outputs: Object.fromEntries([...document.querySelectorAll('#outputs tr[data-aid-type]')].map(tr => [tr.dataset.aidType, Number(tr.children[tr.children.length - 2].dataset.value)])),
+			overflow: document.documentElement.scrollWidth - window.innerWidth,
+		};
+	})()`
+	for _, tc := range []struct {
+		role  string
+		who   *env
+		scope string
+		width int64
+	}{
+		{"admin", admin, "COUNCIL", 1280},
+		{"operator", admin.as(auth.Operator, "BALI"), "COUNCIL", 1280},
+		{"partner", admin.as(auth.Partner, samudra), "PARTNER_OWN", 390},
+	} {
+		var want struct {
+			Report struct {
+				Scope            string
+				DonationsTotal   int64
+				DonationsByMonth []struct {
+					Month  string
+					Amount int64
+				}
+				OutputsByAidType []struct {
+					AidType        struct{ Code string }
+					Quantity, Cost int64
+				}
+				Boxes struct{ Total int64 }
+			}
+		}
+		tc.who.query(`query($o: ID!) { report(organizationId: $o, year: 2014) { scope donationsTotal donationsByMonth { month amount }
+			outputsByAidType { aidType { code } quantity cost } boxes { total } } }`, map[string]any{"o": bali}, &want)
+		err := chromedp.Do(ctx,
+			chromedp.EmulateViewport(tc.width, 900),
+			chromedp.Navigate(admin.url+"/dashboard?org=BALI&year=2014"),
+			chromedp.WaitVisible(chromedp.ID("token")),
+			chromedp.SendKeys(chromedp.ID("token"), tc.who.token),
+			chromedp.Click(chromedp.CSS("#signin button[type=submit]")),
+		)
+		if err == nil {
+			wait, cancel := context.WithTimeout(ctx, 20*time.Second)
+			err = chromedp.Do(wait, chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
+			cancel()
+		}
+		if err != nil {
+			page, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`document.getElementById('error').textContent + ' | ' + document.body.innerText.slice(0, 300)`))
+			t.Fatalf("%s: dashboard: %v; the page says %q", tc.role, err, page)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[shown](read))
+		if err != nil {
+			t.Fatalf("%s: read the page: %v", tc.role, err)
+		}
+		r := want.Report
+		var cost int64
+		outputs := map[string]int64{}
+		for _, x := range r.OutputsByAidType {
+			cost += x.Cost
+			outputs[x.AidType.Code] = x.Quantity
+		}
+		months := map[string]int64{}
+		for _, m := range r.DonationsByMonth {
+			months[m.Month] = m.Amount
+		}
+		if got.Ready != "BALI 2014-01-01 2014-12-31" || got.Scope != tc.scope || r.Scope != tc.scope {
+			t.Errorf("%s: page for %q, scope %s (report %s), want %s", tc.role, got.Ready, got.Scope, r.Scope, tc.scope)
+		}
+		if got.MoneyIn != r.DonationsTotal || got.AidCost != cost || got.BoxTotal != r.Boxes.Total {
+			t.Errorf("%s: the page shows money %d, aid cost %d, boxes %d; the report %d, %d, %d", tc.role,
+				got.MoneyIn, got.AidCost, got.BoxTotal, r.DonationsTotal, cost, r.Boxes.Total)
+		}
+		if fmt.Sprint(got.Months) != fmt.Sprint(months) || len(got.Months) != 12 {
+			t.Errorf("%s: months on the page %v, the report %v", tc.role, got.Months, months)
+		}
+		if fmt.Sprint(got.Outputs) != fmt.Sprint(outputs) {
+			t.Errorf("%s: outputs on the page %v, the report %v", tc.role, got.Outputs, outputs)
+		}
+		if got.Overflow > 0 {
+			t.Errorf("%s: the page runs %d px off the side of a %d px screen", tc.role, got.Overflow, tc.width)
+		}
+		screenshot(t, ctx, "dashboard-"+tc.role+".png")
+	}
+	// The partner's own figures are not the council's.
+	var council struct {
+		Report struct{ DonationsTotal int64 }
+	}
+	admin.query(`query($o: ID!) { report(organizationId: $o, year: 2014) { donationsTotal } }`, map[string]any{"o": bali}, &council)
+	own := admin.count(`SELECT SUM(d.amount) FROM donations d JOIN partners p ON p.id = d.partner_id
+		WHERE p.name = $1 AND d.received_on BETWEEN '2014-01-01' AND '2014-12-31'`, samudra)
+	if own == council.Report.DonationsTotal || own == 0 {
+		t.Errorf("the partner's gifts %d and the council's %d cannot be told apart", own, council.Report.DonationsTotal)
+	}
+	if tried := outside(); len(tried) > 0 {
+		t.Errorf("the dashboard asked other servers: %v", tried)
+	}
 }

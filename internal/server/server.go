@@ -106,7 +106,9 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", web.GraphiQL())
-	mux.Handle("GET /graphiql/", web.Assets())
+	mux.Handle("GET /graphiql/", web.Assets("graphiql"))
+	mux.Handle("GET /dashboard", web.Dashboard())
+	mux.Handle("GET /dashboard/", web.Assets("dashboard"))
 	mux.Handle("/graphql", m.route("/graphql", api))
 	mux.Handle("GET /metrics", authenticate(tokens, log, m.handler(), auth.Admin, auth.Auditor))
 	// Profiles of the running server, for admins: where its time goes under

@@ -15,32 +15,41 @@ import (
 // TestVendoredAssets: the embedded GraphiQL and React are the files the
 // refresh script fetched, byte for byte, at the versions it pins.
 func TestVendoredAssets(t *testing.T) {
-	sums, err := files.ReadFile("graphiql/SHA256SUMS")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(sums)), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("SHA256SUMS lists %d files, want 4", len(lines))
-	}
-	for _, line := range lines {
-		want, name, _ := strings.Cut(line, "  ")
-		b, err := files.ReadFile("graphiql/" + name)
+	for dir, n := range map[string]int{"graphiql": 4, "dashboard": 1} {
+		sums, err := files.ReadFile(dir + "/SHA256SUMS")
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := sha256.Sum256(b)
-		if hex.EncodeToString(got[:]) != want {
-			t.Errorf("%s does not match its SHA-256 sum: run refresh-graphiql.sh", name)
+		lines := strings.Split(strings.TrimSpace(string(sums)), "\n")
+		if len(lines) != n {
+			t.Fatalf("%s/SHA256SUMS lists %d files, want %d", dir, len(lines), n)
+		}
+		for _, line := range lines {
+			want, name, _ := strings.Cut(line, "  ")
+			b, err := files.ReadFile(dir + "/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := sha256.Sum256(b)
+			if hex.EncodeToString(got[:]) != want {
+				t.Errorf("%s/%s does not match its SHA-256 sum: run refresh-vendored.sh", dir, name)
+			}
 		}
 	}
-	script, err := os.ReadFile("refresh-graphiql.sh")
+	script, err := os.ReadFile("refresh-vendored.sh")
 	if err != nil {
 		t.Fatal(err)
 	}
-	versions, _ := files.ReadFile("graphiql/VERSIONS")
-	for _, pin := range regexp.MustCompile(`(?m)^(GRAPHIQL|REACT)=(\S+)`).FindAllStringSubmatch(string(script), -1) {
-		if !strings.Contains(string(versions), strings.ToLower(pin[1])+" "+pin[2]+"\n") {
+	graphiql, _ := files.ReadFile("graphiql/VERSIONS")
+	dashboard, _ := files.ReadFile("dashboard/VERSIONS")
+	versions := string(graphiql) + string(dashboard)
+	pins := regexp.MustCompile(`(?m)^(GRAPHIQL|REACT|CHARTJS)=(\S+)`).FindAllStringSubmatch(string(script), -1)
+	if len(pins) != 3 {
+		t.Fatalf("the script pins %v", pins)
+	}
+	for _, pin := range pins {
+		name := map[string]string{"GRAPHIQL": "graphiql", "REACT": "react", "CHARTJS": "chart.js"}[pin[1]]
+		if !strings.Contains(versions, name+" "+pin[2]+"\n") {
 			t.Errorf("the script pins %s %s; the vendored files are %q", pin[1], pin[2], versions)
 		}
 	}
@@ -49,13 +58,12 @@ func TestVendoredAssets(t *testing.T) {
 // TestPageAsksOnlyThisServer: the page and its script name only this
 // server's paths, and the answer forbids the browser anything else.
 func TestPageAsksOnlyThisServer(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/" {
-			GraphiQL().ServeHTTP(w, r)
-			return
-		}
-		Assets().ServeHTTP(w, r)
-	}))
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", GraphiQL())
+	mux.Handle("GET /graphiql/", Assets("graphiql"))
+	mux.Handle("GET /dashboard", Dashboard())
+	mux.Handle("GET /dashboard/", Assets("dashboard"))
+	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	get := func(path string) (*http.Response, string) {
 		t.Helper()
@@ -67,32 +75,40 @@ func TestPageAsksOnlyThisServer(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return res, string(b)
 	}
-	res, page := get("/")
-	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'none'") ||
-		!strings.Contains(res.Header.Get("Content-Security-Policy"), "connect-src 'self'") {
-		t.Fatalf("page: %d, CSP %q", res.StatusCode, res.Header.Get("Content-Security-Policy"))
-	}
-	refs := regexp.MustCompile(`(?:src|href)="([^"]*)"`).FindAllStringSubmatch(page, -1)
-	if len(refs) != 6 {
-		t.Errorf("the page names %d files, want 6: %v", len(refs), refs)
-	}
-	for _, ref := range refs {
-		if !strings.HasPrefix(ref[1], "/graphiql/") {
-			t.Errorf("the page loads %s from elsewhere", ref[1])
-			continue
+	for path, want := range map[string]struct {
+		assets, script, note string
+		refs                 int
+	}{
+		"/":          {"/graphiql/", "/graphiql/sinergi.js", "Kept in this page only", 6},
+		"/dashboard": {"/dashboard/", "/dashboard/dashboard.js", "Token hanya disimpan di halaman ini", 3},
+	} {
+		res, page := get(path)
+		if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'none'") ||
+			!strings.Contains(res.Header.Get("Content-Security-Policy"), "connect-src 'self'") {
+			t.Fatalf("%s: %d, CSP %q", path, res.StatusCode, res.Header.Get("Content-Security-Policy"))
 		}
-		if res, body := get(ref[1]); res.StatusCode != 200 || len(body) == 0 || res.Header.Get("X-Content-Type-Options") != "nosniff" {
-			t.Errorf("%s: %d, %d bytes", ref[1], res.StatusCode, len(body))
+		refs := regexp.MustCompile(`(?:src|href)="([^"]*)"`).FindAllStringSubmatch(page, -1)
+		if len(refs) != want.refs {
+			t.Errorf("%s names %d files, want %d: %v", path, len(refs), want.refs, refs)
+		}
+		for _, ref := range refs {
+			if !strings.HasPrefix(ref[1], want.assets) {
+				t.Errorf("%s loads %s from elsewhere", path, ref[1])
+				continue
+			}
+			if res, body := get(ref[1]); res.StatusCode != 200 || len(body) == 0 || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%s: %d, %d bytes", ref[1], res.StatusCode, len(body))
+			}
+		}
+		if !strings.Contains(page, want.note) {
+			t.Errorf("%s does not say where the token is kept", path)
+		}
+		_, script := get(want.script)
+		if strings.Contains(script, "localStorage") || strings.Contains(script, "sessionStorage") || strings.Contains(script, "http") {
+			t.Errorf("%s stores something in the browser or names another server", want.script)
 		}
 	}
-	if !strings.Contains(page, "Kept in this page only") {
-		t.Error("the page does not say where the token is kept")
-	}
-	_, script := get("/graphiql/sinergi.js")
-	if strings.Contains(script, "localStorage") || strings.Contains(script, "sessionStorage") || strings.Contains(script, "http") {
-		t.Error("sinergi.js stores something in the browser or names another server")
-	}
-	for _, path := range []string{"/graphiql/", "/graphiql/index.html", "/graphiql/missing.js"} {
+	for _, path := range []string{"/graphiql/", "/graphiql/index.html", "/graphiql/missing.js", "/dashboard/", "/dashboard/index.html"} {
 		if res, _ := get(path); res.StatusCode != 404 {
 			t.Errorf("%s: %d, want 404", path, res.StatusCode)
 		}
