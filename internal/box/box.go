@@ -130,6 +130,18 @@ func (s *Store) where(ctx context.Context, sc auth.Scope, f Filter) (string, pos
 	AND ` + scope(sc, &a), a, nil
 }
 
+// InService returns every box in service that the caller may record
+// openings of, by code: the choices of an import template.
+func (s *Store) InService(ctx context.Context, sc auth.Scope) ([]Box, error) {
+	var args postgres.Args
+	query := `SELECT ` + boxColumns + ` FROM ` + boxFrom + ` WHERE b.retired_on IS NULL AND ` + sc.Council(&args, "o.path") + ` ORDER BY b.code`
+	var out []Box
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
+		return nil, fmt.Errorf("list boxes in service: %w", err)
+	}
+	return out, nil
+}
+
 // List returns a page of boxes in the order they were registered.
 func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Box], error) {
 	k, err := r.Keyset()

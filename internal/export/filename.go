@@ -11,6 +11,8 @@ import (
 var fileStems = map[string]string{
 	"raker": "raker", "donations": "donasi", "box-collections": "kotak-amal", "aid-outputs": "penyaluran-bantuan",
 	"audit-log": "jejak-audit", "partner-statement": "pernyataan-mitra", "aid-requests": "permohonan-bantuan",
+	"template-donations": "templat-donasi", "template-box-collections": "templat-kotak-amal",
+	"template-aid-outputs": "templat-penyaluran-bantuan", "template-programme-targets": "templat-target-program",
 }
 
 // FileName is the name a workbook downloads under, from its parameters: what

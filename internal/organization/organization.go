@@ -362,6 +362,18 @@ func (s *Store) RegenciesOf(ctx context.Context, sc auth.Scope, ids []string) ([
 	return out, nil
 }
 
+// Writable returns every organization the caller may record at (an
+// operator its subtree), by code: the choices of an import template.
+func (s *Store) Writable(ctx context.Context, sc auth.Scope) ([]Organization, error) {
+	var args postgres.Args
+	query := `SELECT ` + columns + ` FROM organizations o WHERE ` + sc.Council(&args, "o.path") + ` ORDER BY o.code`
+	var out []Organization
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
+		return nil, fmt.Errorf("list writable organizations: %w", err)
+	}
+	return out, nil
+}
+
 // ByCode returns the organization with code.
 func (s *Store) ByCode(ctx context.Context, sc auth.Scope, code string) (Organization, error) {
 	args := postgres.Args{code}

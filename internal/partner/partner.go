@@ -119,6 +119,18 @@ func (f Filter) where(sc auth.Scope) (string, postgres.Args, error) {
 		AND ` + sc.Partners(&a, "p.id"), a, nil
 }
 
+// All returns every partner the caller sees, by name: the choices of an
+// import template.
+func (s *Store) All(ctx context.Context, sc auth.Scope) ([]Partner, error) {
+	var args postgres.Args
+	query := `SELECT ` + columns + ` FROM partners p WHERE ` + sc.Partners(&args, "p.id") + ` ORDER BY p.name`
+	var out []Partner
+	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
+		return nil, fmt.Errorf("list partners: %w", err)
+	}
+	return out, nil
+}
+
 // List returns a page of partners in creation order.
 func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Partner], error) {
 	cond, args, err := f.where(sc)

@@ -135,6 +135,20 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 		path := "/exports/" + name + ".xlsx"
 		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, r.OrganizationStore, gate, name, readWith(r, build))))))
 	}
+	// Import templates: Indonesian headers, drop-downs of the caller's own
+	// organizations, partners, aid types and boxes.
+	templates := export.TemplateStores{Organizations: r.OrganizationStore, Partners: r.PartnerStore, Aid: r.AidStore, Boxes: r.BoxStore}
+	for _, kind := range export.TemplateKinds {
+		path := "/templates/" + kind + ".xlsx"
+		mux.Handle("GET "+path, m.route(path, limiter.wrap(authenticate(tokens, log, workbook(log, r.OrganizationStore, gate, "template-"+kind,
+			func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
+				lang, err := export.TemplateQuery(q)
+				if err != nil {
+					return err
+				}
+				return export.Template(ctx, sc, templates, kind, lang, time.Now(), w)
+			})))))
+	}
 	mux.Handle("GET /receipts/{file}", m.route("/receipts", limiter.wrap(authenticate(tokens, log, receiptPDF(log, r)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
