@@ -134,13 +134,9 @@ func Template(ctx context.Context, sc auth.Scope, st TemplateStores, kind string
 		}
 	case "aid-outputs":
 		title = L("Templat impor penyaluran bantuan", "Aid output import template")
-		types, err := st.Aid.Types(ctx, sc)
+		typeCodes, err := aidTypeCodes(ctx, sc, st.Aid)
 		if err != nil {
 			return err
-		}
-		var typeCodes []string
-		for _, t := range types {
-			typeCodes = append(typeCodes, t.Code)
 		}
 		fields = []xlsx.Field{orgField,
 			{Header: L("Kode jenis bantuan", "Aid type code"), Width: 20, Required: true, Choices: typeCodes,
@@ -160,13 +156,9 @@ func Template(ctx context.Context, sc auth.Scope, st TemplateStores, kind string
 		}
 	case "programme-targets":
 		title = L("Templat impor target program", "Programme target import template")
-		types, err := st.Aid.Types(ctx, sc)
+		typeCodes, err := aidTypeCodes(ctx, sc, st.Aid)
 		if err != nil {
 			return err
-		}
-		var typeCodes []string
-		for _, t := range types {
-			typeCodes = append(typeCodes, t.Code)
 		}
 		fields = []xlsx.Field{orgField,
 			{Header: L("Tahun", "Year"), Kind: xlsx.Integer, Width: 8, Required: true, Explain: L("2000–2100.", "2000–2100."), Example: 2015},
@@ -181,6 +173,16 @@ func Template(ctx context.Context, sc auth.Scope, st TemplateStores, kind string
 		xlsx.TemplateLabels{Data: L("Data", "Data"), Help: L("Petunjuk", "Help"), Choices: L("Pilihan", "Choices"),
 			Column: L("Kolom", "Column"), Required: L("Wajib", "Required"), Content: L("Isi", "Content"), Example: L("Contoh", "Example"),
 			Yes: L("ya", "yes"), No: L("tidak", "no")}, fields)
+}
+
+// aidTypeCodes lists the catalogue's aid type codes.
+func aidTypeCodes(ctx context.Context, sc auth.Scope, store *aid.Store) ([]string, error) {
+	types, err := store.Types(ctx, sc)
+	var codes []string
+	for _, t := range types {
+		codes = append(codes, t.Code)
+	}
+	return codes, err
 }
 
 // codesOf lists the codes of values, in their order.

@@ -19,6 +19,13 @@ import (
 // and body.
 func (e *env) download(path string) (int, string, []byte) {
 	e.t.Helper()
+	res, b := e.get(path)
+	return res.StatusCode, res.Header.Get("Content-Type"), b
+}
+
+// get sends a GET with the env's token and returns the answer, its body read.
+func (e *env) get(path string) (*http.Response, []byte) {
+	e.t.Helper()
 	req, _ := http.NewRequest("GET", e.url+path, nil)
 	if e.token != "" {
 		req.Header.Set("Authorization", "Bearer "+e.token)
@@ -29,7 +36,7 @@ func (e *env) download(path string) (int, string, []byte) {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header.Get("Content-Type"), b
+	return res, b
 }
 
 func TestAuditLogWorkbook(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -269,4 +270,23 @@ func (e *env) unallocate(id string) {
 		e.query(`mutation($a: ID!) { releaseAllocation(input: {allocationId: $a, reason: "to correct the entry"}) { id } }`,
 			map[string]any{"a": a}, &struct{}{})
 	}
+}
+
+// lockedBuffer is a log destination that the test may read while the
+// server writes to it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }

@@ -1,11 +1,9 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -310,8 +308,8 @@ func TestApprovalReservesMoneyAndAsksAboutRepeatApplicants(t *testing.T) {
 // request do see it.
 func TestNIKNeverLeaks(t *testing.T) {
 	t.Parallel()
-	var logs bytes.Buffer
-	e := newEnvLogging(t, pgtest.DB(t), testConfig(), &syncWriter{w: &logs})
+	var logs lockedBuffer
+	e := newEnvLogging(t, pgtest.DB(t), testConfig(), &logs)
 	fresh := "5103016706910042"
 	badung := e.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)
 	pmt := e.id(`SELECT id FROM aid_types WHERE code = 'PMT'`)
@@ -423,17 +421,6 @@ func TestNIKNeverLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaks("the stored requests", strings.Join(stored, "\n"))
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 // decodeField decodes the field of a GraphQL answer's data into out, or
