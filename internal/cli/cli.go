@@ -38,6 +38,7 @@ Usage:
   sinergi token   create|list|revoke   manage API tokens (sinergi token -h)
   sinergi nik     new-key|rotate       make a key sealing applicants' NIKs, or re-seal them under a new one
   sinergi export  raker|donations|box-collections|aid-outputs|audit-log -o FILE   write a workbook (sinergi export -h)
+  sinergi template donations|box-collections|aid-outputs|programme-targets   write an import template (sinergi export -h)
   sinergi version           print the version
 
 Without DATABASE_URL, sinergi runs a private PostgreSQL cluster from the
@@ -62,6 +63,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = loadDemo(ctx, args[1:], log, stdout, stderr)
 	case "export":
 		err = exports(ctx, args[1:], log, stderr)
+	case "template":
+		// sinergi template KIND … is sinergi export template-KIND ….
+		rest := args[1:]
+		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && rest[0] != "help" {
+			rest = append([]string{"template-" + rest[0]}, rest[1:]...)
+		}
+		err = exports(ctx, rest, log, stderr)
 	case "token":
 		err = tokens(ctx, args[1:], log, stdout, stderr)
 	case "nik":

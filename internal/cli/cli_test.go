@@ -264,8 +264,8 @@ func TestExportAuditLogFile(t *testing.T) {
 	}
 	defer f.Close()
 	rows, err := f.GetRows("Audit Trail")
-	// Header, the demo's one work meeting, the count.
-	if err != nil || len(rows) != 3 || rows[1][4] != "work_meeting" || rows[1][1] != "demo" || rows[2][0] != "Entries: 1" {
+	// Header, the demo's one work meeting and its decisions, the count.
+	if err != nil || len(rows) != 4 || rows[1][4] != "work_meeting" || rows[1][1] != "demo" || rows[2][3] != "decide" || rows[3][0] != "Entries: 2" {
 		t.Fatalf("rows %v, %v", rows, err)
 	}
 	// Without -o the file is named as the download is.
@@ -320,5 +320,29 @@ func TestNIKKeyIsRequiredAndRotates(t *testing.T) {
 	if code, out, _ := run(t, "nik", "rotate", "--database-url", dsn, "--nik-key", testNIKKey, "--new-key-file", keyFile); code != 0 ||
 		!strings.Contains(out, "re-sealed 0 NIKs") {
 		t.Errorf("second rotation: exit %d, %q", code, out)
+	}
+}
+
+// TestTemplateFile: sinergi template KIND writes the import template under
+// the name the download has.
+func TestTemplateFile(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if code, _, stderr := run(t, "demo", "--database-url", dsn, "--nik-key", testNIKKey); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	t.Chdir(t.TempDir())
+	if code, _, stderr := run(t, "template", "aid-outputs", "-lang", "en", "--database-url", dsn); code != 0 {
+		t.Fatalf("template: exit %d %s", code, stderr)
+	}
+	f, err := excelize.OpenFile("templat-penyaluran-bantuan-en.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if rows, err := f.GetRows("Data"); err != nil || len(rows) != 2 || rows[0][1] != "Aid type code" {
+		t.Errorf("template rows %v, %v", rows, err)
+	}
+	if code, _, _ := run(t, "template", "pledges", "--database-url", dsn); code == 0 {
+		t.Error("a template of pledges was written")
 	}
 }

@@ -37,6 +37,7 @@ const exportUsage = `Usage:
   sinergi export partner-statement -partner ID-OR-NAME (-year 2014 | -from DATE -to DATE) [-o FILE.xlsx] [-lang id|en]
   sinergi export aid-requests [-o FILE.xlsx] [-year 2014 | -from DATE -to DATE] [-org ID-OR-CODE] [-state STATE] [-pmks CATEGORY] [-lang id|en] [-nik-key-file FILE]
   sinergi export audit-log [-o FILE.xlsx] [-from DATE] [-to DATE] [-entity NAME] [-actor TEXT] [-lang id|en]
+  sinergi template donations|box-collections|aid-outputs|programme-targets [-o FILE.xlsx] [-lang id|en]
 
 Writes the same workbook as GET /exports/NAME.xlsx with the same parameters,
 by default to the file name the download has (raker-BALI-2014-id.xlsx).
@@ -98,6 +99,23 @@ var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB,
 		}
 		return export.AuditLog(ctx, sc, audit.NewStore(db), f, lang, time.Now(), w)
 	},
+	"template-donations":         templateWorkbook("donations"),
+	"template-box-collections":   templateWorkbook("box-collections"),
+	"template-aid-outputs":       templateWorkbook("aid-outputs"),
+	"template-programme-targets": templateWorkbook("programme-targets"),
+}
+
+// templateWorkbook writes the import template of kind, as GET
+// /templates/KIND.xlsx does.
+func templateWorkbook(kind string) func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error {
+	return func(ctx context.Context, sc auth.Scope, db *sqlx.DB, _ *nik.Key, q url.Values, w io.Writer) error {
+		lang, err := export.TemplateQuery(q)
+		if err != nil {
+			return err
+		}
+		st := export.TemplateStores{Organizations: organization.NewStore(db), Partners: partner.NewStore(db), Aid: aid.NewStore(db), Boxes: box.NewStore(db)}
+		return export.Template(ctx, sc, st, kind, lang, time.Now(), w)
+	}
 }
 
 func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Writer) error {
