@@ -360,7 +360,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 		}
 		defer readDB.Close()
 		readDB.SetMaxOpenConns(db.Stats().MaxOpenConnections)
-		cfg.Replica = postgres.WatchReplica(db, readDB, *maxLag, min(time.Second, *maxLag/2), log)
+		// Check every second, or twice within the allowed lag.
+		cfg.Replica = postgres.WatchReplica(db, readDB, *maxLag, max(10*time.Millisecond, min(time.Second, *maxLag/2)), log)
 		defer cfg.Replica.Close()
 	}
 	if *tokenTTL > 0 {
