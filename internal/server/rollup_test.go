@@ -44,10 +44,15 @@ func TestMonthlySumsEqualTheLedger(t *testing.T) {
 				who.e.query(`query($o: ID!, $f: Date, $t: Date) { report(organizationId: $o, from: $f, to: $t) {
 					donationsBySourceAndMonth { source month amount donations } donationsByKind { kind amount donations } } }`,
 					map[string]any{"o": who.org, "f": p[0], "t": p[1]}, &got)
+				// The report lists every source for every month; the ledger's
+				// aggregate has the ones with entries.
 				var bySource []string
 				for _, g := range got.Report.DonationsBySourceAndMonth {
-					bySource = append(bySource, fmt.Sprintf("%s %s %d %d", g.Source, g.Month, g.Donations, g.Amount))
+					if g.Donations > 0 {
+						bySource = append(bySource, fmt.Sprintf("%s %s %d %d", g.Source, g.Month, g.Donations, g.Amount))
+					}
 				}
+				slices.Sort(bySource)
 				var byKind []string
 				for _, g := range got.Report.DonationsByKind {
 					byKind = append(byKind, fmt.Sprintf("%s %d %d", g.Kind, g.Donations, g.Amount))
@@ -74,6 +79,7 @@ func TestMonthlySumsEqualTheLedger(t *testing.T) {
 					fmt.Sscanf(s, "%s %s %d %d", &src, &month, &n, &amount)
 					wantSource[i] = fmt.Sprintf("%s %s-01 %d %d", src, month, n, amount)
 				}
+				slices.Sort(wantSource)
 				if !slices.Equal(bySource, wantSource) || !slices.Equal(byKind, wantKind) || len(wantSource) == 0 {
 					t.Errorf("%s, %s to %s:\n by source %v\n ledger    %v\n by kind %v\n ledger  %v", stage, p[0], p[1], bySource, wantSource, byKind, wantKind)
 				}
