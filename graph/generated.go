@@ -666,7 +666,7 @@ type ComplexityRoot struct {
 		DonationBox       func(childComplexity int, id string) int
 		DonationBoxes     func(childComplexity int, filter *box.Filter, first *int, after *string) int
 		Donations         func(childComplexity int, filter *donation.Filter, first *int, after *string) int
-		Organization      func(childComplexity int, id string) int
+		Organization      func(childComplexity int, id *string, code *string) int
 		Organizations     func(childComplexity int, filter *organization.Filter, first *int, after *string) int
 		Partner           func(childComplexity int, id string) int
 		PartnerStatement  func(childComplexity int, partnerID string, from *calendar.Date, to *calendar.Date, year *int) int
@@ -986,7 +986,7 @@ type ProgrammeTargetResolver interface {
 	AidType(ctx context.Context, obj *programme.Target) (*aid.Type, error)
 }
 type QueryResolver interface {
-	Organization(ctx context.Context, id string) (*organization.Organization, error)
+	Organization(ctx context.Context, id *string, code *string) (*organization.Organization, error)
 	Organizations(ctx context.Context, filter *organization.Filter, first *int, after *string) (*model.OrganizationConnection, error)
 	Partner(ctx context.Context, id string) (*partner.Partner, error)
 	Partners(ctx context.Context, filter *partner.Filter, first *int, after *string) (*model.PartnerConnection, error)
@@ -3748,7 +3748,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Organization(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.Organization(childComplexity, args["id"].(*string), args["code"].(*string)), true
 	case "Query.organizations":
 		if e.ComplexityRoot.Query.Organizations == nil {
 			break
@@ -4516,8 +4516,8 @@ scalar Date
 scalar Time
 
 type Query {
-  "One organization by id."
-  organization(id: ID!): Organization
+  "One organization by id, or by code in any case (BALI-BADUNG, bali-badung): give one of the two."
+  organization(id: ID, code: String): Organization
   "Organizations of the council tree, in the order they were registered."
   organizations(filter: OrganizationFilter, first: Int, after: String): OrganizationConnection!
 
@@ -8372,13 +8372,21 @@ func (ec *executionContext) field_Query_organization_args(ctx context.Context, r
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
 	return args, nil
 }
 
@@ -19094,7 +19102,7 @@ func (ec *executionContext) _Query_organization(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Organization(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().Organization(ctx, fc.Args["id"].(*string), fc.Args["code"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {

@@ -7,6 +7,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
@@ -47,4 +48,16 @@ func (r *Resolver) readStores() *Resolver {
 		return r
 	}
 	return r.Reads()
+}
+
+// organizationByIDOrCode answers organization(id:, code:): exactly one of
+// the two names it.
+func (r *Resolver) organizationByIDOrCode(ctx context.Context, id, code *string) (*organization.Organization, error) {
+	switch {
+	case (id == nil) == (code == nil):
+		return nil, fault.Refuse("id", fault.Invalid, "give the organization's id or its code, one of the two")
+	case code != nil:
+		return orNull(r.OrganizationStore.ByCodeAnyCase(ctx, scope(ctx), *code))
+	}
+	return orNull(r.OrganizationStore.Organization(ctx, scope(ctx), *id))
 }

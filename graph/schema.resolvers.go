@@ -558,8 +558,8 @@ func (r *programmeTargetResolver) AidType(ctx context.Context, obj *programme.Ta
 	return load(ctx, r.loaders(ctx).aidType, obj.AidTypeID)
 }
 
-func (r *queryResolver) Organization(ctx context.Context, id string) (*organization.Organization, error) {
-	return orNull(r.OrganizationStore.Organization(ctx, scope(ctx), id))
+func (r *queryResolver) Organization(ctx context.Context, id *string, code *string) (*organization.Organization, error) {
+	return r.organizationByIDOrCode(ctx, id, code)
 }
 
 func (r *queryResolver) Organizations(ctx context.Context, filter *organization.Filter, first *int, after *string) (*model.OrganizationConnection, error) {

@@ -172,7 +172,7 @@ func SubtreePath(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, fiel
 	if root == nil {
 		return nil, nil
 	}
-	o, err := Require(ctx, q, sc, field, *root)
+	o, err := RequireRef(ctx, q, sc, field, *root)
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +321,64 @@ func Require(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, i
 		return Organization{}, fault.Refuse(field, fault.Unknown, "no such organization")
 	}
 	return o, err
+}
+
+// Find returns the organization ref names: its id, or its code in any
+// case ("bali-badung" is BALI-BADUNG).
+func Find(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, ref string) (Organization, error) {
+	if postgres.IsID(ref) {
+		return Get(ctx, q, sc, ref)
+	}
+	args := postgres.Args{ref}
+	query := `SELECT ` + columns + ` FROM organizations o WHERE lower(o.code) = lower($1) AND ` + sc.Tree(&args)
+	var o Organization
+	err := sqlx.GetContext(ctx, q, &o, query, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Organization{}, fault.ErrNotFound
+	}
+	if err != nil {
+		return Organization{}, fmt.Errorf("find organization %q: %w", ref, err)
+	}
+	return o, nil
+}
+
+// RequireRef is Require for an organization named by id or code, where a
+// caller reads (filters, reports). An unknown code is refused with the
+// codes nearest it. Writes take ids (Require): their stores insert the id
+// they were given.
+func RequireRef(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, ref string) (Organization, error) {
+	o, err := Find(ctx, q, sc, ref)
+	if !errors.Is(err, fault.ErrNotFound) {
+		return o, err
+	}
+	msg := "no such organization"
+	if !postgres.IsID(ref) && fault.Storable(ref) {
+		pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(ref))
+		args := postgres.Args{pattern}
+		var near []string
+		if err := sqlx.SelectContext(ctx, q, &near, `SELECT o.code FROM organizations o
+			WHERE (lower(o.code) LIKE '%' || $1 || '%' OR $1 LIKE '%' || lower(o.code) || '%') AND `+sc.Tree(&args)+`
+			ORDER BY abs(length(o.code) - length($1)), o.code LIMIT 3`, args...); err != nil {
+			return Organization{}, fmt.Errorf("codes near %q: %w", ref, err)
+		}
+		if len(near) > 0 {
+			msg += "; did you mean " + strings.Join(near, " or ") + "?"
+		}
+	}
+	return Organization{}, fault.Refuse(field, fault.Unknown, msg)
+}
+
+// ByCodeAnyCase returns the organization with code, in any case.
+func (s *Store) ByCodeAnyCase(ctx context.Context, sc auth.Scope, code string) (Organization, error) {
+	if postgres.IsID(code) {
+		return Organization{}, fault.ErrNotFound // a code, not an id
+	}
+	return Find(ctx, s.db, sc, code)
+}
+
+// Resolve is RequireRef through the store.
+func (s *Store) Resolve(ctx context.Context, sc auth.Scope, field, ref string) (Organization, error) {
+	return RequireRef(ctx, s.db, sc, field, ref)
 }
 
 // RequireWritable is Require for an organization the caller records

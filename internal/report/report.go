@@ -6,7 +6,6 @@ package report
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -25,14 +24,12 @@ type Spec struct {
 	From, To       calendar.Date
 }
 
-// Resolve checks the request for a report: the organization must be within
+// Resolve checks the request for a report: the organization (by id or
+// code) must be within
 // the caller's scope; from and to, if given, bound the period, else year
 // does, else the current calendar year in the organization's time zone.
 func Resolve(ctx context.Context, sc auth.Scope, orgs *organization.Store, orgID string, from, to *calendar.Date, year *int) (Spec, error) {
-	org, err := orgs.Organization(ctx, sc, orgID)
-	if errors.Is(err, fault.ErrNotFound) {
-		return Spec{}, fault.Refuse("organizationId", fault.Unknown, "no such organization")
-	}
+	org, err := orgs.Resolve(ctx, sc, "organizationId", orgID)
 	if err != nil {
 		return Spec{}, err
 	}
