@@ -5448,8 +5448,9 @@ type Report {
   """
   Every regency/city council of the subtree in code order (zeros included),
   each with what it and the institutions under it recorded; then, for a
-  province or the national council, what the councils above regency level
-  recorded themselves (regency null). The rows add up to donationsTotal.
+  province or the national council, what was recorded outside any regency
+  (by the councils above regency level, or institutions directly under
+  them: regency null). The rows add up to donationsTotal.
   """
   donationsByRegency: [RegencyMoneyTotal!]!
   "donationsByRegency for every month of the period: each regency's months in order."
@@ -5505,7 +5506,7 @@ type MonthMoneyTotal {
 }
 
 type RegencyMoneyTotal {
-  "Null: recorded by the councils above regency level themselves."
+  "Null: recorded outside any regency (above regency level)."
   regency: Organization
   "The first day of the month; null for the whole period."
   month: Date

@@ -432,7 +432,7 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 	var regGifts int
 	var regTotal money.Rupiah
 	for _, x := range d.moneyByRegency {
-		name := L("Dicatat di tingkat provinsi/nasional", "Recorded above regency level")
+		name := L("Dicatat di luar kabupaten/kota", "Recorded outside any regency")
 		if x.RegencyID != nil {
 			for _, r := range d.regencies {
 				if r.ID == *x.RegencyID {

@@ -99,8 +99,9 @@ func SourceMonths(s Spec, groups []donation.Group) []donation.Group {
 
 // RegencyMoney is money in recorded within one regency/city council's part
 // of the tree (the council and the institutions under it), over the period
-// or one month of it. RegencyID is nil for what councils above regency
-// level recorded themselves.
+// or one month of it. RegencyID is nil for what was recorded outside any
+// regency: by councils above regency level, or institutions directly under
+// them.
 type RegencyMoney struct {
 	RegencyID *string
 	Month     *calendar.Date

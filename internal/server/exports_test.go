@@ -356,7 +356,7 @@ func TestRakerBook(t *testing.T) {
 	// Money by regency: every regency in code order, then the province's
 	// own; the total is the ledger's.
 	byReg, _ := f.GetRows("Dana per Wilayah", excelize.Options{RawCellValue: true})
-	if len(byReg) != 1+9+1+1 || byReg[10][0] != "Dicatat di tingkat provinsi/nasional" || byReg[11][2] != last[len(last)-1] {
+	if len(byReg) != 1+9+1+1 || byReg[10][0] != "Dicatat di luar kabupaten/kota" || byReg[11][2] != last[len(last)-1] {
 		t.Errorf("money by regency: %d rows, last %v; the ledger's total %s", len(byReg), byReg[len(byReg)-1], last[len(last)-1])
 	}
 	// The title block names the council and the meeting; the book ends with
