@@ -329,6 +329,9 @@ func Find(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, ref string)
 	if postgres.IsID(ref) {
 		return Get(ctx, q, sc, ref)
 	}
+	if !fault.Storable(ref) {
+		return Organization{}, fault.ErrNotFound // no code holds a NUL or invalid UTF-8
+	}
 	args := postgres.Args{ref}
 	query := `SELECT ` + columns + ` FROM organizations o WHERE lower(o.code) = lower($1) AND ` + sc.Tree(&args)
 	var o Organization
