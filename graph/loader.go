@@ -56,7 +56,7 @@ var wait = dataloadgen.WithWait(2 * time.Millisecond)
 // newLoaders makes the loaders of one request, reading within sc.
 func newLoaders(r *Resolver, sc auth.Scope) *loaders {
 	return &loaders{
-		reads:        sync.OnceValue(r.readStores),
+		reads:        sync.OnceValue(r.ReadStores),
 		organization: dataloadgen.NewMappedLoader(byID(within(sc, r.OrganizationStore.ByIDs), func(o organization.Organization) string { return o.ID }), wait),
 		children: dataloadgen.NewMappedLoader(groupBy(within(sc, r.OrganizationStore.ChildrenOf), func(o organization.Organization) string {
 			return *o.ParentID

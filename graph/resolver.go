@@ -42,8 +42,8 @@ func (r *Resolver) reads(ctx context.Context) *Resolver {
 	return r.loaders(ctx).reads()
 }
 
-// readStores returns the stores reports read, asking Reads.
-func (r *Resolver) readStores() *Resolver {
+// ReadStores returns the stores reports and workbooks read, asking Reads.
+func (r *Resolver) ReadStores() *Resolver {
 	if r.Reads == nil {
 		return r
 	}

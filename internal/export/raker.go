@@ -383,7 +383,7 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 	}
 
 	// Money in: a month per row, a source per column.
-	months := monthsOf(s)
+	months := report.Months(s)
 	sources := []donation.Source{donation.CSR, donation.DonationBox, donation.Government, donation.Individual, donation.Business, donation.Community, donation.Other}
 	cols = []xlsx.Column{{Header: L("Bulan", "Month"), Width: 10}}
 	for _, src := range sources {
@@ -685,15 +685,6 @@ func keys(groups []box.Group) []string {
 	out := make([]string, len(groups))
 	for i, g := range groups {
 		out[i] = g.Key
-	}
-	return out
-}
-
-// monthsOf lists the first days of the months that s touches.
-func monthsOf(s report.Spec) []calendar.Date {
-	var out []calendar.Date
-	for m := calendar.New(s.From.Year, s.From.Month, 1); !m.After(s.To); m = calendar.New(m.Year, m.Month+1, 1) {
-		out = append(out, m)
 	}
 	return out
 }

@@ -16,7 +16,7 @@ func TestMonthsOf(t *testing.T) {
 		{"2013-12-15", "2014-02-01", []string{"2013-12-01", "2014-01-01", "2014-02-01"}},
 		{"2014-07-17", "2014-07-17", []string{"2014-07-01"}},
 	} {
-		got := monthsOf(report.Spec{From: calendar.MustParse(tc.from), To: calendar.MustParse(tc.to)})
+		got := report.Months(report.Spec{From: calendar.MustParse(tc.from), To: calendar.MustParse(tc.to)})
 		if len(got) != len(tc.want) {
 			t.Fatalf("%s–%s: %v, want %v", tc.from, tc.to, got, tc.want)
 		}

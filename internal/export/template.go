@@ -94,7 +94,7 @@ func Template(ctx context.Context, sc auth.Scope, st TemplateStores, kind string
 			{Header: L("Tanggal diterima", "Received on"), Kind: xlsx.Date, Width: 14, Required: true,
 				Explain: L("Tanggal donasi diterima (hari/bulan/tahun), tidak di masa depan dan tidak dalam periode yang sudah ditutup.",
 					"The day the gift was received (day/month/year), not in the future nor in a closed period."), Example: calendar.New(2014, time.March, 3)},
-			{Header: L("Sumber", "Source"), Width: 16, Required: true, Choices: codesOf(sourceLabels, donation.Sources),
+			{Header: L("Sumber", "Source"), Width: 16, Required: true, Choices: codesOf(donation.Sources),
 				Explain: L("Sumber dana: ", "Where it came from: ") + explainCodes(sourceLabels, donation.Sources, lang), Example: string(donation.Individual)},
 			{Header: L("Jenis", "Kind"), Width: 10, Required: true, Choices: []string{string(donation.Money), string(donation.Goods)},
 				Explain: L("MONEY = uang, GOODS = barang (nilai taksiran).", "MONEY, or GOODS at their estimated value."), Example: string(donation.Money)},
@@ -186,7 +186,7 @@ func aidTypeCodes(ctx context.Context, sc auth.Scope, store *aid.Store) ([]strin
 }
 
 // codesOf lists the codes of values, in their order.
-func codesOf[K ~string](labels map[K][2]string, values []K) []string {
+func codesOf[K ~string](values []K) []string {
 	var out []string
 	for _, v := range values {
 		out = append(out, string(v))
@@ -196,7 +196,7 @@ func codesOf[K ~string](labels map[K][2]string, values []K) []string {
 
 // keysOf lists the codes of a label map, sorted.
 func keysOf[K ~string](labels map[K][2]string) []string {
-	return codesOf(labels, keysAs[K](labels))
+	return codesOf(keysAs[K](labels))
 }
 
 func keysAs[K ~string](labels map[K][2]string) []K {

@@ -36,6 +36,10 @@ func Regencies(ctx context.Context, sc auth.Scope, orgs *organization.Store, s S
 	if err != nil {
 		return nil, err
 	}
+	return regenciesOf(ctx, sc, orgs, o)
+}
+
+func regenciesOf(ctx context.Context, sc auth.Scope, orgs *organization.Store, o organization.Organization) ([]organization.Organization, error) {
 	switch o.Kind {
 	case organization.RegencyCouncil:
 		return []organization.Organization{o}, nil
@@ -48,7 +52,7 @@ func Regencies(ctx context.Context, sc auth.Scope, orgs *organization.Store, s S
 		return out, err
 	}
 	kind, all := organization.RegencyCouncil, page.Max
-	p, err := orgs.List(ctx, sc, organization.Filter{Under: &s.OrganizationID, Kind: &kind}, page.Request{First: &all})
+	p, err := orgs.List(ctx, sc, organization.Filter{Under: &o.ID, Kind: &kind}, page.Request{First: &all})
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +122,11 @@ func MoneyByRegency(ctx context.Context, sc auth.Scope, orgs *organization.Store
 	if err != nil {
 		return nil, err
 	}
-	regencies, err := Regencies(ctx, sc, orgs, s)
+	o, err := orgs.Organization(ctx, sc, s.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	regencies, err := regenciesOf(ctx, sc, orgs, o)
 	if err != nil {
 		return nil, err
 	}
@@ -158,9 +166,7 @@ func MoneyByRegency(ctx context.Context, sc auth.Scope, orgs *organization.Store
 			out = append(out, row(&r.ID, m))
 		}
 	}
-	if o, err := orgs.Organization(ctx, sc, s.OrganizationID); err != nil {
-		return nil, err
-	} else if o.Kind == organization.ProvinceCouncil || o.Kind == organization.National {
+	if o.Kind == organization.ProvinceCouncil || o.Kind == organization.National {
 		for _, m := range months {
 			out = append(out, row(nil, m))
 		}

@@ -179,11 +179,7 @@ type writeWorkbook func(ctx context.Context, sc auth.Scope, q url.Values, w io.W
 // while it is fit), chosen when the download starts.
 func readWith(r *graph.Resolver, build func(*graph.Resolver) writeWorkbook) writeWorkbook {
 	return func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
-		reads := r
-		if r.Reads != nil {
-			reads = r.Reads()
-		}
-		return build(reads)(ctx, sc, q, w)
+		return build(r.ReadStores())(ctx, sc, q, w)
 	}
 }
 
