@@ -69,12 +69,7 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 	if err := sc.CanWrite(); err != nil {
 		return out, err
 	}
-	var checked fault.InvalidInput
-	if w.Check != nil {
-		w.Check(&checked)
-	}
 	err := postgres.InTx(ctx, db, func(sqlTx *sqlx.Tx) error {
-		tx := &Tx{Tx: sqlTx, Scope: sc, Refused: fault.InvalidInput{Fields: slices.Clone(checked.Fields)}}
 		prior, err := idempotency.Claim(ctx, sqlTx, sc, w.Key, w.Mutation, w.Input)
 		if err != nil {
 			return err
@@ -83,27 +78,81 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 			out, err = get(ctx, sqlTx, sc, prior)
 			return err
 		}
-		done, err := apply(tx)
+		var id string
+		out, id, err = write(ctx, sqlTx, sc, w, get, apply)
 		if err != nil {
 			return err
 		}
-		if err := tx.Refused.Failed(); err != nil {
-			return err // refused fields that apply did not stop at: nothing is written
-		}
-		out, err = get(ctx, sqlTx, sc, done.ID)
-		if err != nil {
-			return fmt.Errorf("read back %s %s: %w", w.Entity, done.ID, err)
-		}
-		if err := tx.Audit(ctx, w.Action, w.Entity, done.ID, done.Before, out); err != nil {
-			return err
-		}
-		return idempotency.Complete(ctx, sqlTx, sc, w.Key, done.ID)
+		return idempotency.Complete(ctx, sqlTx, sc, w.Key, id)
 	})
 	if err != nil {
 		var zero T
 		return zero, err
 	}
 	return out, nil
+}
+
+// write checks, applies, reads back and audits w inside sqlTx.
+func write[T any](ctx context.Context, sqlTx *sqlx.Tx, sc auth.Scope, w Write, get Getter[T], apply func(tx *Tx) (Applied, error)) (T, string, error) {
+	var zero T
+	tx := &Tx{Tx: sqlTx, Scope: sc}
+	if w.Check != nil {
+		w.Check(&tx.Refused)
+	}
+	done, err := apply(tx)
+	if err != nil {
+		return zero, "", err
+	}
+	if err := tx.Refused.Failed(); err != nil {
+		return zero, "", err // refused fields that apply did not stop at: nothing is written
+	}
+	out, err := get(ctx, sqlTx, sc, done.ID)
+	if err != nil {
+		return zero, "", fmt.Errorf("read back %s %s: %w", w.Entity, done.ID, err)
+	}
+	if err := tx.Audit(ctx, w.Action, w.Entity, done.ID, done.Before, out); err != nil {
+		return zero, "", err
+	}
+	return out, done.ID, nil
+}
+
+// Import is many independent writes in one transaction: a spreadsheet
+// import. Each write runs the same checks, apply, read-back and audit as
+// on its own (In). A write that is refused has written nothing, as every
+// apply refuses before it writes, so the import goes on and finds every
+// refused row; whoever runs it decides at the end whether anything is kept.
+type Import struct {
+	Tx    *sqlx.Tx
+	Scope auth.Scope
+}
+
+// RunImport runs fn in one transaction and commits it when fn answers
+// true; false (a dry run, a refused row) or an error rolls everything
+// back. It is not retried: fn reads a whole file.
+func RunImport(ctx context.Context, db *sqlx.DB, sc auth.Scope, fn func(im *Import) (commit bool, err error)) error {
+	if err := sc.CanWrite(); err != nil {
+		return err
+	}
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin import: %w", err)
+	}
+	defer tx.Rollback() // a no-op after Commit
+	commit, err := fn(&Import{Tx: tx, Scope: sc})
+	if err != nil || !commit {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit import: %w", err)
+	}
+	return nil
+}
+
+// In runs w inside the import im. Idempotency keys do not apply: an
+// import recognises its rows by their natural keys.
+func In[T any](ctx context.Context, im *Import, w Write, get Getter[T], apply func(tx *Tx) (Applied, error)) (T, error) {
+	out, _, err := write(ctx, im.Tx, im.Scope, w, get, apply)
+	return out, err
 }
 
 // MaxReason is the longest reason a reversal or a reopening gives.

@@ -39,6 +39,7 @@ Usage:
   sinergi nik     new-key|rotate       make a key sealing applicants' NIKs, or re-seal them under a new one
   sinergi export  raker|donations|box-collections|aid-outputs|audit-log -o FILE   write a workbook (sinergi export -h)
   sinergi template donations|box-collections|aid-outputs|programme-targets   write an import template (sinergi export -h)
+  sinergi import  KIND FILE.xlsx [--dry-run]   import a filled template or an exported ledger (sinergi import -h)
   sinergi version           print the version
 
 Without DATABASE_URL, sinergi runs a private PostgreSQL cluster from the
@@ -70,6 +71,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			rest = append([]string{"template-" + rest[0]}, rest[1:]...)
 		}
 		err = exports(ctx, rest, log, stderr)
+	case "import":
+		err = importFile(ctx, args[1:], log, stdout, stderr)
 	case "token":
 		err = tokens(ctx, args[1:], log, stdout, stderr)
 	case "nik":

@@ -385,10 +385,29 @@ func (in NewDonation) validate(v *fault.InvalidInput) money.Rupiah {
 
 // Create records a donation with its goods lines.
 func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewDonation) (Donation, error) {
+	w, apply := in.record(ctx)
+	d, err := change.Do(ctx, s.db, sc, w, getWithItems, apply)
+	if err != nil {
+		return Donation{}, fmt.Errorf("record donation: %w", err)
+	}
+	d.Lines = nil
+	return d, nil
+}
+
+// Import records in as one row of an import, through the same checks as
+// Create.
+func Import(ctx context.Context, im *change.Import, in NewDonation) (Donation, error) {
+	w, apply := in.record(ctx)
+	return change.In(ctx, im, w, getWithItems, apply)
+}
+
+// record describes the write that records in.
+func (in NewDonation) record(ctx context.Context) (change.Write, func(tx *change.Tx) (change.Applied, error)) {
 	var amount money.Rupiah
 	w := change.Write{Mutation: "recordDonation", Action: "create", Entity: "donation", Key: in.IdempotencyKey, Input: in,
 		Check: func(v *fault.InvalidInput) { amount = in.validate(v) }}
-	d, err := change.Do(ctx, s.db, sc, w, getWithItems, func(tx *change.Tx) (change.Applied, error) {
+	return w, func(tx *change.Tx) (change.Applied, error) {
+		sc := tx.Scope
 		// Every refused field is answered at once, those the database
 		// decides (unknown ids, closed periods) with the others.
 		v := &tx.Refused
@@ -440,12 +459,7 @@ func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewDonation) (Dona
 			return change.Applied{}, err
 		}
 		return change.Applied{ID: id}, nil
-	})
-	if err != nil {
-		return Donation{}, fmt.Errorf("record donation: %w", err)
 	}
-	d.Lines = nil
-	return d, nil
 }
 
 // BoxDonation is the donation a box collection becomes.
@@ -520,9 +534,27 @@ type Reversal struct {
 // is never itself reversed. The donation a box collection became is
 // reversed with its collection (box.ReverseCollection), never alone.
 func (s *Store) Reverse(ctx context.Context, sc auth.Scope, in Reversal) (Donation, error) {
+	w, apply := in.reverse(ctx)
+	d, err := change.Do(ctx, s.db, sc, w, Get, apply)
+	if err != nil {
+		return Donation{}, fmt.Errorf("reverse donation %s: %w", in.DonationID, err)
+	}
+	return d, nil
+}
+
+// ImportReversal reverses a donation as one row of an import, through the
+// same checks as Reverse.
+func ImportReversal(ctx context.Context, im *change.Import, in Reversal) (Donation, error) {
+	w, apply := in.reverse(ctx)
+	return change.In(ctx, im, w, Get, apply)
+}
+
+// reverse describes the write that reverses in.DonationID.
+func (in Reversal) reverse(ctx context.Context) (change.Write, func(tx *change.Tx) (change.Applied, error)) {
 	w := change.Write{Mutation: "reverseDonation", Action: "reverse", Entity: "donation", Key: in.IdempotencyKey, Input: in,
 		Check: func(v *fault.InvalidInput) { change.CheckReversal(v, in.Reason, in.ReversedOn) }}
-	d, err := change.Do(ctx, s.db, sc, w, Get, func(tx *change.Tx) (change.Applied, error) {
+	return w, func(tx *change.Tx) (change.Applied, error) {
+		sc := tx.Scope
 		if err := tx.Refused.Failed(); err != nil {
 			return change.Applied{}, err
 		}
@@ -557,11 +589,7 @@ func (s *Store) Reverse(ctx context.Context, sc auth.Scope, in Reversal) (Donati
 			return change.Applied{}, err
 		}
 		return change.Applied{ID: id, Before: orig}, nil
-	})
-	if err != nil {
-		return Donation{}, fmt.Errorf("reverse donation %s: %w", in.DonationID, err)
 	}
-	return d, nil
 }
 
 // Reversible refuses, at field, to reverse a reversal or a donation that

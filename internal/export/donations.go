@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/sinergi-id/sinergi/internal/auth"
@@ -73,3 +74,20 @@ func Donations(ctx context.Context, sc auth.Scope, store *donation.Store, f dona
 		return fmt.Sprintf(pick(lang, "Jumlah bersih (%d entri)", "Net total (%d entries)"), rows)
 	})
 }
+
+// codeOf returns the code a spreadsheet cell names: the code itself or its
+// label in either language, in any case.
+func codeOf[K ~string](labels map[K][2]string, s string) (K, bool) {
+	for k, l := range labels {
+		if strings.EqualFold(s, string(k)) || strings.EqualFold(s, l[0]) || strings.EqualFold(s, l[1]) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// SourceOf reads a donation source as a spreadsheet names it.
+func SourceOf(s string) (donation.Source, bool) { return codeOf(sourceLabels, s) }
+
+// KindOf reads a donation kind (money or goods) as a spreadsheet names it.
+func KindOf(s string) (donation.Kind, bool) { return codeOf(kindLabels, s) }

@@ -47,16 +47,32 @@ type TemplateStores struct {
 // boxes, date and rupiah formats, and a sheet explaining each column. Only
 // accounts that may record anything get one.
 func Template(ctx context.Context, sc auth.Scope, st TemplateStores, kind string, lang Language, now time.Time, w io.Writer) error {
-	if err := sc.CanWrite(); err != nil {
+	title, fields, err := TemplateFields(ctx, sc, st, kind, lang)
+	if err != nil {
 		return err
 	}
+	L := func(id, en string) string { return pick(lang, id, en) }
+	return xlsx.WriteTemplate(w, xlsx.Properties{Title: title, Created: now,
+		Description: L("Isi satu baris per catatan, mulai baris 2 (baris contoh boleh ditimpa). Penjelasan setiap kolom ada di lembar berikutnya.",
+			"One row per record from row 2 (overwrite the example). Each column is explained on the next sheet.")},
+		xlsx.TemplateLabels{Data: L("Data", "Data"), Help: L("Petunjuk", "Help"), Choices: L("Pilihan", "Choices"),
+			Column: L("Kolom", "Column"), Required: L("Wajib", "Required"), Content: L("Isi", "Content"), Example: L("Contoh", "Example"),
+			Yes: L("ya", "yes"), No: L("tidak", "no")}, fields)
+}
+
+// TemplateFields are the columns of the caller's template of kind, with
+// its title; an import uses them to recognise the example row left in.
+func TemplateFields(ctx context.Context, sc auth.Scope, st TemplateStores, kind string, lang Language) (string, []xlsx.Field, error) {
+	if err := sc.CanWrite(); err != nil {
+		return "", nil, err
+	}
 	if !slices.Contains(TemplateKinds, kind) {
-		return fault.Refuse("kind", fault.Invalid, "must be one of "+strings.Join(TemplateKinds, ", "))
+		return "", nil, fault.Refuse("kind", fault.Invalid, "must be one of "+strings.Join(TemplateKinds, ", "))
 	}
 	L := func(id, en string) string { return pick(lang, id, en) }
 	orgs, err := st.Organizations.Writable(ctx, sc)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	var orgCodes, regencyCodes, institutionCodes []string
 	for _, o := range orgs {
@@ -84,7 +100,7 @@ func Template(ctx context.Context, sc auth.Scope, st TemplateStores, kind string
 		title = L("Templat impor donasi", "Donation import template")
 		partners, err := st.Partners.All(ctx, sc)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		var names []string
 		for _, p := range partners {
@@ -112,7 +128,7 @@ func Template(ctx context.Context, sc auth.Scope, st TemplateStores, kind string
 		title = L("Templat impor pembukaan kotak amal", "Box opening import template")
 		boxes, err := st.Boxes.InService(ctx, sc)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		var codes []string
 		for _, b := range boxes {
@@ -136,7 +152,7 @@ func Template(ctx context.Context, sc auth.Scope, st TemplateStores, kind string
 		title = L("Templat impor penyaluran bantuan", "Aid output import template")
 		typeCodes, err := aidTypeCodes(ctx, sc, st.Aid)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		fields = []xlsx.Field{orgField,
 			{Header: L("Kode jenis bantuan", "Aid type code"), Width: 20, Required: true, Choices: typeCodes,
@@ -158,7 +174,7 @@ func Template(ctx context.Context, sc auth.Scope, st TemplateStores, kind string
 		title = L("Templat impor target program", "Programme target import template")
 		typeCodes, err := aidTypeCodes(ctx, sc, st.Aid)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		fields = []xlsx.Field{orgField,
 			{Header: L("Tahun", "Year"), Kind: xlsx.Integer, Width: 8, Required: true, Explain: L("2000–2100.", "2000–2100."), Example: 2015},
@@ -167,12 +183,7 @@ func Template(ctx context.Context, sc auth.Scope, st TemplateStores, kind string
 			{Header: L("Anggaran (Rp)", "Budget (Rp)"), Kind: xlsx.Money, Width: 16, Required: true, Explain: L("Rupiah penuh.", "Whole rupiah."), Example: money.Rupiah(50_000_000)},
 		}
 	}
-	return xlsx.WriteTemplate(w, xlsx.Properties{Title: title, Created: now,
-		Description: L("Isi satu baris per catatan, mulai baris 2 (baris contoh boleh ditimpa). Penjelasan setiap kolom ada di lembar berikutnya.",
-			"One row per record from row 2 (overwrite the example). Each column is explained on the next sheet.")},
-		xlsx.TemplateLabels{Data: L("Data", "Data"), Help: L("Petunjuk", "Help"), Choices: L("Pilihan", "Choices"),
-			Column: L("Kolom", "Column"), Required: L("Wajib", "Required"), Content: L("Isi", "Content"), Example: L("Contoh", "Example"),
-			Yes: L("ya", "yes"), No: L("tidak", "no")}, fields)
+	return title, fields, nil
 }
 
 // aidTypeCodes lists the catalogue's aid type codes.

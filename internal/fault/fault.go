@@ -5,6 +5,7 @@ package fault
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -141,4 +142,53 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// Nearest returns up to n of candidates that look like what a person meant
+// by s: those containing it or contained in it, and those a few typing
+// slips away (case aside), nearest first.
+func Nearest(s string, candidates []string, n int) []string {
+	type scored struct {
+		name string
+		d    int
+	}
+	want := strings.ToLower(s)
+	limit := max(2, utf8.RuneCountInString(want)/4)
+	var near []scored
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		d := editDistance(want, lc)
+		if d > limit && !(len(want) >= 3 && (strings.Contains(lc, want) || strings.Contains(want, lc))) {
+			continue
+		}
+		near = append(near, scored{c, d})
+	}
+	slices.SortStableFunc(near, func(a, b scored) int { return a.d - b.d })
+	var out []string
+	for i := 0; i < len(near) && i < n; i++ {
+		out = append(out, near[i].name)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }

@@ -356,15 +356,12 @@ func RequireRef(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field
 	}
 	msg := "no such organization"
 	if !postgres.IsID(ref) && fault.Storable(ref) {
-		pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(ref))
-		args := postgres.Args{pattern}
-		var near []string
-		if err := sqlx.SelectContext(ctx, q, &near, `SELECT o.code FROM organizations o
-			WHERE (lower(o.code) LIKE '%' || $1 || '%' OR $1 LIKE '%' || lower(o.code) || '%') AND `+sc.Tree(&args)+`
-			ORDER BY abs(length(o.code) - length($1)), o.code LIMIT 3`, args...); err != nil {
+		args := postgres.Args{}
+		var codes []string
+		if err := sqlx.SelectContext(ctx, q, &codes, `SELECT o.code FROM organizations o WHERE `+sc.Tree(&args)+` ORDER BY o.code LIMIT 20000`, args...); err != nil {
 			return Organization{}, fmt.Errorf("codes near %q: %w", ref, err)
 		}
-		if len(near) > 0 {
+		if near := fault.Nearest(ref, codes, 3); len(near) > 0 {
 			msg += "; did you mean " + strings.Join(near, " or ") + "?"
 		}
 	}

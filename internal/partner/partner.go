@@ -83,6 +83,38 @@ func Require(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, i
 	return p, err
 }
 
+// RequireName is Require for a partner named as a person writes it in a
+// spreadsheet: its exact name in any case. An unknown name is refused
+// with the names nearest it, a name several partners share as ambiguous.
+func RequireName(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, name string) (Partner, error) {
+	if !fault.Storable(name) {
+		return Partner{}, fault.Refuse(field, fault.Unknown, "no such partner")
+	}
+	args := postgres.Args{name}
+	var found []Partner
+	if err := sqlx.SelectContext(ctx, q, &found, `SELECT `+columns+` FROM partners p
+		WHERE lower(p.name) = lower($1) AND `+sc.Partners(&args, "p.id")+` ORDER BY p.name LIMIT 2`, args...); err != nil {
+		return Partner{}, fmt.Errorf("find partner %q: %w", name, err)
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 2:
+		return Partner{}, fault.Refuse(field, fault.Invalid, fmt.Sprintf("several partners are named %q", name))
+	}
+	args = postgres.Args{}
+	var names []string
+	if err := sqlx.SelectContext(ctx, q, &names, `SELECT p.name FROM partners p WHERE `+sc.Partners(&args, "p.id")+` ORDER BY p.name LIMIT 10000`, args...); err != nil {
+		return Partner{}, fmt.Errorf("names near %q: %w", name, err)
+	}
+	near := fault.Nearest(name, names, 3)
+	msg := "no such partner"
+	if len(near) > 0 {
+		msg += "; did you mean " + strings.Join(near, " or ") + "?"
+	}
+	return Partner{}, fault.Refuse(field, fault.Unknown, msg)
+}
+
 // Partner returns partner id.
 func (s *Store) Partner(ctx context.Context, sc auth.Scope, id string) (Partner, error) {
 	return Get(ctx, s.db, sc, id)

@@ -18,6 +18,7 @@ type Config struct {
 	Development bool
 
 	MaxBodyBytes   int64         // a larger request body is answered 413
+	MaxImportBytes int64         // the same for a workbook uploaded to import
 	MaxTokens      int           // parser token limit of one query document
 	MaxComplexity  int           // summed field cost, list fields counted at their page size
 	MaxDepth       int           // nesting of fields
@@ -58,6 +59,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:   1 << 20,
+		MaxImportBytes: 32 << 20,
 		MaxTokens:      15_000,
 		MaxComplexity:  5_000,
 		MaxDepth:       8,

@@ -34,6 +34,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
 	"github.com/sinergi-id/sinergi/internal/fund"
+	"github.com/sinergi-id/sinergi/internal/imports"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
@@ -148,6 +149,12 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 				}
 				return export.Template(ctx, sc, templates, kind, lang, time.Now(), w)
 			})))))
+	}
+	// Imports: a filled template or an exported ledger, dry run first.
+	for _, kind := range imports.Kinds {
+		path := "/imports/" + kind + ".xlsx"
+		mux.Handle("POST "+path, m.route(path, limiter.wrap(authenticate(tokens, log,
+			importWorkbook(log, db, templates, gate, kind, cfg.MaxImportBytes)))))
 	}
 	mux.Handle("GET /receipts/{file}", m.route("/receipts", limiter.wrap(authenticate(tokens, log, receiptPDF(log, r)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

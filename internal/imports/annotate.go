@@ -1,0 +1,126 @@
+package imports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// ErrorHeader heads the column an annotated workbook adds.
+const ErrorHeader = "Kesalahan impor / Import errors"
+
+// Annotate writes file back with what an import refused: on each data
+// sheet a last column saying, on every refused row, what is wrong, and
+// the refused cells filled red, so the council corrects the file it knows
+// and uploads it again. Everything else in the file is left as it was.
+func Annotate(file []byte, res Result, l Limits, w io.Writer) error {
+	if l == (Limits{}) {
+		l = DefaultLimits
+	}
+	f, err := open(file, l)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bySheet := map[string][]Problem{}
+	for _, p := range res.Errors {
+		bySheet[p.Sheet] = append(bySheet[p.Sheet], p)
+	}
+	red := map[int]int{} // a cell's style → that style filled red
+	for sheet, problems := range bySheet {
+		col, err := nextColumn(f, sheet)
+		if err != nil {
+			return err
+		}
+		head, _ := excelize.CoordinatesToCellName(col, 1)
+		if err := f.SetCellStr(sheet, head, ErrorHeader); err != nil {
+			return fmt.Errorf("annotate %s: %w", sheet, err)
+		}
+		name, _ := excelize.ColumnNumberToName(col)
+		if err := f.SetColWidth(sheet, name, name, 60); err != nil {
+			return err
+		}
+		messages := map[int][]string{}
+		var rows []int
+		for _, p := range problems {
+			if _, seen := messages[p.Row]; !seen {
+				rows = append(rows, p.Row)
+			}
+			msg := p.Message
+			if p.Column != "" {
+				msg = p.Column + ": " + msg
+			}
+			messages[p.Row] = append(messages[p.Row], msg)
+			cells := []string{p.Cell}
+			if p.Cell == "" { // the whole row: its first cell
+				first, _ := excelize.CoordinatesToCellName(1, p.Row)
+				cells = []string{first}
+			}
+			for _, cell := range cells {
+				if err := fillRed(f, sheet, cell, red); err != nil {
+					return err
+				}
+			}
+		}
+		for _, n := range rows {
+			cell, _ := excelize.CoordinatesToCellName(col, n)
+			if err := f.SetCellStr(sheet, cell, strings.Join(messages[n], "; ")); err != nil {
+				return err
+			}
+			if err := fillRed(f, sheet, cell, red); err != nil {
+				return err
+			}
+		}
+	}
+	return f.Write(w)
+}
+
+// nextColumn is the first column right of a sheet's headers.
+func nextColumn(f *excelize.File, sheet string) (int, error) {
+	it, err := f.Rows(sheet)
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	if !it.Next() {
+		return 1, it.Error()
+	}
+	cells, err := it.Columns()
+	if err != nil {
+		return 0, err
+	}
+	for len(cells) > 0 && strings.TrimSpace(cells[len(cells)-1]) == "" {
+		cells = cells[:len(cells)-1]
+	}
+	if len(cells) > 0 && cells[len(cells)-1] == ErrorHeader {
+		return len(cells), nil // annotated before: the column is reused
+	}
+	return len(cells) + 1, nil
+}
+
+// fillRed fills cell red, keeping its number format, font and borders.
+func fillRed(f *excelize.File, sheet, cell string, red map[int]int) error {
+	id, err := f.GetCellStyle(sheet, cell)
+	if err != nil {
+		return err
+	}
+	styled, ok := red[id]
+	if !ok {
+		st, err := f.GetStyle(id)
+		if err != nil {
+			return err
+		}
+		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}
+		if st.Font == nil {
+			st.Font = &excelize.Font{}
+		}
+		st.Font.Color = "9C0006"
+		if styled, err = f.NewStyle(st); err != nil {
+			return err
+		}
+		red[id] = styled
+	}
+	return f.SetCellStyle(sheet, cell, cell, styled)
+}

@@ -1,0 +1,280 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/imports"
+)
+
+// upload posts a workbook to path as the raw body and returns the answer.
+func (e *env) upload(path string, file []byte) (*http.Response, []byte) {
+	e.t.Helper()
+	req, _ := http.NewRequest("POST", e.url+path, bytes.NewReader(file))
+	req.Header.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if e.token != "" {
+		req.Header.Set("Authorization", "Bearer "+e.token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, b
+}
+
+// importResult posts file to path and decodes the import's result,
+// checking the status.
+func (e *env) importResult(path string, file []byte, status int) imports.Result {
+	e.t.Helper()
+	res, body := e.upload(path, file)
+	if res.StatusCode != status {
+		e.t.Fatalf("POST %s: %d, want %d: %s", path, res.StatusCode, status, body)
+	}
+	var out imports.Result
+	if err := json.Unmarshal(body, &out); err != nil {
+		e.t.Fatalf("POST %s: %v: %s", path, err, body)
+	}
+	return out
+}
+
+// filledTemplate downloads the caller's template of kind and writes rows
+// under its example row (row 2, left in), returning the file.
+func filledTemplate(t *testing.T, e *env, kind string, rows [][]any) []byte {
+	t.Helper()
+	status, _, body := e.download("/templates/" + kind + ".xlsx")
+	if status != 200 {
+		t.Fatalf("template %s: %d %s", kind, status, body)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i, r := range rows {
+		if err := f.SetSheetRow("Data", fmt.Sprintf("A%d", i+3), &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestImportDonations: a file with errors in 10 chosen rows — the dry run
+// lists exactly those 10 with row and column, and nothing is written; a
+// real import of it is refused whole; fixed, it imports every row once,
+// audited with the file's hash; the same file again creates nothing; an
+// edited row is a conflict, never applied.
+func TestImportDonations(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	day := func(m time.Month, d int) time.Time { return time.Date(2015, m, d, 0, 0, 0, 0, time.UTC) }
+	var good [][]any
+	for i := range 30 {
+		row := []any{"BALI-BADUNG", day(time.Month(1+i%6), 1+i), "INDIVIDUAL", "MONEY", 100_000 + 1_000*i, "", fmt.Sprintf("IMP-%03d", i), ""}
+		switch i % 5 {
+		case 1:
+			row[0], row[2], row[5] = "bali", "CSR", "PT Samudra Dewata Energi" // any case; CSR names its partner
+		case 2:
+			row[2], row[6] = "Perorangan", "" // the ledger's label; no reference: its content is its key
+		case 3:
+			row[3], row[7] = "GOODS", "Beras 50 kg"
+		case 4:
+			row[4] = "Rp 1.250.000" // typed as text, Indonesian grouping
+		}
+		good = append(good, row)
+	}
+	// Ten rows, each wrong in one cell.
+	type wrong struct {
+		col    int // 0-based in the template
+		value  any
+		header string
+		reason string
+		says   string
+	}
+	wrongs := map[int]wrong{ // index into good
+		0:  {0, "BALI-BADUG", "Kode organisasi", "UNKNOWN", "did you mean BALI-BADUNG"},
+		3:  {1, day(time.January, 1).AddDate(20, 0, 0), "Tanggal diterima", "FUTURE_DATE", ""},
+		5:  {1, "kemarin", "Tanggal diterima", "INVALID", "day/month/year"},
+		8:  {2, "ZAKAT", "Sumber", "INVALID", "is not a source"},
+		11: {4, "1.500.000,50", "Jumlah (Rp)", "INVALID", "without cents"},
+		14: {4, -5000, "Jumlah (Rp)", "INVALID", ""},
+		16: {5, "PT Samudra Dewata Enrgi", "Mitra", "UNKNOWN", "did you mean PT Samudra Dewata Energi"},
+		19: {3, "CASH", "Jenis", "INVALID", "MONEY or GOODS"},
+		20: {6, "IMP-010", "Nomor referensi", "DUPLICATE", "twice"},
+		25: {7, strings.Repeat("x", 2001), "Catatan", "TOO_LONG", ""},
+	}
+	bad := make([][]any, len(good))
+	for i, r := range good {
+		bad[i] = slices.Clone(r)
+		if w, ok := wrongs[i]; ok {
+			bad[i][w.col] = w.value
+		}
+	}
+	// Row 20 repeats row 10's reference: the second is refused.
+	bad[20][0], bad[20][2], bad[20][5] = good[10][0], good[10][2], good[10][5]
+	before := admin.written()
+	file := filledTemplate(t, admin, "donations", bad)
+
+	dry := admin.importResult("/imports/donations.xlsx?dryRun=true", file, 200)
+	if dry.Committed || dry.Rows != 31 || len(dry.Skipped) != 1 || dry.Skipped[0].Row != 2 {
+		t.Fatalf("dry run: %+v", dry)
+	}
+	if !maps.Equal(admin.written(), before) {
+		t.Fatalf("the dry run wrote: %v → %v", before, admin.written())
+	}
+	if len(dry.Errors) != len(wrongs) {
+		t.Fatalf("dry run errors: %d, want %d: %+v", len(dry.Errors), len(wrongs), dry.Errors)
+	}
+	for _, p := range dry.Errors {
+		i := p.Row - 3
+		w, ok := wrongs[i]
+		if !ok {
+			t.Errorf("row %d refused but not wrong: %+v", p.Row, p)
+			continue
+		}
+		col, _ := excelize.ColumnNumberToName(w.col + 1)
+		if p.Sheet != "Data" || p.Column != w.header || p.Cell != fmt.Sprintf("%s%d", col, p.Row) || p.Reason != w.reason || !strings.Contains(p.Message, w.says) {
+			t.Errorf("row %d: %+v, want %s in %s (%s) %q", p.Row, p, w.reason, w.header, col, w.says)
+		}
+	}
+	if dry.Created != 30-len(wrongs) {
+		t.Errorf("dry run would create %d, want %d", dry.Created, 30-len(wrongs))
+	}
+
+	// A real import of the same file is refused whole.
+	refused := admin.importResult("/imports/donations.xlsx?dryRun=false", file, 422)
+	if refused.Committed || len(refused.Errors) != len(wrongs) || !maps.Equal(admin.written(), before) {
+		t.Fatalf("a refused import wrote or lost its errors: %+v", refused)
+	}
+
+	// Fixed, it imports every row once.
+	fixed := filledTemplate(t, admin, "donations", good)
+	done := admin.importResult("/imports/donations.xlsx?dryRun=false", fixed, 200)
+	if !done.Committed || done.Created != 30 || len(done.Errors) != 0 || done.ImportID == "" {
+		t.Fatalf("import: %+v", done)
+	}
+	after := admin.written()
+	if got := after["donations"] - before["donations"]; got != 30 {
+		t.Errorf("%d donations written, want 30", got)
+	}
+	var want int64
+	for _, r := range good {
+		switch v := r[4].(type) {
+		case int:
+			want += int64(v)
+		case string:
+			want += 1_250_000
+		}
+	}
+	sum := admin.count(`SELECT coalesce(sum(d.amount), 0) FROM donations d JOIN import_rows r ON r.record_id = d.id WHERE r.import_id = $1`, done.ImportID)
+	if sum != want {
+		t.Errorf("imported amounts add to %d, want %d", sum, want)
+	}
+	// Each became a donation with its receipt, audited row by row and once
+	// as the import, with the file's hash.
+	if n := admin.count(`SELECT count(*) FROM receipts WHERE donation_id IN (SELECT record_id FROM import_rows WHERE import_id = $1)`, done.ImportID); n != 30 {
+		t.Errorf("%d receipts, want 30", n)
+	}
+	if n := admin.count(`SELECT count(*) FROM audit_log WHERE action = 'import' AND entity_id = $1 AND after->>'fileSha256' = $2`, done.ImportID, done.FileSHA256); n != 1 {
+		t.Errorf("%d audit entries of the import, want 1", n)
+	}
+	if n := admin.count(`SELECT count(*) FROM audit_log WHERE action = 'create' AND entity = 'donation' AND entity_id IN (SELECT record_id FROM import_rows WHERE import_id = $1)`, done.ImportID); n != 30 {
+		t.Errorf("%d donations audited, want 30", n)
+	}
+
+	// The same file again creates nothing.
+	again := admin.importResult("/imports/donations.xlsx?dryRun=false", fixed, 200)
+	if again.Created != 0 || len(again.Skipped) != 31 || len(again.Errors) != 0 {
+		t.Fatalf("second import: %+v", again)
+	}
+	if got := admin.written()["donations"]; got != after["donations"] {
+		t.Errorf("the second import wrote %d donations", got-after["donations"])
+	}
+
+	// An edited file: one amount changed, one row added. The changed row
+	// is a conflict and nothing is written; the added row would be created.
+	edited := slices.Clone(good)
+	edited[0] = slices.Clone(good[0])
+	edited[0][4] = 999_000
+	edited = append(edited, []any{"BALI-GIANYAR", day(time.June, 30), "COMMUNITY", "MONEY", 75_000, "Komunitas Peduli Lansia", "IMP-NEW", ""})
+	editedFile := filledTemplate(t, admin, "donations", edited)
+	conflict := admin.importResult("/imports/donations.xlsx?dryRun=false", editedFile, 422)
+	if len(conflict.Errors) != 1 || conflict.Errors[0].Row != 3 || conflict.Errors[0].Reason != imports.Conflict || conflict.Created != 1 {
+		t.Fatalf("edited import: %+v", conflict)
+	}
+	if got := admin.written()["donations"]; got != after["donations"] {
+		t.Errorf("the refused edited import wrote %d donations", got-after["donations"])
+	}
+}
+
+// TestImportRefusals: who may import, and what is refused before a row is
+// read.
+func TestImportRefusals(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	file := filledTemplate(t, admin, "donations", [][]any{{"BALI", "01/02/2015", "INDIVIDUAL", "MONEY", 50_000, "", "R-1", ""}})
+	for _, c := range []struct {
+		who    *env
+		path   string
+		body   []byte
+		status int
+		says   string
+	}{
+		{admin.as(auth.Auditor, ""), "/imports/donations.xlsx?dryRun=true", file, 403, "may not import"},
+		{admin.as(auth.Partner, samudra), "/imports/donations.xlsx?dryRun=true", file, 403, "may not import"},
+		{admin, "/imports/donations.xlsx", file, 400, "dryRun must be"},
+		{admin, "/imports/donations.xlsx?dryRun=true&org=BALI", file, 400, "unknown parameter"},
+		{admin, "/imports/pledges.xlsx?dryRun=true", file, 404, ""},
+		{admin, "/imports/donations.xlsx?dryRun=true", []byte("kode,tanggal\nBALI,2015-01-01\n"), 400, "not an .xlsx workbook"},
+		{admin, "/imports/donations.xlsx?dryRun=true", nil, 400, "no workbook"},
+	} {
+		res, body := c.who.upload(c.path, c.body)
+		if res.StatusCode != c.status || !strings.Contains(string(body), c.says) {
+			t.Errorf("POST %s: %d %s, want %d %q", c.path, res.StatusCode, body, c.status, c.says)
+		}
+	}
+	// An operator imports only within its subtree: another regency's row
+	// is refused at its organization cell.
+	badung := admin.as(auth.Operator, "BALI-BADUNG")
+	other := filledTemplate(t, badung, "donations", [][]any{{"BALI-GIANYAR", "01/02/2015", "INDIVIDUAL", "MONEY", 50_000, "", "R-1", ""}})
+	res := badung.importResult("/imports/donations.xlsx?dryRun=true", other, 200)
+	if len(res.Errors) != 1 || res.Errors[0].Cell != "A3" {
+		t.Errorf("operator outside its subtree: %+v", res)
+	}
+	// Multipart, as a browser form sends it.
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	part, _ := mw.CreateFormFile("file", "donasi-2015.xlsx")
+	part.Write(file)
+	mw.Close()
+	req, _ := http.NewRequest("POST", admin.url+"/imports/donations.xlsx?dryRun=true", &form)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+admin.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out imports.Result
+	json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || out.Created != 1 || out.Rows != 2 {
+		t.Errorf("multipart: %d %+v", resp.StatusCode, out)
+	}
+}
