@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -147,4 +148,33 @@ func (s *Store) CreateType(ctx context.Context, sc auth.Scope, in NewType) (Type
 		return Type{}, fmt.Errorf("create aid type %s: %w", in.Code, err)
 	}
 	return t, nil
+}
+
+// RequireTypeRef returns the aid type ref names: its id, its code, or its
+// Indonesian or English name, in any case. An unknown one is refused with
+// the codes and names nearest it.
+func RequireTypeRef(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, ref string) (Type, error) {
+	if postgres.IsID(ref) {
+		return RequireType(ctx, q, sc, field, ref)
+	}
+	if !fault.Storable(ref) {
+		return Type{}, fault.Refuse(field, fault.Unknown, "no such aid type")
+	}
+	args := postgres.Args{}
+	var types []Type
+	if err := sqlx.SelectContext(ctx, q, &types, `SELECT `+typeColumns+` FROM aid_types t WHERE `+sc.Catalogue(&args)+` ORDER BY t.seq`, args...); err != nil {
+		return Type{}, fmt.Errorf("find aid type %q: %w", ref, err)
+	}
+	var names []string
+	for _, t := range types {
+		if strings.EqualFold(t.Code, ref) || strings.EqualFold(t.Name, ref) || strings.EqualFold(t.NameEN, ref) {
+			return t, nil
+		}
+		names = append(names, t.Code)
+	}
+	msg := "no such aid type"
+	if near := fault.Nearest(ref, names, 3); len(near) > 0 {
+		msg += "; did you mean " + strings.Join(near, " or ") + "?"
+	}
+	return Type{}, fault.Refuse(field, fault.Unknown, msg)
 }

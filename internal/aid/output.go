@@ -242,6 +242,22 @@ type NewOutput struct {
 
 // CreateOutput records an aid delivery.
 func (s *Store) CreateOutput(ctx context.Context, sc auth.Scope, in NewOutput) (Output, error) {
+	w, apply := in.record(ctx)
+	o, err := change.Do(ctx, s.db, sc, w, getOutput, apply)
+	if err != nil {
+		return Output{}, fmt.Errorf("record aid output: %w", err)
+	}
+	return o, nil
+}
+
+// ImportOutput is CreateOutput as one row of an import, through the same checks.
+func ImportOutput(ctx context.Context, im *change.Import, in NewOutput) (Output, error) {
+	w, apply := in.record(ctx)
+	return change.In(ctx, im, w, getOutput, apply)
+}
+
+// record describes the write that records in.
+func (in NewOutput) record(ctx context.Context) (change.Write, func(tx *change.Tx) (change.Applied, error)) {
 	w := change.Write{Mutation: "recordAidOutput", Action: "create", Entity: "aid_output", Key: in.IdempotencyKey, Input: in,
 		Check: func(v *fault.InvalidInput) {
 			v.Quantity("input.quantity", in.Quantity)
@@ -255,7 +271,8 @@ func (s *Store) CreateOutput(ctx context.Context, sc auth.Scope, in NewOutput) (
 			}
 			v.Text("input.notes", in.Notes, false, 2000)
 		}}
-	o, err := change.Do(ctx, s.db, sc, w, getOutput, func(tx *change.Tx) (change.Applied, error) {
+	return w, func(tx *change.Tx) (change.Applied, error) {
+		sc := tx.Scope
 		v := &tx.Refused
 		org, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
 		if v.Collect(err) && !in.DeliveredOn.IsZero() {
@@ -286,11 +303,7 @@ func (s *Store) CreateOutput(ctx context.Context, sc auth.Scope, in NewOutput) (
 			return change.Applied{}, fmt.Errorf("insert aid output: %w", err)
 		}
 		return change.Applied{ID: id}, nil
-	})
-	if err != nil {
-		return Output{}, fmt.Errorf("record aid output: %w", err)
 	}
-	return o, nil
 }
 
 // LedgerRow is an output with the names an auditor reads beside it.
@@ -396,9 +409,26 @@ type OutputReversal struct {
 // cost, dated when the correction is made. An output is reversed at most
 // once, and a reversal is never itself reversed.
 func (s *Store) ReverseOutput(ctx context.Context, sc auth.Scope, in OutputReversal) (Output, error) {
+	w, apply := in.reverse(ctx)
+	o, err := change.Do(ctx, s.db, sc, w, getOutput, apply)
+	if err != nil {
+		return Output{}, fmt.Errorf("reverse aid output %s: %w", in.OutputID, err)
+	}
+	return o, nil
+}
+
+// ImportOutputReversal is ReverseOutput as one row of an import, through the same checks.
+func ImportOutputReversal(ctx context.Context, im *change.Import, in OutputReversal) (Output, error) {
+	w, apply := in.reverse(ctx)
+	return change.In(ctx, im, w, getOutput, apply)
+}
+
+// reverse describes the write that reverses in.OutputID.
+func (in OutputReversal) reverse(ctx context.Context) (change.Write, func(tx *change.Tx) (change.Applied, error)) {
 	w := change.Write{Mutation: "reverseAidOutput", Action: "reverse", Entity: "aid_output", Key: in.IdempotencyKey, Input: in,
 		Check: func(v *fault.InvalidInput) { change.CheckReversal(v, in.Reason, in.ReversedOn) }}
-	o, err := change.Do(ctx, s.db, sc, w, getOutput, func(tx *change.Tx) (change.Applied, error) {
+	return w, func(tx *change.Tx) (change.Applied, error) {
+		sc := tx.Scope
 		if err := tx.Refused.Failed(); err != nil {
 			return change.Applied{}, err
 		}
@@ -441,11 +471,7 @@ func (s *Store) ReverseOutput(ctx context.Context, sc auth.Scope, in OutputRever
 			return change.Applied{}, fmt.Errorf("insert output reversal: %w", err)
 		}
 		return change.Applied{ID: id, Before: orig}, nil
-	})
-	if err != nil {
-		return Output{}, fmt.Errorf("reverse aid output %s: %w", in.OutputID, err)
 	}
-	return o, nil
 }
 
 // OutputsByIDs returns the outputs with the given ids within the caller's

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -304,3 +305,38 @@ func (j *jsonb[T]) Scan(src any) error {
 }
 
 func (j jsonb[T]) MarshalJSON() ([]byte, error) { return json.Marshal(j.V) }
+
+// RequireRef returns the box ref names, its id or its code in any case,
+// within the caller's scope; an unknown code is refused with the codes
+// nearest it.
+func RequireRef(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, ref string) (Box, error) {
+	if postgres.IsID(ref) {
+		b, err := getBox(ctx, q, sc, ref)
+		if errors.Is(err, fault.ErrNotFound) {
+			return Box{}, fault.Refuse(field, fault.Unknown, "no such donation box")
+		}
+		return b, err
+	}
+	if !fault.Storable(ref) {
+		return Box{}, fault.Refuse(field, fault.Unknown, "no such donation box")
+	}
+	args := postgres.Args{ref}
+	var found []Box
+	if err := sqlx.SelectContext(ctx, q, &found, `SELECT `+boxColumns+` FROM `+boxFrom+`
+		WHERE lower(b.code) = lower($1) AND `+scope(sc, &args)+` ORDER BY b.code LIMIT 1`, args...); err != nil {
+		return Box{}, fmt.Errorf("find box %q: %w", ref, err)
+	}
+	if len(found) == 1 {
+		return found[0], nil
+	}
+	args = postgres.Args{}
+	var codes []string
+	if err := sqlx.SelectContext(ctx, q, &codes, `SELECT b.code FROM `+boxFrom+` WHERE `+scope(sc, &args)+` ORDER BY b.code LIMIT 50000`, args...); err != nil {
+		return Box{}, fmt.Errorf("box codes near %q: %w", ref, err)
+	}
+	msg := "no such donation box"
+	if near := fault.Nearest(ref, codes, 3); len(near) > 0 {
+		msg += "; did you mean " + strings.Join(near, " or ") + "?"
+	}
+	return Box{}, fault.Refuse(field, fault.Unknown, msg)
+}

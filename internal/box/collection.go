@@ -301,9 +301,26 @@ type lastOpening struct {
 // box are numbered in turn and checked against its retirement, its last
 // opening's date and the seal that opening applied.
 func (s *Store) RecordCollection(ctx context.Context, sc auth.Scope, in NewCollection) (Collection, error) {
+	w, apply := in.record(ctx)
+	c, err := change.Do(ctx, s.db, sc, w, getCollection, apply)
+	if err != nil {
+		return Collection{}, fmt.Errorf("record collection of box %s: %w", in.BoxID, err)
+	}
+	return c, nil
+}
+
+// ImportCollection is RecordCollection as one row of an import, through the same checks.
+func ImportCollection(ctx context.Context, im *change.Import, in NewCollection) (Collection, error) {
+	w, apply := in.record(ctx)
+	return change.In(ctx, im, w, getCollection, apply)
+}
+
+// record describes the write that records in.
+func (in NewCollection) record(ctx context.Context) (change.Write, func(tx *change.Tx) (change.Applied, error)) {
 	w := change.Write{Mutation: "recordBoxCollection", Action: "create", Entity: "box_collection", Key: in.IdempotencyKey, Input: in,
 		Check: in.validate}
-	c, err := change.Do(ctx, s.db, sc, w, getCollection, func(tx *change.Tx) (change.Applied, error) {
+	return w, func(tx *change.Tx) (change.Applied, error) {
+		sc := tx.Scope
 		v := &tx.Refused
 		b, err := lockBox(ctx, tx, "input.boxId", in.BoxID)
 		if !v.Collect(err) {
@@ -391,11 +408,7 @@ func (s *Store) RecordCollection(ctx context.Context, sc auth.Scope, in NewColle
 			return change.Applied{}, fmt.Errorf("insert box collection: %w", err)
 		}
 		return change.Applied{ID: id}, nil
-	})
-	if err != nil {
-		return Collection{}, fmt.Errorf("record collection of box %s: %w", in.BoxID, err)
 	}
-	return c, nil
 }
 
 // CollectionReversal is the input for ReverseCollection.
@@ -412,9 +425,26 @@ type CollectionReversal struct {
 // The opening's seal may then be recorded again by the opening that
 // replaces it.
 func (s *Store) ReverseCollection(ctx context.Context, sc auth.Scope, in CollectionReversal) (Collection, error) {
+	w, apply := in.reverse(ctx)
+	c, err := change.Do(ctx, s.db, sc, w, getCollection, apply)
+	if err != nil {
+		return Collection{}, fmt.Errorf("reverse box collection %s: %w", in.CollectionID, err)
+	}
+	return c, nil
+}
+
+// ImportCollectionReversal is ReverseCollection as one row of an import, through the same checks.
+func ImportCollectionReversal(ctx context.Context, im *change.Import, in CollectionReversal) (Collection, error) {
+	w, apply := in.reverse(ctx)
+	return change.In(ctx, im, w, getCollection, apply)
+}
+
+// reverse describes the write that reverses in.CollectionID.
+func (in CollectionReversal) reverse(ctx context.Context) (change.Write, func(tx *change.Tx) (change.Applied, error)) {
 	w := change.Write{Mutation: "reverseBoxCollection", Action: "reverse", Entity: "box_collection", Key: in.IdempotencyKey, Input: in,
 		Check: func(v *fault.InvalidInput) { change.CheckReversal(v, in.Reason, in.ReversedOn) }}
-	c, err := change.Do(ctx, s.db, sc, w, getCollection, func(tx *change.Tx) (change.Applied, error) {
+	return w, func(tx *change.Tx) (change.Applied, error) {
+		sc := tx.Scope
 		if err := tx.Refused.Failed(); err != nil {
 			return change.Applied{}, err
 		}
@@ -473,11 +503,7 @@ func (s *Store) ReverseCollection(ctx context.Context, sc auth.Scope, in Collect
 			return change.Applied{}, fmt.Errorf("insert collection reversal: %w", err)
 		}
 		return change.Applied{ID: id, Before: orig}, nil
-	})
-	if err != nil {
-		return Collection{}, fmt.Errorf("reverse box collection %s: %w", in.CollectionID, err)
 	}
-	return c, nil
 }
 
 // CollectionsByIDs returns the collections with the given ids, in no set

@@ -86,29 +86,52 @@ type loader struct {
 	businesses   []partner.Partner
 	communities  []partner.Partner
 	types        map[string]aid.Type
+	placed       []box.Box // the boxes placed, in order
 }
 
 // Load creates the demo data in an empty database through the domain
 // stores, so it passes the same checks as data typed by a person. The
 // applicants' (invented) NIKs are sealed with key.
 func Load(ctx context.Context, db *sqlx.DB, key *nik.Key) (Summary, error) {
+	l, err := newLoader(ctx, db, key)
+	if err != nil {
+		return Summary{}, err
+	}
+	return l.run(ctx, l.tree, l.givers, l.catalogue, l.gifts, l.placeBoxes, l.boxCollections, l.outputs, l.funding, l.pledges,
+		l.targets, l.aidRequests, l.raker)
+}
+
+// LoadReference creates only what the demo's records refer to — the
+// council tree, partners, the aid catalogue and the placed boxes — in an
+// empty database: where a council that adopts Sinergi starts before it
+// imports its spreadsheets.
+func LoadReference(ctx context.Context, db *sqlx.DB) (Summary, error) {
+	l, err := newLoader(ctx, db, nil)
+	if err != nil {
+		return Summary{}, err
+	}
+	return l.run(ctx, l.tree, l.givers, l.catalogue, l.placeBoxes)
+}
+
+func newLoader(ctx context.Context, db *sqlx.DB, key *nik.Key) (*loader, error) {
 	var exists bool
 	if err := db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM organizations)`); err != nil {
-		return Summary{}, fmt.Errorf("check for data: %w", err)
+		return nil, fmt.Errorf("check for data: %w", err)
 	}
 	if exists {
-		return Summary{}, ErrNotEmpty
+		return nil, ErrNotEmpty
 	}
-	l := &loader{
+	return &loader{
 		sc:   auth.System("demo"),
 		orgs: organization.NewStore(db), partners: partner.NewStore(db), donations: donation.NewStore(db),
 		boxes: box.NewStore(db), aid: aid.NewStore(db), funds: fund.NewStore(db), receipts: receipt.NewStore(db), programmes: programme.NewStore(db), meetings: meeting.NewStore(db),
 		requests: request.NewStore(db, key, request.DefaultDeadlines()),
 		rng:      rand.New(rand.NewPCG(2014, 717)), types: map[string]aid.Type{},
-	}
-	for _, step := range []func(context.Context) error{
-		l.tree, l.givers, l.catalogue, l.gifts, l.donationBoxes, l.outputs, l.funding, l.pledges, l.targets, l.aidRequests, l.raker,
-	} {
+	}, nil
+}
+
+func (l *loader) run(ctx context.Context, steps ...func(context.Context) error) (Summary, error) {
+	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return l.sum, fmt.Errorf("load demo data: %w", err)
 		}
@@ -299,9 +322,9 @@ func (l *loader) gifts(ctx context.Context) error {
 
 var counters = []string{"I Wayan Sudarma", "Ni Ketut Rasmini", "I Made Juliarta", "Ni Nyoman Sukerti", "I Gede Pramana", "Ni Luh Gede Suryani"}
 
-func (l *loader) donationBoxes(ctx context.Context) error {
-	const boxes = 32
-	for i := range boxes {
+// placeBoxes places the demo's donation boxes with the retail chains.
+func (l *loader) placeBoxes(ctx context.Context) error {
+	for i := range demoBoxes {
 		host := l.retail[i%len(l.retail)]
 		r := i % len(l.regencies)
 		owner := l.regencies[r]
@@ -317,6 +340,17 @@ func (l *loader) donationBoxes(ctx context.Context) error {
 			return err
 		}
 		l.sum.Boxes++
+		l.placed = append(l.placed, b)
+	}
+	return nil
+}
+
+// demoBoxes is how many donation boxes the demo places.
+const demoBoxes = 32
+
+// boxCollections opens every box monthly through 2013 and 2014.
+func (l *loader) boxCollections(ctx context.Context) error {
+	for i, b := range l.placed {
 		for _, year := range []int{2013, 2014} {
 			for m := time.January; m <= time.December; m++ {
 				a, b2 := l.rng.IntN(len(counters)), 1+l.rng.IntN(len(counters)-1)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/xlsx"
@@ -91,3 +92,9 @@ func SourceOf(s string) (donation.Source, bool) { return codeOf(sourceLabels, s)
 
 // KindOf reads a donation kind (money or goods) as a spreadsheet names it.
 func KindOf(s string) (donation.Kind, bool) { return codeOf(kindLabels, s) }
+
+// GroupOf reads a beneficiary group as a spreadsheet names it.
+func GroupOf(s string) (aid.BeneficiaryGroup, bool) { return codeOf(groupLabels, s) }
+
+// PMKSOf reads a PMKS category as a spreadsheet names it.
+func PMKSOf(s string) (aid.PMKS, bool) { return codeOf(pmksLabels, s) }

@@ -368,6 +368,30 @@ func RequireRef(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field
 	return Organization{}, fault.Refuse(field, fault.Unknown, msg)
 }
 
+// RequireRefOrName is RequireRef that also takes an organization's exact
+// name in any case, as ledgers print it ("Kabupaten Badung"): a name two
+// organizations share is refused as ambiguous.
+func RequireRefOrName(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, ref string) (Organization, error) {
+	o, err := RequireRef(ctx, q, sc, field, ref)
+	var in *fault.InvalidInput
+	if err == nil || !errors.As(err, &in) || postgres.IsID(ref) || !fault.Storable(ref) {
+		return o, err
+	}
+	args := postgres.Args{ref}
+	var found []Organization
+	if err := sqlx.SelectContext(ctx, q, &found, `SELECT `+columns+` FROM organizations o
+		WHERE lower(o.name) = lower($1) AND `+sc.Tree(&args)+` ORDER BY o.code LIMIT 2`, args...); err != nil {
+		return Organization{}, fmt.Errorf("find organization named %q: %w", ref, err)
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 2:
+		return Organization{}, fault.Refuse(field, fault.Invalid, fmt.Sprintf("several organizations are named %q: give the code", ref))
+	}
+	return Organization{}, err
+}
+
 // ByCodeAnyCase returns the organization with code, in any case.
 func (s *Store) ByCodeAnyCase(ctx context.Context, sc auth.Scope, code string) (Organization, error) {
 	if postgres.IsID(code) {

@@ -142,6 +142,22 @@ type NewTarget struct {
 // organization, year and aid type. A year any day of which is closed is
 // not planned any more.
 func (s *Store) CreateTarget(ctx context.Context, sc auth.Scope, in NewTarget) (Target, error) {
+	w, apply := in.create(ctx)
+	t, err := change.Do(ctx, s.db, sc, w, getTarget, apply)
+	if err != nil {
+		return Target{}, fmt.Errorf("set programme target: %w", err)
+	}
+	return t, nil
+}
+
+// ImportTarget is CreateTarget as one row of an import, through the same checks.
+func ImportTarget(ctx context.Context, im *change.Import, in NewTarget) (Target, error) {
+	w, apply := in.create(ctx)
+	return change.In(ctx, im, w, getTarget, apply)
+}
+
+// create describes the write that sets in's target.
+func (in NewTarget) create(ctx context.Context) (change.Write, func(tx *change.Tx) (change.Applied, error)) {
 	w := change.Write{Mutation: "createProgrammeTarget", Action: "create", Entity: "programme_target", Key: in.IdempotencyKey, Input: in,
 		Check: func(v *fault.InvalidInput) {
 			if in.Year < 2000 || in.Year > 2100 {
@@ -152,7 +168,8 @@ func (s *Store) CreateTarget(ctx context.Context, sc auth.Scope, in NewTarget) (
 			}
 			money.CheckNonNegative(v, "input.budget", in.Budget)
 		}}
-	t, err := change.Do(ctx, s.db, sc, w, getTarget, func(tx *change.Tx) (change.Applied, error) {
+	return w, func(tx *change.Tx) (change.Applied, error) {
+		sc := tx.Scope
 		v := &tx.Refused
 		org, err := organization.RequireWritable(ctx, tx, sc, "input.organizationId", in.OrganizationID)
 		if v.Collect(err) && in.Year >= 2000 && in.Year <= 2100 {
@@ -175,11 +192,7 @@ func (s *Store) CreateTarget(ctx context.Context, sc auth.Scope, in NewTarget) (
 			return change.Applied{}, fmt.Errorf("insert programme target: %w", err)
 		}
 		return change.Applied{ID: id}, nil
-	})
-	if err != nil {
-		return Target{}, fmt.Errorf("set programme target: %w", err)
 	}
-	return t, nil
 }
 
 // NewNarrative is the input for WriteNarrative.

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,10 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/sinergi-id/sinergi/internal/auth"
+	"github.com/sinergi-id/sinergi/internal/demo"
 	"github.com/sinergi-id/sinergi/internal/imports"
+	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
 )
 
 // upload posts a workbook to path as the raw body and returns the answer.
@@ -277,4 +281,103 @@ func TestImportRefusals(t *testing.T) {
 	if resp.StatusCode != 200 || out.Created != 1 || out.Rows != 2 {
 		t.Errorf("multipart: %d %+v", resp.StatusCode, out)
 	}
+}
+
+// TestImportLedgers: the demo's own exported ledgers, imported into a
+// database holding only what they refer to (the council tree, partners,
+// aid types and boxes), reproduce the same totals, reversals included;
+// importing them again creates nothing.
+func TestImportLedgers(t *testing.T) {
+	t.Parallel()
+	from := newEnv(t)
+	empty := pgtest.Empty(t)
+	if _, err := demo.LoadReference(context.Background(), empty); err != nil {
+		t.Fatal(err)
+	}
+	to := newEnvOn(t, empty)
+	// Corrections travel too: one entry of each ledger reversed.
+	for _, m := range []struct{ mutation, field, sql string }{
+		{"reverseDonation", "donationId", `SELECT id FROM donations d WHERE source = 'INDIVIDUAL' AND NOT EXISTS (SELECT 1 FROM allocations a WHERE a.donation_id = d.id) ORDER BY seq LIMIT 1`},
+		{"reverseBoxCollection", "collectionId", `SELECT c.id FROM box_collections c WHERE NOT EXISTS (SELECT 1 FROM allocations a WHERE a.donation_id = c.donation_id) ORDER BY seq DESC LIMIT 1`},
+		{"reverseAidOutput", "outputId", `SELECT id FROM aid_outputs ORDER BY seq LIMIT 1`},
+	} {
+		id := from.id(m.sql)
+		if m.mutation == "reverseAidOutput" {
+			from.unallocate(id)
+		}
+		res := from.post(`mutation($id: ID!) { `+m.mutation+`(input: {`+m.field+`: $id, reason: "salah catat"}) { id } }`,
+			map[string]any{"id": id})
+		if len(res.Errors) > 0 {
+			t.Fatalf("%s: %v", m.mutation, res.Errors)
+		}
+	}
+	ledgers := []string{"box-collections.xlsx", "donations.xlsx?lang=en", "aid-outputs.xlsx"}
+	files := map[string][]byte{}
+	for _, l := range ledgers {
+		status, _, body := from.download("/exports/" + l)
+		if status != 200 {
+			t.Fatalf("%s: %d %s", l, status, body)
+		}
+		files[l] = body
+	}
+	kind := func(l string) string { k, _, _ := strings.Cut(l, "."); return k }
+	for _, l := range ledgers {
+		dry := to.importResult("/imports/"+kind(l)+".xlsx?dryRun=true", files[l], 200)
+		if len(dry.Errors) > 0 {
+			t.Fatalf("%s dry run: %d errors, first %+v", l, len(dry.Errors), dry.Errors[0])
+		}
+		done := to.importResult("/imports/"+kind(l)+".xlsx?dryRun=false", files[l], 200)
+		if !done.Committed || done.Created != dry.Created || done.Created == 0 {
+			t.Fatalf("%s: %+v after a dry run that would create %d", l, done, dry.Created)
+		}
+		t.Logf("%s: %d rows, %d created, %d skipped", l, done.Rows, done.Created, len(done.Skipped))
+	}
+	totals := map[string]string{
+		"donations": `SELECT o.code, d.source, d.kind, extract(year FROM d.received_on), count(*), sum(d.amount),
+				count(*) FILTER (WHERE d.reverses_id IS NOT NULL)
+			FROM donations d JOIN organizations o ON o.id = d.organization_id GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+		"box collections": `SELECT b.code, count(*), sum(c.amount), max(c.number), string_agg(c.seal_removed || '>' || coalesce(c.seal_applied, ''), ',' ORDER BY c.number)
+			FROM box_collections c JOIN donation_boxes b ON b.id = c.box_id GROUP BY 1 ORDER BY 1`,
+		"aid outputs": `SELECT o.code, t.code, r.code, a.beneficiary_group, a.pmks_category, count(*), sum(a.quantity), sum(a.cost)
+			FROM aid_outputs a JOIN organizations o ON o.id = a.organization_id JOIN aid_types t ON t.id = a.aid_type_id
+			JOIN organizations r ON r.id = a.regency_id GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
+	}
+	for what, q := range totals {
+		want, got := rowsOf(t, from.db, q), rowsOf(t, to.db, q)
+		if len(want) == 0 || !slices.Equal(want, got) {
+			t.Errorf("%s: imported totals differ:\n got %v\nwant %v", what, got, want)
+		}
+	}
+	before := to.written()
+	for _, l := range ledgers {
+		again := to.importResult("/imports/"+kind(l)+".xlsx?dryRun=false", files[l], 200)
+		if again.Created != 0 || len(again.Errors) != 0 {
+			t.Errorf("%s again: %+v", l, again)
+		}
+	}
+	after := to.written()
+	for _, table := range []string{"donations", "box_collections", "aid_outputs", "receipts"} {
+		if after[table] != before[table] {
+			t.Errorf("importing again wrote %d %s", after[table]-before[table], table)
+		}
+	}
+}
+
+// rowsOf runs q and returns its rows as text.
+func rowsOf(t *testing.T, db *sqlx.DB, q string) []string {
+	t.Helper()
+	rows, err := db.Queryx(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		cols, err := rows.SliceScan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(cols...))
+	}
+	return out
 }

@@ -90,6 +90,28 @@ func TempDir(t testing.TB) string {
 // returns its connection string.
 func DSN(t testing.TB) string {
 	t.Helper()
+	return create(t, template)
+}
+
+// Empty returns a connection to a fresh database for t, migrated but
+// without what Main's seeds wrote.
+func Empty(t testing.TB) *sqlx.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), create(t, "template1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := postgres.Migrate(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// create creates a database for t as a copy of from, dropped when t ends,
+// and returns its connection string.
+func create(t testing.TB, from string) string {
+	t.Helper()
 	if cluster == nil {
 		t.Fatal("pgtest: no cluster; call pgtest.Main from TestMain")
 	}
@@ -99,7 +121,7 @@ func DSN(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+template); err != nil {
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+from); err != nil {
 		admin.Close()
 		t.Fatalf("create test database: %v", err)
 	}
