@@ -110,8 +110,9 @@ func TemplateFields(ctx context.Context, sc auth.Scope, st TemplateStores, kind 
 			{Header: L("Tanggal diterima", "Received on"), Kind: xlsx.Date, Width: 14, Required: true,
 				Explain: L("Tanggal donasi diterima (hari/bulan/tahun), tidak di masa depan dan tidak dalam periode yang sudah ditutup.",
 					"The day the gift was received (day/month/year), not in the future nor in a closed period."), Example: calendar.New(2014, time.March, 3)},
-			{Header: L("Sumber", "Source"), Width: 16, Required: true, Choices: codesOf(donation.Sources),
-				Explain: L("Sumber dana: ", "Where it came from: ") + explainCodes(sourceLabels, donation.Sources, lang), Example: string(donation.Individual)},
+			{Header: L("Sumber", "Source"), Width: 16, Required: true, Choices: codesOf(giftSources),
+				Explain: L("Sumber dana: ", "Where it came from: ") + explainCodes(sourceLabels, giftSources, lang) +
+					L(" Uang kotak amal masuk lewat templat pembukaan kotak.", " Donation box money comes in through the box opening template."), Example: string(donation.Individual)},
 			{Header: L("Jenis", "Kind"), Width: 10, Required: true, Choices: []string{string(donation.Money), string(donation.Goods)},
 				Explain: L("MONEY = uang, GOODS = barang (nilai taksiran).", "MONEY, or GOODS at their estimated value."), Example: string(donation.Money)},
 			{Header: L("Jumlah (Rp)", "Amount (Rp)"), Kind: xlsx.Money, Width: 16, Required: true,
@@ -185,6 +186,10 @@ func TemplateFields(ctx context.Context, sc auth.Scope, st TemplateStores, kind 
 	}
 	return title, fields, nil
 }
+
+// giftSources are the sources a donation row may give: box money is
+// recorded as box openings.
+var giftSources = slices.DeleteFunc(slices.Clone(donation.Sources), func(s donation.Source) bool { return s == donation.DonationBox })
 
 // aidTypeCodes lists the catalogue's aid type codes.
 func aidTypeCodes(ctx context.Context, sc auth.Scope, store *aid.Store) ([]string, error) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/sinergi-id/sinergi/internal/xlsx"
 )
 
 // ErrorHeader heads the column an annotated workbook adds.
@@ -38,6 +40,16 @@ func Annotate(file []byte, res Result, l Limits, w io.Writer) error {
 		if err := f.SetCellStr(sheet, head, ErrorHeader); err != nil {
 			return fmt.Errorf("annotate %s: %w", sheet, err)
 		}
+		if col > 1 { // headed as the headers before it
+			before, _ := excelize.CoordinatesToCellName(col-1, 1)
+			style, err := f.GetCellStyle(sheet, before)
+			if err != nil {
+				return err
+			}
+			if err := f.SetCellStyle(sheet, head, head, style); err != nil {
+				return err
+			}
+		}
 		name, _ := excelize.ColumnNumberToName(col)
 		if err := f.SetColWidth(sheet, name, name, 60); err != nil {
 			return err
@@ -63,6 +75,18 @@ func Annotate(file []byte, res Result, l Limits, w io.Writer) error {
 					return err
 				}
 			}
+		}
+		width := 0.0
+		for c := 1; c <= col; c++ {
+			name, _ := excelize.ColumnNumberToName(c)
+			w, err := f.GetColWidth(sheet, name)
+			if err != nil {
+				return err
+			}
+			width += w
+		}
+		if err := xlsx.PrintTable(f, sheet, xlsx.Properties{Title: "Kesalahan impor"}, width); err != nil {
+			return err
 		}
 		for _, n := range rows {
 			cell, _ := excelize.CoordinatesToCellName(col, n)

@@ -128,11 +128,15 @@ func (l *ledgerRows) read(r row) *entry {
 			v.Add("reverses", fault.Invalid, "is not the id of a Sinergi ledger entry")
 		}
 		e.content = contentHash("reversal", e.reverses, e.on, e.reason)
-	} else if len(v.Fields) == 0 {
+	} else {
 		own = l.kind.read(e, &v)
 	}
+	refused := map[string]bool{} // one refusal per cell: the first says it
 	for _, f := range v.Fields {
-		l.refuse(r, f.Path, f.Reason, f.Message)
+		if !refused[f.Path] {
+			refused[f.Path] = true
+			l.refuse(r, f.Path, f.Reason, f.Message)
+		}
 		e.bad = true
 	}
 	if e.bad || e.skip != "" {
@@ -170,6 +174,11 @@ func cellsOf(c map[string]string) string {
 func (l *ledgerRows) row(r row) error {
 	e := l.entries[rowID{r.sheet, r.n}]
 	switch {
+	case e.bad && e.input != nil && e.reverses == "":
+		// Names the row gives are looked up all the same, so that one dry
+		// run reports every wrong cell of the row it can.
+		_, err := l.kind.resolve(e)
+		return err
 	case e.bad:
 		return nil
 	case e.skip != "":

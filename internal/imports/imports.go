@@ -92,12 +92,7 @@ func Run(ctx context.Context, db *sqlx.DB, sc auth.Scope, st Stores, kind string
 	if opt.Limits == (Limits{}) {
 		opt.Limits = DefaultLimits
 	}
-	f, err := open(file, opt.Limits)
-	if err != nil {
-		return res, err
-	}
-	layouts, rows, err := readRows(f, spec.columns, opt.Limits)
-	f.Close()
+	layouts, rows, err := readFile(file, spec.columns, opt.Limits)
 	if err != nil {
 		return res, err
 	}

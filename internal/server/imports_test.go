@@ -9,6 +9,8 @@ import (
 	"maps"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -380,4 +382,83 @@ func rowsOf(t *testing.T, db *sqlx.DB, q string) []string {
 		out = append(out, fmt.Sprint(cols...))
 	}
 	return out
+}
+
+// TestImportErrorsBackInFile: the dry run can answer the uploaded workbook
+// itself, with an error column saying what is wrong on each refused row
+// and the refused cells red, everything else as it was; corrected and
+// uploaded again, it imports.
+func TestImportErrorsBackInFile(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	rows := [][]any{
+		{"BALI", "03/02/2015", "INDIVIDUAL", "MONEY", 120_000, "", "E-1", ""},
+		{"BALI", "04/02/2015", "CSR", "MONEY", "seratus ribu", "PT Samudra Dewata Enrgi", "E-2", ""},
+		{"BALI-BADUG", "05/02/2015", "INDIVIDUAL", "MONEY", 80_000, "", "E-3", ""},
+	}
+	file := filledTemplate(t, admin, "donations", rows)
+	res, body := admin.upload("/imports/donations.xlsx?dryRun=true&format=xlsx", file)
+	if res.StatusCode != 200 || res.Header.Get("X-Import-Errors") != "3" ||
+		!strings.Contains(res.Header.Get("Content-Disposition"), "-kesalahan.xlsx") {
+		t.Fatalf("%d %v %.200s", res.StatusCode, res.Header, body)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.GetRows("Data")
+	if len(got[0]) != 9 || got[0][8] != imports.ErrorHeader {
+		t.Fatalf("headers: %q", got[0])
+	}
+	want := map[int][]string{ // row → what its error cell says
+		4: {"Jumlah (Rp): is not a number", "Mitra: no such partner; did you mean PT Samudra Dewata Energi?"},
+		5: {"Kode organisasi: no such organization; did you mean BALI-BADUNG"},
+	}
+	for n := 2; n <= 5; n++ {
+		msg := ""
+		if len(got[n-1]) > 8 {
+			msg = got[n-1][8]
+		}
+		for _, w := range want[n] {
+			if !strings.Contains(msg, w) {
+				t.Errorf("row %d says %q, want %q", n, msg, w)
+			}
+		}
+		if len(want[n]) == 0 && msg != "" {
+			t.Errorf("row %d says %q, want nothing", n, msg)
+		}
+	}
+	red := func(cell string) bool {
+		id, _ := f.GetCellStyle("Data", cell)
+		st, _ := f.GetStyle(id)
+		return len(st.Fill.Color) == 1 && st.Fill.Color[0] == "FFC7CE"
+	}
+	for cell, refused := range map[string]bool{"E4": true, "F4": true, "A5": true, "I4": true, "E3": false, "A4": false, "A3": false, "E5": false} {
+		if red(cell) != refused {
+			t.Errorf("%s red: %v, want %v", cell, red(cell), refused)
+		}
+	}
+	// The refused amount keeps its rupiah format; the template's
+	// drop-downs are still there.
+	id, _ := f.GetCellStyle("Data", "E4")
+	if st, _ := f.GetStyle(id); st.CustomNumFmt == nil {
+		t.Error("the red amount cell lost its rupiah format")
+	}
+	if dvs, _ := f.GetDataValidations("Data"); len(dvs) == 0 {
+		t.Error("the drop-downs are gone")
+	}
+
+	// Corrected in the file sent back, it imports.
+	f.SetCellInt("Data", "E4", 100_000)
+	f.SetCellStr("Data", "F4", "PT Samudra Dewata Energi")
+	f.SetCellStr("Data", "A5", "BALI-BADUNG")
+	var buf bytes.Buffer
+	f.Write(&buf)
+	done := admin.importResult("/imports/donations.xlsx?dryRun=false", buf.Bytes(), 200)
+	if done.Created != 3 || len(done.Errors) != 0 {
+		t.Fatalf("%+v", done)
+	}
+	if os.Getenv("SINERGI_ARTIFACTS") != "" {
+		os.WriteFile(filepath.Join(os.Getenv("SINERGI_ARTIFACTS"), "import-kesalahan.xlsx"), body, 0o644)
+	}
 }

@@ -87,11 +87,12 @@ func TestImportTemplates(t *testing.T) {
 	if got := choices(f, "Mitra"); strings.Join(got, ",") != strings.Join(partners, ",") {
 		t.Errorf("partners: %v", got)
 	}
-	if got := choices(f, "Sumber"); len(got) != 7 || got[0] != "CSR" {
+	// Box money comes in as box openings, never as a donation row.
+	if got := choices(f, "Sumber"); len(got) != 6 || got[0] != "CSR" || slices.Contains(got, "DONATION_BOX") {
 		t.Errorf("sources: %v", got)
 	}
 	help, _ := f.GetRows("Petunjuk")
-	if len(help) != len(rows[0])+1 || !strings.Contains(help[3][2], "DONATION_BOX = Kotak amal") {
+	if len(help) != len(rows[0])+1 || !strings.Contains(help[3][2], "GOVERNMENT = Pemerintah (SKPD)") || !strings.Contains(help[3][2], "pembukaan kotak") {
 		t.Errorf("help sheet: %d rows for %d columns; Sumber: %v", len(help), len(rows[0]), help[3])
 	}
 

@@ -267,6 +267,15 @@ func printSetup(f *excelize.File, name string, props Properties, width float64, 
 	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: titles, Scope: name})
 }
 
+// PrintTable sets up sheet name of any workbook to print as Sinergi's own
+// tables print (printSetup): its header row 1, its columns totalling width
+// characters.
+func PrintTable(f *excelize.File, name string, props Properties, width float64) error {
+	// A workbook set up before (a template sent back) has its titles.
+	_ = f.DeleteDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: name})
+	return printSetup(f, name, props, width, 1, true)
+}
+
 // Add writes the next row. Cells take their kind from the value: text for
 // strings (never a formula), rupiah for money.Rupiah, whole numbers, dates
 // for calendar.Date, percent for Percent; nil leaves the cell empty.

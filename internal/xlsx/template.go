@@ -112,6 +112,13 @@ func WriteTemplate(w io.Writer, props Properties, l TemplateLabels, fields []Fie
 	if err := f.SetPanes(l.Data, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
+	width := 0.0
+	for _, fd := range fields {
+		width += fd.Width
+	}
+	if err := PrintTable(f, l.Data, props, width); err != nil {
+		return err
+	}
 	if err := f.SetSheetVisible(l.Choices, false); err != nil {
 		return err
 	}
