@@ -5,10 +5,12 @@ package audit
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 type requestKey struct{}
@@ -36,7 +38,7 @@ func RequestFrom(ctx context.Context) Request {
 // Record appends an audit row for action on entity id by actor, with the
 // values before and after (either may be nil), encoded as JSON with the
 // API's field names.
-func Record(ctx context.Context, tx *sqlx.Tx, actor, action, entity, id string, before, after any) error {
+func Record(ctx context.Context, tx sqlx.ExecerContext, actor, action, entity, id string, before, after any) error {
 	r := RequestFrom(ctx)
 	b, err := jsonOrNil(before)
 	if err != nil {
@@ -54,6 +56,62 @@ func Record(ctx context.Context, tx *sqlx.Tx, actor, action, entity, id string, 
 		return fmt.Errorf("write audit row for %s %s: %w", action, entity, err)
 	}
 	return nil
+}
+
+// Row is one audit row to append with Batch.
+type Row struct {
+	Actor, Action, Entity, ID string
+	Before, After             any
+}
+
+// Batch appends audit rows as Record does, in one statement: an import
+// writes thousands, and one round trip each would be most of its time.
+type Batch struct {
+	actors, actions, entities, ids []string
+	befores, afters                []sql.NullString
+}
+
+// Add encodes e and keeps it until Write.
+func (b *Batch) Add(e Row) error {
+	before, err := jsonOrNil(e.Before)
+	if err != nil {
+		return err
+	}
+	after, err := jsonOrNil(e.After)
+	if err != nil {
+		return err
+	}
+	b.actors, b.actions, b.entities, b.ids = append(b.actors, e.Actor), append(b.actions, e.Action), append(b.entities, e.Entity), append(b.ids, e.ID)
+	b.befores, b.afters = append(b.befores, nullString(before)), append(b.afters, nullString(after))
+	return nil
+}
+
+// Len is how many rows wait to be written.
+func (b *Batch) Len() int { return len(b.ids) }
+
+// Write appends the rows kept, in the order they were added, and empties b.
+func (b *Batch) Write(ctx context.Context, tx sqlx.ExecerContext) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	r := RequestFrom(ctx)
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO audit_log (actor, request_id, correlation_id, action, entity, entity_id, before, after)
+		SELECT actor, $1, $2, action, entity, entity_id::uuid, before::jsonb, after::jsonb
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY
+			AS e(actor, action, entity, entity_id, before, after, n)
+		ORDER BY n`,
+		r.ID, r.Correlation, pq.Array(b.actors), pq.Array(b.actions), pq.Array(b.entities), pq.Array(b.ids), pq.Array(b.befores), pq.Array(b.afters))
+	if err != nil {
+		return fmt.Errorf("write %d audit rows: %w", b.Len(), err)
+	}
+	*b = Batch{}
+	return nil
+}
+
+func nullString(v any) sql.NullString {
+	s, ok := v.(string)
+	return sql.NullString{String: s, Valid: ok}
 }
 
 func jsonOrNil(v any) (any, error) {

@@ -7,6 +7,7 @@ package change
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
@@ -41,12 +42,57 @@ type Tx struct {
 	// write adds its own and stops with Refused.Failed() before writing.
 	// Do refuses the write if any are left, whatever apply returned.
 	Refused fault.InvalidInput
+	// Import is the import the write is one row of, nil for a write on
+	// its own: what the write numbers, it numbers through Import.Next.
+	Import *Import
+}
+
+// A write's queries: through the import's prepared statements when the
+// write is one row of an import, else as they are.
+
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if tx.Import != nil {
+		return tx.Import.QueryContext(ctx, query, args...)
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+func (tx *Tx) QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
+	if tx.Import != nil {
+		return tx.Import.QueryxContext(ctx, query, args...)
+	}
+	return tx.Tx.QueryxContext(ctx, query, args...)
+}
+
+func (tx *Tx) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
+	if tx.Import != nil {
+		return tx.Import.QueryRowxContext(ctx, query, args...)
+	}
+	return tx.Tx.QueryRowxContext(ctx, query, args...)
+}
+
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx.Import != nil {
+		return tx.Import.ExecContext(ctx, query, args...)
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+func (tx *Tx) GetContext(ctx context.Context, dest any, query string, args ...any) error {
+	return sqlx.GetContext(ctx, tx, dest, query, args...)
+}
+
+func (tx *Tx) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
+	return sqlx.SelectContext(ctx, tx, dest, query, args...)
 }
 
 // Audit records a further record that the write changed (the donation a
 // box collection becomes), with before and after as stored.
 func (tx *Tx) Audit(ctx context.Context, action, entity, id string, before, after any) error {
-	return audit.Record(ctx, tx.Tx, tx.Scope.Principal().Name(), action, entity, id, before, after)
+	if tx.Import != nil {
+		return tx.Import.audit(ctx, audit.Row{Actor: tx.Scope.Principal().Name(), Action: action, Entity: entity, ID: id, Before: before, After: after})
+	}
+	return audit.Record(ctx, tx, tx.Scope.Principal().Name(), action, entity, id, before, after)
 }
 
 // Getter reads one stored record by id within a scope, through a database
@@ -59,6 +105,9 @@ type Getter[T any] func(ctx context.Context, q sqlx.QueryerContext, sc auth.Scop
 type Applied struct {
 	ID     string
 	Before any
+	// Stored is the record as stored, when apply read it back in the
+	// statement that wrote it: it is not read again.
+	Stored any
 }
 
 // Do runs w in one transaction, retried as postgres.InTx retries (apply
@@ -79,7 +128,7 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 			return err
 		}
 		var id string
-		out, id, err = write(ctx, sqlTx, sc, w, get, apply)
+		out, id, err = write(ctx, sqlTx, sc, nil, w, get, apply)
 		if err != nil {
 			return err
 		}
@@ -93,9 +142,9 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 }
 
 // write checks, applies, reads back and audits w inside sqlTx.
-func write[T any](ctx context.Context, sqlTx *sqlx.Tx, sc auth.Scope, w Write, get Getter[T], apply func(tx *Tx) (Applied, error)) (T, string, error) {
+func write[T any](ctx context.Context, sqlTx *sqlx.Tx, sc auth.Scope, im *Import, w Write, get Getter[T], apply func(tx *Tx) (Applied, error)) (T, string, error) {
 	var zero T
-	tx := &Tx{Tx: sqlTx, Scope: sc}
+	tx := &Tx{Tx: sqlTx, Scope: sc, Import: im}
 	if w.Check != nil {
 		w.Check(&tx.Refused)
 	}
@@ -106,9 +155,12 @@ func write[T any](ctx context.Context, sqlTx *sqlx.Tx, sc auth.Scope, w Write, g
 	if err := tx.Refused.Failed(); err != nil {
 		return zero, "", err // refused fields that apply did not stop at: nothing is written
 	}
-	out, err := get(ctx, sqlTx, sc, done.ID)
-	if err != nil {
-		return zero, "", fmt.Errorf("read back %s %s: %w", w.Entity, done.ID, err)
+	out, stored := done.Stored.(T)
+	if !stored {
+		var err error
+		if out, err = get(ctx, tx, sc, done.ID); err != nil {
+			return zero, "", fmt.Errorf("read back %s %s: %w", w.Entity, done.ID, err)
+		}
 	}
 	if err := tx.Audit(ctx, w.Action, w.Entity, done.ID, done.Before, out); err != nil {
 		return zero, "", err
@@ -122,8 +174,130 @@ func write[T any](ctx context.Context, sqlTx *sqlx.Tx, sc auth.Scope, w Write, g
 // apply refuses before it writes, so the import goes on and finds every
 // refused row; whoever runs it decides at the end whether anything is kept.
 type Import struct {
-	Tx    *sqlx.Tx
-	Scope auth.Scope
+	Tx       *sqlx.Tx
+	Scope    auth.Scope
+	counters map[string]*counter
+	finish   []func(ctx context.Context) error
+	stmts    map[string]*sqlx.Stmt
+	memo     map[string]any
+	audits   audit.Batch // the rows' audit entries, written a thousand at a time
+}
+
+// audit keeps e to be written with the next thousand, or when the import
+// commits.
+func (im *Import) audit(ctx context.Context, e audit.Row) error {
+	if err := im.audits.Add(e); err != nil {
+		return err
+	}
+	if im.audits.Len() < 1000 {
+		return nil
+	}
+	return im.audits.Write(ctx, im)
+}
+
+// Remember returns what fn answered the first time the import asked for
+// key: what cannot change while the import's transaction holds its locks
+// (the period closed for a council, once its councils are locked).
+func (im *Import) Remember(key string, fn func() (any, error)) (any, error) {
+	if v, ok := im.memo[key]; ok {
+		return v, nil
+	}
+	v, err := fn()
+	if err == nil {
+		im.memo[key] = v
+	}
+	return v, err
+}
+
+// stmt returns query prepared in the import's transaction. An import runs
+// the same few statements thousands of times; prepared once, each is
+// parsed and planned once, where lib/pq's unnamed statements are planned
+// at every execution (most of a row's time before).
+func (im *Import) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	if st, ok := im.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := im.Tx.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	im.stmts[query] = st
+	return st, nil
+}
+
+// The import's queries go through its prepared statements; Tx sends a
+// row's queries here too.
+
+func (im *Import) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := im.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (im *Import) QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
+	st, err := im.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryxContext(ctx, args...)
+}
+
+func (im *Import) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
+	st, err := im.stmt(ctx, query)
+	if err != nil {
+		return im.Tx.QueryRowxContext(ctx, query, args...) // answers the same error
+	}
+	return st.QueryRowxContext(ctx, args...)
+}
+
+func (im *Import) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := im.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (im *Import) GetContext(ctx context.Context, dest any, query string, args ...any) error {
+	return sqlx.GetContext(ctx, im, dest, query, args...)
+}
+
+func (im *Import) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
+	return sqlx.SelectContext(ctx, im, dest, query, args...)
+}
+
+type counter struct {
+	last  int
+	store func(last int) error
+}
+
+// Next returns the next number of the counter key (a council's receipt
+// numbers of a year). Its first call loads the stored last number with
+// load, which locks it; later calls count in memory; and the last number
+// is stored once, with store, before the import commits. Updating the
+// counter's row once per row would leave thousands of versions of it in
+// one transaction, each update walking past all the ones before.
+func (im *Import) Next(key string, load func() (int, error), store func(last int) error) (int, error) {
+	c, ok := im.counters[key]
+	if !ok {
+		last, err := load()
+		if err != nil {
+			return 0, err
+		}
+		c = &counter{last: last, store: store}
+		im.counters[key] = c
+		im.OnCommit(func(context.Context) error { return c.store(c.last) })
+	}
+	c.last++
+	return c.last, nil
+}
+
+// OnCommit adds fn to what runs, in order, before the import commits:
+// what the import deferred (counters, sums) written once.
+func (im *Import) OnCommit(fn func(ctx context.Context) error) {
+	im.finish = append(im.finish, fn)
 }
 
 // RunImport runs fn in one transaction and commits it when fn answers
@@ -138,8 +312,17 @@ func RunImport(ctx context.Context, db *sqlx.DB, sc auth.Scope, fn func(im *Impo
 		return fmt.Errorf("begin import: %w", err)
 	}
 	defer tx.Rollback() // a no-op after Commit
-	commit, err := fn(&Import{Tx: tx, Scope: sc})
+	im := &Import{Tx: tx, Scope: sc, counters: map[string]*counter{}, stmts: map[string]*sqlx.Stmt{}, memo: map[string]any{}}
+	commit, err := fn(im)
 	if err != nil || !commit {
+		return err
+	}
+	for _, finish := range im.finish {
+		if err := finish(ctx); err != nil {
+			return err
+		}
+	}
+	if err := im.audits.Write(ctx, im); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -151,7 +334,7 @@ func RunImport(ctx context.Context, db *sqlx.DB, sc auth.Scope, fn func(im *Impo
 // In runs w inside the import im. Idempotency keys do not apply: an
 // import recognises its rows by their natural keys.
 func In[T any](ctx context.Context, im *Import, w Write, get Getter[T], apply func(tx *Tx) (Applied, error)) (T, error) {
-	out, _, err := write(ctx, im.Tx, im.Scope, w, get, apply)
+	out, _, err := write(ctx, im.Tx, im.Scope, im, w, get, apply)
 	return out, err
 }
 

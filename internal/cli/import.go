@@ -115,7 +115,13 @@ func report(w io.Writer, res imports.Result) {
 	if res.ImportID != "" {
 		fmt.Fprintln(w, "import", res.ImportID)
 	}
-	for _, s := range res.Skipped {
+	// A re-import of a large file skips every row: a few say why.
+	const shown = 20
+	for i, s := range res.Skipped {
+		if i == shown {
+			fmt.Fprintf(w, "skipped  … and %d more rows\n", len(res.Skipped)-shown)
+			break
+		}
 		fmt.Fprintf(w, "skipped  %s row %d: %s\n", s.Sheet, s.Row, s.Reason)
 	}
 	for _, p := range res.Errors {

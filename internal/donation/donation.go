@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -435,13 +436,16 @@ func (in NewDonation) record(ctx context.Context) (change.Write, func(tx *change
 		if err := v.Failed(); err != nil {
 			return change.Applied{}, err
 		}
-		var id string
-		err = tx.GetContext(ctx, &id, `
-			INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference,
+		// Inserted and read back as stored in one statement.
+		args := postgres.Args{in.OrganizationID, in.Source, in.PartnerID, in.Kind, in.ReceivedOn, amount, in.Reference,
+			in.EarmarkProgramme, in.EarmarkAidTypeID, in.EarmarkRegencyID, in.EarmarkBeneficiaryGroup, in.PledgeID, in.Notes}
+		var stored Donation
+		err = tx.GetContext(ctx, &stored, `
+			WITH d AS (INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference,
 				earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-			in.OrganizationID, in.Source, in.PartnerID, in.Kind, in.ReceivedOn, amount, in.Reference,
-			in.EarmarkProgramme, in.EarmarkAidTypeID, in.EarmarkRegencyID, in.EarmarkBeneficiaryGroup, in.PledgeID, in.Notes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *)
+			SELECT `+columns+` FROM `+strings.Replace(scopedFrom, "donations d ", "d ", 1)+` WHERE `+scope(sc, &args), args...)
+		id := stored.ID
 		if c, ok := postgres.Violation(err); ok && c == "donations_reference_key" {
 			return change.Applied{}, fault.Refuse("input.reference", fault.Duplicate, "this organization already recorded a donation with this reference")
 		}
@@ -458,7 +462,10 @@ func (in NewDonation) record(ctx context.Context) (change.Write, func(tx *change
 		if _, err := receipt.Issue(ctx, tx, id, in.OrganizationID, in.ReceivedOn); err != nil {
 			return change.Applied{}, err
 		}
-		return change.Applied{ID: id}, nil
+		if in.Kind == Goods {
+			return change.Applied{ID: id}, nil // read back with its lines
+		}
+		return change.Applied{ID: id, Stored: stored}, nil
 	}
 }
 

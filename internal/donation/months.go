@@ -9,6 +9,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/calendar"
+	"github.com/sinergi-id/sinergi/internal/change"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 )
@@ -91,4 +92,39 @@ func (s *Store) fromMonths(ctx context.Context, sc auth.Scope, f Filter, key str
 		return nil, true, fmt.Errorf("sum donations by %s from monthly sums: %w", key, err)
 	}
 	return out, true, nil
+}
+
+// DeferMonths makes the donations an import inserts reach the monthly
+// sums (donation_months) once, just before the import commits, instead
+// of statement by statement: thousands of updates of the same few sums in
+// one transaction would each walk past every earlier version of the row
+// (migration 00014). Readers outside the import see the sums and the
+// entries change together, at its commit.
+func DeferMonths(ctx context.Context, im *change.Import) error {
+	// Every entry the import inserts comes after the last one now: its
+	// own are those after it that its transaction wrote.
+	var last int64
+	if err := im.Tx.GetContext(ctx, &last, `SELECT coalesce(max(seq), 0) FROM donations`); err != nil {
+		return fmt.Errorf("defer monthly sums: %w", err)
+	}
+	if _, err := im.Tx.ExecContext(ctx, `SELECT set_config('sinergi.defer_months', 'on', true)`); err != nil {
+		return fmt.Errorf("defer monthly sums: %w", err)
+	}
+	im.OnCommit(func(ctx context.Context) error {
+		if _, err := im.Tx.ExecContext(ctx, `SELECT set_config('sinergi.defer_months', 'off', true)`); err != nil {
+			return fmt.Errorf("add deferred monthly sums: %w", err)
+		}
+		_, err := im.Tx.ExecContext(ctx, `
+			INSERT INTO donation_months (organization_id, month, source, kind, entries, amount)
+			SELECT organization_id, date_trunc('month', received_on)::date, source, kind, count(*), sum(amount)
+			FROM donations WHERE seq > $1 AND xmin = pg_current_xact_id()::xid
+			GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+			ON CONFLICT (organization_id, month, source, kind) DO UPDATE
+				SET entries = donation_months.entries + EXCLUDED.entries, amount = donation_months.amount + EXCLUDED.amount`, last)
+		if err != nil {
+			return fmt.Errorf("add deferred monthly sums: %w", err)
+		}
+		return nil
+	})
+	return nil
 }

@@ -106,7 +106,7 @@ func (b *boxRows) stored(e *entry) (string, string, error) {
 		Incident *string       `db:"seal_incident"`
 		Reporter *string       `db:"seal_incident_by"`
 	}
-	err := b.r.im.Tx.GetContext(b.r.ctx, &s, `SELECT c.id, c.box_id, c.collected_on, c.amount, c.counted_by_1, c.counted_by_2,
+	err := b.r.im.GetContext(b.r.ctx, &s, `SELECT c.id, c.box_id, c.collected_on, c.amount, c.counted_by_1, c.counted_by_2,
 			c.seal_removed, c.seal_applied, c.seal_incident, c.seal_incident_by
 		FROM box_collections c JOIN donation_boxes b ON b.id = c.box_id JOIN organizations o ON o.id = b.organization_id
 		WHERE `+where+` AND `+b.r.sc.Gifts(&args, "o.path", "b.host_partner_id"), args...)
@@ -138,7 +138,7 @@ func (b *boxRows) create(e *entry) (string, error) {
 func (b *boxRows) exists(id string) (bool, error) {
 	var exists bool
 	args := postgres.Args{id}
-	err := b.r.im.Tx.GetContext(b.r.ctx, &exists, `SELECT EXISTS (SELECT 1 FROM box_collections c JOIN donation_boxes b ON b.id = c.box_id
+	err := b.r.im.GetContext(b.r.ctx, &exists, `SELECT EXISTS (SELECT 1 FROM box_collections c JOIN donation_boxes b ON b.id = c.box_id
 		JOIN organizations o ON o.id = b.organization_id WHERE c.id = $1 AND `+b.r.sc.Gifts(&args, "o.path", "b.host_partner_id")+`)`, args...)
 	if err != nil {
 		return false, fmt.Errorf("look for box opening %s: %w", id, err)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lib/pq"
+
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
@@ -26,7 +28,7 @@ func init() {
 		{key: "notes", headers: []string{"catatan", "notes"}},
 	}, ledgerColumns...)
 	specs["donations"] = spec{columns: columns, handler: func(r *run) handler {
-		return newLedgerRows(r, columns, &donationRows{r: r, refs: newRefs(r)})
+		return newLedgerRows(r, columns, &donationRows{r: r, refs: newRefs(r), fileRefs: map[string][]string{}, existing: map[string]map[string]storedDonation{}})
 	}}
 }
 
@@ -35,7 +37,12 @@ func init() {
 type donationRows struct {
 	r *run
 	*refs
+	fileRefs map[string][]string                  // the file's references by organization cell
+	existing map[string]map[string]storedDonation // organization id and cell → reference → entry
 }
+
+// storedDonation is a donation already there, as stored() answers it.
+type storedDonation struct{ id, content string }
 
 // donationRow is a donation row as read.
 type donationRow struct {
@@ -70,6 +77,7 @@ func (d *donationRows) read(e *entry, v *fault.InvalidInput) string {
 		e.skip = "box money comes in with its box collection: import the box collections ledger"
 	}
 	if c["reference"] != "" {
+		d.fileRefs[strings.ToUpper(c["org"])] = append(d.fileRefs[strings.ToUpper(c["org"])], c["reference"])
 		return "ref|" + strings.ToUpper(c["org"]) + "|" + c["reference"]
 	}
 	return ""
@@ -136,38 +144,63 @@ func goodsLine(notes string) string {
 	return cut(line, 200)
 }
 
+// storedColumns are what stored() compares of a donation already there.
+type storedColumns struct {
+	ID        string          `db:"id"`
+	OrgID     string          `db:"organization_id"`
+	On        calendar.Date   `db:"received_on"`
+	Source    donation.Source `db:"source"`
+	Kind      donation.Kind   `db:"kind"`
+	Amount    money.Rupiah    `db:"amount"`
+	Partner   *string         `db:"partner_id"`
+	Notes     string          `db:"notes"`
+	Reference *string         `db:"reference"`
+}
+
+const storedSelect = `SELECT d.id, d.organization_id, d.received_on, d.source, d.kind, d.amount, d.partner_id, d.notes, d.reference
+	FROM donations d JOIN organizations o ON o.id = d.organization_id WHERE `
+
+func (s storedColumns) content() string {
+	return donationContent(s.OrgID, s.On, s.Source, s.Kind, s.Amount, s.Partner, s.Notes)
+}
+
 func (d *donationRows) stored(e *entry) (string, string, error) {
 	in := e.input.(donation.NewDonation)
-	var args postgres.Args
-	var where string
 	switch {
 	case e.id != "":
-		args, where = postgres.Args{e.id}, `d.id = $1`
+		args := postgres.Args{e.id}
+		var s storedColumns
+		err := d.r.im.GetContext(d.r.ctx, &s, storedSelect+`d.id = $1 AND `+d.r.sc.Gifts(&args, "o.path", "d.partner_id"), args...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", "", nil
+		}
+		if err != nil {
+			return "", "", fmt.Errorf("look for donation %s: %w", e.id, err)
+		}
+		return s.ID, s.content(), nil
 	case in.Reference != nil:
-		args, where = postgres.Args{in.OrganizationID, *in.Reference}, `d.organization_id = $1 AND d.reference = $2 AND d.reverses_id IS NULL`
-	default:
-		return "", "", nil
+		// The references of the file's rows for one organization are
+		// looked up together, the first time one is asked for.
+		cell := strings.ToUpper(e.cells["org"])
+		k := in.OrganizationID + "|" + cell
+		byRef, ok := d.existing[k]
+		if !ok {
+			args := postgres.Args{in.OrganizationID, pq.Array(d.fileRefs[cell])}
+			var found []storedColumns
+			if err := d.r.im.SelectContext(d.r.ctx, &found, storedSelect+`d.organization_id = $1 AND d.reference = ANY($2)
+				AND d.reverses_id IS NULL AND `+d.r.sc.Gifts(&args, "o.path", "d.partner_id"), args...); err != nil {
+				return "", "", fmt.Errorf("look for the file's references: %w", err)
+			}
+			byRef = map[string]storedDonation{}
+			for _, s := range found {
+				byRef[*s.Reference] = storedDonation{s.ID, s.content()}
+			}
+			d.existing[k] = byRef
+		}
+		s := byRef[*in.Reference]
+		return s.id, s.content, nil
 	}
-	var s struct {
-		ID      string          `db:"id"`
-		OrgID   string          `db:"organization_id"`
-		On      calendar.Date   `db:"received_on"`
-		Source  donation.Source `db:"source"`
-		Kind    donation.Kind   `db:"kind"`
-		Amount  money.Rupiah    `db:"amount"`
-		Partner *string         `db:"partner_id"`
-		Notes   string          `db:"notes"`
-	}
-	err := d.r.im.Tx.GetContext(d.r.ctx, &s, `SELECT d.id, d.organization_id, d.received_on, d.source, d.kind, d.amount, d.partner_id, d.notes
-		FROM donations d JOIN organizations o ON o.id = d.organization_id
-		WHERE `+where+` AND `+d.r.sc.Gifts(&args, "o.path", "d.partner_id"), args...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", nil
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("look for the donation of key %s: %w", e.key, err)
-	}
-	return s.ID, donationContent(s.OrgID, s.On, s.Source, s.Kind, s.Amount, s.Partner, s.Notes), nil
+	return "", "", nil
 }
 
 func (d *donationRows) create(e *entry) (string, error) {
@@ -178,7 +211,7 @@ func (d *donationRows) create(e *entry) (string, error) {
 func (d *donationRows) exists(id string) (bool, error) {
 	var exists bool
 	args := postgres.Args{id}
-	err := d.r.im.Tx.GetContext(d.r.ctx, &exists, `SELECT EXISTS (SELECT 1 FROM donations d JOIN organizations o ON o.id = d.organization_id
+	err := d.r.im.GetContext(d.r.ctx, &exists, `SELECT EXISTS (SELECT 1 FROM donations d JOIN organizations o ON o.id = d.organization_id
 		WHERE d.id = $1 AND `+d.r.sc.Gifts(&args, "o.path", "d.partner_id")+`)`, args...)
 	if err != nil {
 		return false, fmt.Errorf("look for donation %s: %w", id, err)

@@ -22,6 +22,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/change"
+	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/export"
 	"github.com/sinergi-id/sinergi/internal/fault"
 )
@@ -104,6 +105,9 @@ func Run(ctx context.Context, db *sqlx.DB, sc auth.Scope, st Stores, kind string
 	r := &run{ctx: ctx, sc: sc, kind: kind, layouts: layouts, res: &res, keys: map[string]string{}, prior: map[string]priorRow{}}
 	err = change.RunImport(ctx, db, sc, func(im *change.Import) (bool, error) {
 		r.im = im
+		if err := donation.DeferMonths(ctx, im); err != nil {
+			return false, err
+		}
 		h := spec.handler(r)
 		if err := r.loadPrior(h.keys(rows)); err != nil {
 			return false, err
@@ -190,7 +194,7 @@ func (r *run) loadPrior(keys []string) error {
 		return nil
 	}
 	var rows []priorRow
-	if err := r.im.Tx.SelectContext(r.ctx, &rows, `SELECT natural_key, content_sha256, record_id::text AS record_id
+	if err := r.im.SelectContext(r.ctx, &rows, `SELECT natural_key, content_sha256, record_id::text AS record_id
 		FROM import_rows WHERE kind = $1 AND natural_key = ANY($2)`, r.kind, pq.Array(keys)); err != nil {
 		return fmt.Errorf("read earlier imports' rows: %w", err)
 	}
@@ -261,7 +265,7 @@ func (r *run) refused(row row, err error, paths map[string]string) bool {
 // entry with the file's hash.
 func (r *run) record(fileName string) error {
 	var id string
-	if err := r.im.Tx.GetContext(r.ctx, &id, `
+	if err := r.im.GetContext(r.ctx, &id, `
 		INSERT INTO imports (kind, file_name, file_sha256, rows, created, skipped, imported_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 		r.kind, cut(fileName, 255), r.res.FileSHA256, r.res.Rows, r.res.Created, len(r.res.Skipped), r.sc.Principal().Name()); err != nil {
@@ -271,7 +275,7 @@ func (r *run) record(fileName string) error {
 	for i, w := range r.written {
 		keys[i], contents[i], records[i] = w.key, w.content, w.record
 	}
-	if _, err := r.im.Tx.ExecContext(r.ctx, `
+	if _, err := r.im.ExecContext(r.ctx, `
 		INSERT INTO import_rows (kind, natural_key, content_sha256, record_id, import_id)
 		SELECT $1, k, c, rec::uuid, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS t(k, c, rec)`,
 		r.kind, pq.Array(keys), pq.Array(contents), pq.Array(records), id); err != nil {

@@ -110,7 +110,7 @@ func (o *outputRows) stored(e *entry) (string, string, error) {
 	if e.id == "" {
 		return "", "", nil
 	}
-	out, err := aid.GetOutput(o.r.ctx, o.r.im.Tx, o.r.sc, e.id)
+	out, err := aid.GetOutput(o.r.ctx, o.r.im, o.r.sc, e.id)
 	if errors.Is(err, fault.ErrNotFound) {
 		return "", "", nil
 	}
@@ -128,7 +128,7 @@ func (o *outputRows) create(e *entry) (string, error) {
 }
 
 func (o *outputRows) exists(id string) (bool, error) {
-	_, err := aid.GetOutput(o.r.ctx, o.r.im.Tx, o.r.sc, id)
+	_, err := aid.GetOutput(o.r.ctx, o.r.im, o.r.sc, id)
 	if errors.Is(err, fault.ErrNotFound) {
 		return false, nil
 	}

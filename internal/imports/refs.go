@@ -57,7 +57,7 @@ func cached[T any](f *refs, e *entry, col, what, ref string, find func() (T, err
 // may record.
 func (f *refs) organization(e *entry, col, code string) (*organization.Organization, error) {
 	return cached(f, e, col, "org", code, func() (organization.Organization, error) {
-		o, err := organization.RequireRefOrName(f.r.ctx, f.r.im.Tx, f.r.sc, col, code)
+		o, err := organization.RequireRefOrName(f.r.ctx, f.r.im, f.r.sc, col, code)
 		if err == nil && !f.r.sc.Reaches(o.Path) {
 			err = fault.Refuse(col, fault.Invalid, "lies outside the part of the council tree this account may record in")
 		}
@@ -68,7 +68,7 @@ func (f *refs) organization(e *entry, col, code string) (*organization.Organizat
 // place returns the organization a code or name names, of kind.
 func (f *refs) place(e *entry, col, ref string, kind organization.Kind, says string) (*organization.Organization, error) {
 	return cached(f, e, col, "place|"+string(kind), ref, func() (organization.Organization, error) {
-		o, err := organization.RequireRefOrName(f.r.ctx, f.r.im.Tx, f.r.sc, col, ref)
+		o, err := organization.RequireRefOrName(f.r.ctx, f.r.im, f.r.sc, col, ref)
 		if err == nil && o.Kind != kind {
 			err = fault.Refuse(col, fault.Invalid, "is not "+says)
 		}
@@ -79,20 +79,20 @@ func (f *refs) place(e *entry, col, ref string, kind organization.Kind, says str
 // partner returns the partner a name names.
 func (f *refs) partner(e *entry, col, name string) (*partner.Partner, error) {
 	return cached(f, e, col, "partner", name, func() (partner.Partner, error) {
-		return partner.RequireName(f.r.ctx, f.r.im.Tx, f.r.sc, col, name)
+		return partner.RequireName(f.r.ctx, f.r.im, f.r.sc, col, name)
 	})
 }
 
 // box returns the donation box a code names.
 func (f *refs) box(e *entry, col, code string) (*box.Box, error) {
 	return cached(f, e, col, "box", code, func() (box.Box, error) {
-		return box.RequireRef(f.r.ctx, f.r.im.Tx, f.r.sc, col, code)
+		return box.RequireRef(f.r.ctx, f.r.im, f.r.sc, col, code)
 	})
 }
 
 // aidType returns the aid type a code or name names.
 func (f *refs) aidType(e *entry, col, ref string) (*aid.Type, error) {
 	return cached(f, e, col, "aid-type", ref, func() (aid.Type, error) {
-		return aid.RequireTypeRef(f.r.ctx, f.r.im.Tx, f.r.sc, col, ref)
+		return aid.RequireTypeRef(f.r.ctx, f.r.im, f.r.sc, col, ref)
 	})
 }

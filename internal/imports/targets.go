@@ -83,7 +83,7 @@ func (t *targetRows) stored(e *entry) (string, string, error) {
 		Target int          `db:"target_quantity"`
 		Budget money.Rupiah `db:"budget"`
 	}
-	err := t.r.im.Tx.GetContext(t.r.ctx, &s, `SELECT id, target_quantity, budget FROM programme_targets
+	err := t.r.im.GetContext(t.r.ctx, &s, `SELECT id, target_quantity, budget FROM programme_targets
 		WHERE organization_id = $1 AND year = $2 AND aid_type_id = $3`, in.OrganizationID, in.Year, in.AidTypeID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", nil

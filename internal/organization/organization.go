@@ -408,6 +408,15 @@ func (s *Store) Resolve(ctx context.Context, sc auth.Scope, field, ref string) (
 // RequireWritable is Require for an organization the caller records
 // something at: an operator writes only within its subtree.
 func RequireWritable(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, id string) (Organization, error) {
+	if tx, ok := q.(*change.Tx); ok && tx.Import != nil {
+		// An import's rows name the same few councils thousands of times.
+		v, err := tx.Import.Remember("organization|"+id, func() (any, error) { return Require(ctx, q, sc, field, id) })
+		o, _ := v.(Organization)
+		if err == nil && !sc.Reaches(o.Path) {
+			return Organization{}, fault.Refuse(field, fault.Invalid, "lies outside the part of the council tree this account may record in")
+		}
+		return o, err
+	}
 	o, err := Require(ctx, q, sc, field, id)
 	if err == nil && !sc.Reaches(o.Path) {
 		return Organization{}, fault.Refuse(field, fault.Invalid, "lies outside the part of the council tree this account may record in")

@@ -55,6 +55,18 @@ func getClose(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id stri
 // close's update lock waits for: a write and a close of its period never
 // both commit.
 func ClosedThrough(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, o Organization) (*Close, error) {
+	if tx, inTx := q.(*change.Tx); inTx && tx.Import != nil {
+		// An import locks the councils once and holds the lock to its
+		// end: the close in force cannot change under it.
+		c, err := tx.Import.Remember("closed-through|"+o.ID, func() (any, error) {
+			return closedThrough(ctx, tx, sc, o)
+		})
+		return c.(*Close), err
+	}
+	return closedThrough(ctx, q, sc, o)
+}
+
+func closedThrough(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, o Organization) (*Close, error) {
 	if tx, inTx := q.(*change.Tx); inTx {
 		// Lock first, then read in a statement of its own: in READ
 		// COMMITTED a statement that waited for a lock still reads with the

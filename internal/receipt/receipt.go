@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -109,28 +110,52 @@ func Current(rs []Receipt) *Receipt {
 // donations take numbers in turn, and a rolled-back donation gives its
 // number back.
 func Issue(ctx context.Context, tx *change.Tx, donationID, organizationID string, receivedOn calendar.Date) (string, error) {
-	var number int
-	err := tx.GetContext(ctx, &number, `
-		INSERT INTO receipt_counters (organization_id, year, last) VALUES ($1, $2, 1)
-		ON CONFLICT (organization_id, year) DO UPDATE SET last = receipt_counters.last + 1
-		RETURNING last`, organizationID, receivedOn.Year)
+	number, err := nextNumber(ctx, tx, organizationID, receivedOn.Year)
 	if err != nil {
 		return "", fmt.Errorf("next receipt number: %w", err)
 	}
-	var id string
-	err = tx.GetContext(ctx, &id, `INSERT INTO receipts (donation_id, organization_id, year, number) VALUES ($1, $2, $3, $4) RETURNING id`,
-		donationID, organizationID, receivedOn.Year, number)
+	// Inserted and read back as stored in one statement: an import issues
+	// thousands.
+	args := postgres.Args{donationID, organizationID, receivedOn.Year, number}
+	var issued Receipt
+	err = tx.GetContext(ctx, &issued, `
+		WITH r AS (INSERT INTO receipts (donation_id, organization_id, year, number) VALUES ($1, $2, $3, $4) RETURNING *)
+		SELECT `+columns+` FROM `+strings.Replace(from, "receipts r ", "r ", 1)+` WHERE `+scope(tx.Scope, &args), args...)
 	if err != nil {
 		return "", fmt.Errorf("issue receipt: %w", err)
 	}
-	issued, err := get(ctx, tx, tx.Scope, id)
-	if err != nil {
-		return "", err
-	}
+	id := issued.ID
 	if err := tx.Audit(ctx, "issue", "receipt", id, nil, issued); err != nil {
 		return "", err
 	}
 	return id, nil
+}
+
+// nextNumber is the next receipt number of a council's year: gap-free, as
+// the counter's row is locked until the transaction ends.
+func nextNumber(ctx context.Context, tx *change.Tx, organizationID string, year int) (int, error) {
+	take := func() (int, error) {
+		var number int
+		err := tx.GetContext(ctx, &number, `
+			INSERT INTO receipt_counters (organization_id, year, last) VALUES ($1, $2, 1)
+			ON CONFLICT (organization_id, year) DO UPDATE SET last = receipt_counters.last + 1
+			RETURNING last`, organizationID, year)
+		return number, err
+	}
+	if tx.Import == nil {
+		return take()
+	}
+	// An import takes its first number as any write does, which creates
+	// and locks the counter, and counts on from there in memory.
+	return tx.Import.Next(fmt.Sprintf("receipt|%s|%d", organizationID, year), func() (int, error) {
+		first, err := take()
+		return first - 1, err
+	}, func(last int) error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO receipt_counters (organization_id, year, last) VALUES ($1, $2, $3)
+			ON CONFLICT (organization_id, year) DO UPDATE SET last = EXCLUDED.last`, organizationID, year, last)
+		return err
+	})
 }
 
 // Void is the input for VoidReceipt.

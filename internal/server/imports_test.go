@@ -350,6 +350,23 @@ func TestImportLedgers(t *testing.T) {
 			t.Errorf("%s: imported totals differ:\n got %v\nwant %v", what, got, want)
 		}
 	}
+	// The monthly sums the reports read were kept through the import.
+	sums := `SELECT organization_id, month, source, kind, entries, amount FROM donation_months WHERE entries <> 0 ORDER BY 1, 2, 3, 4`
+	ledger := `SELECT organization_id, date_trunc('month', received_on)::date, source, kind, count(*), sum(amount)::bigint FROM donations
+		GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`
+	if got, want := rowsOf(t, to.db, sums), rowsOf(t, to.db, ledger); !slices.Equal(got, want) {
+		t.Errorf("monthly sums after the import:\n got %v\nwant %v", got, want)
+	}
+	// Receipt numbers of each council's year run from 1 without a gap,
+	// and the counters stand at the last.
+	if n := to.count(`SELECT count(*) FROM (SELECT organization_id, year FROM receipts GROUP BY 1, 2
+		HAVING max(number) <> count(*) OR min(number) <> 1) g`); n != 0 {
+		t.Errorf("%d council years with gaps in their receipt numbers", n)
+	}
+	if n := to.count(`SELECT count(*) FROM receipt_counters c WHERE c.last <> (SELECT max(number) FROM receipts r
+		WHERE r.organization_id = c.organization_id AND r.year = c.year)`); n != 0 {
+		t.Errorf("%d receipt counters not at their last number", n)
+	}
 	before := to.written()
 	for _, l := range ledgers {
 		again := to.importResult("/imports/"+kind(l)+".xlsx?dryRun=false", files[l], 200)
@@ -378,6 +395,11 @@ func rowsOf(t *testing.T, db *sqlx.DB, q string) []string {
 		cols, err := rows.SliceScan()
 		if err != nil {
 			t.Fatal(err)
+		}
+		for i, c := range cols {
+			if b, ok := c.([]byte); ok {
+				cols[i] = string(b)
+			}
 		}
 		out = append(out, fmt.Sprint(cols...))
 	}
