@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/sinergi-id/sinergi/internal/cli"
@@ -344,5 +346,71 @@ func TestTemplateFile(t *testing.T) {
 	}
 	if code, _, _ := run(t, "template", "pledges", "--database-url", dsn); code == 0 {
 		t.Error("a template of pledges was written")
+	}
+}
+
+// TestImportFile: sinergi import KIND FILE checks a filled template in a
+// dry run (exit 1 with every refused cell, nothing written, the file
+// written back marked with --errors-to), then imports it once corrected;
+// flags may follow the file.
+func TestImportFile(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if code, _, stderr := run(t, "demo", "--database-url", dsn, "--nik-key", testNIKKey); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if code, _, stderr := run(t, "template", "programme-targets", "--database-url", dsn); code != 0 {
+		t.Fatalf("template: %s", stderr)
+	}
+	f, err := excelize.OpenFile("templat-target-program-id.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetSheetRow("Data", "A3", &[]any{"BALI-BADUNG", 2016, "PMT", 120, 30_000_000})
+	f.SetSheetRow("Data", "A4", &[]any{"BALI-BADUNG", 2016, "KURSI_RODAA", 10, 15_000_000})
+	if err := f.SaveAs("target.xlsx"); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	targets := func() (n int) {
+		t.Helper()
+		if err := db.Get(&n, `SELECT count(*) FROM programme_targets`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := targets()
+	code, out, stderr := run(t, "import", "programme-targets", "target.xlsx", "--dry-run", "--errors-to", "kesalahan.xlsx", "--database-url", dsn)
+	if code != 1 || !strings.Contains(out, "1 errors") || !strings.Contains(out, "Data!C4 (Kode jenis bantuan): no such aid type; did you mean KURSI_RODA?") ||
+		!strings.Contains(out, "skipped  Data row 2: the template's example row") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if targets() != before {
+		t.Fatal("the dry run wrote targets")
+	}
+	marked, err := excelize.OpenFile("kesalahan.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := marked.GetCellValue("Data", "F4"); !strings.Contains(v, "no such aid type") {
+		t.Errorf("the file written back says %q on row 4", v)
+	}
+	f.SetCellStr("Data", "C4", "KURSI_RODA")
+	f.SaveAs("target.xlsx")
+	if code, out, stderr := run(t, "import", "programme-targets", "target.xlsx", "--database-url", dsn); code != 0 || !strings.Contains(out, "2 created") {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if targets() != before+2 {
+		t.Errorf("%d targets written, want 2", targets()-before)
+	}
+	var audited int
+	db.Get(&audited, `SELECT count(*) FROM audit_log WHERE action = 'import' AND after->>'fileName' = 'target.xlsx' AND actor LIKE 'cli%'`)
+	if audited != 1 {
+		t.Errorf("%d import audit entries", audited)
 	}
 }
