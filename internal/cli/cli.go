@@ -305,6 +305,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 		"production or development; development allows introspection and field suggestions, which GraphiQL needs")
 	cfg := server.DefaultConfig()
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body; larger is answered 413")
+	fs.Int64Var(&cfg.MaxImportBytes, "max-import-bytes", cfg.MaxImportBytes, "largest workbook uploaded to import; larger is answered 413")
 	fs.IntVar(&cfg.MaxTokens, "max-tokens", cfg.MaxTokens, "most tokens in one query document")
 	fs.IntVar(&cfg.MaxComplexity, "max-complexity", cfg.MaxComplexity, "highest query cost, lists counted at their page size")
 	fs.IntVar(&cfg.MaxDepth, "max-depth", cfg.MaxDepth, "deepest field nesting")
@@ -336,7 +337,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 	default:
 		return fmt.Errorf("-mode %q: want production or development", *mode)
 	}
-	if cfg.MaxBodyBytes < 1024 || cfg.MaxTokens < 100 || cfg.MaxComplexity < 100 || cfg.MaxDepth < 3 ||
+	if cfg.MaxBodyBytes < 1024 || cfg.MaxImportBytes < 1024 || cfg.MaxTokens < 100 || cfg.MaxComplexity < 100 || cfg.MaxDepth < 3 ||
 		cfg.MaxAliases < 0 || cfg.RequestTimeout < time.Second || cfg.MaxExports < 1 || cfg.ExportTimeout < time.Second || cfg.RateLimit < 0 || cfg.RateBurst < 1 ||
 		cfg.ReadHeaderTimeout < time.Second || cfg.ReadTimeout < time.Second || cfg.WriteTimeout < time.Second || cfg.IdleTimeout < time.Second {
 		return errors.New("a limit is set too low to serve anything: see sinergi serve -h")
