@@ -9,6 +9,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/fund"
+	"github.com/sinergi-id/sinergi/internal/imports"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
@@ -30,6 +31,7 @@ type Resolver struct {
 	FundStore         *fund.Store
 	ReceiptStore      *receipt.Store
 	RequestStore      *request.Store
+	ImportJobs        *imports.JobStore
 
 	// Reads, when set, answers the stores that reports read: those over a
 	// read replica while it is fit, else these. It is asked once per

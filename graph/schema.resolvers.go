@@ -18,6 +18,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/fund"
+	"github.com/sinergi-id/sinergi/internal/imports"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
@@ -340,6 +341,10 @@ func (r *giftUseResolver) BeneficiaryGroup(ctx context.Context, obj *fund.Use) (
 	return &g, nil
 }
 
+func (r *importJobResolver) Result(ctx context.Context, obj *imports.Job) (*imports.Result, error) {
+	return obj.Result()
+}
+
 func (r *kindTotalResolver) Kind(ctx context.Context, obj *donation.Group) (donation.Kind, error) {
 	return donation.Kind(obj.Key), nil
 }
@@ -560,6 +565,10 @@ func (r *programmeTargetResolver) AidType(ctx context.Context, obj *programme.Ta
 
 func (r *queryResolver) Organization(ctx context.Context, id *string, code *string) (*organization.Organization, error) {
 	return r.organizationByIDOrCode(ctx, id, code)
+}
+
+func (r *queryResolver) ImportJob(ctx context.Context, id string) (*imports.Job, error) {
+	return orNull(r.ImportJobs.Job(ctx, scope(ctx), id))
 }
 
 func (r *queryResolver) Organizations(ctx context.Context, filter *organization.Filter, first *int, after *string) (*model.OrganizationConnection, error) {
@@ -948,6 +957,8 @@ func (r *Resolver) Earmark() EarmarkResolver { return &earmarkResolver{r} }
 
 func (r *Resolver) GiftUse() GiftUseResolver { return &giftUseResolver{r} }
 
+func (r *Resolver) ImportJob() ImportJobResolver { return &importJobResolver{r} }
+
 func (r *Resolver) KindTotal() KindTotalResolver { return &kindTotalResolver{r} }
 
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
@@ -1011,6 +1022,7 @@ type (
 	donationBoxResolver           struct{ *Resolver }
 	earmarkResolver               struct{ *Resolver }
 	giftUseResolver               struct{ *Resolver }
+	importJobResolver             struct{ *Resolver }
 	kindTotalResolver             struct{ *Resolver }
 	mutationResolver              struct{ *Resolver }
 	officersResolver              struct{ *Resolver }

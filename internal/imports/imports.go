@@ -81,8 +81,7 @@ type Stores = export.TemplateStores
 // as a whole is a *Refused error; refused rows are in the result's Errors
 // and nothing is written.
 func Run(ctx context.Context, db *sqlx.DB, sc auth.Scope, st Stores, kind string, file []byte, opt Options) (Result, error) {
-	sum := sha256.Sum256(file)
-	res := Result{Kind: kind, DryRun: opt.DryRun, FileSHA256: hex.EncodeToString(sum[:]), Skipped: []Skip{}, Errors: []Problem{}}
+	res := Result{Kind: kind, DryRun: opt.DryRun, FileSHA256: sha256Hex(file), Skipped: []Skip{}, Errors: []Problem{}}
 	if err := sc.CanWrite(); err != nil {
 		return res, err
 	}
@@ -98,6 +97,9 @@ func Run(ctx context.Context, db *sqlx.DB, sc auth.Scope, st Stores, kind string
 		return res, err
 	}
 	res.Rows = len(rows)
+	if opt.Progress != nil {
+		opt.Progress(0, len(rows))
+	}
 	examples, err := exampleRows(ctx, sc, st, kind)
 	if err != nil {
 		return res, err
@@ -308,4 +310,9 @@ func contentHash(values ...any) string {
 		fmt.Fprintf(h, "%v\x1f", v)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -31,10 +31,15 @@ func importWorkbook(log *slog.Logger, db *sqlx.DB, st imports.Stores, gate *expo
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		q := req.URL.Query()
 		for k := range q {
-			if k != "dryRun" && k != "format" {
-				writeJSONError(w, http.StatusBadRequest, "BAD_REQUEST", "unknown parameter "+strconv.Quote(k)+": an import takes dryRun and format")
+			if k != "dryRun" && k != "format" && k != "async" {
+				writeJSONError(w, http.StatusBadRequest, "BAD_REQUEST", "unknown parameter "+strconv.Quote(k)+": an import takes dryRun, format and async")
 				return
 			}
+		}
+		async := q.Get("async") == "true"
+		if q.Has("async") && !async && q.Get("async") != "false" {
+			writeJSONError(w, http.StatusBadRequest, "BAD_REQUEST", "async must be true (answer at once with a job to poll) or false")
+			return
 		}
 		dryRun, err := strconv.ParseBool(q.Get("dryRun"))
 		if err != nil {
@@ -46,6 +51,10 @@ func importWorkbook(log *slog.Logger, db *sqlx.DB, st imports.Stores, gate *expo
 			writeJSONError(w, http.StatusBadRequest, "BAD_REQUEST", "format must be json or xlsx")
 			return
 		}
+		if async && format == "xlsx" {
+			writeJSONError(w, http.StatusBadRequest, "BAD_REQUEST", "an async import answers a job, not a workbook: leave format out")
+			return
+		}
 		file, name, status, msg := uploadedFile(req, maxBytes)
 		if status != 0 {
 			writeJSONError(w, status, http.StatusText(status), msg)
@@ -53,16 +62,20 @@ func importWorkbook(log *slog.Logger, db *sqlx.DB, st imports.Stores, gate *expo
 		}
 		select {
 		case gate.slots <- struct{}{}:
-			defer func() { <-gate.slots }()
 		default:
 			w.Header().Set("Retry-After", exportRetryAfter)
 			writeJSONError(w, http.StatusTooManyRequests, "TOO_MANY_EXPORTS",
 				"other workbooks are being built or read; try again in "+exportRetryAfter+" seconds")
 			return
 		}
+		sc := auth.FromContext(req.Context())
+		if async {
+			startJob(w, req, log, db, st, gate, kind, name, file, dryRun)
+			return
+		}
+		defer func() { <-gate.slots }()
 		ctx, cancel := context.WithTimeout(req.Context(), gate.timeout)
 		defer cancel()
-		sc := auth.FromContext(ctx)
 		res, err := imports.Run(ctx, db, sc, st, kind, file, imports.Options{DryRun: dryRun, FileName: name})
 		var refused *imports.Refused
 		var invalid *fault.InvalidInput
@@ -110,6 +123,51 @@ func importWorkbook(log *slog.Logger, db *sqlx.DB, st imports.Stores, gate *expo
 		w.WriteHeader(status)
 		json.NewEncoder(w).Encode(res)
 	})
+}
+
+// startJob answers 202 with a job the caller polls (importJob) and runs
+// the import after the answer, in the slot the request took, which it
+// gives back when done.
+func startJob(w http.ResponseWriter, req *http.Request, log *slog.Logger, db *sqlx.DB, st imports.Stores, gate *exportGate, kind, name string, file []byte, dryRun bool) {
+	sc := auth.FromContext(req.Context())
+	id, err := imports.StartJob(req.Context(), db, sc, kind, name, file, dryRun)
+	if err != nil {
+		<-gate.slots
+		if errors.Is(err, auth.ErrForbidden) {
+			writeJSONError(w, http.StatusForbidden, "FORBIDDEN", "this account may not import records")
+			return
+		}
+		log.ErrorContext(req.Context(), "start import job", "error", err.Error())
+		writeJSONError(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "internal error; quote request id "+audit.RequestFrom(req.Context()).ID+" when reporting it")
+		return
+	}
+	// The job outlives the request: its context keeps the request's values
+	// (who, the request id for the audit trail) but not its end.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), gate.timeout)
+	go func() {
+		defer func() { <-gate.slots }()
+		defer cancel()
+		res, err := imports.Run(ctx, db, sc, st, kind, file, imports.Options{DryRun: dryRun, FileName: name, Progress: imports.Reporter(ctx, db, id)})
+		var refused *imports.Refused
+		var invalid *fault.InvalidInput
+		switch {
+		case err == nil, errors.As(err, &refused), errors.As(err, &invalid):
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			err = fmt.Errorf("the import took longer than %s and was stopped; nothing was written", gate.timeout)
+		default:
+			log.ErrorContext(ctx, "import job failed", "job", id, "kind", kind, "error", err.Error())
+			err = fmt.Errorf("internal error, nothing was written; quote request id %s when reporting it", audit.RequestFrom(ctx).ID)
+		}
+		log.InfoContext(ctx, "import job", "job", id, "kind", kind, "file", name, "sha256", res.FileSHA256, "dryRun", dryRun,
+			"rows", res.Rows, "created", res.Created, "errors", len(res.Errors), "committed", res.Committed)
+		if err := imports.FinishJob(context.WithoutCancel(ctx), db, id, res, err); err != nil {
+			log.ErrorContext(ctx, "finish import job", "job", id, "error", err.Error())
+		}
+	}()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	json.NewEncoder(w).Encode(map[string]string{"jobId": id,
+		"poll": `query { importJob(id: "` + id + `") { state rowsDone rowsTotal error result { committed created errors { row cell message } } } }`})
 }
 
 // uploadedFile reads the workbook from a raw body or a multipart form, at

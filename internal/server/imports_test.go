@@ -484,3 +484,77 @@ func TestImportErrorsBackInFile(t *testing.T) {
 		os.WriteFile(filepath.Join(os.Getenv("SINERGI_ARTIFACTS"), "import-kesalahan.xlsx"), body, 0o644)
 	}
 }
+
+// TestImportJob: with async=true the import answers at once with a job;
+// polling importJob shows rows done of rows read and, once done, what it
+// did. Only whoever started it (and admins) see it; a refused workbook
+// ends the job FAILED with the reason; a job whose server went away shows
+// as LOST.
+func TestImportJob(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	badung := admin.as(auth.Operator, "BALI-BADUNG")
+	var rows [][]any
+	for i := range 40 {
+		rows = append(rows, []any{"BALI-BADUNG", fmt.Sprintf("%02d/03/2015", 1+i%28), "INDIVIDUAL", "MONEY", 25_000 + i, "", fmt.Sprintf("J-%03d", i), ""})
+	}
+	file := filledTemplate(t, badung, "donations", rows)
+	start := func(e *env, file []byte) string {
+		t.Helper()
+		res, body := e.upload("/imports/donations.xlsx?dryRun=false&async=true", file)
+		var out struct{ JobID, Poll string }
+		if res.StatusCode != 202 || json.Unmarshal(body, &out) != nil || out.JobID == "" || !strings.Contains(out.Poll, out.JobID) {
+			t.Fatalf("%d %s", res.StatusCode, body)
+		}
+		return out.JobID
+	}
+	type job struct {
+		State, Error, FileSha256 string
+		RowsDone, RowsTotal      int
+		Result                   *struct {
+			Committed bool
+			Created   int
+			Skipped   []struct{ Row int }
+		}
+	}
+	poll := func(e *env, id string) *job {
+		t.Helper()
+		var out struct{ ImportJob *job }
+		for range 600 { // a poll every 50 ms, as a page would every second
+			e.query(`query($id: ID!) { importJob(id: $id) { state error fileSha256 rowsDone rowsTotal result { committed created skipped { row } } } }`,
+				map[string]any{"id": id}, &out)
+			if out.ImportJob == nil || out.ImportJob.State != "RUNNING" {
+				return out.ImportJob
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatal("the job did not end")
+		return nil
+	}
+	id := start(badung, file)
+	j := poll(badung, id)
+	if j == nil || j.State != "DONE" || j.RowsDone != 41 || j.RowsTotal != 41 || j.Result == nil || !j.Result.Committed ||
+		j.Result.Created != 40 || len(j.Result.Skipped) != 1 || j.FileSha256 == "" {
+		t.Fatalf("job: %+v %+v", j, j.Result)
+	}
+	if n := admin.count(`SELECT count(*) FROM donations WHERE reference LIKE 'J-%'`); n != 40 {
+		t.Errorf("%d donations imported, want 40", n)
+	}
+	if got := poll(admin, id); got == nil || got.State != "DONE" {
+		t.Errorf("the admin sees %+v", got)
+	}
+	if got := poll(admin.as(auth.Operator, "BALI-GIANYAR"), id); got != nil {
+		t.Errorf("another operator sees the job: %+v", got)
+	}
+
+	failed := poll(badung, start(badung, []byte("not a workbook")))
+	if failed == nil || failed.State != "FAILED" || !strings.Contains(failed.Error, "not an .xlsx workbook") || failed.Result != nil {
+		t.Errorf("refused workbook: %+v", failed)
+	}
+
+	lost := admin.id(`INSERT INTO import_jobs (kind, file_name, file_sha256, dry_run, started_by, updated_at)
+		VALUES ('donations', 'x.xlsx', '', false, 'test-admin', now() - interval '5 minutes') RETURNING id`)
+	if got := poll(admin, lost); got == nil || got.State != "LOST" {
+		t.Errorf("a job that stopped reporting: %+v", got)
+	}
+}

@@ -60,6 +60,7 @@ func Resolver(db *sqlx.DB, cfg Config) *graph.Resolver {
 		FundStore:         fund.NewStore(db),
 		ReceiptStore:      receipt.NewStore(db),
 		RequestStore:      request.NewStore(db, cfg.NIKKey, cfg.RequestDeadlines),
+		ImportJobs:        imports.NewJobStore(db),
 	}
 }
 
