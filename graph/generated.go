@@ -699,19 +699,20 @@ type ComplexityRoot struct {
 		AidRequest        func(childComplexity int, id string) int
 		AidRequestBacklog func(childComplexity int, organizationID string, on *calendar.Date) int
 		AidRequests       func(childComplexity int, filter *request.Filter, first *int, after *string) int
+		AidType           func(childComplexity int, id *string, code *string) int
 		AidTypes          func(childComplexity int) int
 		Allocations       func(childComplexity int, filter *fund.Filter, first *int, after *string) int
 		AuditLog          func(childComplexity int, filter *audit.Filter, first *int, after *string) int
 		BoxCollection     func(childComplexity int, id string) int
 		BoxCollections    func(childComplexity int, filter *box.CollectionFilter, first *int, after *string) int
 		Donation          func(childComplexity int, id string) int
-		DonationBox       func(childComplexity int, id string) int
+		DonationBox       func(childComplexity int, id *string, code *string) int
 		DonationBoxes     func(childComplexity int, filter *box.Filter, first *int, after *string) int
 		Donations         func(childComplexity int, filter *donation.Filter, first *int, after *string) int
 		ImportJob         func(childComplexity int, id string) int
 		Organization      func(childComplexity int, id *string, code *string) int
 		Organizations     func(childComplexity int, filter *organization.Filter, first *int, after *string) int
-		Partner           func(childComplexity int, id string) int
+		Partner           func(childComplexity int, id *string, name *string) int
 		PartnerStatement  func(childComplexity int, partnerID string, from *calendar.Date, to *calendar.Date, year *int) int
 		Partners          func(childComplexity int, filter *partner.Filter, first *int, after *string) int
 		PeriodCloses      func(childComplexity int, organizationID string) int
@@ -1035,15 +1036,16 @@ type QueryResolver interface {
 	Organization(ctx context.Context, id *string, code *string) (*organization.Organization, error)
 	ImportJob(ctx context.Context, id string) (*imports.Job, error)
 	Organizations(ctx context.Context, filter *organization.Filter, first *int, after *string) (*model.OrganizationConnection, error)
-	Partner(ctx context.Context, id string) (*partner.Partner, error)
+	Partner(ctx context.Context, id *string, name *string) (*partner.Partner, error)
 	Partners(ctx context.Context, filter *partner.Filter, first *int, after *string) (*model.PartnerConnection, error)
 	Donation(ctx context.Context, id string) (*donation.Donation, error)
 	Donations(ctx context.Context, filter *donation.Filter, first *int, after *string) (*model.DonationConnection, error)
-	DonationBox(ctx context.Context, id string) (*box.Box, error)
+	DonationBox(ctx context.Context, id *string, code *string) (*box.Box, error)
 	DonationBoxes(ctx context.Context, filter *box.Filter, first *int, after *string) (*model.DonationBoxConnection, error)
 	BoxCollection(ctx context.Context, id string) (*box.Collection, error)
 	BoxCollections(ctx context.Context, filter *box.CollectionFilter, first *int, after *string) (*model.BoxCollectionConnection, error)
 	AidTypes(ctx context.Context) ([]aid.Type, error)
+	AidType(ctx context.Context, id *string, code *string) (*aid.Type, error)
 	AidOutput(ctx context.Context, id string) (*aid.Output, error)
 	AidOutputs(ctx context.Context, filter *aid.OutputFilter, first *int, after *string) (*model.AidOutputConnection, error)
 	ProgrammeTargets(ctx context.Context, filter *programme.Filter, first *int, after *string) (*model.ProgrammeTargetConnection, error)
@@ -3862,6 +3864,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AidRequests(childComplexity, args["filter"].(*request.Filter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.aidType":
+		if e.ComplexityRoot.Query.AidType == nil {
+			break
+		}
+
+		args, err := ec.field_Query_aidType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AidType(childComplexity, args["id"].(*string), args["code"].(*string)), true
 	case "Query.aidTypes":
 		if e.ComplexityRoot.Query.AidTypes == nil {
 			break
@@ -3933,7 +3946,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.DonationBox(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.DonationBox(childComplexity, args["id"].(*string), args["code"].(*string)), true
 	case "Query.donationBoxes":
 		if e.ComplexityRoot.Query.DonationBoxes == nil {
 			break
@@ -4000,7 +4013,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Partner(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.Partner(childComplexity, args["id"].(*string), args["name"].(*string)), true
 	case "Query.partnerStatement":
 		if e.ComplexityRoot.Query.PartnerStatement == nil {
 			break
@@ -4757,8 +4770,8 @@ type Query {
   "Organizations of the council tree, in the order they were registered."
   organizations(filter: OrganizationFilter, first: Int, after: String): OrganizationConnection!
 
-  "One partner by id."
-  partner(id: ID!): Partner
+  "One partner by id, or by its exact name in any case: give one of the two. A name several partners share is refused."
+  partner(id: ID, name: String): Partner
   "Partners (givers), in the order they were registered."
   partners(filter: PartnerFilter, first: Int, after: String): PartnerConnection!
 
@@ -4767,8 +4780,8 @@ type Query {
   "The donation ledger in date order; reversals are entries of their own, so sums are net."
   donations(filter: DonationFilter, first: Int, after: String): DonationConnection!
 
-  "One donation box by id."
-  donationBox(id: ID!): DonationBox
+  "One donation box by id, or by code in any case (KTK-001): give one of the two."
+  donationBox(id: ID, code: String): DonationBox
   "Donation boxes, in the order they were registered."
   donationBoxes(filter: DonationBoxFilter, first: Int, after: String): DonationBoxConnection!
 
@@ -4779,6 +4792,8 @@ type Query {
 
   "The catalogue of aid types."
   aidTypes: [AidType!]!
+  "One aid type by id, or by code in any case (PMT, kursi_roda): give one of the two."
+  aidType(id: ID, code: String): AidType
   "One aid output by id."
   aidOutput(id: ID!): AidOutput
   "Aid outputs (deliveries) in date order."
@@ -8556,6 +8571,28 @@ func (ec *executionContext) field_Query_aidRequests_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_aidType_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_allocations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8664,13 +8701,21 @@ func (ec *executionContext) field_Query_donationBox_args(ctx context.Context, ra
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
 	return args, nil
 }
 
@@ -8856,13 +8901,21 @@ func (ec *executionContext) field_Query_partner_args(ctx context.Context, rawArg
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg1
 	return args, nil
 }
 
@@ -20299,7 +20352,7 @@ func (ec *executionContext) _Query_partner(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Partner(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().Partner(ctx, fc.Args["id"].(*string), fc.Args["name"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *partner.Partner) graphql.Marshaler {
@@ -20475,7 +20528,7 @@ func (ec *executionContext) _Query_donationBox(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().DonationBox(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().DonationBox(ctx, fc.Args["id"].(*string), fc.Args["code"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *box.Box) graphql.Marshaler {
@@ -20669,6 +20722,50 @@ func (ec *executionContext) fieldContext_Query_aidTypes(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AidType(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_aidType(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_aidType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AidType(ctx, fc.Args["id"].(*string), fc.Args["code"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aid.Type) graphql.Marshaler {
+			return ec.marshalOAidType2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_aidType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AidType(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_aidType_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -31831,6 +31928,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_aidTypes(ctx, field)
+				})
+		case "aidType":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_aidType(ctx, field)
 				})
 		case "aidOutput":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

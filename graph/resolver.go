@@ -5,6 +5,7 @@ import (
 
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
+	"github.com/sinergi-id/sinergi/internal/auth"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/fault"
@@ -54,12 +55,19 @@ func (r *Resolver) ReadStores() *Resolver {
 
 // organizationByIDOrCode answers organization(id:, code:): exactly one of
 // the two names it.
-func (r *Resolver) organizationByIDOrCode(ctx context.Context, id, code *string) (*organization.Organization, error) {
+// byIDOr answers a query for one record by its id or by another reference
+// (its code, its name), one of the two; not found is null.
+func byIDOr[T any](ctx context.Context, what, other string, id, ref *string,
+	byID, byRef func(context.Context, auth.Scope, string) (T, error)) (*T, error) {
 	switch {
-	case (id == nil) == (code == nil):
-		return nil, fault.Refuse("id", fault.Invalid, "give the organization's id or its code, one of the two")
-	case code != nil:
-		return orNull(r.OrganizationStore.ByCodeAnyCase(ctx, scope(ctx), *code))
+	case (id == nil) == (ref == nil):
+		return nil, fault.Refuse("id", fault.Invalid, "give the "+what+"'s id or its "+other+", one of the two")
+	case ref != nil:
+		return orNull(byRef(ctx, scope(ctx), *ref))
 	}
-	return orNull(r.OrganizationStore.Organization(ctx, scope(ctx), *id))
+	return orNull(byID(ctx, scope(ctx), *id))
+}
+
+func (r *Resolver) organizationByIDOrCode(ctx context.Context, id, code *string) (*organization.Organization, error) {
+	return byIDOr(ctx, "organization", "code", id, code, r.OrganizationStore.Organization, r.OrganizationStore.ByCodeAnyCase)
 }

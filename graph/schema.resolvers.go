@@ -582,8 +582,8 @@ func (r *queryResolver) Organizations(ctx context.Context, filter *organization.
 	return c, nil
 }
 
-func (r *queryResolver) Partner(ctx context.Context, id string) (*partner.Partner, error) {
-	return orNull(r.PartnerStore.Partner(ctx, scope(ctx), id))
+func (r *queryResolver) Partner(ctx context.Context, id *string, name *string) (*partner.Partner, error) {
+	return byIDOr(ctx, "partner", "name", id, name, r.PartnerStore.Partner, r.PartnerStore.ByName)
 }
 
 func (r *queryResolver) Partners(ctx context.Context, filter *partner.Filter, first *int, after *string) (*model.PartnerConnection, error) {
@@ -612,8 +612,8 @@ func (r *queryResolver) Donations(ctx context.Context, filter *donation.Filter, 
 	return c, nil
 }
 
-func (r *queryResolver) DonationBox(ctx context.Context, id string) (*box.Box, error) {
-	return orNull(r.BoxStore.Box(ctx, scope(ctx), id))
+func (r *queryResolver) DonationBox(ctx context.Context, id *string, code *string) (*box.Box, error) {
+	return byIDOr(ctx, "donation box", "code", id, code, r.BoxStore.Box, r.BoxStore.ByCode)
 }
 
 func (r *queryResolver) DonationBoxes(ctx context.Context, filter *box.Filter, first *int, after *string) (*model.DonationBoxConnection, error) {
@@ -638,6 +638,10 @@ func (r *queryResolver) BoxCollections(ctx context.Context, filter *box.Collecti
 
 func (r *queryResolver) AidTypes(ctx context.Context) ([]aid.Type, error) {
 	return r.AidStore.Types(ctx, scope(ctx))
+}
+
+func (r *queryResolver) AidType(ctx context.Context, id *string, code *string) (*aid.Type, error) {
+	return byIDOr(ctx, "aid type", "code", id, code, r.AidStore.Type, r.AidStore.TypeByCode)
 }
 
 func (r *queryResolver) AidOutput(ctx context.Context, id string) (*aid.Output, error) {

@@ -65,10 +65,13 @@ func (s *Store) Type(ctx context.Context, sc auth.Scope, id string) (Type, error
 	return GetType(ctx, s.db, sc, id)
 }
 
-// TypeByCode returns the aid type with code.
+// TypeByCode returns the aid type with code, in any case.
 func (s *Store) TypeByCode(ctx context.Context, sc auth.Scope, code string) (Type, error) {
+	if !fault.Storable(code) {
+		return Type{}, fault.ErrNotFound // no code holds a NUL or invalid UTF-8
+	}
 	args := postgres.Args{code}
-	query := `SELECT ` + typeColumns + ` FROM aid_types t WHERE t.code = $1 AND ` + sc.Catalogue(&args)
+	query := `SELECT ` + typeColumns + ` FROM aid_types t WHERE lower(t.code) = lower($1) AND ` + sc.Catalogue(&args)
 	var t Type
 	err := s.db.GetContext(ctx, &t, query, args...)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -133,13 +132,21 @@ const outputFrom = `aid_outputs a JOIN organizations o ON o.id = a.organization_
 // where returns the condition that selects the outputs f matches within
 // sc, with its arguments.
 func (s *Store) where(ctx context.Context, sc auth.Scope, f OutputFilter) (string, postgres.Args, error) {
+	// The aid type and regency as an id or as a person types them.
 	var v fault.InvalidInput
-	for path, id := range map[string]*string{"filter.aidTypeId": f.AidTypeID, "filter.regencyId": f.RegencyID} {
-		if id != nil && uuid.Validate(*id) != nil {
-			v.Add(path, fault.Invalid, "is not an id")
+	if f.AidTypeID != nil && !postgres.IsID(*f.AidTypeID) {
+		t, err := RequireTypeRef(ctx, s.db, sc, "filter.aidTypeId", *f.AidTypeID)
+		if v.Collect(err) {
+			f.AidTypeID = &t.ID
 		}
 	}
-	if err := v.Err(); err != nil {
+	if f.RegencyID != nil && !postgres.IsID(*f.RegencyID) {
+		o, err := organization.RequireRef(ctx, s.db, sc, "filter.regencyId", *f.RegencyID)
+		if v.Collect(err) {
+			f.RegencyID = &o.ID
+		}
+	}
+	if err := v.Failed(); err != nil {
 		return "", nil, err
 	}
 	under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)

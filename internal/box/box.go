@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -102,20 +101,40 @@ type Filter struct {
 	ActiveOn       *calendar.Date // placed on or before, and not retired before
 }
 
-func checkIDs(ids map[string]*string) error {
+// refs is what a filter names, by id or as a person writes it.
+type refs struct {
+	box, host, regency **string // a box's code, a partner's name, a regency council's code
+}
+
+// resolve turns the codes and names refs holds into ids, refusing unknown
+// ones with the nearest (a filter reads them as an operator types them).
+func resolve(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, r refs) error {
 	var v fault.InvalidInput
-	for path, id := range ids {
-		if id != nil && uuid.Validate(*id) != nil {
-			v.Add(path, fault.Invalid, "is not an id")
+	if r.box != nil && *r.box != nil && !postgres.IsID(**r.box) {
+		b, err := RequireRef(ctx, q, sc, "filter.boxId", **r.box)
+		if v.Collect(err) {
+			*r.box = &b.ID
 		}
 	}
-	return v.Err()
+	if r.host != nil && *r.host != nil && !postgres.IsID(**r.host) {
+		p, err := partner.RequireName(ctx, q, sc, "filter.hostPartnerId", **r.host)
+		if v.Collect(err) {
+			*r.host = &p.ID
+		}
+	}
+	if r.regency != nil && *r.regency != nil && !postgres.IsID(**r.regency) {
+		o, err := organization.RequireRef(ctx, q, sc, "filter.regencyId", **r.regency)
+		if v.Collect(err) {
+			*r.regency = &o.ID
+		}
+	}
+	return v.Failed()
 }
 
 // where returns the condition that selects the boxes f matches within sc,
 // with its arguments.
 func (s *Store) where(ctx context.Context, sc auth.Scope, f Filter) (string, postgres.Args, error) {
-	if err := checkIDs(map[string]*string{"filter.hostPartnerId": f.HostPartnerID, "filter.regencyId": f.RegencyID}); err != nil {
+	if err := resolve(ctx, s.db, sc, refs{host: &f.HostPartnerID, regency: &f.RegencyID}); err != nil {
 		return "", nil, err
 	}
 	under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)
@@ -339,4 +358,21 @@ func RequireRef(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field
 		msg += "; did you mean " + strings.Join(near, " or ") + "?"
 	}
 	return Box{}, fault.Refuse(field, fault.Unknown, msg)
+}
+
+// ByCode returns the box with code, in any case, within the caller's scope.
+func (s *Store) ByCode(ctx context.Context, sc auth.Scope, code string) (Box, error) {
+	if !fault.Storable(code) {
+		return Box{}, fault.ErrNotFound
+	}
+	args := postgres.Args{code}
+	var found []Box
+	if err := s.db.SelectContext(ctx, &found, `SELECT `+boxColumns+` FROM `+boxFrom+`
+		WHERE lower(b.code) = lower($1) AND `+scope(sc, &args)+` ORDER BY b.code LIMIT 1`, args...); err != nil {
+		return Box{}, fmt.Errorf("find box %q: %w", code, err)
+	}
+	if len(found) == 0 {
+		return Box{}, fault.ErrNotFound
+	}
+	return found[0], nil
 }

@@ -129,7 +129,7 @@ type CollectionFilter struct {
 // collectionWhere returns the condition that selects the collections f
 // matches within sc, with its arguments.
 func (s *Store) collectionWhere(ctx context.Context, sc auth.Scope, f CollectionFilter) (string, postgres.Args, error) {
-	if err := checkIDs(map[string]*string{"filter.boxId": f.BoxID, "filter.hostPartnerId": f.HostPartnerID, "filter.regencyId": f.RegencyID}); err != nil {
+	if err := resolve(ctx, s.db, sc, refs{box: &f.BoxID, host: &f.HostPartnerID, regency: &f.RegencyID}); err != nil {
 		return "", nil, err
 	}
 	under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)

@@ -115,6 +115,17 @@ func RequireName(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, fiel
 	return Partner{}, fault.Refuse(field, fault.Unknown, msg)
 }
 
+// ByName returns the partner with name, in any case; a name several
+// partners share is refused rather than answered with one of them.
+func (s *Store) ByName(ctx context.Context, sc auth.Scope, name string) (Partner, error) {
+	p, err := RequireName(ctx, s.db, sc, "name", name)
+	var in *fault.InvalidInput
+	if errors.As(err, &in) && len(in.Fields) == 1 && in.Fields[0].Reason == fault.Unknown {
+		return Partner{}, fault.ErrNotFound
+	}
+	return p, err
+}
+
 // Partner returns partner id.
 func (s *Store) Partner(ctx context.Context, sc auth.Scope, id string) (Partner, error) {
 	return Get(ctx, s.db, sc, id)

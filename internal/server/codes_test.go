@@ -61,3 +61,64 @@ func TestCodesWhereIDsAreRead(t *testing.T) {
 		t.Errorf("organization() with neither: %+v", r.Errors)
 	}
 }
+
+// TestCodesOfTypesBoxesAndPartners: aidType, donationBox and partner are
+// found by code (or a partner by name) in any case as by id, answer the
+// same record, null when none; filters take those codes and names too,
+// and answer what the ids answer; an unknown one is refused with the
+// nearest.
+func TestCodesOfTypesBoxesAndPartners(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	ids := map[string]string{
+		"type":    admin.id(`SELECT id FROM aid_types WHERE code = 'KURSI_RODA'`),
+		"box":     admin.id(`SELECT id FROM donation_boxes WHERE code = 'KTK-007'`),
+		"partner": admin.id(`SELECT id FROM partners WHERE name = 'Swalayan Sinar Jaya'`),
+		"regency": admin.id(`SELECT id FROM organizations WHERE code = 'BALI-GIANYAR'`),
+	}
+	type found struct {
+		AidType     *struct{ ID string }
+		DonationBox *struct{ ID string }
+		Partner     *struct{ ID string }
+	}
+	var byRef found
+	admin.query(`{ aidType(code: "kursi_roda") { id } donationBox(code: "ktk-007") { id } partner(name: "swalayan sinar jaya") { id } }`, nil, &byRef)
+	if byRef.AidType == nil || byRef.AidType.ID != ids["type"] || byRef.DonationBox == nil || byRef.DonationBox.ID != ids["box"] ||
+		byRef.Partner == nil || byRef.Partner.ID != ids["partner"] {
+		t.Fatalf("by code or name: %+v", byRef)
+	}
+	var none found
+	admin.query(`{ aidType(code: "ZAKAT") { id } donationBox(code: "\u0000") { id } partner(name: "nobody") { id } }`, nil, &none)
+	if none.AidType != nil || none.DonationBox != nil || none.Partner != nil {
+		t.Errorf("unknown codes found %+v", none)
+	}
+	if r := admin.post(`{ aidType(id: "`+ids["type"]+`", code: "PMT") { id } }`, nil); len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "one of the two") {
+		t.Errorf("both id and code: %+v", r.Errors)
+	}
+
+	// Filters: the same figures by code or name as by id.
+	count := func(q string, vars map[string]any) int {
+		t.Helper()
+		var out struct {
+			AidOutputs, BoxCollections, DonationBoxes struct{ TotalCount int }
+		}
+		admin.query(q, vars, &out)
+		return out.AidOutputs.TotalCount + out.BoxCollections.TotalCount + out.DonationBoxes.TotalCount
+	}
+	for _, c := range []struct{ query, byID, byRef string }{
+		{`query($r: ID!) { aidOutputs(filter: {aidTypeId: $r}) { totalCount } }`, ids["type"], "Kursi_Roda"},
+		{`query($r: ID!) { aidOutputs(filter: {regencyId: $r}) { totalCount } }`, ids["regency"], "bali-gianyar"},
+		{`query($r: ID!) { boxCollections(filter: {boxId: $r}) { totalCount } }`, ids["box"], "ktk-007"},
+		{`query($r: ID!) { boxCollections(filter: {hostPartnerId: $r}) { totalCount } }`, ids["partner"], "Swalayan Sinar Jaya"},
+		{`query($r: ID!) { donationBoxes(filter: {regencyId: $r}) { totalCount } }`, ids["regency"], "BALI-GIANYAR"},
+	} {
+		want := count(c.query, map[string]any{"r": c.byID})
+		if got := count(c.query, map[string]any{"r": c.byRef}); want == 0 || got != want {
+			t.Errorf("%s with %q: %d, with its id %d", c.query, c.byRef, got, want)
+		}
+	}
+	r := admin.post(`{ boxCollections(filter: {boxId: "KTK-07"}) { totalCount } }`, nil)
+	if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "did you mean KTK-007") {
+		t.Errorf("unknown box code: %+v", r.Errors)
+	}
+}
