@@ -5136,10 +5136,11 @@ input DonationItemInput {
 }
 
 input RecordDonationInput {
+  "The organization's id, or its code in any case (BALI-BADUNG)."
   organizationId: ID!
   "Not DONATION_BOX: box money is recorded with recordBoxCollection."
   source: DonationSource!
-  "Required for CSR and GOVERNMENT; may be left out for an anonymous gift."
+  "Required for CSR and GOVERNMENT; may be left out for an anonymous gift. The partner's id, or its exact name in any case."
   partnerId: ID
   kind: DonationKind!
   "Not in the future, in the organization's time zone."
@@ -5150,8 +5151,9 @@ input RecordDonationInput {
   items: [DonationItemInput!]
   reference: String
   earmarkProgramme: String
+  "An aid type's id or code."
   earmarkAidTypeId: ID
-  "A regency/city council."
+  "A regency/city council: its id or code."
   earmarkRegencyId: ID
   notes: String
   idempotencyKey: String
@@ -5307,6 +5309,7 @@ input DenominationInput {
 }
 
 input RecordBoxCollectionInput {
+  "The box's id, or its code in any case (KTK-001)."
   boxId: ID!
   "On or after placement, not after retirement, not in the future."
   collectedOn: Date!
@@ -5435,16 +5438,18 @@ type AidTypeTotal {
 }
 
 input RecordAidOutputInput {
+  "The organization's id or code."
   organizationId: ID!
+  "The aid type's id or code (PMT)."
   aidTypeId: ID!
   quantity: Int!
   cost: Rupiah!
   deliveredOn: Date!
   beneficiaryGroup: BeneficiaryGroup!
   pmksCategory: PMKSCategory!
-  "A regency/city council."
+  "A regency/city council: its id or code."
   regencyId: ID!
-  "An institution."
+  "An institution: its id or code."
   recipientInstitutionId: ID
   notes: String
   idempotencyKey: String
@@ -5490,8 +5495,10 @@ type ProgrammeTargetEdge {
 }
 
 input CreateProgrammeTargetInput {
+  "The organization's id or code."
   organizationId: ID!
   year: Int!
+  "The aid type's id or code."
   aidTypeId: ID!
   targetQuantity: Int!
   budget: Rupiah!

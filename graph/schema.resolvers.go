@@ -358,6 +358,14 @@ func (r *mutationResolver) CreatePartner(ctx context.Context, input partner.NewP
 }
 
 func (r *mutationResolver) RecordDonation(ctx context.Context, input donation.NewDonation) (*donation.Donation, error) {
+	refs := r.inputRefs(ctx)
+	refs.organization("input.organizationId", &input.OrganizationID)
+	refs.partner("input.partnerId", input.PartnerID)
+	refs.aidType("input.earmarkAidTypeId", input.EarmarkAidTypeID)
+	refs.organization("input.earmarkRegencyId", input.EarmarkRegencyID)
+	if err := refs.failed(); err != nil {
+		return nil, err
+	}
 	return written(r.DonationStore.Create(ctx, scope(ctx), input))
 }
 
@@ -374,6 +382,11 @@ func (r *mutationResolver) RetireDonationBox(ctx context.Context, input box.Reti
 }
 
 func (r *mutationResolver) RecordBoxCollection(ctx context.Context, input box.NewCollection) (*box.Collection, error) {
+	refs := r.inputRefs(ctx)
+	refs.box("input.boxId", &input.BoxID)
+	if err := refs.failed(); err != nil {
+		return nil, err
+	}
 	return written(r.BoxStore.RecordCollection(ctx, scope(ctx), input))
 }
 
@@ -386,6 +399,14 @@ func (r *mutationResolver) CreateAidType(ctx context.Context, input aid.NewType)
 }
 
 func (r *mutationResolver) RecordAidOutput(ctx context.Context, input aid.NewOutput) (*aid.Output, error) {
+	refs := r.inputRefs(ctx)
+	refs.organization("input.organizationId", &input.OrganizationID)
+	refs.aidType("input.aidTypeId", &input.AidTypeID)
+	refs.organization("input.regencyId", &input.RegencyID)
+	refs.organization("input.recipientInstitutionId", input.RecipientInstitutionID)
+	if err := refs.failed(); err != nil {
+		return nil, err
+	}
 	return written(r.AidStore.CreateOutput(ctx, scope(ctx), input))
 }
 
@@ -394,6 +415,12 @@ func (r *mutationResolver) ReverseAidOutput(ctx context.Context, input aid.Outpu
 }
 
 func (r *mutationResolver) CreateProgrammeTarget(ctx context.Context, input programme.NewTarget) (*programme.Target, error) {
+	refs := r.inputRefs(ctx)
+	refs.organization("input.organizationId", &input.OrganizationID)
+	refs.aidType("input.aidTypeId", &input.AidTypeID)
+	if err := refs.failed(); err != nil {
+		return nil, err
+	}
 	return written(r.ProgrammeStore.CreateTarget(ctx, scope(ctx), input))
 }
 

@@ -181,3 +181,8 @@ func RequireTypeRef(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, f
 	}
 	return Type{}, fault.Refuse(field, fault.Unknown, msg)
 }
+
+// ResolveType is RequireTypeRef through the store.
+func (s *Store) ResolveType(ctx context.Context, sc auth.Scope, field, ref string) (Type, error) {
+	return RequireTypeRef(ctx, s.db, sc, field, ref)
+}

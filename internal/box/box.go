@@ -376,3 +376,8 @@ func (s *Store) ByCode(ctx context.Context, sc auth.Scope, code string) (Box, er
 	}
 	return found[0], nil
 }
+
+// Resolve is RequireRef through the store.
+func (s *Store) Resolve(ctx context.Context, sc auth.Scope, field, ref string) (Box, error) {
+	return RequireRef(ctx, s.db, sc, field, ref)
+}

@@ -261,3 +261,12 @@ func (s *Store) Find(ctx context.Context, sc auth.Scope, ref string) (Partner, e
 	}
 	return Partner{}, fmt.Errorf("several partners are named %q: give the id", ref)
 }
+
+// Resolve returns the partner ref names: its id, or its exact name in any
+// case (RequireName).
+func (s *Store) Resolve(ctx context.Context, sc auth.Scope, field, ref string) (Partner, error) {
+	if postgres.IsID(ref) {
+		return Require(ctx, s.db, sc, field, ref)
+	}
+	return RequireName(ctx, s.db, sc, field, ref)
+}

@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"strings"
 	"testing"
 )
@@ -120,5 +122,55 @@ func TestCodesOfTypesBoxesAndPartners(t *testing.T) {
 	r := admin.post(`{ boxCollections(filter: {boxId: "KTK-07"}) { totalCount } }`, nil)
 	if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "did you mean KTK-007") {
 		t.Errorf("unknown box code: %+v", r.Errors)
+	}
+}
+
+// TestCodesInWrites: the writes a council types most — a donation, a box
+// opening, an aid output, a target — take codes (and a partner's name)
+// where they take ids, and record the same as with the ids; an unknown
+// code is refused with the nearest and nothing is written.
+func TestCodesInWrites(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	var out struct {
+		RecordDonation struct {
+			Organization struct{ Code string }
+			Partner      struct{ Name string }
+		}
+		RecordAidOutput       struct{ AidType struct{ Code string } }
+		CreateProgrammeTarget struct{ AidType struct{ Code string } }
+	}
+	admin.query(`mutation {
+		recordDonation(input: {organizationId: "bali-badung", source: CSR, partnerId: "pt samudra dewata energi", kind: MONEY,
+			receivedOn: "2015-02-02", amount: 1000000, earmarkAidTypeId: "pmt", earmarkRegencyId: "BALI-BADUNG"}) {
+			organization { code } partner { name } }
+		recordAidOutput(input: {organizationId: "BALI", aidTypeId: "kursi_roda", quantity: 1, cost: 1500000, deliveredOn: "2015-02-03",
+			beneficiaryGroup: DISABLED, pmksCategory: DISABILITY, regencyId: "bali-gianyar"}) { aidType { code } }
+		createProgrammeTarget(input: {organizationId: "BALI-BADUNG", year: 2016, aidTypeId: "TRIPOD", targetQuantity: 5, budget: 4000000}) {
+			aidType { code } }
+	}`, nil, &out)
+	if out.RecordDonation.Organization.Code != "BALI-BADUNG" || out.RecordDonation.Partner.Name != "PT Samudra Dewata Energi" ||
+		out.RecordAidOutput.AidType.Code != "KURSI_RODA" || out.CreateProgrammeTarget.AidType.Code != "TRIPOD" {
+		t.Fatalf("%+v", out)
+	}
+	var opened struct {
+		RecordBoxCollection struct{ Box struct{ Code string } }
+	}
+	seal := admin.id(`SELECT seal_applied FROM box_collections c JOIN donation_boxes b ON b.id = c.box_id
+		WHERE b.code = 'KTK-003' ORDER BY c.number DESC LIMIT 1`)
+	admin.query(`mutation($seal: String!) { recordBoxCollection(input: {boxId: "ktk-003", collectedOn: "2015-01-25", amount: 500000,
+		countedBy: ["Made", "Ketut"], sealRemoved: $seal, sealApplied: "S-NEW"}) { box { code } } }`, map[string]any{"seal": seal}, &opened)
+	if opened.RecordBoxCollection.Box.Code != "KTK-003" {
+		t.Errorf("box opening by code: %+v", opened)
+	}
+	before := admin.written()
+	r := admin.post(`mutation { recordAidOutput(input: {organizationId: "BALI", aidTypeId: "KURSI_RODAA", quantity: 1, cost: 1,
+		deliveredOn: "2015-02-03", beneficiaryGroup: DISABLED, pmksCategory: DISABILITY, regencyId: "BALI-GIANYA"}) { id } }`, nil)
+	msgs := fmt.Sprint(r.Errors)
+	if len(r.Errors) != 2 || !strings.Contains(msgs, "did you mean KURSI_RODA") || !strings.Contains(msgs, "did you mean BALI-GIANYAR") {
+		t.Errorf("unknown codes: %v", r.Errors)
+	}
+	if !maps.Equal(admin.written(), before) {
+		t.Error("a refused write wrote")
 	}
 }
