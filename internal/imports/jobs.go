@@ -111,7 +111,7 @@ func FinishJob(ctx context.Context, db *sqlx.DB, id string, res Result, failure 
 
 // GetJob returns job id to whoever started it, or to an admin.
 func GetJob(ctx context.Context, db sqlx.QueryerContext, sc auth.Scope, id string) (Job, error) {
-	if !postgres.IsID(id) {
+	if !postgres.IsID(id) || !sc.Valid() {
 		return Job{}, fault.ErrNotFound
 	}
 	var j Job

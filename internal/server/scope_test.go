@@ -18,6 +18,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
 	"github.com/sinergi-id/sinergi/internal/fund"
+	"github.com/sinergi-id/sinergi/internal/imports"
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
@@ -33,7 +34,7 @@ import (
 func allStores(db *sqlx.DB) []any {
 	return []any{organization.NewStore(db), partner.NewStore(db), donation.NewStore(db), box.NewStore(db),
 		aid.NewStore(db), programme.NewStore(db), meeting.NewStore(db), audit.NewStore(db), token.NewStore(db), fund.NewStore(db), receipt.NewStore(db),
-		request.NewStore(db, testKey, request.DefaultDeadlines())}
+		request.NewStore(db, testKey, request.DefaultDeadlines()), imports.NewJobStore(db)}
 }
 
 // unscoped lists the store methods that take no scope, each with why.
@@ -188,6 +189,8 @@ func TestStoresFailClosedWithoutPrincipal(t *testing.T) {
 		"aid_outputs", "programme_targets", "work_meetings", "api_tokens", "period_closes", "allocations", "receipts", "pledges"} {
 		candidates = append(candidates, e.id(`SELECT id::text FROM `+table+` ORDER BY created_at DESC LIMIT 1`))
 	}
+	candidates = append(candidates, e.id(`INSERT INTO import_jobs (kind, file_name, file_sha256, dry_run, started_by)
+		VALUES ('donations', 'donasi.xlsx', '', true, 'o') RETURNING id::text`), e.id(`SELECT code FROM donation_boxes ORDER BY seq LIMIT 1`))
 	candidates = append(candidates, e.id(`SELECT code FROM organizations WHERE code = 'BALI'`),
 		e.id(`SELECT code FROM aid_types ORDER BY seq LIMIT 1`), e.id(`SELECT name FROM partners ORDER BY seq LIMIT 1`))
 	// The province (its closes and targets), a regency and a gift of goods.
