@@ -256,6 +256,14 @@ func TestImportRefusals(t *testing.T) {
 			t.Errorf("POST %s: %d %s, want %d %q", c.path, res.StatusCode, body, c.status, c.says)
 		}
 	}
+	// A closed period refuses imported rows as it refuses typed ones.
+	admin.query(`mutation { closePeriod(input: {organizationId: "`+admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)+`",
+		through: "2014-12-31", reason: "Raker 2014"}) { id } }`, nil, &struct{}{})
+	old := filledTemplate(t, admin, "donations", [][]any{{"BALI-BANGLI", "30/12/2014", "INDIVIDUAL", "MONEY", 50_000, "", "R-2014", ""}})
+	if res := admin.importResult("/imports/donations.xlsx?dryRun=true", old, 200); len(res.Errors) != 1 ||
+		res.Errors[0].Cell != "B3" || res.Errors[0].Reason != "CLOSED_PERIOD" {
+		t.Errorf("a row in a closed period: %+v", res.Errors)
+	}
 	// An operator imports only within its subtree: another regency's row
 	// is refused at its organization cell.
 	badung := admin.as(auth.Operator, "BALI-BADUNG")
