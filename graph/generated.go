@@ -4808,6 +4808,13 @@ type Query {
   workMeetings(filter: WorkMeetingFilter, first: Int, after: String): WorkMeetingConnection!
 }
 
+"""
+Writes. Wherever an input names an organization, an aid type, a donation
+box or a partner by id, it may name it as a person would instead: an
+organization's, aid type's or box's code, or a partner's exact name, in
+any case. An unknown one is refused with the nearest ("did you mean
+BALI-BADUNG?").
+"""
 type Mutation {
   "Add an organization to the council tree."
   createOrganization(input: CreateOrganizationInput!): Organization

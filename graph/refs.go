@@ -17,7 +17,17 @@ type inputRefs struct {
 	v   fault.InvalidInput
 }
 
-func (r *Resolver) inputRefs(ctx context.Context) *inputRefs { return &inputRefs{ctx: ctx, r: r} }
+// codes resolves, with resolve, the references an input gives as codes or
+// names, before the write: the refusal of every unknown one, or nil.
+func (r *Resolver) codes(ctx context.Context, resolve func(in *inputRefs)) error {
+	// Who may not write is told so, not that a code is unknown to it.
+	if err := scope(ctx).CanWrite(); err != nil {
+		return err
+	}
+	in := &inputRefs{ctx: ctx, r: r}
+	resolve(in)
+	return in.v.Failed()
+}
 
 // resolve replaces *ref, when it is not an id, by the id find gives.
 func (in *inputRefs) resolve(field string, ref *string, find func(field, ref string) (string, error)) {
@@ -57,6 +67,3 @@ func (in *inputRefs) partner(field string, ref *string) {
 		return p.ID, err
 	})
 }
-
-// failed is the refusal of every unknown reference, or nil.
-func (in *inputRefs) failed() error { return in.v.Failed() }

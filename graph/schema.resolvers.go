@@ -350,6 +350,11 @@ func (r *kindTotalResolver) Kind(ctx context.Context, obj *donation.Group) (dona
 }
 
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input organization.NewOrganization) (*organization.Organization, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.organization("input.parentId", input.ParentID)
+	}); err != nil {
+		return nil, err
+	}
 	return written(r.OrganizationStore.Create(ctx, scope(ctx), input))
 }
 
@@ -358,12 +363,12 @@ func (r *mutationResolver) CreatePartner(ctx context.Context, input partner.NewP
 }
 
 func (r *mutationResolver) RecordDonation(ctx context.Context, input donation.NewDonation) (*donation.Donation, error) {
-	refs := r.inputRefs(ctx)
-	refs.organization("input.organizationId", &input.OrganizationID)
-	refs.partner("input.partnerId", input.PartnerID)
-	refs.aidType("input.earmarkAidTypeId", input.EarmarkAidTypeID)
-	refs.organization("input.earmarkRegencyId", input.EarmarkRegencyID)
-	if err := refs.failed(); err != nil {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.organization("input.organizationId", &input.OrganizationID)
+		refs.partner("input.partnerId", input.PartnerID)
+		refs.aidType("input.earmarkAidTypeId", input.EarmarkAidTypeID)
+		refs.organization("input.earmarkRegencyId", input.EarmarkRegencyID)
+	}); err != nil {
 		return nil, err
 	}
 	return written(r.DonationStore.Create(ctx, scope(ctx), input))
@@ -374,17 +379,29 @@ func (r *mutationResolver) ReverseDonation(ctx context.Context, input donation.R
 }
 
 func (r *mutationResolver) CreateDonationBox(ctx context.Context, input box.NewBox) (*box.Box, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.partner("input.hostPartnerId", &input.HostPartnerID)
+		refs.organization("input.organizationId", &input.OrganizationID)
+		refs.organization("input.regencyId", &input.RegencyID)
+	}); err != nil {
+		return nil, err
+	}
 	return written(r.BoxStore.Create(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) RetireDonationBox(ctx context.Context, input box.Retirement) (*box.Box, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.box("input.boxId", &input.BoxID)
+	}); err != nil {
+		return nil, err
+	}
 	return written(r.BoxStore.Retire(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) RecordBoxCollection(ctx context.Context, input box.NewCollection) (*box.Collection, error) {
-	refs := r.inputRefs(ctx)
-	refs.box("input.boxId", &input.BoxID)
-	if err := refs.failed(); err != nil {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.box("input.boxId", &input.BoxID)
+	}); err != nil {
 		return nil, err
 	}
 	return written(r.BoxStore.RecordCollection(ctx, scope(ctx), input))
@@ -399,12 +416,12 @@ func (r *mutationResolver) CreateAidType(ctx context.Context, input aid.NewType)
 }
 
 func (r *mutationResolver) RecordAidOutput(ctx context.Context, input aid.NewOutput) (*aid.Output, error) {
-	refs := r.inputRefs(ctx)
-	refs.organization("input.organizationId", &input.OrganizationID)
-	refs.aidType("input.aidTypeId", &input.AidTypeID)
-	refs.organization("input.regencyId", &input.RegencyID)
-	refs.organization("input.recipientInstitutionId", input.RecipientInstitutionID)
-	if err := refs.failed(); err != nil {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.organization("input.organizationId", &input.OrganizationID)
+		refs.aidType("input.aidTypeId", &input.AidTypeID)
+		refs.organization("input.regencyId", &input.RegencyID)
+		refs.organization("input.recipientInstitutionId", input.RecipientInstitutionID)
+	}); err != nil {
 		return nil, err
 	}
 	return written(r.AidStore.CreateOutput(ctx, scope(ctx), input))
@@ -415,28 +432,48 @@ func (r *mutationResolver) ReverseAidOutput(ctx context.Context, input aid.Outpu
 }
 
 func (r *mutationResolver) CreateProgrammeTarget(ctx context.Context, input programme.NewTarget) (*programme.Target, error) {
-	refs := r.inputRefs(ctx)
-	refs.organization("input.organizationId", &input.OrganizationID)
-	refs.aidType("input.aidTypeId", &input.AidTypeID)
-	if err := refs.failed(); err != nil {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.organization("input.organizationId", &input.OrganizationID)
+		refs.aidType("input.aidTypeId", &input.AidTypeID)
+	}); err != nil {
 		return nil, err
 	}
 	return written(r.ProgrammeStore.CreateTarget(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) CreateWorkMeeting(ctx context.Context, input meeting.NewMeeting) (*meeting.Meeting, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.organization("input.organizationId", &input.OrganizationID)
+	}); err != nil {
+		return nil, err
+	}
 	return written(r.MeetingStore.Create(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) ClosePeriod(ctx context.Context, input organization.NewClose) (*organization.Close, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.organization("input.organizationId", &input.OrganizationID)
+	}); err != nil {
+		return nil, err
+	}
 	return written(r.OrganizationStore.ClosePeriod(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) ReopenPeriod(ctx context.Context, input organization.Reopening) (*organization.Close, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.organization("input.organizationId", &input.OrganizationID)
+	}); err != nil {
+		return nil, err
+	}
 	return written(r.OrganizationStore.ReopenPeriod(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) RecordOfficers(ctx context.Context, input organization.NewOfficers) (*organization.Officers, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.organization("input.organizationId", &input.OrganizationID)
+	}); err != nil {
+		return nil, err
+	}
 	return written(r.OrganizationStore.RecordOfficers(ctx, scope(ctx), input))
 }
 
@@ -449,6 +486,11 @@ func (r *mutationResolver) RecordMeetingDecisions(ctx context.Context, input mee
 }
 
 func (r *mutationResolver) AllocateDonation(ctx context.Context, input fund.NewAllocation) (*fund.Allocation, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.organization("input.organizationId", input.OrganizationID)
+	}); err != nil {
+		return nil, err
+	}
 	return written(r.FundStore.Allocate(ctx, scope(ctx), input))
 }
 
@@ -469,6 +511,12 @@ func (r *mutationResolver) ReissueReceipt(ctx context.Context, input receipt.Rei
 }
 
 func (r *mutationResolver) RecordPledge(ctx context.Context, input fund.NewPledge) (*fund.Pledge, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.partner("input.partnerId", &input.PartnerID)
+		refs.organization("input.organizationId", &input.OrganizationID)
+	}); err != nil {
+		return nil, err
+	}
 	return written(r.FundStore.RecordPledge(ctx, scope(ctx), input))
 }
 
@@ -477,6 +525,13 @@ func (r *mutationResolver) WriteOffPledge(ctx context.Context, input fund.WriteO
 }
 
 func (r *mutationResolver) SubmitAidRequest(ctx context.Context, input request.NewRequest) (*request.Request, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.organization("input.receivedById", &input.ReceivedByID)
+		refs.organization("input.regencyId", &input.RegencyID)
+		refs.aidType("input.aidTypeId", &input.AidTypeID)
+	}); err != nil {
+		return nil, err
+	}
 	return written(r.RequestStore.Submit(ctx, scope(ctx), input))
 }
 

@@ -41,6 +41,11 @@ type FulfilAidRequestInput struct {
 	IdempotencyKey *string        `json:"idempotencyKey,omitempty"`
 }
 
+// Writes. Wherever an input names an organization, an aid type, a donation
+// box or a partner by id, it may name it as a person would instead: an
+// organization's, aid type's or box's code, or a partner's exact name, in
+// any case. An unknown one is refused with the nearest ("did you mean
+// BALI-BADUNG?").
 type Mutation struct {
 }
 

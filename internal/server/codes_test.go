@@ -6,6 +6,8 @@ import (
 	"maps"
 	"strings"
 	"testing"
+
+	"github.com/sinergi-id/sinergi/internal/auth"
 )
 
 // TestCodesWhereIDsAreRead: a report, a list's filter and organization()
@@ -172,5 +174,44 @@ func TestCodesInWrites(t *testing.T) {
 	}
 	if !maps.Equal(admin.written(), before) {
 		t.Error("a refused write wrote")
+	}
+}
+
+// TestCodesInOtherWrites: the other writes that name councils, boxes,
+// partners and aid types take codes and names too.
+func TestCodesInOtherWrites(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	var out struct {
+		CreateDonationBox struct {
+			Code    string
+			Host    struct{ Name string }
+			Regency struct{ Code string }
+		}
+		CreateWorkMeeting struct{ Organization struct{ Code string } }
+		RecordPledge      struct{ Partner struct{ Name string } }
+	}
+	admin.query(`mutation {
+		createDonationBox(input: {code: "KTK-900", hostPartnerId: "swalayan sinar jaya", organizationId: "bali-tabanan",
+			regencyId: "BALI-TABANAN", address: "Jl. Contoh 1", placedOn: "2015-01-05"}) { code host { name } regency { code } }
+		createWorkMeeting(input: {organizationId: "bali-bangli", title: "Raker 2015", heldOn: "2015-03-01", place: "Bangli",
+			periodFrom: "2014-01-01", periodTo: "2014-12-31", attendance: []}) {
+			organization { code } }
+		recordPledge(input: {partnerId: "PT Cahaya Nusa Lestari", organizationId: "BALI", amount: 10000000, pledgedOn: "2015-01-10",
+			from: "2015-01-10", to: "2015-06-30", purpose: "PMT lansia"}) { partner { name } }
+	}`, nil, &out)
+	if out.CreateDonationBox.Host.Name != "Swalayan Sinar Jaya" || out.CreateDonationBox.Regency.Code != "BALI-TABANAN" ||
+		out.CreateWorkMeeting.Organization.Code != "BALI-BANGLI" || out.RecordPledge.Partner.Name != "PT Cahaya Nusa Lestari" {
+		t.Fatalf("%+v", out)
+	}
+	var retired struct{ RetireDonationBox struct{ RetiredOn string } }
+	admin.query(`mutation { retireDonationBox(input: {boxId: "ktk-900", retiredOn: "2015-02-01"}) { retiredOn } }`, nil, &retired)
+	if retired.RetireDonationBox.RetiredOn != "2015-02-01" {
+		t.Errorf("%+v", retired)
+	}
+	// Who may not write is told so, whatever the codes.
+	r := admin.as(auth.Auditor, "").post(`mutation { closePeriod(input: {organizationId: "NOWHERE", through: "2014-12-31"}) { id } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "FORBIDDEN" {
+		t.Errorf("an auditor writing: %+v", r.Errors)
 	}
 }
