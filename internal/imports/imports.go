@@ -143,14 +143,12 @@ func Run(ctx context.Context, db *sqlx.DB, sc auth.Scope, st Stores, kind string
 		return true, nil
 	})
 	if err != nil {
+		res.Committed, res.ImportID = false, "" // a failed commit kept nothing
 		return res, fmt.Errorf("import %s: %w", kind, err)
 	}
 	slices.SortStableFunc(res.Errors, func(a, b Problem) int {
 		return strings.Compare(a.Sheet, b.Sheet)*1_000_000 + (a.Row - b.Row)
 	})
-	if !res.Committed {
-		res.ImportID = ""
-	}
 	return res, nil
 }
 
