@@ -27,6 +27,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/report"
@@ -55,6 +56,7 @@ type ResolverRoot interface {
 	BeneficiaryGroupTotal() BeneficiaryGroupTotalResolver
 	BoxCollection() BoxCollectionResolver
 	BoxHostTotal() BoxHostTotalResolver
+	BoxPermit() BoxPermitResolver
 	BoxRegencyTotal() BoxRegencyTotalResolver
 	BoxReport() BoxReportResolver
 	Donation() DonationResolver
@@ -70,6 +72,7 @@ type ResolverRoot interface {
 	PartnerStatement() PartnerStatementResolver
 	PartnerTotal() PartnerTotalResolver
 	PeriodClose() PeriodCloseResolver
+	Permit() PermitResolver
 	PlannedAllocation() PlannedAllocationResolver
 	Pledge() PledgeResolver
 	ProgrammeTarget() ProgrammeTargetResolver
@@ -279,21 +282,23 @@ type ComplexityRoot struct {
 	}
 
 	BoxCollection struct {
-		Amount         func(childComplexity int) int
-		Box            func(childComplexity int) int
-		CollectedOn    func(childComplexity int) int
-		CountedBy      func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		Denominations  func(childComplexity int) int
-		Donation       func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Number         func(childComplexity int) int
-		ReversalReason func(childComplexity int) int
-		ReversedBy     func(childComplexity int) int
-		Reverses       func(childComplexity int) int
-		SealApplied    func(childComplexity int) int
-		SealIncident   func(childComplexity int) int
-		SealRemoved    func(childComplexity int) int
+		Amount          func(childComplexity int) int
+		Box             func(childComplexity int) int
+		CollectedOn     func(childComplexity int) int
+		CountedBy       func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Denominations   func(childComplexity int) int
+		Donation        func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Number          func(childComplexity int) int
+		Permit          func(childComplexity int) int
+		PermitException func(childComplexity int) int
+		ReversalReason  func(childComplexity int) int
+		ReversedBy      func(childComplexity int) int
+		Reverses        func(childComplexity int) int
+		SealApplied     func(childComplexity int) int
+		SealIncident    func(childComplexity int) int
+		SealRemoved     func(childComplexity int) int
 	}
 
 	BoxCollectionConnection struct {
@@ -313,6 +318,11 @@ type ComplexityRoot struct {
 		Host     func(childComplexity int) int
 		Openings func(childComplexity int) int
 		Total    func(childComplexity int) int
+	}
+
+	BoxPermit struct {
+		Permit   func(childComplexity int) int
+		PlacedOn func(childComplexity int) int
 	}
 
 	BoxRegencyTotal struct {
@@ -342,28 +352,30 @@ type ComplexityRoot struct {
 	}
 
 	Donation struct {
-		Allocated      func(childComplexity int) int
-		Allocations    func(childComplexity int) int
-		Amount         func(childComplexity int) int
-		Available      func(childComplexity int) int
-		BoxCollection  func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		Earmark        func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Items          func(childComplexity int) int
-		Kind           func(childComplexity int) int
-		Notes          func(childComplexity int) int
-		Organization   func(childComplexity int) int
-		Partner        func(childComplexity int) int
-		Pledge         func(childComplexity int) int
-		Receipt        func(childComplexity int) int
-		Receipts       func(childComplexity int) int
-		ReceivedOn     func(childComplexity int) int
-		Reference      func(childComplexity int) int
-		ReversalReason func(childComplexity int) int
-		ReversedBy     func(childComplexity int) int
-		Reverses       func(childComplexity int) int
-		Source         func(childComplexity int) int
+		Allocated       func(childComplexity int) int
+		Allocations     func(childComplexity int) int
+		Amount          func(childComplexity int) int
+		Available       func(childComplexity int) int
+		BoxCollection   func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Earmark         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Items           func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		Notes           func(childComplexity int) int
+		Organization    func(childComplexity int) int
+		Partner         func(childComplexity int) int
+		Permit          func(childComplexity int) int
+		PermitException func(childComplexity int) int
+		Pledge          func(childComplexity int) int
+		Receipt         func(childComplexity int) int
+		Receipts        func(childComplexity int) int
+		ReceivedOn      func(childComplexity int) int
+		Reference       func(childComplexity int) int
+		ReversalReason  func(childComplexity int) int
+		ReversedBy      func(childComplexity int) int
+		Reverses        func(childComplexity int) int
+		Source          func(childComplexity int) int
 	}
 
 	DonationBox struct {
@@ -374,6 +386,7 @@ type ComplexityRoot struct {
 		Host         func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Organization func(childComplexity int) int
+		Permits      func(childComplexity int) int
 		PlacedOn     func(childComplexity int) int
 		Regency      func(childComplexity int) int
 		RetiredOn    func(childComplexity int) int
@@ -522,10 +535,13 @@ type ComplexityRoot struct {
 		CreateDonationBox       func(childComplexity int, input box.NewBox) int
 		CreateOrganization      func(childComplexity int, input organization.NewOrganization) int
 		CreatePartner           func(childComplexity int, input partner.NewPartner) int
+		CreatePermit            func(childComplexity int, input permit.NewPermit) int
 		CreateProgrammeTarget   func(childComplexity int, input programme.NewTarget) int
 		CreateWorkMeeting       func(childComplexity int, input meeting.NewMeeting) int
+		ExtendPermit            func(childComplexity int, input permit.NewExtension) int
 		ForwardAidRequest       func(childComplexity int, input model.AidRequestStepInput) int
 		FulfilAidRequest        func(childComplexity int, input model.FulfilAidRequestInput) int
+		PlaceBoxUnderPermit     func(childComplexity int, input box.NewPlacement) int
 		RecordAidOutput         func(childComplexity int, input aid.NewOutput) int
 		RecordBoxCollection     func(childComplexity int, input box.NewCollection) int
 		RecordDonation          func(childComplexity int, input donation.NewDonation) int
@@ -644,6 +660,101 @@ type ComplexityRoot struct {
 		Through      func(childComplexity int) int
 	}
 
+	Permit struct {
+		Area           func(childComplexity int) int
+		Authority      func(childComplexity int) int
+		CostCapPercent func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Disaster       func(childComplexity int) int
+		Extensions     func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Methods        func(childComplexity int) int
+		Number         func(childComplexity int) int
+		Organizer      func(childComplexity int) int
+		Purpose        func(childComplexity int) int
+		ValidFrom      func(childComplexity int) int
+		ValidThrough   func(childComplexity int) int
+		ValidTo        func(childComplexity int) int
+	}
+
+	PermitBoxTotal struct {
+		Code       func(childComplexity int) int
+		Exceptions func(childComplexity int) int
+		Host       func(childComplexity int) int
+		Openings   func(childComplexity int) int
+		Regency    func(childComplexity int) int
+		Total      func(childComplexity int) int
+	}
+
+	PermitConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PermitCostLine struct {
+		Amount      func(childComplexity int) int
+		Council     func(childComplexity int) int
+		Description func(childComplexity int) int
+		On          func(childComplexity int) int
+		Release     func(childComplexity int) int
+	}
+
+	PermitEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	PermitExceptionLine struct {
+		Amount    func(childComplexity int) int
+		BoxCode   func(childComplexity int) int
+		On        func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		Receiver  func(childComplexity int) int
+		Reference func(childComplexity int) int
+	}
+
+	PermitExtension struct {
+		GrantedOn func(childComplexity int) int
+		Number    func(childComplexity int) int
+		ValidTo   func(childComplexity int) int
+	}
+
+	PermitMonthTotal struct {
+		FromAppeals func(childComplexity int) int
+		FromBoxes   func(childComplexity int) int
+		Month       func(childComplexity int) int
+	}
+
+	PermitReport struct {
+		Balance        func(childComplexity int) int
+		Boxes          func(childComplexity int) int
+		Collected      func(childComplexity int) int
+		CostCap        func(childComplexity int) int
+		CostLines      func(childComplexity int) int
+		CostShare      func(childComplexity int) int
+		Costs          func(childComplexity int) int
+		ExceptionLines func(childComplexity int) int
+		Exceptions     func(childComplexity int) int
+		FromAppeals    func(childComplexity int) int
+		FromBoxes      func(childComplexity int) int
+		Months         func(childComplexity int) int
+		Openings       func(childComplexity int) int
+		Partial        func(childComplexity int) int
+		Permit         func(childComplexity int) int
+		UseLines       func(childComplexity int) int
+		Uses           func(childComplexity int) int
+	}
+
+	PermitUseLine struct {
+		AidType          func(childComplexity int) int
+		Amount           func(childComplexity int) int
+		BeneficiaryGroup func(childComplexity int) int
+		Outputs          func(childComplexity int) int
+		Regency          func(childComplexity int) int
+		Unit             func(childComplexity int) int
+	}
+
 	PlannedAllocation struct {
 		AidOutput   func(childComplexity int) int
 		AllocatedOn func(childComplexity int) int
@@ -716,6 +827,9 @@ type ComplexityRoot struct {
 		PartnerStatement  func(childComplexity int, partnerID string, from *calendar.Date, to *calendar.Date, year *int) int
 		Partners          func(childComplexity int, filter *partner.Filter, first *int, after *string) int
 		PeriodCloses      func(childComplexity int, organizationID string) int
+		Permit            func(childComplexity int, id *string, number *string) int
+		PermitReport      func(childComplexity int, permit string) int
+		Permits           func(childComplexity int, filter *permit.Filter, first *int, after *string) int
 		Pledges           func(childComplexity int, partnerID string) int
 		ProgrammeTargets  func(childComplexity int, filter *programme.Filter, first *int, after *string) int
 		Report            func(childComplexity int, organizationID string, from *calendar.Date, to *calendar.Date, year *int) int
@@ -900,9 +1014,14 @@ type BoxCollectionResolver interface {
 	Donation(ctx context.Context, obj *box.Collection) (*donation.Donation, error)
 	Reverses(ctx context.Context, obj *box.Collection) (*box.Collection, error)
 	ReversedBy(ctx context.Context, obj *box.Collection) (*box.Collection, error)
+
+	Permit(ctx context.Context, obj *box.Collection) (*permit.Permit, error)
 }
 type BoxHostTotalResolver interface {
 	Host(ctx context.Context, obj *box.Group) (*partner.Partner, error)
+}
+type BoxPermitResolver interface {
+	Permit(ctx context.Context, obj *box.Placement) (*permit.Permit, error)
 }
 type BoxRegencyTotalResolver interface {
 	Regency(ctx context.Context, obj *box.Group) (*organization.Organization, error)
@@ -928,6 +1047,7 @@ type DonationResolver interface {
 
 	ReversedBy(ctx context.Context, obj *donation.Donation) (*donation.Donation, error)
 	BoxCollection(ctx context.Context, obj *donation.Donation) (*box.Collection, error)
+	Permit(ctx context.Context, obj *donation.Donation) (*permit.Permit, error)
 
 	Allocations(ctx context.Context, obj *donation.Donation) ([]fund.Allocation, error)
 	Allocated(ctx context.Context, obj *donation.Donation) (money.Rupiah, error)
@@ -941,6 +1061,7 @@ type DonationBoxResolver interface {
 	Organization(ctx context.Context, obj *box.Box) (*organization.Organization, error)
 	Regency(ctx context.Context, obj *box.Box) (*organization.Organization, error)
 
+	Permits(ctx context.Context, obj *box.Box) ([]box.Placement, error)
 	Collections(ctx context.Context, obj *box.Box, first *int, after *string) (*model.BoxCollectionConnection, error)
 }
 type EarmarkResolver interface {
@@ -968,6 +1089,9 @@ type MutationResolver interface {
 	CreateDonationBox(ctx context.Context, input box.NewBox) (*box.Box, error)
 	RetireDonationBox(ctx context.Context, input box.Retirement) (*box.Box, error)
 	RecordBoxCollection(ctx context.Context, input box.NewCollection) (*box.Collection, error)
+	CreatePermit(ctx context.Context, input permit.NewPermit) (*permit.Permit, error)
+	ExtendPermit(ctx context.Context, input permit.NewExtension) (*permit.Permit, error)
+	PlaceBoxUnderPermit(ctx context.Context, input box.NewPlacement) (*box.Box, error)
 	ReverseBoxCollection(ctx context.Context, input box.CollectionReversal) (*box.Collection, error)
 	CreateAidType(ctx context.Context, input aid.NewType) (*aid.Type, error)
 	RecordAidOutput(ctx context.Context, input aid.NewOutput) (*aid.Output, error)
@@ -1018,6 +1142,11 @@ type PartnerTotalResolver interface {
 type PeriodCloseResolver interface {
 	Organization(ctx context.Context, obj *organization.Close) (*organization.Organization, error)
 }
+type PermitResolver interface {
+	Organizer(ctx context.Context, obj *permit.Permit) (*organization.Organization, error)
+
+	Area(ctx context.Context, obj *permit.Permit) ([]organization.Organization, error)
+}
 type PlannedAllocationResolver interface {
 	Allocation(ctx context.Context, obj *fund.Planned) (*fund.Allocation, error)
 	Donation(ctx context.Context, obj *fund.Planned) (*donation.Donation, error)
@@ -1049,6 +1178,9 @@ type QueryResolver interface {
 	AidOutput(ctx context.Context, id string) (*aid.Output, error)
 	AidOutputs(ctx context.Context, filter *aid.OutputFilter, first *int, after *string) (*model.AidOutputConnection, error)
 	ProgrammeTargets(ctx context.Context, filter *programme.Filter, first *int, after *string) (*model.ProgrammeTargetConnection, error)
+	Permit(ctx context.Context, id *string, number *string) (*permit.Permit, error)
+	Permits(ctx context.Context, filter *permit.Filter, first *int, after *string) (*model.PermitConnection, error)
+	PermitReport(ctx context.Context, permit string) (*permit.Report, error)
 	WorkMeeting(ctx context.Context, id string) (*meeting.Meeting, error)
 	WorkMeetings(ctx context.Context, filter *meeting.Filter, first *int, after *string) (*model.WorkMeetingConnection, error)
 	PeriodCloses(ctx context.Context, organizationID string) ([]organization.Close, error)
@@ -1968,6 +2100,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BoxCollection.Number(childComplexity), true
+	case "BoxCollection.permit":
+		if e.ComplexityRoot.BoxCollection.Permit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxCollection.Permit(childComplexity), true
+	case "BoxCollection.permitException":
+		if e.ComplexityRoot.BoxCollection.PermitException == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxCollection.PermitException(childComplexity), true
 	case "BoxCollection.reversalReason":
 		if e.ComplexityRoot.BoxCollection.ReversalReason == nil {
 			break
@@ -2067,6 +2211,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BoxHostTotal.Total(childComplexity), true
+
+	case "BoxPermit.permit":
+		if e.ComplexityRoot.BoxPermit.Permit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxPermit.Permit(childComplexity), true
+	case "BoxPermit.placedOn":
+		if e.ComplexityRoot.BoxPermit.PlacedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BoxPermit.PlacedOn(childComplexity), true
 
 	case "BoxRegencyTotal.boxes":
 		if e.ComplexityRoot.BoxRegencyTotal.Boxes == nil {
@@ -2234,6 +2391,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Donation.Partner(childComplexity), true
+	case "Donation.permit":
+		if e.ComplexityRoot.Donation.Permit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Donation.Permit(childComplexity), true
+	case "Donation.permitException":
+		if e.ComplexityRoot.Donation.PermitException == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Donation.PermitException(childComplexity), true
 	case "Donation.pledge":
 		if e.ComplexityRoot.Donation.Pledge == nil {
 			break
@@ -2336,6 +2505,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DonationBox.Organization(childComplexity), true
+	case "DonationBox.permits":
+		if e.ComplexityRoot.DonationBox.Permits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonationBox.Permits(childComplexity), true
 	case "DonationBox.placedOn":
 		if e.ComplexityRoot.DonationBox.PlacedOn == nil {
 			break
@@ -2963,6 +3138,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePartner(childComplexity, args["input"].(partner.NewPartner)), true
+	case "Mutation.createPermit":
+		if e.ComplexityRoot.Mutation.CreatePermit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPermit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePermit(childComplexity, args["input"].(permit.NewPermit)), true
 	case "Mutation.createProgrammeTarget":
 		if e.ComplexityRoot.Mutation.CreateProgrammeTarget == nil {
 			break
@@ -2985,6 +3171,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWorkMeeting(childComplexity, args["input"].(meeting.NewMeeting)), true
+	case "Mutation.extendPermit":
+		if e.ComplexityRoot.Mutation.ExtendPermit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_extendPermit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExtendPermit(childComplexity, args["input"].(permit.NewExtension)), true
 	case "Mutation.forwardAidRequest":
 		if e.ComplexityRoot.Mutation.ForwardAidRequest == nil {
 			break
@@ -3007,6 +3204,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.FulfilAidRequest(childComplexity, args["input"].(model.FulfilAidRequestInput)), true
+	case "Mutation.placeBoxUnderPermit":
+		if e.ComplexityRoot.Mutation.PlaceBoxUnderPermit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_placeBoxUnderPermit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PlaceBoxUnderPermit(childComplexity, args["input"].(box.NewPlacement)), true
 	case "Mutation.recordAidOutput":
 		if e.ComplexityRoot.Mutation.RecordAidOutput == nil {
 			break
@@ -3600,6 +3808,406 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PeriodClose.Through(childComplexity), true
 
+	case "Permit.area":
+		if e.ComplexityRoot.Permit.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.Area(childComplexity), true
+	case "Permit.authority":
+		if e.ComplexityRoot.Permit.Authority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.Authority(childComplexity), true
+	case "Permit.costCapPercent":
+		if e.ComplexityRoot.Permit.CostCapPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.CostCapPercent(childComplexity), true
+	case "Permit.createdAt":
+		if e.ComplexityRoot.Permit.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.CreatedAt(childComplexity), true
+	case "Permit.disaster":
+		if e.ComplexityRoot.Permit.Disaster == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.Disaster(childComplexity), true
+	case "Permit.extensions":
+		if e.ComplexityRoot.Permit.Extensions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.Extensions(childComplexity), true
+	case "Permit.id":
+		if e.ComplexityRoot.Permit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.ID(childComplexity), true
+	case "Permit.methods":
+		if e.ComplexityRoot.Permit.Methods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.Methods(childComplexity), true
+	case "Permit.number":
+		if e.ComplexityRoot.Permit.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.Number(childComplexity), true
+	case "Permit.organizer":
+		if e.ComplexityRoot.Permit.Organizer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.Organizer(childComplexity), true
+	case "Permit.purpose":
+		if e.ComplexityRoot.Permit.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.Purpose(childComplexity), true
+	case "Permit.validFrom":
+		if e.ComplexityRoot.Permit.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.ValidFrom(childComplexity), true
+	case "Permit.validThrough":
+		if e.ComplexityRoot.Permit.ValidThrough == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.ValidThrough(childComplexity), true
+	case "Permit.validTo":
+		if e.ComplexityRoot.Permit.ValidTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permit.ValidTo(childComplexity), true
+
+	case "PermitBoxTotal.code":
+		if e.ComplexityRoot.PermitBoxTotal.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitBoxTotal.Code(childComplexity), true
+	case "PermitBoxTotal.exceptions":
+		if e.ComplexityRoot.PermitBoxTotal.Exceptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitBoxTotal.Exceptions(childComplexity), true
+	case "PermitBoxTotal.host":
+		if e.ComplexityRoot.PermitBoxTotal.Host == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitBoxTotal.Host(childComplexity), true
+	case "PermitBoxTotal.openings":
+		if e.ComplexityRoot.PermitBoxTotal.Openings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitBoxTotal.Openings(childComplexity), true
+	case "PermitBoxTotal.regency":
+		if e.ComplexityRoot.PermitBoxTotal.Regency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitBoxTotal.Regency(childComplexity), true
+	case "PermitBoxTotal.total":
+		if e.ComplexityRoot.PermitBoxTotal.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitBoxTotal.Total(childComplexity), true
+
+	case "PermitConnection.edges":
+		if e.ComplexityRoot.PermitConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitConnection.Edges(childComplexity), true
+	case "PermitConnection.pageInfo":
+		if e.ComplexityRoot.PermitConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitConnection.PageInfo(childComplexity), true
+	case "PermitConnection.totalCount":
+		if e.ComplexityRoot.PermitConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitConnection.TotalCount(childComplexity), true
+
+	case "PermitCostLine.amount":
+		if e.ComplexityRoot.PermitCostLine.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitCostLine.Amount(childComplexity), true
+	case "PermitCostLine.council":
+		if e.ComplexityRoot.PermitCostLine.Council == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitCostLine.Council(childComplexity), true
+	case "PermitCostLine.description":
+		if e.ComplexityRoot.PermitCostLine.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitCostLine.Description(childComplexity), true
+	case "PermitCostLine.allocatedOn":
+		if e.ComplexityRoot.PermitCostLine.On == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitCostLine.On(childComplexity), true
+	case "PermitCostLine.release":
+		if e.ComplexityRoot.PermitCostLine.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitCostLine.Release(childComplexity), true
+
+	case "PermitEdge.cursor":
+		if e.ComplexityRoot.PermitEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitEdge.Cursor(childComplexity), true
+	case "PermitEdge.node":
+		if e.ComplexityRoot.PermitEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitEdge.Node(childComplexity), true
+
+	case "PermitExceptionLine.amount":
+		if e.ComplexityRoot.PermitExceptionLine.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitExceptionLine.Amount(childComplexity), true
+	case "PermitExceptionLine.boxCode":
+		if e.ComplexityRoot.PermitExceptionLine.BoxCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitExceptionLine.BoxCode(childComplexity), true
+	case "PermitExceptionLine.date":
+		if e.ComplexityRoot.PermitExceptionLine.On == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitExceptionLine.On(childComplexity), true
+	case "PermitExceptionLine.reason":
+		if e.ComplexityRoot.PermitExceptionLine.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitExceptionLine.Reason(childComplexity), true
+	case "PermitExceptionLine.receiver":
+		if e.ComplexityRoot.PermitExceptionLine.Receiver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitExceptionLine.Receiver(childComplexity), true
+	case "PermitExceptionLine.reference":
+		if e.ComplexityRoot.PermitExceptionLine.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitExceptionLine.Reference(childComplexity), true
+
+	case "PermitExtension.grantedOn":
+		if e.ComplexityRoot.PermitExtension.GrantedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitExtension.GrantedOn(childComplexity), true
+	case "PermitExtension.number":
+		if e.ComplexityRoot.PermitExtension.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitExtension.Number(childComplexity), true
+	case "PermitExtension.validTo":
+		if e.ComplexityRoot.PermitExtension.ValidTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitExtension.ValidTo(childComplexity), true
+
+	case "PermitMonthTotal.fromAppeals":
+		if e.ComplexityRoot.PermitMonthTotal.FromAppeals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitMonthTotal.FromAppeals(childComplexity), true
+	case "PermitMonthTotal.fromBoxes":
+		if e.ComplexityRoot.PermitMonthTotal.FromBoxes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitMonthTotal.FromBoxes(childComplexity), true
+	case "PermitMonthTotal.month":
+		if e.ComplexityRoot.PermitMonthTotal.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitMonthTotal.Month(childComplexity), true
+
+	case "PermitReport.balance":
+		if e.ComplexityRoot.PermitReport.Balance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.Balance(childComplexity), true
+	case "PermitReport.byBox":
+		if e.ComplexityRoot.PermitReport.Boxes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.Boxes(childComplexity), true
+	case "PermitReport.collected":
+		if e.ComplexityRoot.PermitReport.Collected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.Collected(childComplexity), true
+	case "PermitReport.costCap":
+		if e.ComplexityRoot.PermitReport.CostCap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.CostCap(childComplexity), true
+	case "PermitReport.costLines":
+		if e.ComplexityRoot.PermitReport.CostLines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.CostLines(childComplexity), true
+	case "PermitReport.costShare":
+		if e.ComplexityRoot.PermitReport.CostShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.CostShare(childComplexity), true
+	case "PermitReport.costs":
+		if e.ComplexityRoot.PermitReport.Costs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.Costs(childComplexity), true
+	case "PermitReport.exceptionLines":
+		if e.ComplexityRoot.PermitReport.ExceptionLines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.ExceptionLines(childComplexity), true
+	case "PermitReport.exceptions":
+		if e.ComplexityRoot.PermitReport.Exceptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.Exceptions(childComplexity), true
+	case "PermitReport.fromAppeals":
+		if e.ComplexityRoot.PermitReport.FromAppeals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.FromAppeals(childComplexity), true
+	case "PermitReport.fromBoxes":
+		if e.ComplexityRoot.PermitReport.FromBoxes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.FromBoxes(childComplexity), true
+	case "PermitReport.byMonth":
+		if e.ComplexityRoot.PermitReport.Months == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.Months(childComplexity), true
+	case "PermitReport.openings":
+		if e.ComplexityRoot.PermitReport.Openings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.Openings(childComplexity), true
+	case "PermitReport.partial":
+		if e.ComplexityRoot.PermitReport.Partial == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.Partial(childComplexity), true
+	case "PermitReport.permit":
+		if e.ComplexityRoot.PermitReport.Permit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.Permit(childComplexity), true
+	case "PermitReport.useLines":
+		if e.ComplexityRoot.PermitReport.UseLines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.UseLines(childComplexity), true
+	case "PermitReport.uses":
+		if e.ComplexityRoot.PermitReport.Uses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.Uses(childComplexity), true
+
+	case "PermitUseLine.aidType":
+		if e.ComplexityRoot.PermitUseLine.AidType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitUseLine.AidType(childComplexity), true
+	case "PermitUseLine.amount":
+		if e.ComplexityRoot.PermitUseLine.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitUseLine.Amount(childComplexity), true
+	case "PermitUseLine.beneficiaryGroup":
+		if e.ComplexityRoot.PermitUseLine.BeneficiaryGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitUseLine.BeneficiaryGroup(childComplexity), true
+	case "PermitUseLine.outputs":
+		if e.ComplexityRoot.PermitUseLine.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitUseLine.Outputs(childComplexity), true
+	case "PermitUseLine.regency":
+		if e.ComplexityRoot.PermitUseLine.Regency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitUseLine.Regency(childComplexity), true
+	case "PermitUseLine.unit":
+		if e.ComplexityRoot.PermitUseLine.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitUseLine.Unit(childComplexity), true
+
 	case "PlannedAllocation.aidOutput":
 		if e.ComplexityRoot.PlannedAllocation.AidOutput == nil {
 			break
@@ -4047,6 +4655,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PeriodCloses(childComplexity, args["organizationId"].(string)), true
+	case "Query.permit":
+		if e.ComplexityRoot.Query.Permit == nil {
+			break
+		}
+
+		args, err := ec.field_Query_permit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Permit(childComplexity, args["id"].(*string), args["number"].(*string)), true
+	case "Query.permitReport":
+		if e.ComplexityRoot.Query.PermitReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_permitReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PermitReport(childComplexity, args["permit"].(string)), true
+	case "Query.permits":
+		if e.ComplexityRoot.Query.Permits == nil {
+			break
+		}
+
+		args, err := ec.field_Query_permits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Permits(childComplexity, args["filter"].(*permit.Filter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.pledges":
 		if e.ComplexityRoot.Query.Pledges == nil {
 			break
@@ -4624,16 +5265,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateDonationBoxInput", ec.unmarshalInputCreateDonationBoxInput),
 			graphql.NewInputUnmarshaler("CreateOrganizationInput", ec.unmarshalInputCreateOrganizationInput),
 			graphql.NewInputUnmarshaler("CreatePartnerInput", ec.unmarshalInputCreatePartnerInput),
+			graphql.NewInputUnmarshaler("CreatePermitInput", ec.unmarshalInputCreatePermitInput),
 			graphql.NewInputUnmarshaler("CreateProgrammeTargetInput", ec.unmarshalInputCreateProgrammeTargetInput),
 			graphql.NewInputUnmarshaler("CreateWorkMeetingInput", ec.unmarshalInputCreateWorkMeetingInput),
 			graphql.NewInputUnmarshaler("DenominationInput", ec.unmarshalInputDenominationInput),
 			graphql.NewInputUnmarshaler("DonationBoxFilter", ec.unmarshalInputDonationBoxFilter),
 			graphql.NewInputUnmarshaler("DonationFilter", ec.unmarshalInputDonationFilter),
 			graphql.NewInputUnmarshaler("DonationItemInput", ec.unmarshalInputDonationItemInput),
+			graphql.NewInputUnmarshaler("ExtendPermitInput", ec.unmarshalInputExtendPermitInput),
 			graphql.NewInputUnmarshaler("FulfilAidRequestInput", ec.unmarshalInputFulfilAidRequestInput),
 			graphql.NewInputUnmarshaler("MeetingDecisionInput", ec.unmarshalInputMeetingDecisionInput),
 			graphql.NewInputUnmarshaler("OrganizationFilter", ec.unmarshalInputOrganizationFilter),
 			graphql.NewInputUnmarshaler("PartnerFilter", ec.unmarshalInputPartnerFilter),
+			graphql.NewInputUnmarshaler("PermitFilter", ec.unmarshalInputPermitFilter),
+			graphql.NewInputUnmarshaler("PlaceBoxUnderPermitInput", ec.unmarshalInputPlaceBoxUnderPermitInput),
 			graphql.NewInputUnmarshaler("ProgrammeTargetFilter", ec.unmarshalInputProgrammeTargetFilter),
 			graphql.NewInputUnmarshaler("RecordAidOutputInput", ec.unmarshalInputRecordAidOutputInput),
 			graphql.NewInputUnmarshaler("RecordBoxCollectionInput", ec.unmarshalInputRecordBoxCollectionInput),
@@ -4802,6 +5447,25 @@ type Query {
   "Programme targets with their realisation."
   programmeTargets(filter: ProgrammeTargetFilter, first: Int, after: String): ProgrammeTargetConnection!
 
+  "One public fundraising permit (izin PUB) by id, or by its number in any case: give one of the two."
+  permit(id: ID, number: String): Permit
+  """
+  Public fundraising permits, in the order they were recorded: an
+  operator's councils' and those above them; a partner's, those its boxes
+  or gifts were collected under. filter.expiringWithinDays warns of those
+  about to end.
+  """
+  permits(filter: PermitFilter, first: Int, after: String): PermitConnection!
+  """
+  A permit's accountability report (laporan pertanggungjawaban PUB): what
+  was collected under it, by box and host and by month, its operating
+  costs against the cap, what the rest paid for, and what is left. The
+  permit is named by id or number. A partner account gets its own version:
+  only the boxes it hosts and its own gifts (partial is true). An operator
+  below the permit's organiser is refused.
+  """
+  permitReport(permit: ID!): PermitReport
+
   "One work meeting by id."
   workMeeting(id: ID!): WorkMeeting
   "Work meetings (Raker) in date order."
@@ -4828,8 +5492,33 @@ type Mutation {
   createDonationBox(input: CreateDonationBoxInput!): DonationBox
   "Take a donation box out of service."
   retireDonationBox(input: RetireDonationBoxInput!): DonationBox
-  "Record the opening of a box; it becomes a donation (source DONATION_BOX) in the same transaction."
+  """
+  Record the opening of a box; it becomes a donation (source DONATION_BOX)
+  in the same transaction. A box placed under permits collects under the
+  latest placed on or before the opening: an opening outside that permit's
+  period or area (or before the box's first permit) is refused with reason
+  OUTSIDE_PERMIT, unless permitException says why it is recorded anyway.
+  """
   recordBoxCollection(input: RecordBoxCollectionInput!): BoxCollection
+  """
+  Record a public fundraising permit (izin PUB) issued to a council: at
+  most the rule's months long (default 3), operating costs capped at the
+  rule's share (default 10%; none for a disaster appeal).
+  """
+  createPermit(input: CreatePermitInput!): Permit
+  """
+  Record a permit's extension, granted while it is valid: at most the
+  rule's number of times (default once), for at most the rule's months
+  (default 1) after its end.
+  """
+  extendPermit(input: ExtendPermitInput!): Permit
+  """
+  Put a box under a permit from a day on: the permit must allow boxes, be
+  valid that day (never an expired one), cover the box's regency, and be
+  its owner's or a council's above it. The day must come after the box's
+  last opening.
+  """
+  placeBoxUnderPermit(input: PlaceBoxUnderPermitInput!): DonationBox
   """
   Cancel a box opening recorded wrongly, with its donation: two reversal
   entries with the opposite amount, dated alike. A collection is reversed at
@@ -5091,6 +5780,10 @@ type Donation {
   reversedBy: Donation
   "The box collection this donation came from."
   boxCollection: BoxCollection
+  "The public fundraising permit it was collected under: its box's, or the appeal's it names."
+  permit: Permit
+  "Why it was recorded though outside its permit's period or area (a permit exception); null when within it."
+  permitException: String
   createdAt: Time!
 }
 
@@ -5162,6 +5855,14 @@ input RecordDonationInput {
   earmarkAidTypeId: ID
   "A regency/city council: its id or code."
   earmarkRegencyId: ID
+  """
+  The permit of the appeal the gift answers, by id or number: it must allow
+  APPEAL, belong to the receiving council or one above it, and cover the
+  day and the receiver's regency (OUTSIDE_PERMIT otherwise).
+  """
+  permitId: ID
+  "Why a gift outside its permit's period or area is recorded anyway."
+  permitException: String
   notes: String
   idempotencyKey: String
 }
@@ -5189,6 +5890,8 @@ type DonationBox {
   address: String!
   placedOn: Date!
   retiredOn: Date
+  "The permits the box was placed under, in date order: each from its day until the next."
+  permits: [BoxPermit!]!
   "This box's openings in date order."
   collections(first: Int, after: String): BoxCollectionConnection!
   createdAt: Time!
@@ -5260,6 +5963,10 @@ type BoxCollection {
   "The entry that reversed this collection."
   reversedBy: BoxCollection
   reversalReason: String
+  "The public fundraising permit the opening collected under."
+  permit: Permit
+  "Why the opening was recorded though outside its permit's period or area; null when within it."
+  permitException: String
   createdAt: Time!
 }
 
@@ -5330,6 +6037,8 @@ input RecordBoxCollectionInput {
   sealApplied: String
   "Required when the seal removed is not the one the previous opening applied."
   sealIncident: SealIncidentInput
+  "Why an opening outside its box's permit (period or area) is recorded anyway; refused when it is within it."
+  permitException: String
   idempotencyKey: String
 }
 
@@ -6449,6 +7158,190 @@ type ImportProblem {
   reason: String!
   message: String!
 }
+
+# ---------------------------------------------------------------- public fundraising permits
+
+"How a permit lets its organiser ask the public."
+enum PermitMethod {
+  "Donation boxes placed with hosts."
+  DONATION_BOX
+  "An appeal that donations name (permitId)."
+  APPEAL
+}
+
+"""
+A public fundraising permit (izin Pengumpulan Uang atau Barang, PUB), as
+issued: by whom, to which council, for what, where and when, and the cap
+on operating costs.
+"""
+type Permit {
+  id: ID!
+  number: String!
+  "The issuing authority (e.g. Dinas Sosial Provinsi Bali)."
+  authority: String!
+  "The council the permit was issued to."
+  organizer: Organization!
+  purpose: String!
+  methods: [PermitMethod!]!
+  "A disaster appeal: no cap on operating costs unless one is stated."
+  disaster: Boolean!
+  "The regencies/cities the permit covers."
+  area: [Organization!]!
+  validFrom: Date!
+  "The end as issued."
+  validTo: Date!
+  extensions: [PermitExtension!]!
+  "The last valid day, extensions included."
+  validThrough: Date!
+  "Operating costs at most this share of what was collected, in percent; null: no cap."
+  costCapPercent: Float
+  createdAt: Time!
+}
+
+type PermitExtension {
+  number: String!
+  validTo: Date!
+  grantedOn: Date!
+}
+
+"A box's placement under a permit, from a day on."
+type BoxPermit {
+  permit: Permit!
+  placedOn: Date!
+}
+
+input PermitFilter {
+  "The organiser's subtree."
+  organizationId: ID
+  "Valid on that day, extensions included."
+  activeOn: Date
+  "Valid today (in the organiser's time zone) and ending at most this many days from now."
+  expiringWithinDays: Int
+}
+
+type PermitConnection {
+  edges: [PermitEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type PermitEdge {
+  cursor: String!
+  node: Permit!
+}
+
+input CreatePermitInput {
+  number: String!
+  authority: String!
+  "A council (not an institution): its id or code."
+  organizationId: ID!
+  purpose: String!
+  methods: [PermitMethod!]!
+  disaster: Boolean
+  "Regency/city councils within (or above) the organiser: ids or codes."
+  regencyIds: [ID!]!
+  validFrom: Date!
+  validTo: Date!
+  "A cap the permit states below the rule's (percent, two decimals at most). Default: the rule's; none for a disaster appeal."
+  costCapPercent: Float
+  idempotencyKey: String
+}
+
+input ExtendPermitInput {
+  "The permit's id or number."
+  permitId: ID!
+  "The extension's own number."
+  number: String!
+  validTo: Date!
+  grantedOn: Date!
+  idempotencyKey: String
+}
+
+input PlaceBoxUnderPermitInput {
+  "The box's id or code."
+  boxId: ID!
+  "The permit's id or number."
+  permitId: ID!
+  placedOn: Date!
+  idempotencyKey: String
+}
+
+"A permit's accountability report; every figure net of reversals and releases."
+type PermitReport {
+  permit: Permit!
+  "True for a partner's version: only the boxes it hosts and its own gifts."
+  partial: Boolean!
+  collected: Rupiah!
+  fromBoxes: Rupiah!
+  fromAppeals: Rupiah!
+  "Box openings, less reversed ones."
+  openings: Int!
+  "Entries recorded though outside the permit (permit exceptions)."
+  exceptions: Int!
+  "Operating costs paid from the collection."
+  costs: Rupiah!
+  "What the permit allows in operating costs of what it collected; null without a cap, and in a partner's version."
+  costCap: Rupiah
+  "Operating costs as a percentage of the collection; null when nothing was collected."
+  costShare: Float
+  "What the collection paid for (aid outputs)."
+  uses: Rupiah!
+  "Collected less costs and uses."
+  balance: Rupiah!
+  byBox: [PermitBoxTotal!]!
+  byMonth: [PermitMonthTotal!]!
+  costLines: [PermitCostLine!]!
+  "What the collection paid for, by aid type, regency and beneficiary group."
+  useLines: [PermitUseLine!]!
+  "The entries recorded though outside the permit, with why."
+  exceptionLines: [PermitExceptionLine!]!
+}
+
+type PermitBoxTotal {
+  code: String!
+  host: String!
+  regency: String!
+  openings: Int!
+  total: Rupiah!
+  exceptions: Int!
+}
+
+type PermitMonthTotal {
+  "YYYY-MM"
+  month: String!
+  fromBoxes: Rupiah!
+  fromAppeals: Rupiah!
+}
+
+"An operating-cost allocation paid from the collection, or its release (negative)."
+type PermitCostLine {
+  allocatedOn: Date!
+  description: String!
+  "The council bearing the costs."
+  council: String!
+  amount: Rupiah!
+  release: Boolean!
+}
+
+type PermitUseLine {
+  aidType: String!
+  unit: String!
+  regency: String!
+  beneficiaryGroup: BeneficiaryGroup!
+  "Outputs the collection helped pay for."
+  outputs: Int!
+  amount: Rupiah!
+}
+
+type PermitExceptionLine {
+  date: Date!
+  "The box, for an opening."
+  boxCode: String
+  reference: String
+  receiver: String!
+  amount: Rupiah!
+  reason: String!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6867,6 +7760,10 @@ func (ec *executionContext) childFields_BoxCollection(ctx context.Context, field
 		return ec.fieldContext_BoxCollection_reversedBy(ctx, field)
 	case "reversalReason":
 		return ec.fieldContext_BoxCollection_reversalReason(ctx, field)
+	case "permit":
+		return ec.fieldContext_BoxCollection_permit(ctx, field)
+	case "permitException":
+		return ec.fieldContext_BoxCollection_permitException(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_BoxCollection_createdAt(ctx, field)
 	}
@@ -6909,6 +7806,16 @@ func (ec *executionContext) childFields_BoxHostTotal(ctx context.Context, field 
 		return ec.fieldContext_BoxHostTotal_total(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BoxHostTotal", field.Name)
+}
+
+func (ec *executionContext) childFields_BoxPermit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "permit":
+		return ec.fieldContext_BoxPermit_permit(ctx, field)
+	case "placedOn":
+		return ec.fieldContext_BoxPermit_placedOn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BoxPermit", field.Name)
 }
 
 func (ec *executionContext) childFields_BoxRegencyTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6995,6 +7902,10 @@ func (ec *executionContext) childFields_Donation(ctx context.Context, field grap
 		return ec.fieldContext_Donation_reversedBy(ctx, field)
 	case "boxCollection":
 		return ec.fieldContext_Donation_boxCollection(ctx, field)
+	case "permit":
+		return ec.fieldContext_Donation_permit(ctx, field)
+	case "permitException":
+		return ec.fieldContext_Donation_permitException(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Donation_createdAt(ctx, field)
 	case "allocations":
@@ -7031,6 +7942,8 @@ func (ec *executionContext) childFields_DonationBox(ctx context.Context, field g
 		return ec.fieldContext_DonationBox_placedOn(ctx, field)
 	case "retiredOn":
 		return ec.fieldContext_DonationBox_retiredOn(ctx, field)
+	case "permits":
+		return ec.fieldContext_DonationBox_permits(ctx, field)
 	case "collections":
 		return ec.fieldContext_DonationBox_collections(ctx, field)
 	case "createdAt":
@@ -7497,6 +8410,196 @@ func (ec *executionContext) childFields_PeriodClose(ctx context.Context, field g
 		return ec.fieldContext_PeriodClose_reopenReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PeriodClose", field.Name)
+}
+
+func (ec *executionContext) childFields_Permit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Permit_id(ctx, field)
+	case "number":
+		return ec.fieldContext_Permit_number(ctx, field)
+	case "authority":
+		return ec.fieldContext_Permit_authority(ctx, field)
+	case "organizer":
+		return ec.fieldContext_Permit_organizer(ctx, field)
+	case "purpose":
+		return ec.fieldContext_Permit_purpose(ctx, field)
+	case "methods":
+		return ec.fieldContext_Permit_methods(ctx, field)
+	case "disaster":
+		return ec.fieldContext_Permit_disaster(ctx, field)
+	case "area":
+		return ec.fieldContext_Permit_area(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_Permit_validFrom(ctx, field)
+	case "validTo":
+		return ec.fieldContext_Permit_validTo(ctx, field)
+	case "extensions":
+		return ec.fieldContext_Permit_extensions(ctx, field)
+	case "validThrough":
+		return ec.fieldContext_Permit_validThrough(ctx, field)
+	case "costCapPercent":
+		return ec.fieldContext_Permit_costCapPercent(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Permit_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Permit", field.Name)
+}
+
+func (ec *executionContext) childFields_PermitBoxTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_PermitBoxTotal_code(ctx, field)
+	case "host":
+		return ec.fieldContext_PermitBoxTotal_host(ctx, field)
+	case "regency":
+		return ec.fieldContext_PermitBoxTotal_regency(ctx, field)
+	case "openings":
+		return ec.fieldContext_PermitBoxTotal_openings(ctx, field)
+	case "total":
+		return ec.fieldContext_PermitBoxTotal_total(ctx, field)
+	case "exceptions":
+		return ec.fieldContext_PermitBoxTotal_exceptions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PermitBoxTotal", field.Name)
+}
+
+func (ec *executionContext) childFields_PermitConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PermitConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PermitConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PermitConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PermitConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PermitCostLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "allocatedOn":
+		return ec.fieldContext_PermitCostLine_allocatedOn(ctx, field)
+	case "description":
+		return ec.fieldContext_PermitCostLine_description(ctx, field)
+	case "council":
+		return ec.fieldContext_PermitCostLine_council(ctx, field)
+	case "amount":
+		return ec.fieldContext_PermitCostLine_amount(ctx, field)
+	case "release":
+		return ec.fieldContext_PermitCostLine_release(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PermitCostLine", field.Name)
+}
+
+func (ec *executionContext) childFields_PermitEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PermitEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PermitEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PermitEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PermitExceptionLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_PermitExceptionLine_date(ctx, field)
+	case "boxCode":
+		return ec.fieldContext_PermitExceptionLine_boxCode(ctx, field)
+	case "reference":
+		return ec.fieldContext_PermitExceptionLine_reference(ctx, field)
+	case "receiver":
+		return ec.fieldContext_PermitExceptionLine_receiver(ctx, field)
+	case "amount":
+		return ec.fieldContext_PermitExceptionLine_amount(ctx, field)
+	case "reason":
+		return ec.fieldContext_PermitExceptionLine_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PermitExceptionLine", field.Name)
+}
+
+func (ec *executionContext) childFields_PermitExtension(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_PermitExtension_number(ctx, field)
+	case "validTo":
+		return ec.fieldContext_PermitExtension_validTo(ctx, field)
+	case "grantedOn":
+		return ec.fieldContext_PermitExtension_grantedOn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PermitExtension", field.Name)
+}
+
+func (ec *executionContext) childFields_PermitMonthTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "month":
+		return ec.fieldContext_PermitMonthTotal_month(ctx, field)
+	case "fromBoxes":
+		return ec.fieldContext_PermitMonthTotal_fromBoxes(ctx, field)
+	case "fromAppeals":
+		return ec.fieldContext_PermitMonthTotal_fromAppeals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PermitMonthTotal", field.Name)
+}
+
+func (ec *executionContext) childFields_PermitReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "permit":
+		return ec.fieldContext_PermitReport_permit(ctx, field)
+	case "partial":
+		return ec.fieldContext_PermitReport_partial(ctx, field)
+	case "collected":
+		return ec.fieldContext_PermitReport_collected(ctx, field)
+	case "fromBoxes":
+		return ec.fieldContext_PermitReport_fromBoxes(ctx, field)
+	case "fromAppeals":
+		return ec.fieldContext_PermitReport_fromAppeals(ctx, field)
+	case "openings":
+		return ec.fieldContext_PermitReport_openings(ctx, field)
+	case "exceptions":
+		return ec.fieldContext_PermitReport_exceptions(ctx, field)
+	case "costs":
+		return ec.fieldContext_PermitReport_costs(ctx, field)
+	case "costCap":
+		return ec.fieldContext_PermitReport_costCap(ctx, field)
+	case "costShare":
+		return ec.fieldContext_PermitReport_costShare(ctx, field)
+	case "uses":
+		return ec.fieldContext_PermitReport_uses(ctx, field)
+	case "balance":
+		return ec.fieldContext_PermitReport_balance(ctx, field)
+	case "byBox":
+		return ec.fieldContext_PermitReport_byBox(ctx, field)
+	case "byMonth":
+		return ec.fieldContext_PermitReport_byMonth(ctx, field)
+	case "costLines":
+		return ec.fieldContext_PermitReport_costLines(ctx, field)
+	case "useLines":
+		return ec.fieldContext_PermitReport_useLines(ctx, field)
+	case "exceptionLines":
+		return ec.fieldContext_PermitReport_exceptionLines(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PermitReport", field.Name)
+}
+
+func (ec *executionContext) childFields_PermitUseLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "aidType":
+		return ec.fieldContext_PermitUseLine_aidType(ctx, field)
+	case "unit":
+		return ec.fieldContext_PermitUseLine_unit(ctx, field)
+	case "regency":
+		return ec.fieldContext_PermitUseLine_regency(ctx, field)
+	case "beneficiaryGroup":
+		return ec.fieldContext_PermitUseLine_beneficiaryGroup(ctx, field)
+	case "outputs":
+		return ec.fieldContext_PermitUseLine_outputs(ctx, field)
+	case "amount":
+		return ec.fieldContext_PermitUseLine_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PermitUseLine", field.Name)
 }
 
 func (ec *executionContext) childFields_PlannedAllocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8125,6 +9228,20 @@ func (ec *executionContext) field_Mutation_createPartner_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPermit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (permit.NewPermit, error) {
+			return ec.unmarshalNCreatePermitInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐNewPermit(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createProgrammeTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8153,6 +9270,20 @@ func (ec *executionContext) field_Mutation_createWorkMeeting_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_extendPermit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (permit.NewExtension, error) {
+			return ec.unmarshalNExtendPermitInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐNewExtension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_forwardAidRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8173,6 +9304,20 @@ func (ec *executionContext) field_Mutation_fulfilAidRequest_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.FulfilAidRequestInput, error) {
 			return ec.unmarshalNFulfilAidRequestInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐFulfilAidRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_placeBoxUnderPermit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (box.NewPlacement, error) {
+			return ec.unmarshalNPlaceBoxUnderPermitInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐNewPlacement(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8974,6 +10119,72 @@ func (ec *executionContext) field_Query_periodCloses_args(ctx context.Context, r
 		return nil, err
 	}
 	args["organizationId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_permitReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "permit",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["permit"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_permit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "number",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["number"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_permits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*permit.Filter, error) {
+			return ec.unmarshalOPermitFilter2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -12825,6 +14036,61 @@ func (ec *executionContext) fieldContext_BoxCollection_reversalReason(_ context.
 	return graphql.NewScalarFieldContext("BoxCollection", field, false, false, "String")
 }
 
+func (ec *executionContext) _BoxCollection_permit(ctx context.Context, field graphql.CollectedField, obj *box.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxCollection_permit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxCollection().Permit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *permit.Permit) graphql.Marshaler {
+			return ec.marshalOPermit2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐPermit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BoxCollection_permit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BoxCollection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BoxCollection_permitException(ctx context.Context, field graphql.CollectedField, obj *box.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxCollection_permitException(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PermitException, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BoxCollection_permitException(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxCollection", field, false, false, "String")
+}
+
 func (ec *executionContext) _BoxCollection_createdAt(ctx context.Context, field graphql.CollectedField, obj *box.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13112,6 +14378,61 @@ func (ec *executionContext) _BoxHostTotal_total(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_BoxHostTotal_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BoxHostTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _BoxPermit_permit(ctx context.Context, field graphql.CollectedField, obj *box.Placement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxPermit_permit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BoxPermit().Permit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *permit.Permit) graphql.Marshaler {
+			return ec.marshalNPermit2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐPermit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxPermit_permit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BoxPermit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BoxPermit_placedOn(ctx context.Context, field graphql.CollectedField, obj *box.Placement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BoxPermit_placedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlacedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BoxPermit_placedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BoxPermit", field, false, false, "Date")
 }
 
 func (ec *executionContext) _BoxRegencyTotal_regency(ctx context.Context, field graphql.CollectedField, obj *box.Group) (ret graphql.Marshaler) {
@@ -13871,6 +15192,61 @@ func (ec *executionContext) fieldContext_Donation_boxCollection(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Donation_permit(ctx context.Context, field graphql.CollectedField, obj *donation.Donation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Donation_permit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Donation().Permit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *permit.Permit) graphql.Marshaler {
+			return ec.marshalOPermit2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐPermit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Donation_permit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Donation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Donation_permitException(ctx context.Context, field graphql.CollectedField, obj *donation.Donation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Donation_permitException(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PermitException, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Donation_permitException(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Donation", field, false, false, "String")
+}
+
 func (ec *executionContext) _Donation_createdAt(ctx context.Context, field graphql.CollectedField, obj *donation.Donation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14277,6 +15653,38 @@ func (ec *executionContext) _DonationBox_retiredOn(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_DonationBox_retiredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DonationBox", field, false, false, "Date")
+}
+
+func (ec *executionContext) _DonationBox_permits(ctx context.Context, field graphql.CollectedField, obj *box.Box) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonationBox_permits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DonationBox().Permits(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []box.Placement) graphql.Marshaler {
+			return ec.marshalNBoxPermit2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐPlacementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonationBox_permits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DonationBox",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BoxPermit(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _DonationBox_collections(ctx context.Context, field graphql.CollectedField, obj *box.Box) (ret graphql.Marshaler) {
@@ -16678,6 +18086,138 @@ func (ec *executionContext) fieldContext_Mutation_recordBoxCollection(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_recordBoxCollection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPermit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPermit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePermit(ctx, fc.Args["input"].(permit.NewPermit))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *permit.Permit) graphql.Marshaler {
+			return ec.marshalOPermit2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐPermit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPermit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPermit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_extendPermit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_extendPermit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExtendPermit(ctx, fc.Args["input"].(permit.NewExtension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *permit.Permit) graphql.Marshaler {
+			return ec.marshalOPermit2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐPermit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_extendPermit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_extendPermit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_placeBoxUnderPermit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_placeBoxUnderPermit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PlaceBoxUnderPermit(ctx, fc.Args["input"].(box.NewPlacement))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *box.Box) graphql.Marshaler {
+			return ec.marshalODonationBox2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐBox(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_placeBoxUnderPermit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DonationBox(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_placeBoxUnderPermit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19352,6 +20892,1609 @@ func (ec *executionContext) fieldContext_PeriodClose_reopenReason(_ context.Cont
 	return graphql.NewScalarFieldContext("PeriodClose", field, false, false, "String")
 }
 
+func (ec *executionContext) _Permit_id(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permit", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Permit_number(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permit", field, false, false, "String")
+}
+
+func (ec *executionContext) _Permit_authority(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_authority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Authority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_authority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permit", field, false, false, "String")
+}
+
+func (ec *executionContext) _Permit_organizer(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_organizer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Permit().Organizer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_organizer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Permit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Permit_purpose(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_purpose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Purpose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permit", field, false, false, "String")
+}
+
+func (ec *executionContext) _Permit_methods(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_methods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Methods(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []permit.Method) graphql.Marshaler {
+			return ec.marshalNPermitMethod2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethodᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_methods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permit", field, true, false, "PermitMethod")
+}
+
+func (ec *executionContext) _Permit_disaster(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_disaster(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disaster, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_disaster(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permit", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Permit_area(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Permit().Area(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []organization.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋorganizationᚐOrganizationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Permit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Permit_validFrom(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permit", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Permit_validTo(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_validTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permit", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Permit_extensions(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_extensions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extensions(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []permit.Extension) graphql.Marshaler {
+			return ec.marshalNPermitExtension2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐExtensionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_extensions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Permit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PermitExtension(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Permit_validThrough(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_validThrough(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidThrough(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_validThrough(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permit", field, true, false, "Date")
+}
+
+func (ec *executionContext) _Permit_costCapPercent(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_costCapPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostCapPercent(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_costCapPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permit", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Permit_createdAt(ctx context.Context, field graphql.CollectedField, obj *permit.Permit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permit_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permit_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permit", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PermitBoxTotal_code(ctx context.Context, field graphql.CollectedField, obj *permit.BoxLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitBoxTotal_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitBoxTotal_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitBoxTotal", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitBoxTotal_host(ctx context.Context, field graphql.CollectedField, obj *permit.BoxLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitBoxTotal_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Host, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitBoxTotal_host(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitBoxTotal", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitBoxTotal_regency(ctx context.Context, field graphql.CollectedField, obj *permit.BoxLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitBoxTotal_regency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitBoxTotal_regency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitBoxTotal", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitBoxTotal_openings(ctx context.Context, field graphql.CollectedField, obj *permit.BoxLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitBoxTotal_openings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Openings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitBoxTotal_openings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitBoxTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PermitBoxTotal_total(ctx context.Context, field graphql.CollectedField, obj *permit.BoxLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitBoxTotal_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitBoxTotal_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitBoxTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitBoxTotal_exceptions(ctx context.Context, field graphql.CollectedField, obj *permit.BoxLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitBoxTotal_exceptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exceptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitBoxTotal_exceptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitBoxTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PermitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PermitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PermitEdge) graphql.Marshaler {
+			return ec.marshalNPermitEdge2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PermitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PermitEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PermitConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.PermitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PermitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PermitConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.PermitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _PermitCostLine_allocatedOn(ctx context.Context, field graphql.CollectedField, obj *permit.CostLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitCostLine_allocatedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.On, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitCostLine_allocatedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitCostLine", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PermitCostLine_description(ctx context.Context, field graphql.CollectedField, obj *permit.CostLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitCostLine_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitCostLine_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitCostLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitCostLine_council(ctx context.Context, field graphql.CollectedField, obj *permit.CostLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitCostLine_council(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Council, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitCostLine_council(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitCostLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitCostLine_amount(ctx context.Context, field graphql.CollectedField, obj *permit.CostLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitCostLine_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitCostLine_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitCostLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitCostLine_release(ctx context.Context, field graphql.CollectedField, obj *permit.CostLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitCostLine_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitCostLine_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitCostLine", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PermitEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[permit.Permit]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[permit.Permit]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v permit.Permit) graphql.Marshaler {
+			return ec.marshalNPermit2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐPermit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PermitEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PermitExceptionLine_date(ctx context.Context, field graphql.CollectedField, obj *permit.ExceptionLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitExceptionLine_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.On, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitExceptionLine_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitExceptionLine", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PermitExceptionLine_boxCode(ctx context.Context, field graphql.CollectedField, obj *permit.ExceptionLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitExceptionLine_boxCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BoxCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PermitExceptionLine_boxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitExceptionLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitExceptionLine_reference(ctx context.Context, field graphql.CollectedField, obj *permit.ExceptionLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitExceptionLine_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PermitExceptionLine_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitExceptionLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitExceptionLine_receiver(ctx context.Context, field graphql.CollectedField, obj *permit.ExceptionLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitExceptionLine_receiver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Receiver, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitExceptionLine_receiver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitExceptionLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitExceptionLine_amount(ctx context.Context, field graphql.CollectedField, obj *permit.ExceptionLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitExceptionLine_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitExceptionLine_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitExceptionLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitExceptionLine_reason(ctx context.Context, field graphql.CollectedField, obj *permit.ExceptionLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitExceptionLine_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitExceptionLine_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitExceptionLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitExtension_number(ctx context.Context, field graphql.CollectedField, obj *permit.Extension) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitExtension_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitExtension_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitExtension", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitExtension_validTo(ctx context.Context, field graphql.CollectedField, obj *permit.Extension) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitExtension_validTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitExtension_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitExtension", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PermitExtension_grantedOn(ctx context.Context, field graphql.CollectedField, obj *permit.Extension) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitExtension_grantedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GrantedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calendar.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitExtension_grantedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitExtension", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PermitMonthTotal_month(ctx context.Context, field graphql.CollectedField, obj *permit.MonthLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitMonthTotal_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitMonthTotal_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitMonthTotal", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitMonthTotal_fromBoxes(ctx context.Context, field graphql.CollectedField, obj *permit.MonthLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitMonthTotal_fromBoxes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromBoxes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitMonthTotal_fromBoxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitMonthTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitMonthTotal_fromAppeals(ctx context.Context, field graphql.CollectedField, obj *permit.MonthLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitMonthTotal_fromAppeals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromAppeals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitMonthTotal_fromAppeals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitMonthTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitReport_permit(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_permit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Permit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v permit.Permit) graphql.Marshaler {
+			return ec.marshalNPermit2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐPermit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_permit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PermitReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PermitReport_partial(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_partial(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Partial, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_partial(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PermitReport_collected(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_collected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_collected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitReport", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitReport_fromBoxes(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_fromBoxes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromBoxes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_fromBoxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitReport", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitReport_fromAppeals(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_fromAppeals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromAppeals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_fromAppeals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitReport", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitReport_openings(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_openings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Openings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_openings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PermitReport_exceptions(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_exceptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exceptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_exceptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PermitReport_costs(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_costs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Costs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_costs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitReport", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitReport_costCap(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_costCap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostCap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Rupiah) graphql.Marshaler {
+			return ec.marshalORupiah2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_costCap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitReport", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitReport_costShare(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_costShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostShare(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_costShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitReport", field, true, false, "Float")
+}
+
+func (ec *executionContext) _PermitReport_uses(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_uses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_uses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitReport", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitReport_balance(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_balance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Balance(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_balance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitReport", field, true, false, "Rupiah")
+}
+
+func (ec *executionContext) _PermitReport_byBox(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_byBox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Boxes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []permit.BoxLine) graphql.Marshaler {
+			return ec.marshalNPermitBoxTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐBoxLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_byBox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PermitReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PermitBoxTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PermitReport_byMonth(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_byMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Months, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []permit.MonthLine) graphql.Marshaler {
+			return ec.marshalNPermitMonthTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMonthLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_byMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PermitReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PermitMonthTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PermitReport_costLines(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_costLines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostLines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []permit.CostLine) graphql.Marshaler {
+			return ec.marshalNPermitCostLine2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐCostLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_costLines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PermitReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PermitCostLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PermitReport_useLines(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_useLines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UseLines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []permit.UseLine) graphql.Marshaler {
+			return ec.marshalNPermitUseLine2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐUseLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_useLines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PermitReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PermitUseLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PermitReport_exceptionLines(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_exceptionLines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExceptionLines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []permit.ExceptionLine) graphql.Marshaler {
+			return ec.marshalNPermitExceptionLine2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐExceptionLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_exceptionLines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PermitReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PermitExceptionLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PermitUseLine_aidType(ctx context.Context, field graphql.CollectedField, obj *permit.UseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitUseLine_aidType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AidType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitUseLine_aidType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitUseLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitUseLine_unit(ctx context.Context, field graphql.CollectedField, obj *permit.UseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitUseLine_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitUseLine_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitUseLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitUseLine_regency(ctx context.Context, field graphql.CollectedField, obj *permit.UseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitUseLine_regency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitUseLine_regency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitUseLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitUseLine_beneficiaryGroup(ctx context.Context, field graphql.CollectedField, obj *permit.UseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitUseLine_beneficiaryGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BeneficiaryGroup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v aid.BeneficiaryGroup) graphql.Marshaler {
+			return ec.marshalNBeneficiaryGroup2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐBeneficiaryGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitUseLine_beneficiaryGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitUseLine", field, false, false, "BeneficiaryGroup")
+}
+
+func (ec *executionContext) _PermitUseLine_outputs(ctx context.Context, field graphql.CollectedField, obj *permit.UseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitUseLine_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outputs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitUseLine_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitUseLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PermitUseLine_amount(ctx context.Context, field graphql.CollectedField, obj *permit.UseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitUseLine_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitUseLine_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitUseLine", field, false, false, "Rupiah")
+}
+
 func (ec *executionContext) _PlannedAllocation_allocation(ctx context.Context, field graphql.CollectedField, obj *fund.Planned) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20910,6 +24053,138 @@ func (ec *executionContext) fieldContext_Query_programmeTargets(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_programmeTargets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_permit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_permit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Permit(ctx, fc.Args["id"].(*string), fc.Args["number"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *permit.Permit) graphql.Marshaler {
+			return ec.marshalOPermit2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐPermit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_permit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_permit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_permits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_permits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Permits(ctx, fc.Args["filter"].(*permit.Filter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PermitConnection) graphql.Marshaler {
+			return ec.marshalNPermitConnection2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐPermitConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_permits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PermitConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_permits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_permitReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_permitReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PermitReport(ctx, fc.Args["permit"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *permit.Report) graphql.Marshaler {
+			return ec.marshalOPermitReport2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_permitReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PermitReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_permitReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25729,6 +29004,118 @@ func UnmarshalCreatePartnerInput(ctx context.Context, raw any) (partner.NewPartn
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreatePermitInput(ctx context.Context, obj any) (permit.NewPermit, error) {
+	var it permit.NewPermit
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"number", "authority", "organizationId", "purpose", "methods", "disaster", "regencyIds", "validFrom", "validTo", "costCapPercent", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "authority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authority"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Authority = data
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "purpose":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purpose"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Purpose = data
+		case "methods":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("methods"))
+			data, err := ec.unmarshalNPermitMethod2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethodᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Methods = data
+		case "disaster":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("disaster"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Disaster = data
+		case "regencyIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regencyIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegencyIDs = data
+		case "validFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validFrom"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidFrom = data
+		case "validTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validTo"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidTo = data
+		case "costCapPercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costCapPercent"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostCapPercent = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePermitInput unmarshals raw into the CreatePermitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePermitInput(ctx context.Context, raw any) (permit.NewPermit, error) {
+	var out permit.NewPermit
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePermitInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateProgrammeTargetInput(ctx context.Context, obj any) (programme.NewTarget, error) {
 	var it programme.NewTarget
 	if obj == nil {
@@ -26149,6 +29536,76 @@ func UnmarshalDonationItemInput(ctx context.Context, raw any) (donation.NewItem,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputExtendPermitInput(ctx context.Context, obj any) (permit.NewExtension, error) {
+	var it permit.NewExtension
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"permitId", "number", "validTo", "grantedOn", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "permitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permitId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PermitID = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "validTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validTo"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidTo = data
+		case "grantedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedOn = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalExtendPermitInput unmarshals raw into the ExtendPermitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalExtendPermitInput(ctx context.Context, raw any) (permit.NewExtension, error) {
+	var out permit.NewExtension
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ExtendPermitInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFulfilAidRequestInput(ctx context.Context, obj any) (model.FulfilAidRequestInput, error) {
 	var it model.FulfilAidRequestInput
 	if obj == nil {
@@ -26366,6 +29823,125 @@ func UnmarshalPartnerFilter(ctx context.Context, raw any) (partner.Filter, error
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPermitFilter(ctx context.Context, obj any) (permit.Filter, error) {
+	var it permit.Filter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organizationId", "activeOn", "expiringWithinDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "activeOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activeOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActiveOn = data
+		case "expiringWithinDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiringWithinDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiringWithinDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPermitFilter unmarshals raw into the PermitFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPermitFilter(ctx context.Context, raw any) (permit.Filter, error) {
+	var out permit.Filter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PermitFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPlaceBoxUnderPermitInput(ctx context.Context, obj any) (box.NewPlacement, error) {
+	var it box.NewPlacement
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"boxId", "permitId", "placedOn", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "boxId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("boxId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BoxID = data
+		case "permitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permitId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PermitID = data
+		case "placedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("placedOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋcalendarᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlacedOn = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlaceBoxUnderPermitInput unmarshals raw into the PlaceBoxUnderPermitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlaceBoxUnderPermitInput(ctx context.Context, raw any) (box.NewPlacement, error) {
+	var out box.NewPlacement
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlaceBoxUnderPermitInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputProgrammeTargetFilter(ctx context.Context, obj any) (programme.Filter, error) {
 	var it programme.Filter
 	if obj == nil {
@@ -26538,7 +30114,7 @@ func (ec *executionContext) unmarshalInputRecordBoxCollectionInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"boxId", "collectedOn", "amount", "denominations", "countedBy", "sealRemoved", "sealApplied", "sealIncident", "idempotencyKey"}
+	fieldsInOrder := [...]string{"boxId", "collectedOn", "amount", "denominations", "countedBy", "sealRemoved", "sealApplied", "sealIncident", "permitException", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26601,6 +30177,13 @@ func (ec *executionContext) unmarshalInputRecordBoxCollectionInput(ctx context.C
 				return it, err
 			}
 			it.SealIncident = data
+		case "permitException":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permitException"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PermitException = data
 		case "idempotencyKey":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
 			data, err := ec.unmarshalOString2string(ctx, v)
@@ -26636,7 +30219,7 @@ func (ec *executionContext) unmarshalInputRecordDonationInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"organizationId", "source", "partnerId", "kind", "receivedOn", "amount", "items", "reference", "earmarkProgramme", "earmarkAidTypeId", "earmarkRegencyId", "notes", "idempotencyKey", "pledgeId"}
+	fieldsInOrder := [...]string{"organizationId", "source", "partnerId", "kind", "receivedOn", "amount", "items", "reference", "earmarkProgramme", "earmarkAidTypeId", "earmarkRegencyId", "permitId", "permitException", "notes", "idempotencyKey", "pledgeId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26720,6 +30303,20 @@ func (ec *executionContext) unmarshalInputRecordDonationInput(ctx context.Contex
 				return it, err
 			}
 			it.EarmarkRegencyID = data
+		case "permitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permitId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PermitID = data
+		case "permitException":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permitException"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PermitException = data
 		case "notes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
 			data, err := ec.unmarshalOString2string(ctx, v)
@@ -29150,6 +32747,17 @@ func (ec *executionContext) _BoxCollection(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "permit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxCollection_permit(ctx, field, obj)
+				})
+		case "permitException":
+			out.Values[i] = ec._BoxCollection_permitException(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
 			out.Values[i] = ec._BoxCollection_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -29287,6 +32895,45 @@ func (ec *executionContext) _BoxHostTotal(ctx context.Context, sel ast.Selection
 			}
 		case "total":
 			out.Values[i] = ec._BoxHostTotal_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var boxPermitImplementors = []string{"BoxPermit"}
+
+func (ec *executionContext) _BoxPermit(ctx context.Context, sel ast.SelectionSet, obj *box.Placement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, boxPermitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BoxPermit")
+		case "permit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BoxPermit_permit(ctx, field, obj)
+				})
+		case "placedOn":
+			out.Values[i] = ec._BoxPermit_placedOn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -29589,6 +33236,17 @@ func (ec *executionContext) _Donation(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Donation_boxCollection(ctx, field, obj)
 				})
+		case "permit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Donation_permit(ctx, field, obj)
+				})
+		case "permitException":
+			out.Values[i] = ec._Donation_permitException(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
 			out.Values[i] = ec._Donation_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -29701,6 +33359,12 @@ func (ec *executionContext) _DonationBox(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "permits":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DonationBox_permits(ctx, field, obj)
+				})
 		case "collections":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -30691,6 +34355,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "createPermit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPermit(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "extendPermit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_extendPermit(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "placeBoxUnderPermit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_placeBoxUnderPermit(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "reverseBoxCollection":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reverseBoxCollection(ctx, field)
@@ -31535,6 +35220,613 @@ func (ec *executionContext) _PeriodClose(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var permitImplementors = []string{"Permit"}
+
+func (ec *executionContext) _Permit(ctx context.Context, sel ast.SelectionSet, obj *permit.Permit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, permitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Permit")
+		case "id":
+			out.Values[i] = ec._Permit_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "number":
+			out.Values[i] = ec._Permit_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "authority":
+			out.Values[i] = ec._Permit_authority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organizer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Permit_organizer(ctx, field, obj)
+				})
+		case "purpose":
+			out.Values[i] = ec._Permit_purpose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "methods":
+			out.Values[i] = ec._Permit_methods(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "disaster":
+			out.Values[i] = ec._Permit_disaster(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "area":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Permit_area(ctx, field, obj)
+				})
+		case "validFrom":
+			out.Values[i] = ec._Permit_validFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "validTo":
+			out.Values[i] = ec._Permit_validTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "extensions":
+			out.Values[i] = ec._Permit_extensions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "validThrough":
+			out.Values[i] = ec._Permit_validThrough(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "costCapPercent":
+			out.Values[i] = ec._Permit_costCapPercent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Permit_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var permitBoxTotalImplementors = []string{"PermitBoxTotal"}
+
+func (ec *executionContext) _PermitBoxTotal(ctx context.Context, sel ast.SelectionSet, obj *permit.BoxLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, permitBoxTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PermitBoxTotal")
+		case "code":
+			out.Values[i] = ec._PermitBoxTotal_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "host":
+			out.Values[i] = ec._PermitBoxTotal_host(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regency":
+			out.Values[i] = ec._PermitBoxTotal_regency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openings":
+			out.Values[i] = ec._PermitBoxTotal_openings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._PermitBoxTotal_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exceptions":
+			out.Values[i] = ec._PermitBoxTotal_exceptions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var permitConnectionImplementors = []string{"PermitConnection"}
+
+func (ec *executionContext) _PermitConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PermitConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, permitConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PermitConnection")
+		case "edges":
+			out.Values[i] = ec._PermitConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PermitConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PermitConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var permitCostLineImplementors = []string{"PermitCostLine"}
+
+func (ec *executionContext) _PermitCostLine(ctx context.Context, sel ast.SelectionSet, obj *permit.CostLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, permitCostLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PermitCostLine")
+		case "allocatedOn":
+			out.Values[i] = ec._PermitCostLine_allocatedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._PermitCostLine_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "council":
+			out.Values[i] = ec._PermitCostLine_council(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._PermitCostLine_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "release":
+			out.Values[i] = ec._PermitCostLine_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var permitEdgeImplementors = []string{"PermitEdge"}
+
+func (ec *executionContext) _PermitEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[permit.Permit]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, permitEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PermitEdge")
+		case "cursor":
+			out.Values[i] = ec._PermitEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PermitEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var permitExceptionLineImplementors = []string{"PermitExceptionLine"}
+
+func (ec *executionContext) _PermitExceptionLine(ctx context.Context, sel ast.SelectionSet, obj *permit.ExceptionLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, permitExceptionLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PermitExceptionLine")
+		case "date":
+			out.Values[i] = ec._PermitExceptionLine_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "boxCode":
+			out.Values[i] = ec._PermitExceptionLine_boxCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reference":
+			out.Values[i] = ec._PermitExceptionLine_reference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "receiver":
+			out.Values[i] = ec._PermitExceptionLine_receiver(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._PermitExceptionLine_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._PermitExceptionLine_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var permitExtensionImplementors = []string{"PermitExtension"}
+
+func (ec *executionContext) _PermitExtension(ctx context.Context, sel ast.SelectionSet, obj *permit.Extension) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, permitExtensionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PermitExtension")
+		case "number":
+			out.Values[i] = ec._PermitExtension_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validTo":
+			out.Values[i] = ec._PermitExtension_validTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grantedOn":
+			out.Values[i] = ec._PermitExtension_grantedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var permitMonthTotalImplementors = []string{"PermitMonthTotal"}
+
+func (ec *executionContext) _PermitMonthTotal(ctx context.Context, sel ast.SelectionSet, obj *permit.MonthLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, permitMonthTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PermitMonthTotal")
+		case "month":
+			out.Values[i] = ec._PermitMonthTotal_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fromBoxes":
+			out.Values[i] = ec._PermitMonthTotal_fromBoxes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fromAppeals":
+			out.Values[i] = ec._PermitMonthTotal_fromAppeals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var permitReportImplementors = []string{"PermitReport"}
+
+func (ec *executionContext) _PermitReport(ctx context.Context, sel ast.SelectionSet, obj *permit.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, permitReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PermitReport")
+		case "permit":
+			out.Values[i] = ec._PermitReport_permit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partial":
+			out.Values[i] = ec._PermitReport_partial(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "collected":
+			out.Values[i] = ec._PermitReport_collected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fromBoxes":
+			out.Values[i] = ec._PermitReport_fromBoxes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fromAppeals":
+			out.Values[i] = ec._PermitReport_fromAppeals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openings":
+			out.Values[i] = ec._PermitReport_openings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exceptions":
+			out.Values[i] = ec._PermitReport_exceptions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "costs":
+			out.Values[i] = ec._PermitReport_costs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "costCap":
+			out.Values[i] = ec._PermitReport_costCap(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "costShare":
+			out.Values[i] = ec._PermitReport_costShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "uses":
+			out.Values[i] = ec._PermitReport_uses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "balance":
+			out.Values[i] = ec._PermitReport_balance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byBox":
+			out.Values[i] = ec._PermitReport_byBox(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byMonth":
+			out.Values[i] = ec._PermitReport_byMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "costLines":
+			out.Values[i] = ec._PermitReport_costLines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "useLines":
+			out.Values[i] = ec._PermitReport_useLines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exceptionLines":
+			out.Values[i] = ec._PermitReport_exceptionLines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var permitUseLineImplementors = []string{"PermitUseLine"}
+
+func (ec *executionContext) _PermitUseLine(ctx context.Context, sel ast.SelectionSet, obj *permit.UseLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, permitUseLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PermitUseLine")
+		case "aidType":
+			out.Values[i] = ec._PermitUseLine_aidType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._PermitUseLine_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regency":
+			out.Values[i] = ec._PermitUseLine_regency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "beneficiaryGroup":
+			out.Values[i] = ec._PermitUseLine_beneficiaryGroup(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outputs":
+			out.Values[i] = ec._PermitUseLine_outputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._PermitUseLine_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var plannedAllocationImplementors = []string{"PlannedAllocation"}
 
 func (ec *executionContext) _PlannedAllocation(ctx context.Context, sel ast.SelectionSet, obj *fund.Planned) graphql.Marshaler {
@@ -31966,6 +36258,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_programmeTargets(ctx, field)
+				})
+		case "permit":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_permit(ctx, field)
+				})
+		case "permits":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_permits(ctx, field)
+				})
+		case "permitReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_permitReport(ctx, field)
 				})
 		case "workMeeting":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -33726,6 +38036,26 @@ func (ec *executionContext) marshalNBoxHostTotal2ᚕgithubᚗcomᚋsinergiᚑid�
 	return ret
 }
 
+func (ec *executionContext) marshalNBoxPermit2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐPlacement(ctx context.Context, sel ast.SelectionSet, v box.Placement) graphql.Marshaler {
+	return ec._BoxPermit(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBoxPermit2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐPlacementᚄ(ctx context.Context, sel ast.SelectionSet, v []box.Placement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBoxPermit2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐPlacement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNBoxRegencyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐGroup(ctx context.Context, sel ast.SelectionSet, v box.Group) graphql.Marshaler {
 	return ec._BoxRegencyTotal(ctx, sel, &v)
 }
@@ -33784,6 +38114,11 @@ func (ec *executionContext) unmarshalNCreateOrganizationInput2githubᚗcomᚋsin
 
 func (ec *executionContext) unmarshalNCreatePartnerInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpartnerᚐNewPartner(ctx context.Context, v any) (partner.NewPartner, error) {
 	res, err := ec.unmarshalInputCreatePartnerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreatePermitInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐNewPermit(ctx context.Context, v any) (permit.NewPermit, error) {
+	res, err := ec.unmarshalInputCreatePermitInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -34017,6 +38352,11 @@ var (
 		donation.Other:       "OTHER",
 	}
 )
+
+func (ec *executionContext) unmarshalNExtendPermitInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐNewExtension(ctx context.Context, v any) (permit.NewExtension, error) {
+	res, err := ec.unmarshalInputExtendPermitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
 
 func (ec *executionContext) unmarshalNFulfilAidRequestInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐFulfilAidRequestInput(ctx context.Context, v any) (model.FulfilAidRequestInput, error) {
 	res, err := ec.unmarshalInputFulfilAidRequestInput(ctx, v)
@@ -34589,6 +38929,227 @@ func (ec *executionContext) marshalNPeriodClose2ᚕgithubᚗcomᚋsinergiᚑid�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNPermit2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐPermit(ctx context.Context, sel ast.SelectionSet, v permit.Permit) graphql.Marshaler {
+	return ec._Permit(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPermit2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐPermit(ctx context.Context, sel ast.SelectionSet, v *permit.Permit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Permit!")
+		return graphql.Null
+	}
+	return ec._Permit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPermitBoxTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐBoxLine(ctx context.Context, sel ast.SelectionSet, v permit.BoxLine) graphql.Marshaler {
+	return ec._PermitBoxTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPermitBoxTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐBoxLineᚄ(ctx context.Context, sel ast.SelectionSet, v []permit.BoxLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermitBoxTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐBoxLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPermitConnection2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐPermitConnection(ctx context.Context, sel ast.SelectionSet, v *model.PermitConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PermitConnection!")
+		return graphql.Null
+	}
+	return ec._PermitConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPermitCostLine2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐCostLine(ctx context.Context, sel ast.SelectionSet, v permit.CostLine) graphql.Marshaler {
+	return ec._PermitCostLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPermitCostLine2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐCostLineᚄ(ctx context.Context, sel ast.SelectionSet, v []permit.CostLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermitCostLine2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐCostLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPermitEdge2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.PermitEdge) graphql.Marshaler {
+	return ec._PermitEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPermitEdge2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PermitEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermitEdge2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPermitExceptionLine2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐExceptionLine(ctx context.Context, sel ast.SelectionSet, v permit.ExceptionLine) graphql.Marshaler {
+	return ec._PermitExceptionLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPermitExceptionLine2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐExceptionLineᚄ(ctx context.Context, sel ast.SelectionSet, v []permit.ExceptionLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermitExceptionLine2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐExceptionLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPermitExtension2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐExtension(ctx context.Context, sel ast.SelectionSet, v permit.Extension) graphql.Marshaler {
+	return ec._PermitExtension(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPermitExtension2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐExtensionᚄ(ctx context.Context, sel ast.SelectionSet, v []permit.Extension) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermitExtension2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐExtension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPermitMethod2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethod(ctx context.Context, v any) (permit.Method, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNPermitMethod2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethod[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPermitMethod2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethod(ctx context.Context, sel ast.SelectionSet, v permit.Method) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNPermitMethod2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethod[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PermitMethod!")
+	}
+	return res
+}
+
+var (
+	unmarshalNPermitMethod2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethod = map[string]permit.Method{
+		"DONATION_BOX": permit.DonationBox,
+		"APPEAL":       permit.Appeal,
+	}
+	marshalNPermitMethod2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethod = map[permit.Method]string{
+		permit.DonationBox: "DONATION_BOX",
+		permit.Appeal:      "APPEAL",
+	}
+)
+
+func (ec *executionContext) unmarshalNPermitMethod2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethodᚄ(ctx context.Context, v any) ([]permit.Method, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]permit.Method, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPermitMethod2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethod(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPermitMethod2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []permit.Method) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermitMethod2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMethod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPermitMonthTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMonthLine(ctx context.Context, sel ast.SelectionSet, v permit.MonthLine) graphql.Marshaler {
+	return ec._PermitMonthTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPermitMonthTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMonthLineᚄ(ctx context.Context, sel ast.SelectionSet, v []permit.MonthLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermitMonthTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐMonthLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPermitUseLine2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐUseLine(ctx context.Context, sel ast.SelectionSet, v permit.UseLine) graphql.Marshaler {
+	return ec._PermitUseLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPermitUseLine2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐUseLineᚄ(ctx context.Context, sel ast.SelectionSet, v []permit.UseLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermitUseLine2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐUseLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPlaceBoxUnderPermitInput2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋboxᚐNewPlacement(ctx context.Context, v any) (box.NewPlacement, error) {
+	res, err := ec.unmarshalInputPlaceBoxUnderPermitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNPlannedAllocation2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPlanned(ctx context.Context, sel ast.SelectionSet, v fund.Planned) graphql.Marshaler {
@@ -35724,6 +40285,28 @@ func (ec *executionContext) marshalOPeriodClose2ᚖgithubᚗcomᚋsinergiᚑid�
 		return graphql.Null
 	}
 	return ec._PeriodClose(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPermit2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐPermit(ctx context.Context, sel ast.SelectionSet, v *permit.Permit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Permit(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPermitFilter2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐFilter(ctx context.Context, v any) (*permit.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPermitFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPermitReport2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐReport(ctx context.Context, sel ast.SelectionSet, v *permit.Report) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PermitReport(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPledge2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋfundᚐPledge(ctx context.Context, sel ast.SelectionSet, v *fund.Pledge) graphql.Marshaler {

@@ -18,6 +18,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/request"
 )
@@ -45,6 +46,8 @@ type loaders struct {
 	requestHistory        *dataloadgen.Loader[string, []request.Event]
 	requestOutputs        *dataloadgen.Loader[string, []request.OutputLink]
 	requestMatches        *dataloadgen.Loader[string, request.Matches]
+	permit                *dataloadgen.Loader[string, permit.Permit]
+	boxPermits            *dataloadgen.Loader[string, []box.Placement]
 
 	reads func() *Resolver // the stores reports read, chosen once
 }
@@ -94,6 +97,8 @@ func newLoaders(r *Resolver, sc auth.Scope) *loaders {
 		requestOutputs: dataloadgen.NewMappedLoader(groupBy(within(sc, r.RequestStore.OutputsOf), func(x request.OutputLink) string {
 			return x.RequestID
 		}), wait),
+		permit:     dataloadgen.NewMappedLoader(byID(within(sc, r.PermitStore.ByIDs), func(p permit.Permit) string { return p.ID }), wait),
+		boxPermits: dataloadgen.NewMappedLoader(groupBy(within(sc, r.BoxStore.PlacementsOf), func(p box.Placement) string { return p.BoxID }), wait),
 		requestMatches: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]request.Matches, error) {
 			found, err := r.RequestStore.MatchesOf(ctx, sc, ids)
 			out := make(map[string]request.Matches, len(ids))

@@ -67,3 +67,10 @@ func (in *inputRefs) partner(field string, ref *string) {
 		return p.ID, err
 	})
 }
+
+func (in *inputRefs) permit(field string, ref *string) {
+	in.resolve(field, ref, func(field, ref string) (string, error) {
+		p, err := in.r.PermitStore.Resolve(in.ctx, scope(in.ctx), field, ref)
+		return p.ID, err
+	})
+}

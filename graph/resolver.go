@@ -14,6 +14,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/request"
@@ -33,6 +34,7 @@ type Resolver struct {
 	ReceiptStore      *receipt.Store
 	RequestStore      *request.Store
 	ImportJobs        *imports.JobStore
+	PermitStore       *permit.Store
 
 	// Reads, when set, answers the stores that reports read: those over a
 	// read replica while it is fit, else these. It is asked once per

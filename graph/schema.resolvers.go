@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/report"
@@ -174,8 +176,16 @@ func (r *boxCollectionResolver) ReversedBy(ctx context.Context, obj *box.Collect
 	return loadOptional(ctx, r.loaders(ctx).collection, obj.ReversedByID)
 }
 
+func (r *boxCollectionResolver) Permit(ctx context.Context, obj *box.Collection) (*permit.Permit, error) {
+	return loadOptional(ctx, r.loaders(ctx).permit, obj.PermitID)
+}
+
 func (r *boxHostTotalResolver) Host(ctx context.Context, obj *box.Group) (*partner.Partner, error) {
 	return load(ctx, r.loaders(ctx).partner, obj.Key)
+}
+
+func (r *boxPermitResolver) Permit(ctx context.Context, obj *box.Placement) (*permit.Permit, error) {
+	return load(ctx, r.loaders(ctx).permit, obj.PermitID)
 }
 
 func (r *boxRegencyTotalResolver) Regency(ctx context.Context, obj *box.Group) (*organization.Organization, error) {
@@ -250,6 +260,10 @@ func (r *donationResolver) BoxCollection(ctx context.Context, obj *donation.Dona
 	return loadOptional(ctx, r.loaders(ctx).collectionByDonation, &obj.ID)
 }
 
+func (r *donationResolver) Permit(ctx context.Context, obj *donation.Donation) (*permit.Permit, error) {
+	return loadOptional(ctx, r.loaders(ctx).permit, obj.PermitID)
+}
+
 func (r *donationResolver) Allocations(ctx context.Context, obj *donation.Donation) ([]fund.Allocation, error) {
 	allocs, err := load(ctx, r.loaders(ctx).allocationsByDonation, obj.ID)
 	if err != nil {
@@ -307,6 +321,10 @@ func (r *donationBoxResolver) Organization(ctx context.Context, obj *box.Box) (*
 
 func (r *donationBoxResolver) Regency(ctx context.Context, obj *box.Box) (*organization.Organization, error) {
 	return load(ctx, r.loaders(ctx).organization, obj.RegencyID)
+}
+
+func (r *donationBoxResolver) Permits(ctx context.Context, obj *box.Box) ([]box.Placement, error) {
+	return r.loaders(ctx).boxPermits.Load(ctx, obj.ID)
 }
 
 func (r *donationBoxResolver) Collections(ctx context.Context, obj *box.Box, first *int, after *string) (*model.BoxCollectionConnection, error) {
@@ -405,6 +423,35 @@ func (r *mutationResolver) RecordBoxCollection(ctx context.Context, input box.Ne
 		return nil, err
 	}
 	return written(r.BoxStore.RecordCollection(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) CreatePermit(ctx context.Context, input permit.NewPermit) (*permit.Permit, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.organization("input.organizationId", &input.OrganizationID)
+		for i := range input.RegencyIDs {
+			refs.organization(fmt.Sprintf("input.regencyIds.%d", i), &input.RegencyIDs[i])
+		}
+	}); err != nil {
+		return nil, err
+	}
+	return written(r.PermitStore.Create(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) ExtendPermit(ctx context.Context, input permit.NewExtension) (*permit.Permit, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) { refs.permit("input.permitId", &input.PermitID) }); err != nil {
+		return nil, err
+	}
+	return written(r.PermitStore.Extend(ctx, scope(ctx), input))
+}
+
+func (r *mutationResolver) PlaceBoxUnderPermit(ctx context.Context, input box.NewPlacement) (*box.Box, error) {
+	if err := r.codes(ctx, func(refs *inputRefs) {
+		refs.box("input.boxId", &input.BoxID)
+		refs.permit("input.permitId", &input.PermitID)
+	}); err != nil {
+		return nil, err
+	}
+	return written(r.BoxStore.PlaceUnderPermit(ctx, scope(ctx), input))
 }
 
 func (r *mutationResolver) ReverseBoxCollection(ctx context.Context, input box.CollectionReversal) (*box.Collection, error) {
@@ -617,6 +664,22 @@ func (r *periodCloseResolver) Organization(ctx context.Context, obj *organizatio
 	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
 }
 
+func (r *permitResolver) Organizer(ctx context.Context, obj *permit.Permit) (*organization.Organization, error) {
+	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
+}
+
+func (r *permitResolver) Area(ctx context.Context, obj *permit.Permit) ([]organization.Organization, error) {
+	area := make([]organization.Organization, 0, len(obj.RegencyIDs))
+	for _, id := range obj.RegencyIDs {
+		o, err := load(ctx, r.loaders(ctx).organization, id)
+		if err != nil {
+			return nil, err
+		}
+		area = append(area, *o)
+	}
+	return area, nil
+}
+
 func (r *plannedAllocationResolver) Allocation(ctx context.Context, obj *fund.Planned) (*fund.Allocation, error) {
 	return loadOptional(ctx, r.loaders(ctx).allocation, obj.ID)
 }
@@ -754,6 +817,25 @@ func (r *queryResolver) ProgrammeTargets(ctx context.Context, filter *programme.
 	c := &model.ProgrammeTargetConnection{Count: sync.OnceValues(func() (int, error) { return r.ProgrammeStore.Count(ctx, scope(ctx), f) })}
 	c.Edges, c.PageInfo = edges(p, func(t programme.Target) page.Cursor { return page.Cursor{Seq: t.Seq} })
 	return c, nil
+}
+
+func (r *queryResolver) Permit(ctx context.Context, id *string, number *string) (*permit.Permit, error) {
+	return byIDOr(ctx, "permit", "number", id, number, r.PermitStore.Permit, r.PermitStore.ByNumber)
+}
+
+func (r *queryResolver) Permits(ctx context.Context, filter *permit.Filter, first *int, after *string) (*model.PermitConnection, error) {
+	f := value(filter)
+	p, err := r.PermitStore.List(ctx, scope(ctx), f, page.Request{First: first, After: after})
+	if err != nil {
+		return nil, err
+	}
+	c := &model.PermitConnection{Count: sync.OnceValues(func() (int, error) { return r.PermitStore.Count(ctx, scope(ctx), f) })}
+	c.Edges, c.PageInfo = edges(p, func(x permit.Permit) page.Cursor { return page.Cursor{Seq: x.Seq} })
+	return c, nil
+}
+
+func (r *queryResolver) PermitReport(ctx context.Context, permit string) (*permit.Report, error) {
+	return orNull(r.reads(ctx).PermitStore.Report(ctx, scope(ctx), permit))
 }
 
 func (r *queryResolver) WorkMeeting(ctx context.Context, id string) (*meeting.Meeting, error) {
@@ -1031,6 +1113,8 @@ func (r *Resolver) BoxCollection() BoxCollectionResolver { return &boxCollection
 
 func (r *Resolver) BoxHostTotal() BoxHostTotalResolver { return &boxHostTotalResolver{r} }
 
+func (r *Resolver) BoxPermit() BoxPermitResolver { return &boxPermitResolver{r} }
+
 func (r *Resolver) BoxRegencyTotal() BoxRegencyTotalResolver { return &boxRegencyTotalResolver{r} }
 
 func (r *Resolver) BoxReport() BoxReportResolver { return &boxReportResolver{r} }
@@ -1062,6 +1146,8 @@ func (r *Resolver) PartnerStatement() PartnerStatementResolver { return &partner
 func (r *Resolver) PartnerTotal() PartnerTotalResolver { return &partnerTotalResolver{r} }
 
 func (r *Resolver) PeriodClose() PeriodCloseResolver { return &periodCloseResolver{r} }
+
+func (r *Resolver) Permit() PermitResolver { return &permitResolver{r} }
 
 func (r *Resolver) PlannedAllocation() PlannedAllocationResolver {
 	return &plannedAllocationResolver{r}
@@ -1102,6 +1188,7 @@ type (
 	beneficiaryGroupTotalResolver struct{ *Resolver }
 	boxCollectionResolver         struct{ *Resolver }
 	boxHostTotalResolver          struct{ *Resolver }
+	boxPermitResolver             struct{ *Resolver }
 	boxRegencyTotalResolver       struct{ *Resolver }
 	boxReportResolver             struct{ *Resolver }
 	donationResolver              struct{ *Resolver }
@@ -1117,6 +1204,7 @@ type (
 	partnerStatementResolver      struct{ *Resolver }
 	partnerTotalResolver          struct{ *Resolver }
 	periodCloseResolver           struct{ *Resolver }
+	permitResolver                struct{ *Resolver }
 	plannedAllocationResolver     struct{ *Resolver }
 	pledgeResolver                struct{ *Resolver }
 	programmeTargetResolver       struct{ *Resolver }

@@ -13,6 +13,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/report"
 	"github.com/sinergi-id/sinergi/internal/request"
@@ -97,6 +98,19 @@ func (c *DonationBoxConnection) TotalCount() (int, error) { return c.Count() }
 
 // DonationBoxEdge is one box of a page.
 type DonationBoxEdge = Edge[box.Box]
+
+// PermitConnection is a page of public fundraising permits.
+type PermitConnection struct {
+	Edges    []PermitEdge
+	PageInfo PageInfo
+	Count    func() (int, error)
+}
+
+// TotalCount counts every permit the filter matches.
+func (c *PermitConnection) TotalCount() (int, error) { return c.Count() }
+
+// PermitEdge is one permit of a page.
+type PermitEdge = Edge[permit.Permit]
 
 // BoxCollectionConnection is a page of box collections.
 type BoxCollectionConnection struct {

@@ -219,6 +219,28 @@ func (s Scope) Gifts(a *postgres.Args, path, partner string) string {
 	return "FALSE"
 }
 
+// Permits is the SQL condition for reading public fundraising permits,
+// whose id is the SQL expression id and whose organiser's path is path:
+// everything for admins and auditors; for an operator the permits of its
+// subtree and of the councils above it (a province's permit covers the
+// regencies' boxes); for a partner account the permits its hosted boxes
+// or its own gifts were collected under.
+func (s Scope) Permits(a *postgres.Args, path, id string) string {
+	switch s.reach {
+	case everything:
+		return "TRUE"
+	case subtree:
+		sub := a.Add(s.p.SubtreePath)
+		return "(" + path + " <@ " + sub + "::ltree OR " + path + " @> " + sub + "::ltree)"
+	case ownPartner:
+		partner := a.Add(*s.p.PartnerID)
+		return `(EXISTS (SELECT 1 FROM box_permits pb JOIN donation_boxes pbx ON pbx.id = pb.box_id
+			WHERE pb.permit_id = ` + id + ` AND pbx.host_partner_id = ` + partner + `::uuid)
+		OR EXISTS (SELECT 1 FROM donations pd WHERE pd.permit_id = ` + id + ` AND pd.partner_id = ` + partner + `::uuid))`
+	}
+	return "FALSE"
+}
+
 // Partners is the SQL condition for reading partner records, whose id is
 // the SQL expression id: all of them for the councils' staff, its own for
 // a partner account.

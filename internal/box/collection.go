@@ -22,6 +22,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 )
 
@@ -41,24 +42,29 @@ const (
 // carries the opposite amount, no number, counters or seals, and is dated
 // when the correction was made.
 type Collection struct {
-	ID             string                `db:"id" json:"id"`
-	Seq            int64                 `db:"seq" json:"-"`
-	BoxID          string                `db:"box_id" json:"boxId"`
-	Number         *int                  `db:"number" json:"number"` // 1 for the box's first opening, and so on
-	CollectedOn    calendar.Date         `db:"collected_on" json:"collectedOn"`
-	Amount         money.Rupiah          `db:"amount" json:"amount"`
-	Counted        jsonb[[]Denomination] `db:"denominations" json:"denominations"`
-	CountedBy1     *string               `db:"counted_by_1" json:"-"`
-	CountedBy2     *string               `db:"counted_by_2" json:"-"`
-	SealRemoved    *string               `db:"seal_removed" json:"sealRemoved"`
-	SealApplied    *string               `db:"seal_applied" json:"sealApplied"`
-	IncidentFound  *string               `db:"seal_incident" json:"-"`
-	IncidentBy     *string               `db:"seal_incident_by" json:"-"`
-	DonationID     string                `db:"donation_id" json:"donationId"`
-	ReversesID     *string               `db:"reverses_id" json:"reversesId"`
-	ReversalReason *string               `db:"reversal_reason" json:"reversalReason"`
-	ReversedByID   *string               `db:"reversed_by_id" json:"-"`
-	CreatedAt      time.Time             `db:"created_at" json:"createdAt"`
+	ID            string                `db:"id" json:"id"`
+	Seq           int64                 `db:"seq" json:"-"`
+	BoxID         string                `db:"box_id" json:"boxId"`
+	Number        *int                  `db:"number" json:"number"` // 1 for the box's first opening, and so on
+	CollectedOn   calendar.Date         `db:"collected_on" json:"collectedOn"`
+	Amount        money.Rupiah          `db:"amount" json:"amount"`
+	Counted       jsonb[[]Denomination] `db:"denominations" json:"denominations"`
+	CountedBy1    *string               `db:"counted_by_1" json:"-"`
+	CountedBy2    *string               `db:"counted_by_2" json:"-"`
+	SealRemoved   *string               `db:"seal_removed" json:"sealRemoved"`
+	SealApplied   *string               `db:"seal_applied" json:"sealApplied"`
+	IncidentFound *string               `db:"seal_incident" json:"-"`
+	IncidentBy    *string               `db:"seal_incident_by" json:"-"`
+	DonationID    string                `db:"donation_id" json:"donationId"`
+	// PermitID and PermitException are those of the donation the opening
+	// became: the permit it collected under, and why it was recorded
+	// though outside it.
+	PermitID        *string   `db:"permit_id" json:"permitId"`
+	PermitException *string   `db:"permit_exception" json:"permitException"`
+	ReversesID      *string   `db:"reverses_id" json:"reversesId"`
+	ReversalReason  *string   `db:"reversal_reason" json:"reversalReason"`
+	ReversedByID    *string   `db:"reversed_by_id" json:"-"`
+	CreatedAt       time.Time `db:"created_at" json:"createdAt"`
 }
 
 // Incident is what an opening found wrong with the box's seal.
@@ -101,7 +107,9 @@ func (c Collection) SealIncident() *Incident {
 const collectionColumns = `c.id, c.seq, c.box_id, c.number, c.collected_on, c.amount, c.denominations,
 	c.counted_by_1, c.counted_by_2, c.seal_removed, c.seal_applied, c.seal_incident, c.seal_incident_by,
 	c.donation_id, c.reverses_id, c.reversal_reason, c.created_at,
-	(SELECT r.id FROM box_collections r WHERE r.reverses_id = c.id) AS reversed_by_id`
+	(SELECT r.id FROM box_collections r WHERE r.reverses_id = c.id) AS reversed_by_id,
+	(SELECT pd.permit_id FROM donations pd WHERE pd.id = c.donation_id) AS permit_id,
+	(SELECT pd.permit_exception FROM donations pd WHERE pd.id = c.donation_id) AS permit_exception`
 
 const collectionFrom = `box_collections c JOIN donation_boxes b ON b.id = c.box_id JOIN organizations o ON o.id = b.organization_id`
 
@@ -195,15 +203,18 @@ func (s *Store) CollectionTotals(ctx context.Context, sc auth.Scope, f Collectio
 
 // NewCollection is the input for RecordCollection.
 type NewCollection struct {
-	BoxID          string         `json:"boxId"`
-	CollectedOn    calendar.Date  `json:"collectedOn"`
-	Amount         money.Rupiah   `json:"amount"`
-	Denominations  []Denomination `json:"denominations"`
-	CountedBy      []string       `json:"countedBy"`
-	SealRemoved    string         `json:"sealRemoved"`
-	SealApplied    *string        `json:"sealApplied"`
-	SealIncident   *Incident      `json:"sealIncident"`
-	IdempotencyKey string         `json:"-"`
+	BoxID         string         `json:"boxId"`
+	CollectedOn   calendar.Date  `json:"collectedOn"`
+	Amount        money.Rupiah   `json:"amount"`
+	Denominations []Denomination `json:"denominations"`
+	CountedBy     []string       `json:"countedBy"`
+	SealRemoved   string         `json:"sealRemoved"`
+	SealApplied   *string        `json:"sealApplied"`
+	SealIncident  *Incident      `json:"sealIncident"`
+	// PermitException is why an opening outside its box's permit (its
+	// period or area) is recorded anyway; see permit.Exception.
+	PermitException *string `json:"permitException"`
+	IdempotencyKey  string  `json:"-"`
 }
 
 // samePerson reports whether two names given for counters are one name:
@@ -282,6 +293,7 @@ func (in NewCollection) validate(v *fault.InvalidInput) {
 		v.Text("input.sealIncident.found", in.SealIncident.Found, true, 1000)
 		v.Text("input.sealIncident.reportedBy", in.SealIncident.ReportedBy, true, 200)
 	}
+	permit.CheckException(v, in.PermitException)
 	if len(in.Denominations) > 0 {
 		if sum, ok := denominationsTotal(v, in.Denominations); ok && sum != in.Amount {
 			v.Add("input.denominations", fault.Invalid, fmt.Sprintf("add up to %s, but the amount is %s", sum, in.Amount))
@@ -372,6 +384,12 @@ func (in NewCollection) record(ctx context.Context) (change.Write, func(tx *chan
 			v.Add("input.sealRemoved", fault.Invalid, fmt.Sprintf(
 				"the previous opening applied seal %q: record a seal incident (what was found, by whom) to remove another", *last.SealApplied))
 		}
+		var permitID, exception *string
+		if !in.CollectedOn.IsZero() {
+			if permitID, exception, err = openingPermit(ctx, tx, v, b, in.CollectedOn, in.PermitException); err != nil {
+				return change.Applied{}, err
+			}
+		}
 		if err := v.Failed(); err != nil {
 			return change.Applied{}, err
 		}
@@ -380,11 +398,13 @@ func (in NewCollection) record(ctx context.Context) (change.Write, func(tx *chan
 			return change.Applied{}, fmt.Errorf("next collection number: %w", err)
 		}
 		donationID, err := donation.InsertBoxDonation(ctx, tx, donation.BoxDonation{
-			OrganizationID: b.OrganizationID,
-			HostPartnerID:  b.HostPartnerID,
-			CollectedOn:    in.CollectedOn,
-			Amount:         in.Amount,
-			Reference:      fmt.Sprintf("KOTAK-%s-%d", b.Code, number),
+			OrganizationID:  b.OrganizationID,
+			HostPartnerID:   b.HostPartnerID,
+			CollectedOn:     in.CollectedOn,
+			Amount:          in.Amount,
+			Reference:       fmt.Sprintf("KOTAK-%s-%d", b.Code, number),
+			PermitID:        permitID,
+			PermitException: exception,
 		})
 		if err != nil {
 			return change.Applied{}, err

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -319,11 +320,22 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per second per client (token, else address); 0 turns the limit off")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", cfg.RateBurst, "requests a client may send at once above the rate")
 	fs.Var(deadlinesFlag(cfg.RequestDeadlines), "request-deadlines", "days an aid request may wait at each step before it is overdue")
+	fs.IntVar(&cfg.PermitRules.ValidityMonths, "permit-months", cfg.PermitRules.ValidityMonths, "months a public fundraising permit may be valid (Permensos 8/2021: 3)")
+	fs.IntVar(&cfg.PermitRules.ExtensionMonths, "permit-extension-months", cfg.PermitRules.ExtensionMonths, "months an extension may add to a permit (Permensos 8/2021: 1)")
+	fs.IntVar(&cfg.PermitRules.Extensions, "permit-extensions", cfg.PermitRules.Extensions, "times a permit may be extended (Permensos 8/2021: 1)")
+	costCap := fs.Float64("permit-cost-cap", float64(cfg.PermitRules.CostCapBP)/100, "operating costs a permit allows, in percent of what it collected (PP 29/1980, Permensos 8/2021: 10)")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", cfg.ReadHeaderTimeout, "time to read a request's headers")
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "time to read a whole request")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "time to write an answer")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "time an idle keep-alive connection stays open")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *costCap < 0 || *costCap > 100 {
+		return fmt.Errorf("-permit-cost-cap %v: want a percentage from 0 to 100", *costCap)
+	}
+	cfg.PermitRules.CostCapBP = int(math.Round(*costCap * 100))
+	if err := cfg.PermitRules.Check(); err != nil {
 		return err
 	}
 	modeChosen := isSet(fs, "mode")

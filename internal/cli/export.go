@@ -24,6 +24,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/nik"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/request"
@@ -35,6 +36,7 @@ const exportUsage = `Usage:
   sinergi export aid-outputs [-o FILE.xlsx] [-year 2014 | -from DATE -to DATE] [-org ID-OR-CODE] [-type ID-OR-CODE] [-group GROUP] [-pmks CATEGORY] [-regency ID-OR-CODE] [-lang id|en]
   sinergi export donations [-o FILE.xlsx] [-year 2014 | -from DATE -to DATE] [-org ID-OR-CODE] [-source CSR,GOVERNMENT,…] [-partner ID] [-kind MONEY|GOODS] [-lang id|en]
   sinergi export partner-statement -partner ID-OR-NAME (-year 2014 | -from DATE -to DATE) [-o FILE.xlsx] [-lang id|en]
+  sinergi export pub-report -permit NUMBER-OR-ID [-o FILE.xlsx] [-lang id|en]
   sinergi export aid-requests [-o FILE.xlsx] [-year 2014 | -from DATE -to DATE] [-org ID-OR-CODE] [-state STATE] [-pmks CATEGORY] [-lang id|en] [-nik-key-file FILE]
   sinergi export audit-log [-o FILE.xlsx] [-from DATE] [-to DATE] [-entity NAME] [-actor TEXT] [-lang id|en]
   sinergi template donations|box-collections|aid-outputs|programme-targets [-o FILE.xlsx] [-lang id|en]
@@ -84,6 +86,14 @@ var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB,
 			return err
 		}
 		return export.PartnerStatement(ctx, sc, st, r, lang, time.Now(), w)
+	},
+	"pub-report": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error {
+		ref, lang, err := export.PermitReportQuery(q)
+		if err != nil {
+			return err
+		}
+		// Reading takes no rules: they bound new permits only.
+		return export.PermitReport(ctx, sc, permit.NewStore(db, permit.DefaultRules()), ref, lang, time.Now(), w)
 	},
 	"aid-requests": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error {
 		f, lang, err := export.AidRequestQuery(ctx, sc, organization.NewStore(db), q)
@@ -141,7 +151,7 @@ func exports(ctx context.Context, args []string, log *slog.Logger, stderr io.Wri
 		"source": "donation sources, comma-separated", "partner": "a partner's id (partner statement: or its exact name)", "kind": "MONEY or GOODS",
 		"entity": "audit log: one kind of record", "actor": "audit log: actors whose name contains this",
 		"lang": "labels: id (Indonesian) or en (English)", "box": "a box's id", "host": "the host partner's id",
-		"regency": "a regency/city council's id or code", "type": "an aid type's id or code",
+		"regency": "a regency/city council's id or code", "permit": "pub-report: the permit's number or id", "type": "an aid type's id or code",
 		"group": "a beneficiary group, e.g. ELDERLY", "state": "aid requests: a state, e.g. FORWARDED", "pmks": "a PMKS category, e.g. POVERTY", "year": "a calendar year, instead of -from and -to (not the audit log)",
 	} {
 		params[name] = fs.String(name, "", usage)

@@ -27,6 +27,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/request"
@@ -37,12 +38,12 @@ var ErrNotEmpty = errors.New("the database already has data; demo data goes into
 
 // Summary counts what Load created.
 type Summary struct {
-	Organizations, Partners, Donations, Boxes, Collections, AidOutputs, Allocations, Pledges, Targets, Meetings, Requests int
+	Organizations, Partners, Donations, Boxes, Collections, AidOutputs, Allocations, Pledges, Targets, Meetings, Requests, Permits int
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("demo data: %d organizations, %d partners, %d donations, %d boxes, %d box collections, %d aid outputs, %d allocations, %d pledges, %d programme targets, %d meetings, %d aid requests",
-		s.Organizations, s.Partners, s.Donations, s.Boxes, s.Collections, s.AidOutputs, s.Allocations, s.Pledges, s.Targets, s.Meetings, s.Requests)
+	return fmt.Sprintf("demo data: %d organizations, %d partners, %d donations, %d boxes, %d box collections, %d aid outputs, %d allocations, %d pledges, %d programme targets, %d meetings, %d aid requests, %d fundraising permits",
+		s.Organizations, s.Partners, s.Donations, s.Boxes, s.Collections, s.AidOutputs, s.Allocations, s.Pledges, s.Targets, s.Meetings, s.Requests, s.Permits)
 }
 
 // Regencies are Bali's nine regencies and city, in the order the demo uses.
@@ -73,6 +74,7 @@ type loader struct {
 	programmes *programme.Store
 	meetings   *meeting.Store
 	requests   *request.Store
+	permits    *permit.Store
 	rng        *rand.Rand
 	sum        Summary
 
@@ -87,6 +89,7 @@ type loader struct {
 	communities  []partner.Partner
 	types        map[string]aid.Type
 	placed       []box.Box // the boxes placed, in order
+	permit       permit.Permit
 }
 
 // Load creates the demo data in an empty database through the domain
@@ -97,8 +100,8 @@ func Load(ctx context.Context, db *sqlx.DB, key *nik.Key) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	return l.run(ctx, l.tree, l.givers, l.catalogue, l.gifts, l.placeBoxes, l.boxCollections, l.outputs, l.funding, l.pledges,
-		l.targets, l.aidRequests, l.raker)
+	return l.run(ctx, l.tree, l.givers, l.catalogue, l.gifts, l.placeBoxes, l.boxPermit, l.boxCollections, l.outputs, l.funding,
+		l.permitCosts, l.pledges, l.targets, l.aidRequests, l.raker)
 }
 
 // LoadReference creates only what the demo's records refer to — the
@@ -126,6 +129,7 @@ func newLoader(ctx context.Context, db *sqlx.DB, key *nik.Key) (*loader, error) 
 		orgs: organization.NewStore(db), partners: partner.NewStore(db), donations: donation.NewStore(db),
 		boxes: box.NewStore(db), aid: aid.NewStore(db), funds: fund.NewStore(db), receipts: receipt.NewStore(db), programmes: programme.NewStore(db), meetings: meeting.NewStore(db),
 		requests: request.NewStore(db, key, request.DefaultDeadlines()),
+		permits:  permit.NewStore(db, permit.DefaultRules()),
 		rng:      rand.New(rand.NewPCG(2014, 717)), types: map[string]aid.Type{},
 	}, nil
 }
@@ -345,20 +349,112 @@ func (l *loader) placeBoxes(ctx context.Context) error {
 	return nil
 }
 
-// demoBoxes is how many donation boxes the demo places.
-const demoBoxes = 32
+// boxPermit records the province's public fundraising permit for its own
+// boxes in the last months of 2014, extended once, and places them under
+// it. The regencies' boxes collect under no permit kept here.
+func (l *loader) boxPermit(ctx context.Context) error {
+	area := make([]string, len(l.regencies))
+	for i, r := range l.regencies {
+		area[i] = r.ID
+	}
+	p, err := l.permits.Create(ctx, l.sc, permit.NewPermit{
+		Number: "460/1187/PUB/DINSOS/2014", Authority: "Dinas Sosial Provinsi Bali", OrganizationID: l.province.ID,
+		Purpose: "Pengumpulan uang melalui kotak sumbangan di toko ritel untuk bantuan lansia, penyandang disabilitas dan panti sosial",
+		Methods: []permit.Method{permit.DonationBox}, RegencyIDs: area,
+		ValidFrom: calendar.New(2014, time.September, 1), ValidTo: calendar.New(2014, time.November, 30),
+	})
+	if err != nil {
+		return err
+	}
+	if p, err = l.permits.Extend(ctx, l.sc, permit.NewExtension{PermitID: p.ID, Number: "460/1187/PUB/DINSOS/2014-P1",
+		ValidTo: calendar.New(2014, time.December, 31), GrantedOn: calendar.New(2014, time.November, 24)}); err != nil {
+		return err
+	}
+	l.permit = p
+	for _, b := range l.placed {
+		if b.OrganizationID != l.province.ID {
+			continue
+		}
+		if _, err := l.boxes.PlaceUnderPermit(ctx, l.sc, box.NewPlacement{BoxID: b.ID, PermitID: p.ID, PlacedOn: p.ValidFrom}); err != nil {
+			return err
+		}
+	}
+	l.sum.Permits++
+	return nil
+}
 
-// boxCollections opens every box monthly through 2013 and 2014.
+// permitCosts books the box programme's operating costs against its
+// permit, well under the cap: seals and the counting team's transport.
+func (l *loader) permitCosts(ctx context.Context) error {
+	gifts, err := l.donations.List(ctx, l.sc, donation.Filter{From: ptr(calendar.New(2014, time.September, 1)),
+		To: ptr(calendar.New(2014, time.December, 31)), OrganizationID: &l.province.ID, Sources: []donation.Source{donation.DonationBox}},
+		page.Request{First: ptr(page.Max)})
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(gifts.Items))
+	for i, d := range gifts.Items {
+		ids[i] = d.ID
+	}
+	allocs, err := l.funds.ByDonationIDs(ctx, l.sc, ids)
+	if err != nil {
+		return err
+	}
+	given := map[string]money.Rupiah{}
+	for _, a := range allocs {
+		given[a.DonationID] += a.Amount
+	}
+	costs := []struct {
+		what   string
+		amount money.Rupiah
+	}{{"Segel kotak sumbangan dan formulir berita acara (izin PUB 2014)", 450_000}, {"Transport tim penghitung kotak, September-Desember 2014", 900_000}}
+	for _, d := range gifts.Items {
+		if len(costs) == 0 {
+			break
+		}
+		if d.PermitID == nil || d.Amount-given[d.ID] < costs[0].amount {
+			continue
+		}
+		if _, err := l.funds.Allocate(ctx, l.sc, fund.NewAllocation{DonationID: d.ID, Operational: &costs[0].what, Amount: costs[0].amount,
+			AllocatedOn: ptr(calendar.New(2014, time.December, 30))}); err != nil {
+			return err
+		}
+		l.sum.Allocations++
+		costs = costs[1:]
+	}
+	if len(costs) > 0 {
+		return fmt.Errorf("no box donation under the permit had %s left for %q", costs[0].amount, costs[0].what)
+	}
+	return nil
+}
+
+// demoBoxes is how many donation boxes the demo places; every fourth is
+// the province's, the last of which (KTK-029) opens late once.
+const (
+	demoBoxes       = 32
+	lastProvinceBox = 28
+)
+
+// boxCollections opens every box monthly through 2013 and 2014 (one of the
+// province's boxes in December a few days late, under a permit exception).
 func (l *loader) boxCollections(ctx context.Context) error {
 	for i, b := range l.placed {
 		for _, year := range []int{2013, 2014} {
 			for m := time.January; m <= time.December; m++ {
 				a, b2 := l.rng.IntN(len(counters)), 1+l.rng.IntN(len(counters)-1)
 				n := (int(year-2013))*12 + int(m)
+				on, exception := calendar.New(year, m, 25), (*string)(nil)
+				if i == lastProvinceBox && year == 2014 && m == time.December {
+					// This box's December opening came late, after the
+					// permit and its extension ended: kept as counted.
+					on = calendar.New(2015, time.January, 3)
+					exception = ptr("Dibuka terlambat setelah izin PUB dan perpanjangannya berakhir; izin baru masih diproses. Dicatat sesuai hasil hitung.")
+				}
 				if _, err := l.boxes.RecordCollection(ctx, l.sc, box.NewCollection{
-					BoxID: b.ID, CollectedOn: calendar.New(year, m, 25), Amount: l.amount(150_000, 1_500_000),
+					BoxID: b.ID, CollectedOn: on, Amount: l.amount(150_000, 1_500_000),
 					CountedBy:   []string{counters[a], counters[(a+b2)%len(counters)]},
 					SealRemoved: fmt.Sprintf("SEG-%03d-%02d", i+1, n-1), SealApplied: ptr(fmt.Sprintf("SEG-%03d-%02d", i+1, n)),
+					PermitException: exception,
 				}); err != nil {
 					return err
 				}

@@ -24,6 +24,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 	"github.com/sinergi-id/sinergi/internal/receipt"
 )
@@ -85,12 +86,17 @@ type Donation struct {
 	// EarmarkBeneficiaryGroup restricts the gift to one beneficiary group.
 	EarmarkBeneficiaryGroup *string `db:"earmark_beneficiary_group" json:"earmarkBeneficiaryGroup"`
 	// PledgeID names the partner's pledge this gift fulfils.
-	PledgeID       *string   `db:"pledge_id" json:"pledgeId"`
-	Notes          string    `db:"notes" json:"notes"`
-	ReversesID     *string   `db:"reverses_id" json:"reversesId"`
-	ReversalReason *string   `db:"reversal_reason" json:"reversalReason"`
-	ReversedByID   *string   `db:"reversed_by_id" json:"-"`
-	CreatedAt      time.Time `db:"created_at" json:"createdAt"`
+	PledgeID *string `db:"pledge_id" json:"pledgeId"`
+	// PermitID is the public fundraising permit the gift was collected
+	// under (its box's, or the appeal's it names); PermitException why it
+	// was recorded though outside that permit.
+	PermitID        *string   `db:"permit_id" json:"permitId"`
+	PermitException *string   `db:"permit_exception" json:"permitException"`
+	Notes           string    `db:"notes" json:"notes"`
+	ReversesID      *string   `db:"reverses_id" json:"reversesId"`
+	ReversalReason  *string   `db:"reversal_reason" json:"reversalReason"`
+	ReversedByID    *string   `db:"reversed_by_id" json:"-"`
+	CreatedAt       time.Time `db:"created_at" json:"createdAt"`
 	// Lines is filled in only where a donation is read for the audit
 	// trail; the API reads the goods lines through a batched loader.
 	Lines []Item `db:"-" json:"items,omitempty"`
@@ -115,7 +121,8 @@ const scopedFrom = `donations d JOIN organizations o ON o.id = d.organization_id
 func scope(sc auth.Scope, a *postgres.Args) string { return sc.Gifts(a, "o.path", "d.partner_id") }
 
 const columns = `d.id, d.seq, d.organization_id, d.source, d.partner_id, d.kind, d.received_on, d.amount,
-	d.reference, d.earmark_programme, d.earmark_aid_type_id, d.earmark_regency_id, d.earmark_beneficiary_group, d.pledge_id, d.notes,
+	d.reference, d.earmark_programme, d.earmark_aid_type_id, d.earmark_regency_id, d.earmark_beneficiary_group, d.pledge_id,
+	d.permit_id, d.permit_exception, d.notes,
 	d.reverses_id, d.reversal_reason, d.created_at,
 	(SELECT r.id FROM donations r WHERE r.reverses_id = d.id) AS reversed_by_id`
 
@@ -318,9 +325,14 @@ type NewDonation struct {
 	EarmarkBeneficiaryGroup *aid.BeneficiaryGroup `json:"earmarkBeneficiaryGroup"`
 	// PledgeID names a pledge of the same partner to this council (or one
 	// above it) that the gift fulfils.
-	PledgeID       *string `json:"pledgeId"`
-	Notes          string  `json:"notes"`
-	IdempotencyKey string  `json:"-"`
+	PledgeID *string `json:"pledgeId"`
+	// PermitID names the appeal's permit (its id or number) the gift was
+	// collected under; PermitException why it is recorded though outside
+	// that permit's period or area.
+	PermitID        *string `json:"permitId"`
+	PermitException *string `json:"permitException"`
+	Notes           string  `json:"notes"`
+	IdempotencyKey  string  `json:"-"`
 }
 
 // validate checks what can be checked without the database into v and
@@ -381,6 +393,10 @@ func (in NewDonation) validate(v *fault.InvalidInput) money.Rupiah {
 	}
 	v.Text("input.notes", in.Notes, false, MaxNotes)
 	calendar.Check(v, "input.receivedOn", in.ReceivedOn)
+	permit.CheckException(v, in.PermitException)
+	if in.PermitID == nil && in.PermitException != nil {
+		v.Add("input.permitException", fault.Invalid, "name the appeal's permit (permitId) the exception is to")
+	}
 	return amount
 }
 
@@ -433,17 +449,25 @@ func (in NewDonation) record(ctx context.Context) (change.Write, func(tx *change
 		if in.PledgeID != nil && org.ID != "" {
 			v.Collect(checkPledge(ctx, tx, "input.pledgeId", *in.PledgeID, in.PartnerID, org))
 		}
+		var permitID, exception *string
+		if in.PermitID != nil && org.ID != "" {
+			if permitID, exception, err = appealPermit(ctx, tx, v, *in.PermitID, org, in.ReceivedOn, in.PermitException); err != nil {
+				return change.Applied{}, err
+			}
+		}
 		if err := v.Failed(); err != nil {
 			return change.Applied{}, err
 		}
 		// Inserted and read back as stored in one statement.
 		args := postgres.Args{in.OrganizationID, in.Source, in.PartnerID, in.Kind, in.ReceivedOn, amount, in.Reference,
-			in.EarmarkProgramme, in.EarmarkAidTypeID, in.EarmarkRegencyID, in.EarmarkBeneficiaryGroup, in.PledgeID, in.Notes}
+			in.EarmarkProgramme, in.EarmarkAidTypeID, in.EarmarkRegencyID, in.EarmarkBeneficiaryGroup, in.PledgeID, in.Notes,
+			permitID, exception}
 		var stored Donation
 		err = tx.GetContext(ctx, &stored, `
 			WITH d AS (INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference,
-				earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *)
+				earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes,
+				permit_id, permit_exception)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *)
 			SELECT `+columns+` FROM `+strings.Replace(scopedFrom, "donations d ", "d ", 1)+` WHERE `+scope(sc, &args), args...)
 		id := stored.ID
 		if c, ok := postgres.Violation(err); ok && c == "donations_reference_key" {
@@ -476,6 +500,9 @@ type BoxDonation struct {
 	CollectedOn    calendar.Date
 	Amount         money.Rupiah
 	Reference      string
+	// PermitID is the permit the box collected under, PermitException
+	// why the opening was recorded though outside it.
+	PermitID, PermitException *string
 }
 
 // InsertBoxDonation records, inside the collection's own transaction, the
@@ -483,9 +510,9 @@ type BoxDonation struct {
 func InsertBoxDonation(ctx context.Context, tx *change.Tx, b BoxDonation) (string, error) {
 	var id string
 	err := tx.GetContext(ctx, &id, `
-		INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference)
-		VALUES ($1, 'DONATION_BOX', $2, 'MONEY', $3, $4, $5) RETURNING id`,
-		b.OrganizationID, b.HostPartnerID, b.CollectedOn, b.Amount, b.Reference)
+		INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference, permit_id, permit_exception)
+		VALUES ($1, 'DONATION_BOX', $2, 'MONEY', $3, $4, $5, $6, $7) RETURNING id`,
+		b.OrganizationID, b.HostPartnerID, b.CollectedOn, b.Amount, b.Reference, b.PermitID, b.PermitException)
 	if err != nil {
 		return "", fmt.Errorf("insert box donation: %w", err)
 	}
@@ -510,9 +537,11 @@ func InsertReversal(ctx context.Context, tx *change.Tx, field string, orig Donat
 	var id string
 	err := tx.GetContext(ctx, &id, `
 		INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount,
-			earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes, reverses_id, reversal_reason)
+			earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes, reverses_id, reversal_reason,
+			permit_id)
 		SELECT organization_id, source, partner_id, kind, $2, -amount,
-			earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes, id, $3
+			earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes, id, $3,
+			permit_id
 		FROM donations WHERE id = $1 RETURNING id`, orig.ID, on, reason)
 	if c, ok := postgres.Violation(err); ok && c == "donations_reverses_id_key" {
 		return "", fault.Refuse(field, fault.Duplicate, "this donation has already been reversed")

@@ -10,7 +10,7 @@ import (
 // fileStems are the workbooks' names as a download starts them.
 var fileStems = map[string]string{
 	"raker": "raker", "donations": "donasi", "box-collections": "kotak-amal", "aid-outputs": "penyaluran-bantuan",
-	"audit-log": "jejak-audit", "partner-statement": "pernyataan-mitra", "aid-requests": "permohonan-bantuan",
+	"audit-log": "jejak-audit", "partner-statement": "pernyataan-mitra", "aid-requests": "permohonan-bantuan", "pub-report": "laporan-pub",
 	"template-donations": "templat-donasi", "template-box-collections": "templat-kotak-amal",
 	"template-aid-outputs": "templat-penyaluran-bantuan", "template-programme-targets": "templat-target-program",
 }
@@ -29,6 +29,9 @@ func FileName(kind string, q url.Values, codeOf func(id string) string) string {
 			org = codeOf(org)
 		}
 		parts = append(parts, strings.ToUpper(org))
+	}
+	if p := q.Get("permit"); p != "" {
+		parts = append(parts, p) // its number, or its id
 	}
 	if p := q.Get("partner"); p != "" && !postgres.IsID(p) {
 		parts = append(parts, p)

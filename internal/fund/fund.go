@@ -28,6 +28,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/money"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 )
 
@@ -331,6 +332,11 @@ func insert(ctx context.Context, tx *change.Tx, in NewAllocation) (string, error
 				return "", fault.Refuse("input.organizationId", fault.Invalid, "lies outside "+giver.Code+", which received the donation")
 			}
 		}
+		if d.PermitID != nil {
+			if err := withinCostCap(ctx, tx, *d.PermitID, in.Amount); err != nil {
+				return "", err
+			}
+		}
 	}
 	if in.AllocatedOn != nil {
 		if in.AllocatedOn.Before(d.ReceivedOn) {
@@ -376,6 +382,8 @@ func refusal(constraint string) error {
 		return fault.Refuse("input.quantity", fault.Invalid, "the output has not that many units left to cover")
 	case "allocations_earmark":
 		return fault.Refuse("input.donationId", fault.Invalid, "the donation is earmarked for another use")
+	case "allocations_permit_cost_cap":
+		return fault.Refuse("input.amount", fault.Invalid, "the operating costs would pass the cap of the permit the donation was collected under")
 	}
 	return fmt.Errorf("allocation refused by %s", constraint)
 }
@@ -407,6 +415,23 @@ func outputLeft(ctx context.Context, q sqlx.QueryerContext, id string) (money.Ru
 		return 0, fmt.Errorf("what aid output %s needs: %w", id, err)
 	}
 	return left, nil
+}
+
+// withinCostCap refuses operating costs of amount paid from money collected
+// under permit id when they would take the permit's costs past its cap.
+// The permit is locked, so cost allocations against it take turns.
+func withinCostCap(ctx context.Context, tx *change.Tx, id string, amount money.Rupiah) error {
+	p, err := permit.LockForCosts(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	room, err := permit.CostRoom(ctx, tx, p)
+	if err != nil || room == nil || amount <= *room {
+		return err
+	}
+	return fault.Refuse("input.amount", fault.Invalid, fmt.Sprintf(
+		"the donation was collected under permit %s, whose operating costs are capped at %s%% of what it collected: %s more may be booked",
+		p.Number, permit.Percent(*p.CostCapBP), max(*room, 0)))
 }
 
 func earmarked(d donation.Donation) bool {

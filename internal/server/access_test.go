@@ -401,7 +401,11 @@ func TestEveryMutationByRole(t *testing.T) {
 		AND NOT EXISTS (SELECT 1 FROM allocations x WHERE x.donation_id = d.id) ORDER BY seq`)
 	output := nth(`SELECT a.id FROM aid_outputs a WHERE NOT EXISTS (SELECT 1 FROM allocations x WHERE x.aid_output_id = a.id) ORDER BY seq`)
 	collection := nth(`SELECT c.id FROM box_collections c WHERE NOT EXISTS (SELECT 1 FROM allocations x WHERE x.donation_id = c.donation_id) ORDER BY seq`)
-	box := nth(`SELECT id FROM donation_boxes ORDER BY seq`)
+	// Boxes under no permit: their openings in 2015 need none.
+	box := nth(`SELECT id FROM donation_boxes b WHERE NOT EXISTS (SELECT 1 FROM box_permits p WHERE p.box_id = b.id) ORDER BY seq`)
+	permitOf := func(i int) string { return fmt.Sprintf("MATRIX-PUB-%d", i) }
+	badungBox := nth(`SELECT b.id FROM donation_boxes b JOIN organizations o ON o.id = b.organization_id
+		WHERE o.code = 'BALI-BADUNG' ORDER BY b.seq DESC`)
 	provinceGift := nth(`SELECT d.id FROM donations d JOIN organizations o ON o.id = d.organization_id
 		WHERE o.code = 'BALI' AND d.kind = 'MONEY' AND d.source <> 'DONATION_BOX' AND d.reverses_id IS NULL
 		  AND d.earmark_aid_type_id IS NULL AND d.earmark_programme IS NULL ORDER BY d.seq DESC`)
@@ -448,6 +452,13 @@ func TestEveryMutationByRole(t *testing.T) {
 			func(i int) map[string]any { return map[string]any{"b": box(i)} }, writers},
 		{"reverseBoxCollection", `mutation($c: ID!) { reverseBoxCollection(input: {collectionId: $c, reason: "matrix"}) { id } }`,
 			func(i int) map[string]any { return map[string]any{"c": collection(i)} }, writers},
+		{"createPermit", `mutation($n: String!, $o: ID!) { createPermit(input: {number: $n, authority: "Dinas Sosial", organizationId: $o,
+			purpose: "Matriks", methods: [DONATION_BOX, APPEAL], regencyIds: [$o], validFrom: "2015-01-01", validTo: "2015-03-31"}) { id } }`,
+			func(i int) map[string]any { return map[string]any{"n": permitOf(i), "o": badung} }, writers},
+		{"extendPermit", `mutation($p: ID!, $n: String!) { extendPermit(input: {permitId: $p, number: $n, validTo: "2015-04-15", grantedOn: "2015-03-01"}) { id } }`,
+			func(i int) map[string]any { return map[string]any{"p": permitOf(i), "n": permitOf(i) + "-EXT"} }, writers},
+		{"placeBoxUnderPermit", `mutation($b: ID!, $p: ID!) { placeBoxUnderPermit(input: {boxId: $b, permitId: $p, placedOn: "2015-03-01"}) { id } }`,
+			func(i int) map[string]any { return map[string]any{"b": badungBox(i), "p": permitOf(i)} }, writers},
 		{"createAidType", `mutation { createAidType(input: {code: "MATRIX", name: "M", nameEn: "M", unit: "m"}) { id } }`, nil, adminOnly},
 		{"recordAidOutput", `mutation($o: ID!, $t: ID!) { recordAidOutput(input: {organizationId: $o, aidTypeId: $t, quantity: 1, cost: 1,
 			deliveredOn: "2015-01-02", beneficiaryGroup: ELDERLY, pmksCategory: POVERTY, regencyId: $o}) { id } }`,

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/sinergi-id/sinergi/internal/nik"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/postgres"
 	"github.com/sinergi-id/sinergi/internal/request"
 	"github.com/sinergi-id/sinergi/internal/token"
@@ -38,6 +39,9 @@ type Config struct {
 	// wait at each step before it counts as overdue.
 	NIKKey           *nik.Key
 	RequestDeadlines request.Deadlines
+	// PermitRules are the regulation's numbers for public fundraising
+	// permits (validity, extension, cost cap).
+	PermitRules permit.Rules
 
 	// TokenCache, when set, answers who a token belongs to without asking
 	// the database each time (see token.Cache).
@@ -71,6 +75,7 @@ func DefaultConfig() Config {
 		RateBurst:      100,
 
 		RequestDeadlines: request.DefaultDeadlines(),
+		PermitRules:      permit.DefaultRules(),
 
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

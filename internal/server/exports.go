@@ -20,6 +20,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/export"
 	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/organization"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/request"
 )
 
@@ -252,5 +253,17 @@ func aidRequestWorkbook(orgs *organization.Store, requests *request.Store) func(
 			return err
 		}
 		return export.AidRequests(ctx, sc, requests, f, lang, time.Now(), w)
+	}
+}
+
+// permitReportWorkbook is GET /exports/pub-report.xlsx?permit=&lang=: a
+// permit's accountability report (a partner account's own version).
+func permitReportWorkbook(permits *permit.Store) func(context.Context, auth.Scope, url.Values, io.Writer) error {
+	return func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
+		ref, lang, err := export.PermitReportQuery(q)
+		if err != nil {
+			return err
+		}
+		return export.PermitReport(ctx, sc, permits, ref, lang, time.Now(), w)
 	}
 }

@@ -185,7 +185,7 @@ func (e *env) written() map[string]int64 {
 	e.t.Helper()
 	out := map[string]int64{}
 	for _, table := range []string{"organizations", "partners", "donations", "donation_items", "donation_boxes",
-		"box_collections", "aid_types", "aid_outputs", "programme_targets", "work_meetings", "meeting_attendance",
+		"box_collections", "permits", "permit_regencies", "permit_extensions", "box_permits", "aid_types", "aid_outputs", "programme_targets", "work_meetings", "meeting_attendance",
 		"idempotency_keys", "audit_log", "allocations", "period_closes", "receipts", "receipt_voids", "pledges", "pledge_writeoffs",
 		"aid_requests", "aid_request_events", "aid_request_outputs", "organization_officers",
 		"programme_narratives", "meeting_decisions"} {

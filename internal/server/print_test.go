@@ -41,6 +41,7 @@ func TestPrintedBooks(t *testing.T) {
 		"aid-requests":      "/exports/aid-requests.xlsx?org=BALI&year=2014",
 		"audit-log":         "/exports/audit-log.xlsx?entity=officers",
 		"partner-statement": "/exports/partner-statement.xlsx?partner=PT%20Samudra%20Dewata%20Energi&year=2014",
+		"pub-report":        "/exports/pub-report.xlsx?permit=460%2F1187%2FPUB%2FDINSOS%2F2014",
 	}
 	var inputs []string
 	for name, path := range books {

@@ -22,6 +22,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/postgres/pgtest"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
@@ -34,12 +35,13 @@ import (
 func allStores(db *sqlx.DB) []any {
 	return []any{organization.NewStore(db), partner.NewStore(db), donation.NewStore(db), box.NewStore(db),
 		aid.NewStore(db), programme.NewStore(db), meeting.NewStore(db), audit.NewStore(db), token.NewStore(db), fund.NewStore(db), receipt.NewStore(db),
-		request.NewStore(db, testKey, request.DefaultDeadlines()), imports.NewJobStore(db)}
+		request.NewStore(db, testKey, request.DefaultDeadlines()), imports.NewJobStore(db), permit.NewStore(db, permit.DefaultRules())}
 }
 
 // unscoped lists the store methods that take no scope, each with why.
 var unscoped = map[string]string{
 	"token.Store.Authenticate": "it is how a request gets its principal",
+	"permit.Store.Rules":       "the regulation's numbers, not records",
 }
 
 var (
@@ -192,7 +194,8 @@ func TestStoresFailClosedWithoutPrincipal(t *testing.T) {
 	candidates = append(candidates, e.id(`INSERT INTO import_jobs (kind, file_name, file_sha256, dry_run, started_by)
 		VALUES ('donations', 'donasi.xlsx', '', true, 'o') RETURNING id::text`), e.id(`SELECT code FROM donation_boxes ORDER BY seq LIMIT 1`))
 	candidates = append(candidates, e.id(`SELECT code FROM organizations WHERE code = 'BALI'`),
-		e.id(`SELECT code FROM aid_types ORDER BY seq LIMIT 1`), e.id(`SELECT name FROM partners ORDER BY seq LIMIT 1`))
+		e.id(`SELECT code FROM aid_types ORDER BY seq LIMIT 1`), e.id(`SELECT name FROM partners ORDER BY seq LIMIT 1`),
+		e.id(`SELECT id::text FROM permits LIMIT 1`), e.id(`SELECT number FROM permits LIMIT 1`), e.id(`SELECT box_id::text FROM box_permits LIMIT 1`))
 	// The province (its closes and targets), a regency and a gift of goods.
 	candidates = append(candidates, bali, e.id(`SELECT id::text FROM organizations WHERE code = 'BALI-BADUNG'`),
 		e.id(`SELECT id::text FROM donations WHERE kind = 'GOODS' LIMIT 1`), e.id(`SELECT donation_id::text FROM allocations LIMIT 1`),

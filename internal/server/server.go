@@ -38,6 +38,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/meeting"
 	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/partner"
+	"github.com/sinergi-id/sinergi/internal/permit"
 	"github.com/sinergi-id/sinergi/internal/programme"
 	"github.com/sinergi-id/sinergi/internal/receipt"
 	"github.com/sinergi-id/sinergi/internal/request"
@@ -61,6 +62,7 @@ func Resolver(db *sqlx.DB, cfg Config) *graph.Resolver {
 		ReceiptStore:      receipt.NewStore(db),
 		RequestStore:      request.NewStore(db, cfg.NIKKey, cfg.RequestDeadlines),
 		ImportJobs:        imports.NewJobStore(db),
+		PermitStore:       permit.NewStore(db, cfg.PermitRules),
 	}
 }
 
@@ -129,6 +131,7 @@ func newHandler(db *sqlx.DB, tokens authenticator, log *slog.Logger, cfg Config)
 		"aid-outputs":  func(r *graph.Resolver) writeWorkbook { return aidOutputWorkbook(r.OrganizationStore, r.AidStore) },
 		"raker":        func(r *graph.Resolver) writeWorkbook { return rakerWorkbook(rakerStores(r)) },
 		"aid-requests": func(r *graph.Resolver) writeWorkbook { return aidRequestWorkbook(r.OrganizationStore, r.RequestStore) },
+		"pub-report":   func(r *graph.Resolver) writeWorkbook { return permitReportWorkbook(r.PermitStore) },
 		"partner-statement": func(r *graph.Resolver) writeWorkbook {
 			return statementWorkbook(export.StatementStores{Funds: r.FundStore, Partners: r.PartnerStore,
 				Organizations: r.OrganizationStore, Aid: r.AidStore, Receipts: r.ReceiptStore})
