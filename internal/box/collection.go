@@ -556,6 +556,8 @@ type LedgerRow struct {
 	HostName    string `db:"host_name"`
 	OwnerCode   string `db:"owner_code"`
 	RegencyName string `db:"regency_name"`
+	// PermitNumber is the number of the permit the opening collected under.
+	PermitNumber *string `db:"permit_number"`
 }
 
 // Each calls fn for every collection f matches, in date order, streamed.
@@ -565,7 +567,8 @@ func (s *Store) Each(ctx context.Context, sc auth.Scope, f CollectionFilter, fn 
 		return err
 	}
 	return postgres.Stream(ctx, s.db, `
-		SELECT `+collectionColumns+`, b.code AS box_code, h.name AS host_name, o.code AS owner_code, r.name AS regency_name
+		SELECT `+collectionColumns+`, b.code AS box_code, h.name AS host_name, o.code AS owner_code, r.name AS regency_name,
+			(SELECT pm.number FROM donations pd JOIN permits pm ON pm.id = pd.permit_id WHERE pd.id = c.donation_id) AS permit_number
 		FROM `+collectionFrom+` JOIN partners h ON h.id = b.host_partner_id JOIN organizations r ON r.id = b.regency_id
 		WHERE `+cond+`
 		ORDER BY c.collected_on, c.seq`, args, func(rows *sqlx.Rows) error {
@@ -637,6 +640,9 @@ type BoxTotal struct {
 	Openings  int          `db:"openings"`
 	Total     money.Rupiah `db:"total"`
 	Incidents int          `db:"incidents"`
+	// Exceptions counts the openings kept though outside their permit
+	// (not reversed since).
+	Exceptions int `db:"exceptions"`
 }
 
 // CollectionsByBox sums the collections f matches per box, by box code.
@@ -648,7 +654,10 @@ func (s *Store) CollectionsByBox(ctx context.Context, sc auth.Scope, f Collectio
 	var out []BoxTotal
 	err = s.db.SelectContext(ctx, &out, `
 		SELECT b.code, h.name AS host, r.name AS regency, `+openings+` AS openings, SUM(c.amount)::bigint AS total,
-			count(c.seal_incident)::int AS incidents
+			count(c.seal_incident)::int AS incidents,
+			count(*) FILTER (WHERE c.reverses_id IS NULL
+				AND EXISTS (SELECT 1 FROM donations pd WHERE pd.id = c.donation_id AND pd.permit_exception IS NOT NULL)
+				AND NOT EXISTS (SELECT 1 FROM box_collections r WHERE r.reverses_id = c.id))::int AS exceptions
 		FROM `+collectionFrom+` JOIN partners h ON h.id = b.host_partner_id JOIN organizations r ON r.id = b.regency_id
 		WHERE `+cond+`
 		GROUP BY b.code, h.name, r.name ORDER BY b.code`, args...)

@@ -105,15 +105,15 @@ func Load(ctx context.Context, db *sqlx.DB, key *nik.Key) (Summary, error) {
 }
 
 // LoadReference creates only what the demo's records refer to — the
-// council tree, partners, the aid catalogue and the placed boxes — in an
-// empty database: where a council that adopts Sinergi starts before it
-// imports its spreadsheets.
+// council tree, partners, the aid catalogue, the placed boxes and their
+// fundraising permit — in an empty database: where a council that adopts
+// Sinergi starts before it imports its spreadsheets.
 func LoadReference(ctx context.Context, db *sqlx.DB) (Summary, error) {
 	l, err := newLoader(ctx, db, nil)
 	if err != nil {
 		return Summary{}, err
 	}
-	return l.run(ctx, l.tree, l.givers, l.catalogue, l.placeBoxes)
+	return l.run(ctx, l.tree, l.givers, l.catalogue, l.placeBoxes, l.boxPermit)
 }
 
 func newLoader(ctx context.Context, db *sqlx.DB, key *nik.Key) (*loader, error) {

@@ -646,6 +646,7 @@ type LedgerRow struct {
 	OrganizationCode string  `db:"organization_code"`
 	OrganizationName string  `db:"organization_name"`
 	PartnerName      *string `db:"partner_name"`
+	PermitNumber     *string `db:"permit_number"`
 }
 
 // Each calls fn for every entry f matches, in date order, as PostgreSQL
@@ -658,8 +659,9 @@ func (s *Store) Each(ctx context.Context, sc auth.Scope, f Filter, fn func(Ledge
 		return err
 	}
 	return postgres.Stream(ctx, s.db, `
-		SELECT `+columns+`, o.code AS organization_code, o.name AS organization_name, p.name AS partner_name
-		FROM `+scopedFrom+` LEFT JOIN partners p ON p.id = d.partner_id
+		SELECT `+columns+`, o.code AS organization_code, o.name AS organization_name, p.name AS partner_name,
+			pm.number AS permit_number
+		FROM `+scopedFrom+` LEFT JOIN partners p ON p.id = d.partner_id LEFT JOIN permits pm ON pm.id = d.permit_id
 		WHERE `+cond+`
 		ORDER BY d.received_on, d.seq`, args, func(rows *sqlx.Rows) error {
 		var r LedgerRow

@@ -54,6 +54,8 @@ func DonationColumns(lang Language) []xlsx.Column {
 		{Header: pick(lang, "Peruntukan", "Earmark"), Kind: xlsx.Text, Width: 24},
 		{Header: pick(lang, "Catatan", "Notes"), Kind: xlsx.Text, Width: 30},
 		{Header: pick(lang, "Dicatat (UTC)", "Recorded (UTC)"), Kind: xlsx.Instant, Width: 20},
+		{Header: pick(lang, "Izin PUB", "Fundraising permit"), Kind: xlsx.Text, Width: 26},
+		{Header: pick(lang, "Pengecualian izin", "Permit exception"), Kind: xlsx.Text, Width: 30},
 	}
 }
 
@@ -69,7 +71,7 @@ func Donations(ctx context.Context, sc auth.Scope, store *donation.Store, f dona
 		return store.Each(ctx, sc, f, func(r donation.LedgerRow) error {
 			return emit(r.ID, r.ReceivedOn, r.OrganizationCode, r.OrganizationName, label(sourceLabels, lang, r.Source),
 				label(kindLabels, lang, r.Kind), r.PartnerName, r.Amount, r.Reference, r.ReversesID, r.ReversedByID,
-				r.ReversalReason, r.EarmarkProgramme, r.Notes, r.CreatedAt)
+				r.ReversalReason, r.EarmarkProgramme, r.Notes, r.CreatedAt, r.PermitNumber, r.PermitException)
 		})
 	}, func(rows int) string {
 		return fmt.Sprintf(pick(lang, "Jumlah bersih (%d entri)", "Net total (%d entries)"), rows)

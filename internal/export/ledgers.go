@@ -60,11 +60,13 @@ func BoxCollections(ctx context.Context, sc auth.Scope, store *box.Store, f box.
 		{Header: pick(lang, "Dibalik oleh", "Reversed by"), Kind: xlsx.Text, Width: 38},
 		{Header: pick(lang, "Alasan pembalikan", "Reversal reason"), Kind: xlsx.Text, Width: 28},
 		{Header: pick(lang, "Dicatat (UTC)", "Recorded (UTC)"), Kind: xlsx.Instant, Width: 20},
+		{Header: pick(lang, "Izin PUB", "Fundraising permit"), Kind: xlsx.Text, Width: 26},
+		{Header: pick(lang, "Pengecualian izin", "Permit exception"), Kind: xlsx.Text, Width: 30},
 	}, func(emit func(...any) error) error {
 		return store.Each(ctx, sc, f, func(r box.LedgerRow) error {
 			return emit(r.ID, r.CollectedOn, r.BoxCode, r.HostName, r.OwnerCode, r.RegencyName, r.Number, r.Amount,
 				r.CountedBy1, r.CountedBy2, r.SealRemoved, r.SealApplied, r.IncidentFound, r.IncidentBy, r.DonationID,
-				r.ReversesID, r.ReversedByID, r.ReversalReason, r.CreatedAt)
+				r.ReversesID, r.ReversedByID, r.ReversalReason, r.CreatedAt, r.PermitNumber, r.PermitException)
 		})
 	}, func(rows int) string {
 		return fmt.Sprintf(pick(lang, "Jumlah (%d entri)", "Total (%d entries)"), rows)

@@ -453,18 +453,19 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 	boxes, err := b.Sheet(L("Kotak Amal", "Donation Boxes"), []xlsx.Column{{Header: L("Kotak", "Box"), Width: 12},
 		{Header: L("Tempat (mitra)", "Host"), Width: 28}, {Header: L("Kabupaten/Kota", "Regency/city"), Width: 28},
 		{Header: L("Pembukaan", "Openings"), Width: 12}, {Header: L("Jumlah", "Total"), Width: 18},
-		{Header: L("Kejadian segel", "Seal incidents"), Width: 16}})
+		{Header: L("Kejadian segel", "Seal incidents"), Width: 16}, {Header: L("Pengecualian izin PUB", "Permit exceptions"), Width: 16}})
 	if err != nil {
 		return err
 	}
-	incidents := 0
+	incidents, exceptions := 0, 0
 	for _, x := range d.perBox {
 		incidents += x.Incidents
-		if err := boxes.Add(x.Code, x.Host, x.Regency, x.Openings, x.Total, x.Incidents); err != nil {
+		exceptions += x.Exceptions
+		if err := boxes.Add(x.Code, x.Host, x.Regency, x.Openings, x.Total, x.Incidents, x.Exceptions); err != nil {
 			return err
 		}
 	}
-	if err := boxes.Total(L("Jumlah", "Total"), nil, nil, d.boxTotals.Openings, d.boxTotals.Amount, incidents); err != nil {
+	if err := boxes.Total(L("Jumlah", "Total"), nil, nil, d.boxTotals.Openings, d.boxTotals.Amount, incidents, exceptions); err != nil {
 		return err
 	}
 	boxes.Skip()

@@ -24,6 +24,8 @@ func init() {
 		{key: "sealApplied", headers: []string{"segel dipasang", "seal applied"}},
 		{key: "incident", headers: []string{"kejadian segel", "seal incident"}},
 		{key: "reportedBy", headers: []string{"dilaporkan oleh", "reported by"}},
+		// The box ledger's: why an opening outside its permit was kept.
+		{key: "permitException", headers: []string{"pengecualian izin", "permit exception"}},
 	}, ledgerColumns...)
 	specs["box-collections"] = spec{columns: columns, handler: func(r *run) handler {
 		return newLedgerRows(r, columns, &boxRows{r: r, refs: newRefs(r)})
@@ -44,6 +46,7 @@ func (b *boxRows) paths() map[string]string {
 		"input.countedBy.1": "counter2", "input.countedBy": "counter1", "input.sealRemoved": "sealRemoved",
 		"input.sealApplied": "sealApplied", "input.sealIncident.found": "incident", "input.sealIncident.reportedBy": "reportedBy",
 		"input.collectionId": "reverses", "input.reason": "reason", "input.reversedOn": "date",
+		"input.permitException": "permitException",
 	}
 }
 
@@ -58,6 +61,9 @@ func (b *boxRows) read(e *entry, v *fault.InvalidInput) string {
 	}
 	if c["incident"] != "" || c["reportedBy"] != "" {
 		in.SealIncident = &box.Incident{Found: c["incident"], ReportedBy: c["reportedBy"]}
+	}
+	if s := c["permitException"]; s != "" {
+		in.PermitException = &s
 	}
 	e.input = in
 	return "seal|" + strings.ToUpper(c["box"]) + "|" + c["sealRemoved"]

@@ -26,6 +26,10 @@ func init() {
 		{key: "partner", headers: []string{"mitra", "partner"}},
 		{key: "reference", headers: []string{"nomor referensi", "reference", "no. referensi"}},
 		{key: "notes", headers: []string{"catatan", "notes"}},
+		// The ledger's: the appeal permit a gift names, and why a gift
+		// outside it was kept.
+		{key: "permit", headers: []string{"izin pub", "fundraising permit"}},
+		{key: "permitException", headers: []string{"pengecualian izin", "permit exception"}},
 	}, ledgerColumns...)
 	specs["donations"] = spec{columns: columns, handler: func(r *run) handler {
 		return newLedgerRows(r, columns, &donationRows{r: r, refs: newRefs(r), fileRefs: map[string][]string{}, existing: map[string]map[string]storedDonation{}})
@@ -58,6 +62,7 @@ func (d *donationRows) paths() map[string]string {
 		"input.organizationId": "org", "input.receivedOn": "date", "input.source": "source", "input.kind": "kind",
 		"input.amount": "amount", "input.items": "amount", "input.partnerId": "partner", "input.reference": "reference",
 		"input.notes": "notes", "input.donationId": "reverses", "input.reason": "reason", "input.reversedOn": "date",
+		"input.permitId": "permit", "input.permitException": "permitException",
 	}
 }
 
@@ -106,6 +111,12 @@ func (d *donationRows) resolve(e *entry) (bool, error) {
 	in := donation.NewDonation{Source: p.source, Kind: p.kind, ReceivedOn: e.on, Notes: c["notes"]}
 	if ref := c["reference"]; ref != "" {
 		in.Reference = &ref
+	}
+	if s := c["permit"]; s != "" {
+		in.PermitID = &s // its number, as the ledger prints it
+	}
+	if s := c["permitException"]; s != "" {
+		in.PermitException = &s
 	}
 	if p.kind == donation.Goods {
 		// The ledger and the template carry a goods gift's value, not its

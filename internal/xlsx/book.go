@@ -28,6 +28,7 @@ type Book struct {
 	sheets  int
 
 	title, subtitle, signName, centred, wrapped, note int
+	top, topBold                                      int // text beside a wrapped cell, on the row's first line
 }
 
 // Year is a calendar year, written as a plain number (2014, not 2,014).
@@ -83,6 +84,12 @@ func (b *Book) init(props Properties) error {
 		return err
 	}
 	if b.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Family: Font}}); err != nil {
+		return err
+	}
+	if b.top, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: Font}, Alignment: &excelize.Alignment{Vertical: "top"}}); err != nil {
+		return err
+	}
+	if b.topBold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Family: Font}, Alignment: &excelize.Alignment{Vertical: "top"}}); err != nil {
 		return err
 	}
 	if b.title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Family: Font, Size: 14}}); err != nil {
@@ -322,7 +329,8 @@ func (s *Sheet) Row() int { return s.row }
 
 func (s *Sheet) write(row int, bold bool, values []any) error {
 	f, b := s.book.file, s.book
-	lines := 1 // of the tallest wrapped cell: spreadsheet programs do not grow the row to it
+	lines := 1         // of the tallest wrapped cell: spreadsheet programs do not grow the row to it
+	var plain []string // text cells that are not wrapped
 	for i, v := range values {
 		cell := cellName(i+1, row)
 		style := 0
@@ -339,6 +347,8 @@ func (s *Sheet) write(row int, bold bool, values []any) error {
 			if wrap {
 				style = b.wrapped
 				lines = max(lines, wrappedLines(x, s.cols[i].Width))
+			} else {
+				plain = append(plain, cell)
 			}
 		case money.Rupiah:
 			err, style = f.SetCellInt(s.name, cell, int64(x)), b.styles[Money]
@@ -370,6 +380,16 @@ func (s *Sheet) write(row int, bold bool, values []any) error {
 		}
 	}
 	if lines > 1 {
+		// A label beside a wrapped text reads on its first line, not its last.
+		top := b.top
+		if bold {
+			top = b.topBold
+		}
+		for _, cell := range plain {
+			if err := f.SetCellStyle(s.name, cell, cell, top); err != nil {
+				return err
+			}
+		}
 		return f.SetRowHeight(s.name, row, float64(15*lines+3))
 	}
 	return nil
