@@ -245,6 +245,11 @@ func TestEnvironmentIsValidatedAtStart(t *testing.T) {
 		t.Errorf("serve with SINERGI_MAX_DEPTH=deep: exit %d, %q; want 1 and the variable named", code, stderr)
 	}
 	t.Setenv("SINERGI_MAX_DEPTH", "")
+	for _, flag := range []string{"--permit-cost-cap=150", "--permit-months=0"} {
+		if code, _, stderr := run(t, "serve", flag); code != 1 || !strings.Contains(stderr, "permit") {
+			t.Errorf("serve %s: exit %d, %q", flag, code, stderr)
+		}
+	}
 	t.Setenv("SINERGI_MODE", "staging")
 	if code, _, stderr := run(t, "serve"); code != 1 || !strings.Contains(stderr, "staging") {
 		t.Errorf("serve with SINERGI_MODE=staging: exit %d, %q", code, stderr)
@@ -277,6 +282,22 @@ func TestExportAuditLogFile(t *testing.T) {
 	}
 	if _, err := os.Stat("jejak-audit-2014-01-01_--id.xlsx"); err != nil {
 		t.Errorf("export without -o wrote no file named for what it holds: %v", err)
+	}
+	// A permit's accountability report, named for the permit.
+	if code, _, stderr := run(t, "export", "pub-report", "-permit", "460/1187/pub/dinsos/2014", "--database-url", dsn); code != 0 {
+		t.Fatalf("export pub-report: exit %d %s", code, stderr)
+	}
+	pub, err := excelize.OpenFile("laporan-pub-460-1187-pub-dinsos-2014-id.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	if rows, err := pub.GetRows("Ringkasan"); err != nil || len(rows) < 5 || rows[4][1] != "460/1187/PUB/DINSOS/2014" {
+		t.Errorf("pub-report summary %v, %v", rows, err)
+	}
+	if code, _, stderr := run(t, "export", "pub-report", "-permit", "460/1187/PUB/DINSOS/2015", "--database-url", dsn); code == 0 ||
+		!strings.Contains(stderr, "did you mean 460/1187/PUB/DINSOS/2014") {
+		t.Errorf("an unknown permit: exit %d %s", code, stderr)
 	}
 }
 
