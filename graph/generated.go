@@ -720,6 +720,13 @@ type ComplexityRoot struct {
 		ValidTo   func(childComplexity int) int
 	}
 
+	PermitHostTotal struct {
+		Boxes    func(childComplexity int) int
+		Host     func(childComplexity int) int
+		Openings func(childComplexity int) int
+		Total    func(childComplexity int) int
+	}
+
 	PermitMonthTotal struct {
 		FromAppeals func(childComplexity int) int
 		FromBoxes   func(childComplexity int) int
@@ -738,6 +745,7 @@ type ComplexityRoot struct {
 		Exceptions     func(childComplexity int) int
 		FromAppeals    func(childComplexity int) int
 		FromBoxes      func(childComplexity int) int
+		Hosts          func(childComplexity int) int
 		Months         func(childComplexity int) int
 		Openings       func(childComplexity int) int
 		Partial        func(childComplexity int) int
@@ -4049,6 +4057,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PermitExtension.ValidTo(childComplexity), true
 
+	case "PermitHostTotal.boxes":
+		if e.ComplexityRoot.PermitHostTotal.Boxes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitHostTotal.Boxes(childComplexity), true
+	case "PermitHostTotal.host":
+		if e.ComplexityRoot.PermitHostTotal.Host == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitHostTotal.Host(childComplexity), true
+	case "PermitHostTotal.openings":
+		if e.ComplexityRoot.PermitHostTotal.Openings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitHostTotal.Openings(childComplexity), true
+	case "PermitHostTotal.total":
+		if e.ComplexityRoot.PermitHostTotal.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitHostTotal.Total(childComplexity), true
+
 	case "PermitMonthTotal.fromAppeals":
 		if e.ComplexityRoot.PermitMonthTotal.FromAppeals == nil {
 			break
@@ -4134,6 +4167,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PermitReport.FromBoxes(childComplexity), true
+	case "PermitReport.byHost":
+		if e.ComplexityRoot.PermitReport.Hosts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PermitReport.Hosts(childComplexity), true
 	case "PermitReport.byMonth":
 		if e.ComplexityRoot.PermitReport.Months == nil {
 			break
@@ -7289,6 +7328,8 @@ type PermitReport {
   "Collected less costs and uses."
   balance: Rupiah!
   byBox: [PermitBoxTotal!]!
+  "The boxes' collections per host, largest first."
+  byHost: [PermitHostTotal!]!
   byMonth: [PermitMonthTotal!]!
   costLines: [PermitCostLine!]!
   "What the collection paid for, by aid type, regency and beneficiary group."
@@ -7304,6 +7345,13 @@ type PermitBoxTotal {
   openings: Int!
   total: Rupiah!
   exceptions: Int!
+}
+
+type PermitHostTotal {
+  host: String!
+  boxes: Int!
+  openings: Int!
+  total: Rupiah!
 }
 
 type PermitMonthTotal {
@@ -8532,6 +8580,20 @@ func (ec *executionContext) childFields_PermitExtension(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PermitExtension", field.Name)
 }
 
+func (ec *executionContext) childFields_PermitHostTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "host":
+		return ec.fieldContext_PermitHostTotal_host(ctx, field)
+	case "boxes":
+		return ec.fieldContext_PermitHostTotal_boxes(ctx, field)
+	case "openings":
+		return ec.fieldContext_PermitHostTotal_openings(ctx, field)
+	case "total":
+		return ec.fieldContext_PermitHostTotal_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PermitHostTotal", field.Name)
+}
+
 func (ec *executionContext) childFields_PermitMonthTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "month":
@@ -8572,6 +8634,8 @@ func (ec *executionContext) childFields_PermitReport(ctx context.Context, field 
 		return ec.fieldContext_PermitReport_balance(ctx, field)
 	case "byBox":
 		return ec.fieldContext_PermitReport_byBox(ctx, field)
+	case "byHost":
+		return ec.fieldContext_PermitReport_byHost(ctx, field)
 	case "byMonth":
 		return ec.fieldContext_PermitReport_byMonth(ctx, field)
 	case "costLines":
@@ -21843,6 +21907,98 @@ func (ec *executionContext) fieldContext_PermitExtension_grantedOn(_ context.Con
 	return graphql.NewScalarFieldContext("PermitExtension", field, false, false, "Date")
 }
 
+func (ec *executionContext) _PermitHostTotal_host(ctx context.Context, field graphql.CollectedField, obj *permit.HostLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitHostTotal_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Host, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitHostTotal_host(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitHostTotal", field, false, false, "String")
+}
+
+func (ec *executionContext) _PermitHostTotal_boxes(ctx context.Context, field graphql.CollectedField, obj *permit.HostLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitHostTotal_boxes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Boxes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitHostTotal_boxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitHostTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PermitHostTotal_openings(ctx context.Context, field graphql.CollectedField, obj *permit.HostLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitHostTotal_openings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Openings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitHostTotal_openings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitHostTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PermitHostTotal_total(ctx context.Context, field graphql.CollectedField, obj *permit.HostLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitHostTotal_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Rupiah) graphql.Marshaler {
+			return ec.marshalNRupiah2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋmoneyᚐRupiah(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitHostTotal_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PermitHostTotal", field, false, false, "Rupiah")
+}
+
 func (ec *executionContext) _PermitMonthTotal_month(ctx context.Context, field graphql.CollectedField, obj *permit.MonthLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22224,6 +22380,38 @@ func (ec *executionContext) fieldContext_PermitReport_byBox(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PermitBoxTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PermitReport_byHost(ctx context.Context, field graphql.CollectedField, obj *permit.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermitReport_byHost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hosts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []permit.HostLine) graphql.Marshaler {
+			return ec.marshalNPermitHostTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐHostLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PermitReport_byHost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PermitReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PermitHostTotal(ctx, field)
 		},
 	}
 	return fc, nil
@@ -35613,6 +35801,54 @@ func (ec *executionContext) _PermitExtension(ctx context.Context, sel ast.Select
 	return out
 }
 
+var permitHostTotalImplementors = []string{"PermitHostTotal"}
+
+func (ec *executionContext) _PermitHostTotal(ctx context.Context, sel ast.SelectionSet, obj *permit.HostLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, permitHostTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PermitHostTotal")
+		case "host":
+			out.Values[i] = ec._PermitHostTotal_host(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "boxes":
+			out.Values[i] = ec._PermitHostTotal_boxes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openings":
+			out.Values[i] = ec._PermitHostTotal_openings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._PermitHostTotal_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var permitMonthTotalImplementors = []string{"PermitMonthTotal"}
 
 func (ec *executionContext) _PermitMonthTotal(ctx context.Context, sel ast.SelectionSet, obj *permit.MonthLine) graphql.Marshaler {
@@ -35729,6 +35965,11 @@ func (ec *executionContext) _PermitReport(ctx context.Context, sel ast.Selection
 			}
 		case "byBox":
 			out.Values[i] = ec._PermitReport_byBox(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byHost":
+			out.Values[i] = ec._PermitReport_byHost(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39040,6 +39281,26 @@ func (ec *executionContext) marshalNPermitExtension2ᚕgithubᚗcomᚋsinergiᚑ
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPermitExtension2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐExtension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPermitHostTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐHostLine(ctx context.Context, sel ast.SelectionSet, v permit.HostLine) graphql.Marshaler {
+	return ec._PermitHostTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPermitHostTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐHostLineᚄ(ctx context.Context, sel ast.SelectionSet, v []permit.HostLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermitHostTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋpermitᚐHostLine(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

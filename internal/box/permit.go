@@ -107,12 +107,18 @@ func (s *Store) PlaceUnderPermit(ctx context.Context, sc auth.Scope, in NewPlace
 		if err := v.Err(); err != nil {
 			return change.Applied{}, err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO box_permits (box_id, permit_id, placed_on) VALUES ($1, $2, $3)`, b.ID, p.ID, in.PlacedOn)
+		var placed Placement
+		err = tx.GetContext(ctx, &placed, `INSERT INTO box_permits (box_id, permit_id, placed_on) VALUES ($1, $2, $3)
+			RETURNING id, seq, box_id, permit_id, placed_on, created_at`, b.ID, p.ID, in.PlacedOn)
 		if c, ok := postgres.Violation(err); ok && c == "box_permits_box_date_key" {
 			return change.Applied{}, fault.Refuse("input.placedOn", fault.Duplicate, "the box was placed under a permit on this day already")
 		}
 		if err != nil {
 			return change.Applied{}, fmt.Errorf("place box under permit: %w", err)
+		}
+		// The box's row does not change: the placement is what the trail keeps.
+		if err := tx.Audit(ctx, "create", "box_permit", placed.ID, nil, placed); err != nil {
+			return change.Applied{}, err
 		}
 		return change.Applied{ID: b.ID, Before: b}, nil
 	})

@@ -147,6 +147,20 @@ func PermitReport(ctx context.Context, sc auth.Scope, permits *permit.Store, ref
 		return err
 	}
 
+	hosts, err := b.Sheet(L("Per Mitra", "By Host"), []xlsx.Column{{Header: L("Tempat (mitra)", "Host"), Width: 32},
+		{Header: L("Kotak", "Boxes"), Width: 10}, {Header: L("Pembukaan", "Openings"), Width: 12}, {Header: L("Terkumpul", "Collected"), Width: 18}})
+	if err != nil {
+		return err
+	}
+	for _, h := range r.Hosts {
+		if err := hosts.Add(h.Host, h.Boxes, h.Openings, h.Total); err != nil {
+			return err
+		}
+	}
+	if err := hosts.Total(L("Jumlah", "Total"), len(r.Boxes), r.Openings, r.FromBoxes); err != nil {
+		return err
+	}
+
 	months, err := b.Sheet(L("Per Bulan", "By Month"), []xlsx.Column{{Header: L("Bulan", "Month"), Width: 14},
 		{Header: L("Dari kotak", "From boxes"), Width: 18}, {Header: L("Dari seruan", "From appeals"), Width: 18}, {Header: L("Jumlah", "Total"), Width: 18}})
 	if err != nil {

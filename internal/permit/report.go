@@ -1,8 +1,11 @@
 package permit
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -31,6 +34,7 @@ type Report struct {
 	CostCap *money.Rupiah
 
 	Boxes          []BoxLine
+	Hosts          []HostLine
 	Months         []MonthLine
 	CostLines      []CostLine
 	UseLines       []UseLine
@@ -69,6 +73,14 @@ type BoxLine struct {
 	Openings   int          `db:"openings"`
 	Total      money.Rupiah `db:"total"`
 	Exceptions int          `db:"exceptions"`
+}
+
+// HostLine is what the boxes of one host collected under the permit.
+type HostLine struct {
+	Host     string
+	Boxes    int
+	Openings int
+	Total    money.Rupiah
 }
 
 // MonthLine is what was collected in one month, from boxes and appeals.
@@ -206,7 +218,32 @@ func (s *Store) Report(ctx context.Context, sc auth.Scope, ref string) (Report, 
 			return Report{}, err
 		}
 	}
+	r.Hosts = byHost(r.Boxes)
 	return r, nil
+}
+
+// byHost sums box lines per host, largest first.
+func byHost(boxes []BoxLine) []HostLine {
+	at := map[string]int{}
+	var out []HostLine
+	for _, b := range boxes {
+		i, ok := at[b.Host]
+		if !ok {
+			i = len(out)
+			at[b.Host] = i
+			out = append(out, HostLine{Host: b.Host})
+		}
+		out[i].Boxes++
+		out[i].Openings += b.Openings
+		out[i].Total += b.Total
+	}
+	slices.SortStableFunc(out, func(a, b HostLine) int {
+		if a.Total != b.Total {
+			return cmp.Compare(b.Total, a.Total)
+		}
+		return strings.Compare(a.Host, b.Host)
+	})
+	return out
 }
 
 // reportQueries runs the report's statements over permit id's donations,

@@ -21,6 +21,7 @@ const permitReportQuery = `query($p: ID!) { permitReport(permit: $p) {
 	permit { number validThrough extensions { number validTo } costCapPercent organizer { code } area { code } }
 	partial collected fromBoxes fromAppeals openings exceptions costs costCap costShare uses balance
 	byBox { code host regency openings total exceptions }
+	byHost { host boxes openings total }
 	byMonth { month fromBoxes fromAppeals }
 	costLines { allocatedOn description amount release }
 	useLines { aidType regency beneficiaryGroup outputs amount }
@@ -47,6 +48,11 @@ type permitReport struct {
 		Openings            int
 		Total               int64
 		Exceptions          int
+	}
+	ByHost []struct {
+		Host            string
+		Boxes, Openings int
+		Total           int64
 	}
 	ByMonth []struct {
 		Month                  string
@@ -139,6 +145,17 @@ func TestPermitReportTiesOut(t *testing.T) {
 			t.Errorf("month %s: %d, the collections say %d", m.Month, m.FromBoxes, want)
 		}
 		months += m.FromBoxes
+	}
+	var hosts int64
+	for _, h := range r.ByHost {
+		want := admin.count(`SELECT COALESCE(sum(c.amount), 0) FROM `+underPermitSQL+` AND b.host_partner_id = (SELECT id FROM partners WHERE name = $2)`, demoPermit, h.Host)
+		if h.Total != want || h.Boxes < 1 {
+			t.Errorf("host %s: %d, the collections say %d", h.Host, h.Total, want)
+		}
+		hosts += h.Total
+	}
+	if len(r.ByHost) != 1 || hosts != collected {
+		t.Errorf("by host %+v sums %d; collected %d", r.ByHost, hosts, collected)
 	}
 	if len(r.ByBox) != 8 || boxes != collected || len(r.ByMonth) != 5 || months != collected {
 		t.Errorf("%d boxes summing %d, %d months summing %d; collected %d", len(r.ByBox), boxes, len(r.ByMonth), months, collected)
@@ -254,6 +271,10 @@ func TestPermitOpenings(t *testing.T) {
 	admin.query(place, map[string]any{"in": map[string]any{"boxId": "ktk-001", "permitId": "pub-badung-2015", "placedOn": "2015-03-01"}}, &placed)
 	if ps := placed.PlaceBoxUnderPermit.Permits; len(ps) != 2 || ps[0].Permit.Number != demoPermit || ps[1].Permit.Number != "PUB-BADUNG-2015" || ps[1].PlacedOn != "2015-03-01" {
 		t.Errorf("the box's permits: %+v", ps)
+	}
+	if n := admin.count(`SELECT count(*) FROM audit_log WHERE entity = 'box_permit' AND action = 'create' AND after->>'placedOn' = '2015-03-01'
+		AND after->>'permitId' = (SELECT id::text FROM permits WHERE number = 'PUB-BADUNG-2015')`); n != 1 {
+		t.Errorf("%d audit entries of the placement", n)
 	}
 	// Within the new permit: recorded under it, and an exception is refused.
 	r = admin.post(open, opening("KTK-001", "2015-03-25", "SEG-001-24-N", "tidak perlu"))
@@ -435,18 +456,44 @@ func TestPermitCostCap(t *testing.T) {
 	}
 	allocate := `mutation($d: ID!, $a: Rupiah!) { allocateDonation(input: {donationId: $d, operational: "Transport", amount: $a,
 		allocatedOn: "2015-01-10"}) { id amount } }`
-	// Book costs up to the cap, donation by donation.
+	// Book costs up to 1,000 short of the cap, donation by donation.
 	var booked int64
 	for _, d := range left {
-		a := min(d.Left, room-booked)
+		a := min(d.Left, room-1000-booked)
 		if a <= 0 {
 			break
 		}
 		admin.query(allocate, map[string]any{"d": d.ID, "a": a}, &struct{}{})
 		booked += a
 	}
-	if booked != room {
+	if booked != room-1000 {
 		t.Fatalf("booked %d of the %d the cap allows: not enough money left under the permit", booked, room)
+	}
+	// Two allocations of the last 1,000 from two donations at once: the
+	// permit is locked, so one is booked and the other refused.
+	var two []string
+	if err := admin.db.Select(&two, `SELECT d.id FROM donations d WHERE d.permit_id = (SELECT id FROM permits WHERE number = $1) AND d.reverses_id IS NULL
+		AND d.amount - COALESCE((SELECT sum(x.amount) FROM allocations x WHERE x.donation_id = d.id), 0) >= 1000 ORDER BY d.seq LIMIT 2`, demoPermit); err != nil || len(two) != 2 {
+		t.Fatalf("two donations with money left: %v %v", two, err)
+	}
+	answers := make(chan response, 2)
+	for _, d := range two {
+		go func() { answers <- admin.post(allocate, map[string]any{"d": d, "a": 1000}) }()
+	}
+	booked1, refused := 0, 0
+	for range 2 {
+		a := <-answers
+		switch {
+		case len(a.Errors) == 0:
+			booked1++
+		case a.Errors[0].Extensions["field"] == "input.amount":
+			refused++
+		default:
+			t.Errorf("a racing allocation: %+v", a.Errors)
+		}
+	}
+	if booked1 != 1 || refused != 1 {
+		t.Errorf("two racing allocations of the last 1,000: %d booked, %d refused", booked1, refused)
 	}
 	spare := admin.id(`SELECT d.id FROM donations d WHERE d.permit_id = (SELECT id FROM permits WHERE number = $1) AND d.reverses_id IS NULL
 		AND d.amount > COALESCE((SELECT sum(x.amount) FROM allocations x WHERE x.donation_id = d.id), 0) ORDER BY d.seq LIMIT 1`, demoPermit)
@@ -619,6 +666,9 @@ func TestPermitReportWorkbook(t *testing.T) {
 	boxes := sheet(t, admin, path, "Per Kotak")
 	if tot := last(boxes); len(boxes) != 1+len(r.ByBox)+1 || tot[4] != fmt.Sprint(r.FromBoxes) || tot[3] != fmt.Sprint(r.Openings) || tot[5] != "1" {
 		t.Errorf("boxes sheet: %d rows, total %v", len(boxes), tot)
+	}
+	if tot := last(sheet(t, admin, path, "Per Mitra")); tot[3] != fmt.Sprint(r.FromBoxes) || tot[1] != fmt.Sprint(len(r.ByBox)) {
+		t.Errorf("hosts total %v, from boxes %d", tot, r.FromBoxes)
 	}
 	if tot := last(sheet(t, admin, path, "Per Bulan")); tot[3] != fmt.Sprint(r.Collected) {
 		t.Errorf("months total %v, collected %d", tot, r.Collected)
