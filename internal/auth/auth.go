@@ -167,6 +167,18 @@ func (s Scope) Sees(path string) bool {
 	return false
 }
 
+// SeesPath is Sees in SQL: the condition that the tree path the SQL
+// expression path names is one the caller reads records under.
+func (s Scope) SeesPath(a *postgres.Args, path string) string {
+	switch s.reach {
+	case everything, ownPartner:
+		return "TRUE"
+	case subtree:
+		return "(" + path + " <@ " + a.Add(s.p.SubtreePath) + "::ltree)"
+	}
+	return "FALSE"
+}
+
 // Tree is the SQL condition for reading the council tree: names, codes,
 // kinds and parents are visible to every signed-in caller.
 func (s Scope) Tree(_ *postgres.Args) string {

@@ -83,7 +83,11 @@ func (s *Store) fromMonths(ctx context.Context, sc auth.Scope, f Filter, key str
 	for _, e := range edges {
 		ef := f
 		ef.From, ef.To = &e[0], &e[1]
-		parts = append(parts, `SELECT d.`+key+`::text, `+monthOf+`, 1, d.amount FROM `+scopedFrom+` WHERE `+condition(sc, ef, under, &args))
+		sub := ""
+		if under != nil {
+			sub = u + "::ltree"
+		}
+		parts = append(parts, `SELECT d.`+key+`::text, `+monthOf+`, 1, d.amount FROM `+scopedFrom+` WHERE `+condition(sc, ef, sub, &args))
 	}
 	query := `SELECT key, ` + outer + ` AS month, SUM(entries)::int AS count, SUM(amount)::bigint AS amount FROM (
 			` + strings.Join(parts, "\n\t\t\tUNION ALL\n\t\t\t") + `

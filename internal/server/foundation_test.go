@@ -232,6 +232,25 @@ func TestDonationPageQueryCount(t *testing.T) {
 	if small, large := statements(5, true), statements(50, true); small != 3 || large != 3 {
 		t.Errorf("with goods lines, a page of 50 took %d statements and a page of 5 took %d; want 3", large, small)
 	}
+	// A page of one council's subtree, named by id, finds the council in
+	// its own statement; named by code it is looked up first.
+	bali := e.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	for _, tc := range []struct {
+		ref  string
+		want int64
+	}{{bali, 2}, {"BALI", 3}} {
+		before := n.Load()
+		var page struct {
+			Donations struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		e.query(`query($o: ID!) { donations(first: 50, filter: {organizationId: $o}) { edges { node { id organization { name parent { name } } } } } }`,
+			map[string]any{"o": tc.ref}, &page)
+		if got := n.Load() - before; got != tc.want || len(page.Donations.Edges) != 50 {
+			t.Errorf("a page of the subtree of %s: %d donations in %d statements, want 50 in %d", tc.ref, len(page.Donations.Edges), got, tc.want)
+		}
+	}
 	// The parents the page brought are the councils' real parents.
 	var got struct {
 		Donations struct {
@@ -816,5 +835,50 @@ func TestAidOutputReversal(t *testing.T) {
 		if after[table] != n {
 			t.Errorf("%s: %d rows before the refused reversals, %d after", table, n, after[table])
 		}
+	}
+}
+
+// TestDonationPageRefusesWhatItCannotShow: a page of a council's subtree
+// (which finds the council in its own statement) refuses an unknown
+// council, and a council the operator does not read — above its own or
+// beside it — rather than answering with an empty page or a part of it.
+func TestDonationPageRefusesWhatItCannotShow(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	op := admin.as(auth.Operator, "BALI-BADUNG")
+	const q = `query($o: ID!) { donations(first: 5, filter: {organizationId: $o}) { edges { node { id } } } }`
+	for _, tc := range []struct {
+		who    *env
+		ref    string
+		reason string
+	}{
+		{admin, "7d0f5f6e-0000-4000-8000-000000000000", "UNKNOWN"},
+		{op, admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`), "INVALID"},
+		{op, admin.id(`SELECT id FROM organizations WHERE code = 'BALI-GIANYAR'`), "INVALID"},
+	} {
+		r := tc.who.post(q, map[string]any{"o": tc.ref})
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["field"] != "filter.organizationId" || r.Errors[0].Extensions["reason"] != tc.reason {
+			t.Errorf("a page under %s: %s %+v", tc.ref, r.Data, r.Errors)
+		}
+	}
+	// Its own council, and a council with no gifts at all: an empty page.
+	var own struct {
+		Donations struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	op.query(q, map[string]any{"o": admin.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)}, &own)
+	if len(own.Donations.Edges) != 5 {
+		t.Errorf("the operator's own council: %d donations", len(own.Donations.Edges))
+	}
+	quiet := admin.id(`SELECT o.id FROM organizations o WHERE o.code LIKE 'BALI-BADUNG-%' AND NOT EXISTS (SELECT 1 FROM donations d WHERE d.organization_id = o.id) LIMIT 1`)
+	var none struct {
+		Donations struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	op.query(q, map[string]any{"o": quiet}, &none)
+	if len(none.Donations.Edges) != 0 {
+		t.Errorf("a council without gifts: %d donations", len(none.Donations.Edges))
 	}
 }

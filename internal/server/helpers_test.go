@@ -235,9 +235,29 @@ func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.N
 	return c.pqConn.ExecContext(ctx, q, args)
 }
 
+// Prepare is not counted: a statement prepared once per connection is
+// counted each time it runs.
 func (c countingConn) Prepare(q string) (driver.Stmt, error) {
-	c.n.Add(1)
-	return c.pqConn.Prepare(q)
+	st, err := c.pqConn.Prepare(q)
+	if err != nil {
+		return nil, err
+	}
+	return countingStmt{st, c.n}, nil
+}
+
+type countingStmt struct {
+	driver.Stmt
+	n *atomic.Int64
+}
+
+func (s countingStmt) Query(args []driver.Value) (driver.Rows, error) {
+	s.n.Add(1)
+	return s.Stmt.Query(args)
+}
+
+func (s countingStmt) Exec(args []driver.Value) (driver.Result, error) {
+	s.n.Add(1)
+	return s.Stmt.Exec(args)
 }
 
 // countingDB opens a fresh test database whose statements are counted.
