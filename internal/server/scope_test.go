@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/calendar"
 	"github.com/sinergi-id/sinergi/internal/donation"
+	"github.com/sinergi-id/sinergi/internal/fault"
 	"github.com/sinergi-id/sinergi/internal/fund"
 	"github.com/sinergi-id/sinergi/internal/imports"
 	"github.com/sinergi-id/sinergi/internal/meeting"
@@ -251,5 +253,49 @@ func TestStoresFailClosedWithoutPrincipal(t *testing.T) {
 	}
 	if after := e.written(); !equal(before, after) {
 		t.Errorf("calls without a principal changed the database: %v -> %v", before, after)
+	}
+}
+
+// TestOutputSumsRefuseWhatTheyCannotShow: the output sums find their
+// council inside their own statement; a sum that comes back empty still
+// refuses an unknown council, and one the operator does not read, rather
+// than answering "nothing" or a part of the whole.
+func TestOutputSumsRefuseWhatTheyCannotShow(t *testing.T) {
+	db := pgtest.DB(t)
+	e := newEnvOn(t, db)
+	ctx := context.Background()
+	store := aid.NewStore(db)
+	op := auth.ScopeOf(auth.Principal{AccountName: "op", Role: auth.Operator, SubtreePath: e.id(`SELECT path::text FROM organizations WHERE code = 'BALI-BADUNG'`)})
+	ref := func(code string) *string {
+		id := e.id(`SELECT id FROM organizations WHERE code = $1`, code)
+		return &id
+	}
+	unknown := "7d0f5f6e-0000-4000-8000-000000000000"
+	for _, tc := range []struct {
+		name   string
+		sc     auth.Scope
+		org    *string
+		reason string
+	}{
+		{"an unknown council", auth.System("test"), &unknown, fault.Unknown},
+		{"the operator's province", op, ref("BALI"), fault.Invalid},
+		{"a sibling regency", op, ref("BALI-GIANYAR"), fault.Invalid},
+	} {
+		f := aid.OutputFilter{OrganizationID: tc.org}
+		_, err1 := store.TotalsByType(ctx, tc.sc, f)
+		_, err2 := store.ByTypeAndRegency(ctx, tc.sc, f)
+		for _, err := range []error{err1, err2} {
+			var in *fault.InvalidInput
+			if !errors.As(err, &in) || in.Fields[0].Path != "filter.organizationId" || in.Fields[0].Reason != tc.reason {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+		}
+	}
+	// The operator's own regency sums its outputs; the province's operator
+	// reads the same figures for it.
+	own, err := store.TotalsByType(ctx, op, aid.OutputFilter{OrganizationID: ref("BALI-BADUNG")})
+	whole, err2 := store.TotalsByType(ctx, auth.System("test"), aid.OutputFilter{OrganizationID: ref("BALI-BADUNG")})
+	if err != nil || err2 != nil || !slices.Equal(own, whole) {
+		t.Errorf("Badung's sums: %v %v / %v %v", own, err, whole, err2)
 	}
 }
