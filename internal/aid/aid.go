@@ -36,12 +36,11 @@ const typeColumns = `t.id, t.seq, t.code, t.name, t.name_en, t.unit, t.created_a
 
 // Store reads and writes aid types and aid outputs.
 type Store struct {
-	db  *sqlx.DB
-	hot *postgres.Prepared // the sums a dashboard reads
+	db *sqlx.DB
 }
 
 // NewStore returns a Store on db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db, hot: postgres.NewPrepared(db, 200)} }
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // GetType returns aid type id through q. The catalogue is shared by
 // every council and visible to every signed-in caller.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -133,18 +132,6 @@ const outputFrom = `aid_outputs a JOIN organizations o ON o.id = a.organization_
 // where returns the condition that selects the outputs f matches within
 // sc, with its arguments.
 func (s *Store) where(ctx context.Context, sc auth.Scope, f OutputFilter) (string, postgres.Args, error) {
-	cond, args, _, err := s.whereInline(ctx, sc, f, false)
-	return cond, args, err
-}
-
-// whereInline is where that, when inline and the subtree's root is named
-// by id, finds the root inside the statement (one round trip and one plan
-// less) with the caller's right to read under it; it reports whether it
-// did, and an empty answer must then ask unseen why (organization.
-// SubtreePath refuses an unknown council, or one the caller does not
-// read). Its condition holds only the filters f uses, so that a prepared
-// statement's generic plan is a good one.
-func (s *Store) whereInline(ctx context.Context, sc auth.Scope, f OutputFilter, inline bool) (string, postgres.Args, bool, error) {
 	// The aid type and regency as an id or as a person types them.
 	var v fault.InvalidInput
 	if f.AidTypeID != nil && !postgres.IsID(*f.AidTypeID) {
@@ -160,49 +147,22 @@ func (s *Store) whereInline(ctx context.Context, sc auth.Scope, f OutputFilter, 
 		}
 	}
 	if err := v.Failed(); err != nil {
-		return "", nil, false, err
+		return "", nil, err
+	}
+	under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)
+	if err != nil {
+		return "", nil, err
 	}
 	var a postgres.Args
-	var c []string
-	inline = inline && f.OrganizationID != nil && postgres.IsID(*f.OrganizationID)
-	switch {
-	case inline:
-		root := `(SELECT r.path FROM organizations r WHERE r.id = ` + a.Add(*f.OrganizationID) + `::uuid)`
-		c = append(c, `o.path <@ `+root, sc.SeesPath(&a, root))
-	case f.OrganizationID != nil:
-		under, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)
-		if err != nil {
-			return "", nil, false, err
-		}
-		c = append(c, `o.path <@ `+a.Add(under)+`::ltree`)
-	}
-	if f.From != nil {
-		c = append(c, `a.delivered_on >= `+a.Add(*f.From))
-	}
-	if f.To != nil {
-		c = append(c, `a.delivered_on <= `+a.Add(*f.To))
-	}
-	if f.AidTypeID != nil {
-		c = append(c, `a.aid_type_id = `+a.Add(*f.AidTypeID)+`::uuid`)
-	}
-	if f.BeneficiaryGroup != nil {
-		c = append(c, `a.beneficiary_group = `+a.Add(*f.BeneficiaryGroup))
-	}
-	if f.PMKSCategory != nil {
-		c = append(c, `a.pmks_category = `+a.Add(*f.PMKSCategory))
-	}
-	if f.RegencyID != nil {
-		c = append(c, `a.regency_id = `+a.Add(*f.RegencyID)+`::uuid`)
-	}
-	c = append(c, sc.Outputs(&a, "o.path", "a.id"))
-	return strings.Join(c, " AND "), a, inline, nil
-}
-
-// unseen refuses, after a sum found nothing, a filter on a council that is
-// unknown or that the caller does not read.
-func (s *Store) unseen(ctx context.Context, sc auth.Scope, f OutputFilter) error {
-	_, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID)
-	return err
+	from, to, u := a.Add(f.From), a.Add(f.To), a.Add(under)
+	typ, group, pmks, regency := a.Add(f.AidTypeID), a.Add(f.BeneficiaryGroup), a.Add(f.PMKSCategory), a.Add(f.RegencyID)
+	return `(` + from + `::date IS NULL OR a.delivered_on >= ` + from + `) AND (` + to + `::date IS NULL OR a.delivered_on <= ` + to + `)
+	AND (` + u + `::ltree IS NULL OR o.path <@ ` + u + `::ltree)
+	AND (` + typ + `::uuid IS NULL OR a.aid_type_id = ` + typ + `)
+	AND (` + group + `::text IS NULL OR a.beneficiary_group = ` + group + `)
+	AND (` + pmks + `::text IS NULL OR a.pmks_category = ` + pmks + `)
+	AND (` + regency + `::uuid IS NULL OR a.regency_id = ` + regency + `)
+	AND ` + sc.Outputs(&a, "o.path", "a.id"), a, nil
 }
 
 // Outputs returns a page of aid outputs in delivery order.
@@ -256,21 +216,18 @@ func (s *Store) OutputTotals(ctx context.Context, sc auth.Scope, f OutputFilter)
 
 // TotalsByType sums the outputs f matches per aid type, in catalogue order.
 func (s *Store) TotalsByType(ctx context.Context, sc auth.Scope, f OutputFilter) ([]TypeTotals, error) {
-	cond, args, inlined, err := s.whereInline(ctx, sc, f, true)
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return nil, err
 	}
 	var out []TypeTotals
-	err = s.hot.SelectContext(ctx, &out, `
+	err = s.db.SelectContext(ctx, &out, `
 		SELECT a.aid_type_id, count(*) AS count, SUM(a.quantity)::bigint AS quantity, SUM(a.cost)::bigint AS cost
 		FROM `+outputFrom+` JOIN aid_types t ON t.id = a.aid_type_id
 		WHERE `+cond+`
 		GROUP BY a.aid_type_id, t.seq ORDER BY t.seq`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sum aid outputs by type: %w", err)
-	}
-	if inlined && len(out) == 0 {
-		return nil, s.unseen(ctx, sc, f)
 	}
 	return out, nil
 }
@@ -405,7 +362,7 @@ type Group struct {
 // groupBy sums the outputs f matches by the SQL expression key, and by
 // regency too when byRegency.
 func (s *Store) groupBy(ctx context.Context, sc auth.Scope, f OutputFilter, key string, byRegency bool) ([]Group, error) {
-	cond, args, inlined, err := s.whereInline(ctx, sc, f, true)
+	cond, args, err := s.where(ctx, sc, f)
 	if err != nil {
 		return nil, err
 	}
@@ -414,16 +371,13 @@ func (s *Store) groupBy(ctx context.Context, sc auth.Scope, f OutputFilter, key 
 		regency, group = `a.regency_id::text`, `1, 2`
 	}
 	var out []Group
-	err = s.hot.SelectContext(ctx, &out, `
+	err = s.db.SelectContext(ctx, &out, `
 		SELECT `+key+` AS key, `+regency+` AS regency_id, count(*) AS count,
 			SUM(a.quantity)::bigint AS quantity, SUM(a.cost)::bigint AS cost
 		FROM `+outputFrom+` WHERE `+cond+`
 		GROUP BY `+group+` ORDER BY `+group, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sum aid outputs by %s: %w", key, err)
-	}
-	if inlined && len(out) == 0 {
-		return nil, s.unseen(ctx, sc, f)
 	}
 	return out, nil
 }

@@ -256,10 +256,9 @@ func TestStoresFailClosedWithoutPrincipal(t *testing.T) {
 	}
 }
 
-// TestOutputSumsRefuseWhatTheyCannotShow: the output sums find their
-// council inside their own statement; a sum that comes back empty still
-// refuses an unknown council, and one the operator does not read, rather
-// than answering "nothing" or a part of the whole.
+// TestOutputSumsRefuseWhatTheyCannotShow: the output sums refuse an
+// unknown council, and one the operator does not read, rather than
+// answering "nothing" or a part of the whole.
 func TestOutputSumsRefuseWhatTheyCannotShow(t *testing.T) {
 	db := pgtest.DB(t)
 	e := newEnvOn(t, db)
