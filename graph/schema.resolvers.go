@@ -669,15 +669,7 @@ func (r *permitResolver) Organizer(ctx context.Context, obj *permit.Permit) (*or
 }
 
 func (r *permitResolver) Area(ctx context.Context, obj *permit.Permit) ([]organization.Organization, error) {
-	area := make([]organization.Organization, 0, len(obj.RegencyIDs))
-	for _, id := range obj.RegencyIDs {
-		o, err := load(ctx, r.loaders(ctx).organization, id)
-		if err != nil {
-			return nil, err
-		}
-		area = append(area, *o)
-	}
-	return area, nil
+	return r.loaders(ctx).organization.LoadAll(ctx, obj.RegencyIDs) // one batch, not one wait per regency
 }
 
 func (r *plannedAllocationResolver) Allocation(ctx context.Context, obj *fund.Planned) (*fund.Allocation, error) {

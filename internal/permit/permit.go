@@ -190,7 +190,8 @@ func (j jsonList[T]) MarshalJSON() ([]byte, error) {
 
 const columns = `p.id, p.seq, p.number, p.authority, p.organization_id, p.purpose, p.methods, p.disaster,
 	p.valid_from, p.valid_to, p.cost_cap_bp, p.created_at,
-	ARRAY(SELECT pr.regency_id::text FROM permit_regencies pr WHERE pr.permit_id = p.id ORDER BY pr.regency_id) AS regency_ids,
+	ARRAY(SELECT pr.regency_id::text FROM permit_regencies pr JOIN organizations rg ON rg.id = pr.regency_id
+		WHERE pr.permit_id = p.id ORDER BY rg.code) AS regency_ids,
 	(SELECT json_agg(json_build_object('number', e.number, 'validTo', e.valid_to, 'grantedOn', e.granted_on) ORDER BY e.seq)
 		FROM permit_extensions e WHERE e.permit_id = p.id) AS extensions`
 

@@ -113,7 +113,7 @@ func TestPermitReportTiesOut(t *testing.T) {
 	r := admin.permitReport(demoPermit)
 	if r.Permit.Number != demoPermit || r.Permit.ValidThrough != "2014-12-31" || len(r.Permit.Extensions) != 1 ||
 		r.Permit.Extensions[0].ValidTo != "2014-12-31" || r.Permit.CostCapPercent == nil || *r.Permit.CostCapPercent != 10 ||
-		r.Permit.Organizer.Code != "BALI" || len(r.Permit.Area) != 9 || r.Partial {
+		r.Permit.Organizer.Code != "BALI" || len(r.Permit.Area) != 9 || r.Permit.Area[0].Code != "BALI-BADUNG" || r.Permit.Area[8].Code != "BALI-TABANAN" || r.Partial {
 		t.Errorf("the permit: %+v", r.Permit)
 	}
 	collected := admin.count(`SELECT COALESCE(sum(c.amount), 0) FROM `+underPermitSQL, demoPermit)
