@@ -54,7 +54,8 @@ type Rules struct {
 	CostCapBP       int // operating costs, at most, in hundredths of a percent
 }
 
-// DefaultRules returns the rules of Permensos 8/2021.
+// DefaultRules returns the rules of Permensos 8/2021 as the issue that
+// asked for permits states them (README: check the rule in force).
 func DefaultRules() Rules {
 	return Rules{ValidityMonths: 3, ExtensionMonths: 1, Extensions: 1, CostCapBP: 1000}
 }
@@ -445,7 +446,8 @@ func (s *Store) Create(ctx context.Context, sc auth.Scope, in NewPermit) (Permit
 			}
 			capBP = &bp
 		case !in.Disaster:
-			capBP = &s.rules.CostCapBP
+			bp := s.rules.CostCapBP
+			capBP = &bp
 		}
 	}
 	p, err := change.Do(ctx, s.db, sc, w, get, func(tx *change.Tx) (change.Applied, error) {
