@@ -50,8 +50,6 @@ type ResolverRoot interface {
 	AidRequest() AidRequestResolver
 	AidRequestBacklog() AidRequestBacklogResolver
 	AidRequestEvent() AidRequestEventResolver
-	AidTypeRegencyTotal() AidTypeRegencyTotalResolver
-	AidTypeTotal() AidTypeTotalResolver
 	Allocation() AllocationResolver
 	BeneficiaryGroupTotal() BeneficiaryGroupTotalResolver
 	BoxCollection() BoxCollectionResolver
@@ -81,7 +79,6 @@ type ResolverRoot interface {
 	RegencyMoneyTotal() RegencyMoneyTotalResolver
 	Report() ReportResolver
 	SourceBalance() SourceBalanceResolver
-	SourceMonthTotal() SourceMonthTotalResolver
 	TargetProgress() TargetProgressResolver
 	Viewer() ViewerResolver
 	WorkMeeting() WorkMeetingResolver
@@ -907,10 +904,10 @@ type ComplexityRoot struct {
 	}
 
 	SourceMonthTotal struct {
-		Amount func(childComplexity int) int
-		Count  func(childComplexity int) int
-		Month  func(childComplexity int) int
-		Source func(childComplexity int) int
+		Amount    func(childComplexity int) int
+		Donations func(childComplexity int) int
+		Month     func(childComplexity int) int
+		Source    func(childComplexity int) int
 	}
 
 	StatementGift struct {
@@ -997,13 +994,6 @@ type AidRequestBacklogResolver interface {
 }
 type AidRequestEventResolver interface {
 	Handler(ctx context.Context, obj *request.Event) (*organization.Organization, error)
-}
-type AidTypeRegencyTotalResolver interface {
-	AidType(ctx context.Context, obj *aid.Group) (*aid.Type, error)
-	Regency(ctx context.Context, obj *aid.Group) (*organization.Organization, error)
-}
-type AidTypeTotalResolver interface {
-	AidType(ctx context.Context, obj *aid.TypeTotals) (*aid.Type, error)
 }
 type AllocationResolver interface {
 	Donation(ctx context.Context, obj *fund.Allocation) (*donation.Donation, error)
@@ -1214,13 +1204,13 @@ type ReportResolver interface {
 
 	Previous(ctx context.Context, obj *report.Spec) (*report.Spec, error)
 	Coverage(ctx context.Context, obj *report.Spec) (*organization.Coverage, error)
-	OutputsByAidType(ctx context.Context, obj *report.Spec) ([]aid.TypeTotals, error)
-	OutputsByAidTypeAndRegency(ctx context.Context, obj *report.Spec) ([]aid.Group, error)
+	OutputsByAidType(ctx context.Context, obj *report.Spec) ([]model.AidTypeTotal, error)
+	OutputsByAidTypeAndRegency(ctx context.Context, obj *report.Spec) ([]model.AidTypeRegencyTotal, error)
 	OutputsByMonth(ctx context.Context, obj *report.Spec) ([]report.MonthOutputs, error)
 	OutputsByBeneficiaryGroup(ctx context.Context, obj *report.Spec) ([]aid.Group, error)
 	OutputsByPmksCategory(ctx context.Context, obj *report.Spec) ([]aid.Group, error)
 	DonationsTotal(ctx context.Context, obj *report.Spec) (money.Rupiah, error)
-	DonationsBySourceAndMonth(ctx context.Context, obj *report.Spec) ([]donation.Group, error)
+	DonationsBySourceAndMonth(ctx context.Context, obj *report.Spec) ([]model.SourceMonthTotal, error)
 	DonationsByMonth(ctx context.Context, obj *report.Spec) ([]report.MonthMoney, error)
 	DonationsByRegency(ctx context.Context, obj *report.Spec) ([]report.RegencyMoney, error)
 	DonationsByRegencyAndMonth(ctx context.Context, obj *report.Spec) ([]report.RegencyMoney, error)
@@ -1233,9 +1223,6 @@ type ReportResolver interface {
 }
 type SourceBalanceResolver interface {
 	Source(ctx context.Context, obj *fund.SourceBalance) (donation.Source, error)
-}
-type SourceMonthTotalResolver interface {
-	Source(ctx context.Context, obj *donation.Group) (donation.Source, error)
 }
 type TargetProgressResolver interface {
 	Organization(ctx context.Context, obj *programme.Progress) (*organization.Organization, error)
@@ -5071,11 +5058,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SourceMonthTotal.Amount(childComplexity), true
 	case "SourceMonthTotal.donations":
-		if e.ComplexityRoot.SourceMonthTotal.Count == nil {
+		if e.ComplexityRoot.SourceMonthTotal.Donations == nil {
 			break
 		}
 
-		return e.ComplexityRoot.SourceMonthTotal.Count(childComplexity), true
+		return e.ComplexityRoot.SourceMonthTotal.Donations(childComplexity), true
 	case "SourceMonthTotal.month":
 		if e.ComplexityRoot.SourceMonthTotal.Month == nil {
 			break
@@ -11051,8 +11038,8 @@ func (ec *executionContext) _AidOutputConnection_byAidType(ctx context.Context, 
 			return obj.ByAidType()
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []aid.TypeTotals) graphql.Marshaler {
-			return ec.marshalNAidTypeTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐTypeTotalsᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.AidTypeTotal) graphql.Marshaler {
+			return ec.marshalNAidTypeTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidTypeTotalᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12494,7 +12481,7 @@ func (ec *executionContext) fieldContext_AidType_unit(_ context.Context, field g
 	return graphql.NewScalarFieldContext("AidType", field, false, false, "String")
 }
 
-func (ec *executionContext) _AidTypeRegencyTotal_aidType(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidTypeRegencyTotal_aidType(ctx context.Context, field graphql.CollectedField, obj *model.AidTypeRegencyTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12503,7 +12490,7 @@ func (ec *executionContext) _AidTypeRegencyTotal_aidType(ctx context.Context, fi
 			return ec.fieldContext_AidTypeRegencyTotal_aidType(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.AidTypeRegencyTotal().AidType(ctx, obj)
+			return obj.AidType, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *aid.Type) graphql.Marshaler {
@@ -12517,8 +12504,8 @@ func (ec *executionContext) fieldContext_AidTypeRegencyTotal_aidType(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "AidTypeRegencyTotal",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AidType(ctx, field)
 		},
@@ -12526,7 +12513,7 @@ func (ec *executionContext) fieldContext_AidTypeRegencyTotal_aidType(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _AidTypeRegencyTotal_regency(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidTypeRegencyTotal_regency(ctx context.Context, field graphql.CollectedField, obj *model.AidTypeRegencyTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12535,7 +12522,7 @@ func (ec *executionContext) _AidTypeRegencyTotal_regency(ctx context.Context, fi
 			return ec.fieldContext_AidTypeRegencyTotal_regency(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.AidTypeRegencyTotal().Regency(ctx, obj)
+			return obj.Regency, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
@@ -12549,8 +12536,8 @@ func (ec *executionContext) fieldContext_AidTypeRegencyTotal_regency(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "AidTypeRegencyTotal",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Organization(ctx, field)
 		},
@@ -12558,7 +12545,7 @@ func (ec *executionContext) fieldContext_AidTypeRegencyTotal_regency(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _AidTypeRegencyTotal_outputs(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidTypeRegencyTotal_outputs(ctx context.Context, field graphql.CollectedField, obj *model.AidTypeRegencyTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12581,7 +12568,7 @@ func (ec *executionContext) fieldContext_AidTypeRegencyTotal_outputs(_ context.C
 	return graphql.NewScalarFieldContext("AidTypeRegencyTotal", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AidTypeRegencyTotal_quantity(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidTypeRegencyTotal_quantity(ctx context.Context, field graphql.CollectedField, obj *model.AidTypeRegencyTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12604,7 +12591,7 @@ func (ec *executionContext) fieldContext_AidTypeRegencyTotal_quantity(_ context.
 	return graphql.NewScalarFieldContext("AidTypeRegencyTotal", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AidTypeRegencyTotal_cost(ctx context.Context, field graphql.CollectedField, obj *aid.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidTypeRegencyTotal_cost(ctx context.Context, field graphql.CollectedField, obj *model.AidTypeRegencyTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12627,7 +12614,7 @@ func (ec *executionContext) fieldContext_AidTypeRegencyTotal_cost(_ context.Cont
 	return graphql.NewScalarFieldContext("AidTypeRegencyTotal", field, false, false, "Rupiah")
 }
 
-func (ec *executionContext) _AidTypeTotal_aidType(ctx context.Context, field graphql.CollectedField, obj *aid.TypeTotals) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidTypeTotal_aidType(ctx context.Context, field graphql.CollectedField, obj *model.AidTypeTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12636,7 +12623,7 @@ func (ec *executionContext) _AidTypeTotal_aidType(ctx context.Context, field gra
 			return ec.fieldContext_AidTypeTotal_aidType(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.AidTypeTotal().AidType(ctx, obj)
+			return obj.AidType, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *aid.Type) graphql.Marshaler {
@@ -12650,8 +12637,8 @@ func (ec *executionContext) fieldContext_AidTypeTotal_aidType(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "AidTypeTotal",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AidType(ctx, field)
 		},
@@ -12659,7 +12646,7 @@ func (ec *executionContext) fieldContext_AidTypeTotal_aidType(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _AidTypeTotal_outputs(ctx context.Context, field graphql.CollectedField, obj *aid.TypeTotals) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidTypeTotal_outputs(ctx context.Context, field graphql.CollectedField, obj *model.AidTypeTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12682,7 +12669,7 @@ func (ec *executionContext) fieldContext_AidTypeTotal_outputs(_ context.Context,
 	return graphql.NewScalarFieldContext("AidTypeTotal", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AidTypeTotal_quantity(ctx context.Context, field graphql.CollectedField, obj *aid.TypeTotals) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidTypeTotal_quantity(ctx context.Context, field graphql.CollectedField, obj *model.AidTypeTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12705,7 +12692,7 @@ func (ec *executionContext) fieldContext_AidTypeTotal_quantity(_ context.Context
 	return graphql.NewScalarFieldContext("AidTypeTotal", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AidTypeTotal_cost(ctx context.Context, field graphql.CollectedField, obj *aid.TypeTotals) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidTypeTotal_cost(ctx context.Context, field graphql.CollectedField, obj *model.AidTypeTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25488,8 +25475,8 @@ func (ec *executionContext) _Report_outputsByAidType(ctx context.Context, field 
 			return ec.Resolvers.Report().OutputsByAidType(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []aid.TypeTotals) graphql.Marshaler {
-			return ec.marshalNAidTypeTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐTypeTotalsᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.AidTypeTotal) graphql.Marshaler {
+			return ec.marshalNAidTypeTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidTypeTotalᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25520,8 +25507,8 @@ func (ec *executionContext) _Report_outputsByAidTypeAndRegency(ctx context.Conte
 			return ec.Resolvers.Report().OutputsByAidTypeAndRegency(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []aid.Group) graphql.Marshaler {
-			return ec.marshalNAidTypeRegencyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroupᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.AidTypeRegencyTotal) graphql.Marshaler {
+			return ec.marshalNAidTypeRegencyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidTypeRegencyTotalᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25671,8 +25658,8 @@ func (ec *executionContext) _Report_donationsBySourceAndMonth(ctx context.Contex
 			return ec.Resolvers.Report().DonationsBySourceAndMonth(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []donation.Group) graphql.Marshaler {
-			return ec.marshalNSourceMonthTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroupᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SourceMonthTotal) graphql.Marshaler {
+			return ec.marshalNSourceMonthTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐSourceMonthTotalᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26177,7 +26164,7 @@ func (ec *executionContext) fieldContext_SourceBalance_restricted(_ context.Cont
 	return graphql.NewScalarFieldContext("SourceBalance", field, false, false, "Rupiah")
 }
 
-func (ec *executionContext) _SourceMonthTotal_source(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _SourceMonthTotal_source(ctx context.Context, field graphql.CollectedField, obj *model.SourceMonthTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26186,7 +26173,7 @@ func (ec *executionContext) _SourceMonthTotal_source(ctx context.Context, field 
 			return ec.fieldContext_SourceMonthTotal_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SourceMonthTotal().Source(ctx, obj)
+			return obj.Source, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v donation.Source) graphql.Marshaler {
@@ -26197,10 +26184,10 @@ func (ec *executionContext) _SourceMonthTotal_source(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_SourceMonthTotal_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SourceMonthTotal", field, true, true, "DonationSource")
+	return graphql.NewScalarFieldContext("SourceMonthTotal", field, false, false, "DonationSource")
 }
 
-func (ec *executionContext) _SourceMonthTotal_month(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _SourceMonthTotal_month(ctx context.Context, field graphql.CollectedField, obj *model.SourceMonthTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26223,7 +26210,7 @@ func (ec *executionContext) fieldContext_SourceMonthTotal_month(_ context.Contex
 	return graphql.NewScalarFieldContext("SourceMonthTotal", field, false, false, "Date")
 }
 
-func (ec *executionContext) _SourceMonthTotal_donations(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _SourceMonthTotal_donations(ctx context.Context, field graphql.CollectedField, obj *model.SourceMonthTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26232,7 +26219,7 @@ func (ec *executionContext) _SourceMonthTotal_donations(ctx context.Context, fie
 			return ec.fieldContext_SourceMonthTotal_donations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
+			return obj.Donations, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -26246,7 +26233,7 @@ func (ec *executionContext) fieldContext_SourceMonthTotal_donations(_ context.Co
 	return graphql.NewScalarFieldContext("SourceMonthTotal", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SourceMonthTotal_amount(ctx context.Context, field graphql.CollectedField, obj *donation.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _SourceMonthTotal_amount(ctx context.Context, field graphql.CollectedField, obj *model.SourceMonthTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -32323,7 +32310,7 @@ func (ec *executionContext) _AidType(ctx context.Context, sel ast.SelectionSet, 
 
 var aidTypeRegencyTotalImplementors = []string{"AidTypeRegencyTotal"}
 
-func (ec *executionContext) _AidTypeRegencyTotal(ctx context.Context, sel ast.SelectionSet, obj *aid.Group) graphql.Marshaler {
+func (ec *executionContext) _AidTypeRegencyTotal(ctx context.Context, sel ast.SelectionSet, obj *model.AidTypeRegencyTotal) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, aidTypeRegencyTotalImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32333,31 +32320,29 @@ func (ec *executionContext) _AidTypeRegencyTotal(ctx context.Context, sel ast.Se
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AidTypeRegencyTotal")
 		case "aidType":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._AidTypeRegencyTotal_aidType(ctx, field, obj)
-				})
+			out.Values[i] = ec._AidTypeRegencyTotal_aidType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "regency":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._AidTypeRegencyTotal_regency(ctx, field, obj)
-				})
+			out.Values[i] = ec._AidTypeRegencyTotal_regency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "outputs":
 			out.Values[i] = ec._AidTypeRegencyTotal_outputs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "quantity":
 			out.Values[i] = ec._AidTypeRegencyTotal_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "cost":
 			out.Values[i] = ec._AidTypeRegencyTotal_cost(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -32378,7 +32363,7 @@ func (ec *executionContext) _AidTypeRegencyTotal(ctx context.Context, sel ast.Se
 
 var aidTypeTotalImplementors = []string{"AidTypeTotal"}
 
-func (ec *executionContext) _AidTypeTotal(ctx context.Context, sel ast.SelectionSet, obj *aid.TypeTotals) graphql.Marshaler {
+func (ec *executionContext) _AidTypeTotal(ctx context.Context, sel ast.SelectionSet, obj *model.AidTypeTotal) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, aidTypeTotalImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32388,25 +32373,24 @@ func (ec *executionContext) _AidTypeTotal(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AidTypeTotal")
 		case "aidType":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._AidTypeTotal_aidType(ctx, field, obj)
-				})
+			out.Values[i] = ec._AidTypeTotal_aidType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "outputs":
 			out.Values[i] = ec._AidTypeTotal_outputs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "quantity":
 			out.Values[i] = ec._AidTypeTotal_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "cost":
 			out.Values[i] = ec._AidTypeTotal_cost(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -37011,7 +36995,7 @@ func (ec *executionContext) _SourceBalance(ctx context.Context, sel ast.Selectio
 
 var sourceMonthTotalImplementors = []string{"SourceMonthTotal"}
 
-func (ec *executionContext) _SourceMonthTotal(ctx context.Context, sel ast.SelectionSet, obj *donation.Group) graphql.Marshaler {
+func (ec *executionContext) _SourceMonthTotal(ctx context.Context, sel ast.SelectionSet, obj *model.SourceMonthTotal) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceMonthTotalImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -37021,25 +37005,24 @@ func (ec *executionContext) _SourceMonthTotal(ctx context.Context, sel ast.Selec
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("SourceMonthTotal")
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SourceMonthTotal_source(ctx, field, obj)
-				})
+			out.Values[i] = ec._SourceMonthTotal_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "month":
 			out.Values[i] = ec._SourceMonthTotal_month(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "donations":
 			out.Values[i] = ec._SourceMonthTotal_donations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "amount":
 			out.Values[i] = ec._SourceMonthTotal_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -37971,15 +37954,15 @@ func (ec *executionContext) marshalNAidType2ᚖgithubᚗcomᚋsinergiᚑidᚋsin
 	return ec._AidType(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAidTypeRegencyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroup(ctx context.Context, sel ast.SelectionSet, v aid.Group) graphql.Marshaler {
+func (ec *executionContext) marshalNAidTypeRegencyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidTypeRegencyTotal(ctx context.Context, sel ast.SelectionSet, v model.AidTypeRegencyTotal) graphql.Marshaler {
 	return ec._AidTypeRegencyTotal(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAidTypeRegencyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []aid.Group) graphql.Marshaler {
+func (ec *executionContext) marshalNAidTypeRegencyTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidTypeRegencyTotalᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AidTypeRegencyTotal) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAidTypeRegencyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐGroup(ctx, sel, v[i])
+		return ec.marshalNAidTypeRegencyTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidTypeRegencyTotal(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -37991,15 +37974,15 @@ func (ec *executionContext) marshalNAidTypeRegencyTotal2ᚕgithubᚗcomᚋsinerg
 	return ret
 }
 
-func (ec *executionContext) marshalNAidTypeTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐTypeTotals(ctx context.Context, sel ast.SelectionSet, v aid.TypeTotals) graphql.Marshaler {
+func (ec *executionContext) marshalNAidTypeTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidTypeTotal(ctx context.Context, sel ast.SelectionSet, v model.AidTypeTotal) graphql.Marshaler {
 	return ec._AidTypeTotal(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAidTypeTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐTypeTotalsᚄ(ctx context.Context, sel ast.SelectionSet, v []aid.TypeTotals) graphql.Marshaler {
+func (ec *executionContext) marshalNAidTypeTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidTypeTotalᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AidTypeTotal) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAidTypeTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋaidᚐTypeTotals(ctx, sel, v[i])
+		return ec.marshalNAidTypeTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐAidTypeTotal(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -39672,15 +39655,15 @@ func (ec *executionContext) marshalNSourceBalance2ᚕgithubᚗcomᚋsinergiᚑid
 	return ret
 }
 
-func (ec *executionContext) marshalNSourceMonthTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroup(ctx context.Context, sel ast.SelectionSet, v donation.Group) graphql.Marshaler {
+func (ec *executionContext) marshalNSourceMonthTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐSourceMonthTotal(ctx context.Context, sel ast.SelectionSet, v model.SourceMonthTotal) graphql.Marshaler {
 	return ec._SourceMonthTotal(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSourceMonthTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []donation.Group) graphql.Marshaler {
+func (ec *executionContext) marshalNSourceMonthTotal2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐSourceMonthTotalᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SourceMonthTotal) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSourceMonthTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋinternalᚋdonationᚐGroup(ctx, sel, v[i])
+		return ec.marshalNSourceMonthTotal2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐSourceMonthTotal(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -188,4 +189,27 @@ func loadOptional[T any](ctx context.Context, l *dataloadgen.Loader[string, T], 
 		return nil, nil
 	}
 	return v, err
+}
+
+// loadAll loads keys through l in one batch and returns them by key. A key
+// l does not find fails the whole, as load fails its one field.
+func loadAll[T any](ctx context.Context, l *dataloadgen.Loader[string, T], keys []string) (map[string]*T, error) {
+	unique := slices.Compact(slices.Sorted(slices.Values(keys)))
+	values, err := l.LoadAll(ctx, unique)
+	var missing dataloadgen.ErrorSlice
+	if errors.As(err, &missing) {
+		for _, e := range missing {
+			if errors.Is(e, dataloadgen.ErrNotFound) {
+				return nil, fault.ErrNotFound
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*T, len(unique))
+	for i, k := range unique {
+		out[k] = &values[i]
+	}
+	return out, nil
 }

@@ -124,18 +124,6 @@ func (r *aidRequestEventResolver) Handler(ctx context.Context, obj *request.Even
 	return load(ctx, r.loaders(ctx).organization, obj.HandlerID)
 }
 
-func (r *aidTypeRegencyTotalResolver) AidType(ctx context.Context, obj *aid.Group) (*aid.Type, error) {
-	return load(ctx, r.loaders(ctx).aidType, obj.Key)
-}
-
-func (r *aidTypeRegencyTotalResolver) Regency(ctx context.Context, obj *aid.Group) (*organization.Organization, error) {
-	return load(ctx, r.loaders(ctx).organization, obj.RegencyID)
-}
-
-func (r *aidTypeTotalResolver) AidType(ctx context.Context, obj *aid.TypeTotals) (*aid.Type, error) {
-	return load(ctx, r.loaders(ctx).aidType, obj.AidTypeID)
-}
-
 func (r *allocationResolver) Donation(ctx context.Context, obj *fund.Allocation) (*donation.Donation, error) {
 	return load(ctx, r.loaders(ctx).donation, obj.DonationID)
 }
@@ -794,7 +782,13 @@ func (r *queryResolver) AidOutputs(ctx context.Context, filter *aid.OutputFilter
 	r.warmAidOutputs(ctx, p.Items)
 	c := &model.AidOutputConnection{
 		Totals: sync.OnceValues(func() (aid.OutputTotals, error) { return r.AidStore.OutputTotals(ctx, scope(ctx), f) }),
-		ByType: sync.OnceValues(func() ([]aid.TypeTotals, error) { return r.AidStore.TotalsByType(ctx, scope(ctx), f) }),
+		ByType: sync.OnceValues(func() ([]model.AidTypeTotal, error) {
+			t, err := r.AidStore.TotalsByType(ctx, scope(ctx), f)
+			if err != nil {
+				return nil, err
+			}
+			return r.typeTotals(ctx, t)
+		}),
 	}
 	c.Edges, c.PageInfo = edges(p, func(o aid.Output) page.Cursor { return page.Cursor{Date: o.DeliveredOn, Seq: o.Seq} })
 	return c, nil
@@ -941,22 +935,25 @@ func (r *reportResolver) Coverage(ctx context.Context, obj *report.Spec) (*organ
 	return written(r.reads(ctx).OrganizationStore.Coverage(ctx, scope(ctx), obj.OrganizationID))
 }
 
-func (r *reportResolver) OutputsByAidType(ctx context.Context, obj *report.Spec) ([]aid.TypeTotals, error) {
-	return r.reads(ctx).AidStore.TotalsByType(ctx, scope(ctx), outputsIn(*obj))
-}
-
-func (r *reportResolver) OutputsByAidTypeAndRegency(ctx context.Context, obj *report.Spec) ([]aid.Group, error) {
-	rs := r.reads(ctx)
-	byType, err := rs.AidStore.TotalsByType(ctx, scope(ctx), outputsIn(*obj))
+func (r *reportResolver) OutputsByAidType(ctx context.Context, obj *report.Spec) ([]model.AidTypeTotal, error) {
+	t, err := r.reads(ctx).AidStore.TotalsByType(ctx, scope(ctx), outputsIn(*obj))
 	if err != nil {
 		return nil, err
 	}
+	return r.typeTotals(ctx, t)
+}
+
+func (r *reportResolver) OutputsByAidTypeAndRegency(ctx context.Context, obj *report.Spec) ([]model.AidTypeRegencyTotal, error) {
+	rs := r.reads(ctx)
 	groups, err := rs.AidStore.ByTypeAndRegency(ctx, scope(ctx), outputsIn(*obj))
 	if err != nil {
 		return nil, err
 	}
 	regencies, err := report.Regencies(ctx, scope(ctx), rs.OrganizationStore, *obj)
-	return report.TypeRegencies(byType, groups, regencies), err
+	if err != nil {
+		return nil, err
+	}
+	return r.typeRegencyTotals(ctx, groups, regencies)
 }
 
 func (r *reportResolver) OutputsByMonth(ctx context.Context, obj *report.Spec) ([]report.MonthOutputs, error) {
@@ -977,9 +974,9 @@ func (r *reportResolver) DonationsTotal(ctx context.Context, obj *report.Spec) (
 	return t.Amount, err
 }
 
-func (r *reportResolver) DonationsBySourceAndMonth(ctx context.Context, obj *report.Spec) ([]donation.Group, error) {
+func (r *reportResolver) DonationsBySourceAndMonth(ctx context.Context, obj *report.Spec) ([]model.SourceMonthTotal, error) {
 	groups, err := r.reads(ctx).DonationStore.BySourceAndMonth(ctx, scope(ctx), donationsIn(*obj))
-	return report.SourceMonths(*obj, groups), err
+	return sourceMonthTotals(report.SourceMonths(*obj, groups)), err
 }
 
 func (r *reportResolver) DonationsByMonth(ctx context.Context, obj *report.Spec) ([]report.MonthMoney, error) {
@@ -1029,10 +1026,6 @@ func (r *reportResolver) FundBalance(ctx context.Context, obj *report.Spec) (*fu
 
 func (r *sourceBalanceResolver) Source(ctx context.Context, obj *fund.SourceBalance) (donation.Source, error) {
 	return donation.Source(obj.Source), nil
-}
-
-func (r *sourceMonthTotalResolver) Source(ctx context.Context, obj *donation.Group) (donation.Source, error) {
-	return donation.Source(obj.Key), nil
 }
 
 func (r *targetProgressResolver) Organization(ctx context.Context, obj *programme.Progress) (*organization.Organization, error) {
@@ -1088,12 +1081,6 @@ func (r *Resolver) AidRequestBacklog() AidRequestBacklogResolver {
 }
 
 func (r *Resolver) AidRequestEvent() AidRequestEventResolver { return &aidRequestEventResolver{r} }
-
-func (r *Resolver) AidTypeRegencyTotal() AidTypeRegencyTotalResolver {
-	return &aidTypeRegencyTotalResolver{r}
-}
-
-func (r *Resolver) AidTypeTotal() AidTypeTotalResolver { return &aidTypeTotalResolver{r} }
 
 func (r *Resolver) Allocation() AllocationResolver { return &allocationResolver{r} }
 
@@ -1161,8 +1148,6 @@ func (r *Resolver) Report() ReportResolver { return &reportResolver{r} }
 
 func (r *Resolver) SourceBalance() SourceBalanceResolver { return &sourceBalanceResolver{r} }
 
-func (r *Resolver) SourceMonthTotal() SourceMonthTotalResolver { return &sourceMonthTotalResolver{r} }
-
 func (r *Resolver) TargetProgress() TargetProgressResolver { return &targetProgressResolver{r} }
 
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
@@ -1174,8 +1159,6 @@ type (
 	aidRequestResolver            struct{ *Resolver }
 	aidRequestBacklogResolver     struct{ *Resolver }
 	aidRequestEventResolver       struct{ *Resolver }
-	aidTypeRegencyTotalResolver   struct{ *Resolver }
-	aidTypeTotalResolver          struct{ *Resolver }
 	allocationResolver            struct{ *Resolver }
 	beneficiaryGroupTotalResolver struct{ *Resolver }
 	boxCollectionResolver         struct{ *Resolver }
@@ -1205,7 +1188,6 @@ type (
 	regencyMoneyTotalResolver     struct{ *Resolver }
 	reportResolver                struct{ *Resolver }
 	sourceBalanceResolver         struct{ *Resolver }
-	sourceMonthTotalResolver      struct{ *Resolver }
 	targetProgressResolver        struct{ *Resolver }
 	viewerResolver                struct{ *Resolver }
 	workMeetingResolver           struct{ *Resolver }

@@ -199,18 +199,22 @@ func OutputsByMonth(s Spec, groups []aid.Group) []MonthOutputs {
 }
 
 // TypeRegencies completes outputs by aid type and regency: every regency
-// (in the order given) for each aid type delivered in the period (in the
-// order of byType).
-func TypeRegencies(byType []aid.TypeTotals, groups []aid.Group, regencies []organization.Organization) []aid.Group {
+// (in the order given) for each aid type in types (in that order). The
+// groups are one pass over the sums (a type × regency map), since a
+// national report has hundreds of rows.
+func TypeRegencies(types []string, groups []aid.Group, regencies []organization.Organization) []aid.Group {
+	type key struct{ aidType, regency string }
+	byKey := make(map[key]aid.Group, len(groups))
+	for _, g := range groups {
+		byKey[key{g.Key, g.RegencyID}] = g
+	}
 	var out []aid.Group
-	for _, t := range byType {
+	for _, t := range types {
 		seen := map[string]bool{}
 		for _, r := range regencies {
-			row := aid.Group{Key: t.AidTypeID, RegencyID: r.ID}
-			for _, g := range groups {
-				if g.Key == t.AidTypeID && g.RegencyID == r.ID {
-					row = g
-				}
+			row, ok := byKey[key{t, r.ID}]
+			if !ok {
+				row = aid.Group{Key: t, RegencyID: r.ID}
 			}
 			seen[r.ID] = true
 			out = append(out, row)
@@ -218,7 +222,7 @@ func TypeRegencies(byType []aid.TypeTotals, groups []aid.Group, regencies []orga
 		// Outputs delivered to a regency outside the subtree (an operator's
 		// to a neighbour) keep their row.
 		for _, g := range groups {
-			if g.Key == t.AidTypeID && !seen[g.RegencyID] {
+			if g.Key == t && !seen[g.RegencyID] {
 				out = append(out, g)
 			}
 		}

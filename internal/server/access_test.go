@@ -563,6 +563,22 @@ func TestTreeAgreesAcrossGraphQLAndWorkbooks(t *testing.T) {
 	if len(rows) != 3 || rows[1][9] != got.RecordAidOutput.Regency.Name {
 		t.Errorf("the workbook names %v, GraphQL %q", rows, got.RecordAidOutput.Regency.Name)
 	}
+	// Badung's report keeps the neighbour's row after its own, named.
+	var report struct {
+		Report struct {
+			OutputsByAidTypeAndRegency []struct {
+				AidType  struct{ ID string }
+				Regency  struct{ Code, Name string }
+				Quantity int
+			}
+		}
+	}
+	op.query(`query($o: ID!) { report(organizationId: $o, from: "2015-03-01", to: "2015-03-31") {
+		outputsByAidTypeAndRegency { aidType { id } regency { code name } quantity } } }`, map[string]any{"o": badung}, &report)
+	if rows := report.Report.OutputsByAidTypeAndRegency; len(rows) != 2 || rows[0].Regency.Code != "BALI-BADUNG" || rows[0].Quantity != 0 ||
+		rows[1].Regency != got.RecordAidOutput.Regency || rows[1].AidType.ID != pmt || rows[1].Quantity != 3 {
+		t.Errorf("Badung's March 2015 outputs by type and regency: %+v", rows)
+	}
 	// A code taken elsewhere in the tree is a duplicate, which tells the
 	// operator nothing it could not read.
 	r := op.post(`mutation($o: ID!) { createOrganization(input: {parentId: $o, kind: INSTITUTION, code: "BALI-GIANYAR", name: "X"}) { id } }`,
