@@ -152,10 +152,12 @@ func groupBy[T any](fetch func(context.Context, []string) ([]T, error), key func
 
 type loadersKey struct{}
 
-// WithLoaders gives each request its own loaders.
+// WithLoaders gives each request its own loaders, and its own memo of
+// the councils its filters name (organization.WithMemo).
 func (r *Resolver) WithLoaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		ctx := context.WithValue(req.Context(), loadersKey{}, newLoaders(r, auth.FromContext(req.Context())))
+		ctx = organization.WithMemo(ctx)
 		next.ServeHTTP(w, req.WithContext(ctx))
 	})
 }

@@ -115,7 +115,14 @@ func Get(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (
 
 // Organization returns organization id.
 func (s *Store) Organization(ctx context.Context, sc auth.Scope, id string) (Organization, error) {
-	return Get(ctx, s.db, sc, id)
+	if o, ok := recall(ctx, sc, id); ok {
+		return o, nil
+	}
+	o, err := Get(ctx, s.db, sc, id)
+	if err == nil {
+		remember(ctx, sc, o)
+	}
+	return o, err
 }
 
 // ByIDs returns the organizations with the given ids, in no set order.
@@ -172,7 +179,7 @@ func SubtreePath(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, fiel
 	if root == nil {
 		return nil, nil
 	}
-	o, err := RequireRef(ctx, q, sc, field, *root)
+	o, err := requireRead(ctx, q, sc, field, *root)
 	if err != nil {
 		return nil, err
 	}
@@ -187,9 +194,13 @@ func SubtreePath(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, fiel
 func (s *Store) where(ctx context.Context, sc auth.Scope, f Filter) (string, postgres.Args, error) {
 	var under any
 	if f.Under != nil {
-		o, err := Require(ctx, s.db, sc, "filter.under", *f.Under)
-		if err != nil {
-			return "", nil, err
+		o, ok := recall(ctx, sc, *f.Under)
+		if !ok {
+			var err error
+			if o, err = Require(ctx, s.db, sc, "filter.under", *f.Under); err != nil {
+				return "", nil, err
+			}
+			remember(ctx, sc, o)
 		}
 		under = o.Path
 	}
@@ -402,7 +413,7 @@ func (s *Store) ByCodeAnyCase(ctx context.Context, sc auth.Scope, code string) (
 
 // Resolve is RequireRef through the store.
 func (s *Store) Resolve(ctx context.Context, sc auth.Scope, field, ref string) (Organization, error) {
-	return RequireRef(ctx, s.db, sc, field, ref)
+	return requireRead(ctx, s.db, sc, field, ref)
 }
 
 // RequireWritable is Require for an organization the caller records

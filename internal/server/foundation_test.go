@@ -882,3 +882,56 @@ func TestDonationPageRefusesWhatItCannotShow(t *testing.T) {
 		t.Errorf("a council without gifts: %d donations", len(none.Donations.Edges))
 	}
 }
+
+// TestReportQueryCount: a dashboard's year report — outputs by aid type and
+// regency, gifts by source and month, outputs by aid type — looks its
+// council up once however many of its sums filter by it, and names the
+// rows' aid types and regencies in one batch each.
+func TestReportQueryCount(t *testing.T) {
+	db, n := countingDB(t)
+	e := newEnvOn(t, db)
+	const q = `query($o: ID!) { report(organizationId: $o, year: 2014) {
+		outputsByAidTypeAndRegency { aidType { name } regency { name } quantity cost }
+		donationsBySourceAndMonth { source month amount }
+		outputsByAidType { aidType { name } quantity cost } } }`
+	var got struct {
+		Report struct {
+			OutputsByAidTypeAndRegency []struct {
+				AidType, Regency struct{ Name string }
+				Quantity         int
+			}
+			DonationsBySourceAndMonth []struct{ Amount int64 }
+			OutputsByAidType          []struct {
+				AidType  struct{ Name string }
+				Quantity int
+			}
+		}
+	}
+	e.query(`{ viewer { role } }`, nil, &struct{}{}) // the token's first use is noted once
+	for _, ref := range []string{e.id(`SELECT id FROM organizations WHERE code = 'BALI'`), "BALI"} {
+		before := n.Load()
+		e.query(q, map[string]any{"o": ref}, &got)
+		// The token, the council, its regencies, the three sums, the aid
+		// types' names (the regencies' come with the list).
+		if statements := n.Load() - before; statements != 7 {
+			t.Errorf("the report of %s took %d statements, want 7", ref, statements)
+		}
+		r := got.Report
+		var byType, byTypeAndRegency int
+		for _, x := range r.OutputsByAidType {
+			byType += x.Quantity
+		}
+		for _, x := range r.OutputsByAidTypeAndRegency {
+			byTypeAndRegency += x.Quantity
+			if x.AidType.Name == "" || x.Regency.Name == "" {
+				t.Fatalf("a row without its names: %+v", x)
+			}
+		}
+		if want := int(e.count(`SELECT SUM(quantity) FROM aid_outputs WHERE delivered_on BETWEEN '2014-01-01' AND '2014-12-31'`)); byType != want || byTypeAndRegency != want {
+			t.Errorf("the report of %s: %d outputs by type and %d by type and regency, the ledger %d", ref, byType, byTypeAndRegency, want)
+		}
+		if len(r.DonationsBySourceAndMonth) == 0 {
+			t.Errorf("the report of %s has no gifts by source and month", ref)
+		}
+	}
+}
