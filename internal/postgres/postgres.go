@@ -67,6 +67,12 @@ func connector(dsn string, opts []Option) (driver.Connector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse database address: %w", err)
 	}
+	// A statement with arguments in one round trip, not two: without this
+	// lib/pq sends Parse and Describe, waits for the parameters' types,
+	// then sends Bind and Execute. It also sends []byte arguments as raw
+	// bytes, which is what the bytea columns that take them (token hashes,
+	// sealed NIKs) hold; JSON goes as text.
+	cfg.BinaryParameters = true
 	for _, opt := range opts {
 		opt(&cfg)
 	}
