@@ -226,9 +226,11 @@ func (l *load) compareWrite(ctx context.Context, client, i int) error {
 	return l.compared(ctx, compareWriteQuery, map[string]any{"o": l.regencies[client%len(l.regencies)], "a": strconv.Itoa(10_000 + i), "r": ref})
 }
 
-// dashboard is W1 straight to PostgreSQL: the store calls the report's
-// resolvers make, with the names their loaders fetch.
+// dashboardFloor is W1 straight to PostgreSQL: the store calls the
+// report's resolvers make, with the request's memo of councils and the
+// names their loaders fetch (the regencies' come with the report's list).
 func (l *load) dashboardFloor(ctx context.Context) error {
+	ctx = organization.WithMemo(ctx)
 	y := l.cfg.year
 	s, err := report.Resolve(ctx, l.sc, l.orgs, l.province, nil, nil, &y)
 	if err != nil {
@@ -239,20 +241,20 @@ func (l *load) dashboardFloor(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := report.Regencies(ctx, l.sc, l.orgs, s); err != nil {
+		return err
+	}
 	if _, err := l.donations.BySourceAndMonth(ctx, l.sc, donation.Filter{From: &s.From, To: &s.To, OrganizationID: &s.OrganizationID}); err != nil {
 		return err
 	}
 	if _, err := l.aid.TotalsByType(ctx, l.sc, of); err != nil {
 		return err
 	}
-	var types, regencies []string
+	var types []string
 	for _, g := range groups {
-		types, regencies = append(types, g.Key), append(regencies, g.RegencyID)
+		types = append(types, g.Key)
 	}
-	if _, err := l.aid.TypesByIDs(ctx, l.sc, types); err != nil {
-		return err
-	}
-	_, err = l.orgs.ByIDs(ctx, l.sc, regencies)
+	_, err = l.aid.TypesByIDs(ctx, l.sc, types)
 	return err
 }
 
