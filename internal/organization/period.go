@@ -95,10 +95,15 @@ func closedThrough(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, o 
 // closed for o.
 func CheckOpen(ctx context.Context, tx *change.Tx, o Organization, field string, on calendar.Date) error {
 	c, err := ClosedThrough(ctx, tx, tx.Scope, o)
-	if err != nil || c == nil {
+	if err != nil {
 		return err
 	}
-	if on.After(c.Through) {
+	return refuseClosed(c, field, on)
+}
+
+// refuseClosed refuses, at field, a date on or before the close c (nil: none).
+func refuseClosed(c *Close, field string, on calendar.Date) error {
+	if c == nil || on.After(c.Through) {
 		return nil
 	}
 	return fault.Refuse(field, fault.ClosedPeriod, fmt.Sprintf(
@@ -110,14 +115,18 @@ func CheckOpen(ctx context.Context, tx *change.Tx, o Organization, field string,
 // original is booked on: asked, if given; else, when original lies in a
 // closed period, the first open day; else today in o's time zone. It is
 // never in the future, never before the record it corrects and never in a
-// closed period; field names the input to blame.
+// closed period; field names the input to blame. The close in force is
+// read (and the councils above o locked) once.
 func CorrectionDate(ctx context.Context, tx *change.Tx, o Organization, field string, original calendar.Date, asked *calendar.Date) (calendar.Date, error) {
-	on := calendar.Today(o.Location())
-	if asked != nil {
-		on = *asked
-	} else if c, err := ClosedThrough(ctx, tx, tx.Scope, o); err != nil {
+	c, err := ClosedThrough(ctx, tx, tx.Scope, o)
+	if err != nil {
 		return calendar.Date{}, err
-	} else if c != nil && !original.After(c.Through) {
+	}
+	on := calendar.Today(o.Location())
+	switch {
+	case asked != nil:
+		on = *asked
+	case c != nil && !original.After(c.Through):
 		on = c.Through.AddDays(1)
 	}
 	if err := o.NotFuture(field, on); err != nil {
@@ -126,7 +135,7 @@ func CorrectionDate(ctx context.Context, tx *change.Tx, o Organization, field st
 	if on.Before(original) {
 		return calendar.Date{}, fault.Refuse(field, fault.Invalid, "must not be before the entry it reverses ("+original.String()+")")
 	}
-	if err := CheckOpen(ctx, tx, o, field, on); err != nil {
+	if err := refuseClosed(c, field, on); err != nil {
 		return calendar.Date{}, err
 	}
 	return on, nil

@@ -935,3 +935,31 @@ func TestReportQueryCount(t *testing.T) {
 		}
 	}
 }
+
+// TestReversalReadsTheCloseOnce: a reversal settles its date and checks it
+// against the close in force with one lock of the councils above and one
+// read of the close, whether the date is asked for or not.
+func TestReversalReadsTheCloseOnce(t *testing.T) {
+	db, n := countingDB(t)
+	e := newEnvOn(t, db)
+	e.query(`{ viewer { role } }`, nil, &struct{}{}) // the token's first use is noted once
+	badung := e.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)
+	statements := func(reversedOn any) int64 {
+		var gift struct{ RecordDonation struct{ ID string } }
+		e.query(`mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY, receivedOn: "2014-05-02", amount: 1000}) { id } }`,
+			map[string]any{"o": badung}, &gift)
+		var reversal struct{ ReverseDonation struct{ ReceivedOn string } }
+		before := n.Load()
+		e.query(`mutation($d: ID!, $on: Date) { reverseDonation(input: {donationId: $d, reason: "salah catat", reversedOn: $on}) { receivedOn } }`,
+			map[string]any{"d": gift.RecordDonation.ID, "on": reversedOn}, &reversal)
+		if reversedOn != nil && reversal.ReverseDonation.ReceivedOn != reversedOn {
+			t.Errorf("reversed on %s, asked %s", reversal.ReverseDonation.ReceivedOn, reversedOn)
+		}
+		return n.Load() - before
+	}
+	asked, settled := statements("2014-12-30"), statements(nil)
+	if asked != settled {
+		t.Errorf("a reversal on an asked date took %d statements, one dated by the server %d", asked, settled)
+	}
+	t.Logf("a reversal: %d statements", asked)
+}
