@@ -177,6 +177,11 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// If this process dies without stopping the cluster, the kernel sends the
 	// server a fast-shutdown signal, so no orphan keeps the data folder.
+	// The kernel watches the thread that started it, not the process: a
+	// goroutine that locks its OS thread and ends without unlocking makes
+	// the runtime end that thread, and if it is this one the cluster stops
+	// (seen when workbooks were tried on niced threads of their own). Never
+	// let a locked goroutine end in a process with a private cluster.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGINT, Setpgid: true}
 	owner.apply(cmd)
 	if err := cmd.Start(); err != nil {
