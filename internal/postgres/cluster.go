@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -177,19 +178,30 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// If this process dies without stopping the cluster, the kernel sends the
 	// server a fast-shutdown signal, so no orphan keeps the data folder.
-	// The kernel watches the thread that started it, not the process: a
-	// goroutine that locks its OS thread and ends without unlocking makes
-	// the runtime end that thread, and if it is this one the cluster stops
-	// (seen when workbooks were tried on niced threads of their own). Never
-	// let a locked goroutine end in a process with a private cluster.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGINT, Setpgid: true}
 	owner.apply(cmd)
-	if err := cmd.Start(); err != nil {
+	// The kernel sends that signal when the thread that started the server
+	// ends, not the process; and the Go runtime ends a thread whenever a
+	// goroutine locked to it ends. Any such goroutine (ours or a library's)
+	// could land on the starting thread and stop the cluster — it did, when
+	// workbooks were tried on niced threads of their own. So the server is
+	// started from a thread kept for it until it exits.
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		c.done <- cmd.Wait()
+	}()
+	if err := <-started; err != nil {
 		c.removeSocketDir()
 		return nil, fmt.Errorf("start postgres: %w", err)
 	}
 	c.cmd = cmd
-	go func() { c.done <- cmd.Wait() }()
 
 	if err := c.waitReady(ctx, logPath); err != nil {
 		c.Stop()

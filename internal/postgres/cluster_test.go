@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -196,4 +197,36 @@ func TestClusterReportsUnreachableDataFolder(t *testing.T) {
 	if !strings.Contains(err.Error(), "SINERGI_DATA_DIR") {
 		t.Errorf("error %q does not say how to choose another folder", err)
 	}
+}
+
+// TestClusterOutlivesLockedThreads: goroutines that lock their OS thread and
+// end (the runtime then ends the thread) do not stop the cluster, though
+// the kernel stops it when the thread that started it ends.
+func TestClusterOutlivesLockedThreads(t *testing.T) {
+	ctx := context.Background()
+	c, err := postgres.StartCluster(ctx, postgres.ClusterOptions{DataDir: filepath.Join(pgtest.TempDir(t), "data"), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	// Many threads end, one after another: each goroutine starts on an idle
+	// thread, and without a thread kept for the cluster one of them is soon
+	// the one that started it.
+	for range 200 {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			runtime.LockOSThread()
+		}()
+		<-done
+	}
+	time.Sleep(500 * time.Millisecond) // a stopping server would be gone by now
+	if err := syscall.Kill(c.PID(), 0); err != nil {
+		t.Fatalf("the cluster's server is gone after locked threads ended: %v", err)
+	}
+	db, err := postgres.Open(ctx, c.DSN("postgres"))
+	if err != nil {
+		t.Fatalf("connect after locked threads ended: %v", err)
+	}
+	db.Close()
 }
