@@ -97,7 +97,7 @@ func AidOutputs(ctx context.Context, sc auth.Scope, store *aid.Store, f aid.Outp
 		{Header: pick(lang, "Organisasi", "Organization"), Kind: xlsx.Text, Width: 16},
 		{Header: pick(lang, "Jenis bantuan", "Aid type"), Kind: xlsx.Text, Width: 34},
 		{Header: pick(lang, "Satuan", "Unit"), Kind: xlsx.Text, Width: 8},
-		{Header: pick(lang, "Jumlah", "Quantity"), Kind: xlsx.Integer, Width: 10},
+		{Header: pick(lang, "Jumlah", "Quantity"), Kind: xlsx.Integer, Width: 10, UnitIn: 4},
 		{Header: pick(lang, "Biaya", "Cost"), Kind: xlsx.Money, Width: 16},
 		{Header: pick(lang, "Kelompok penerima", "Beneficiary group"), Kind: xlsx.Text, Width: 22},
 		{Header: pick(lang, "Kategori PMKS", "PMKS category"), Kind: xlsx.Text, Width: 16},

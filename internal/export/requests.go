@@ -75,7 +75,7 @@ func AidRequests(ctx context.Context, sc auth.Scope, store *request.Store, f req
 		{Header: pick(lang, "Alamat", "Address"), Kind: xlsx.Text, Width: 34},
 		{Header: pick(lang, "Kabupaten/Kota", "Regency/city"), Kind: xlsx.Text, Width: 26},
 		{Header: pick(lang, "Jenis bantuan", "Aid type"), Kind: xlsx.Text, Width: 30},
-		{Header: pick(lang, "Jumlah", "Quantity"), Kind: xlsx.Integer, Width: 10},
+		{Header: pick(lang, "Jumlah", "Quantity"), Kind: xlsx.Integer, Width: 10, UnitIn: 11},
 		{Header: pick(lang, "Satuan", "Unit"), Kind: xlsx.Text, Width: 8},
 		{Header: pick(lang, "Kategori PMKS", "PMKS category"), Kind: xlsx.Text, Width: 16},
 		{Header: pick(lang, "Kelompok penerima", "Beneficiary group"), Kind: xlsx.Text, Width: 22},

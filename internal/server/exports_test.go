@@ -257,8 +257,12 @@ func TestBoxAndOutputLedgerWorkbooks(t *testing.T) {
 	rows = read(admin, "/exports/aid-outputs.xlsx?from=2014-01-01&to=2014-12-31&lang=en", "Aid Outputs")
 	last = rows[len(rows)-1]
 	cost := admin.count(`SELECT SUM(cost) FROM aid_outputs WHERE delivered_on BETWEEN '2014-01-01' AND '2014-12-31'`)
-	if last[5] != "302" || last[6] != fmt.Sprint(cost) || rows[0][3] != "Aid type" {
-		t.Errorf("2014 outputs: totals %v, want 302 units costing %d", last, cost)
+	// The year's outputs are counted in several units (paket, kg, …): their
+	// quantities add up to nothing, so the ledger gives no total for them.
+	units := admin.count(`SELECT count(DISTINCT t.unit) FROM aid_outputs a JOIN aid_types t ON t.id = a.aid_type_id
+		WHERE a.delivered_on BETWEEN '2014-01-01' AND '2014-12-31'`)
+	if units < 2 || last[5] != "" || last[6] != fmt.Sprint(cost) || rows[0][3] != "Aid type" {
+		t.Errorf("2014 outputs in %d units: totals %v, want no quantity and a cost of %d", units, last, cost)
 	}
 	pmt := read(admin, "/exports/aid-outputs.xlsx?from=2014-01-01&to=2014-12-31&type=PMT&group=ELDERLY", "Penyaluran Bantuan")
 	if got := pmt[len(pmt)-1][5]; got != "100" {

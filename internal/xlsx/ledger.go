@@ -53,6 +53,12 @@ type Column struct {
 	// Wrap keeps a book's text column at Width and wraps longer text onto
 	// more lines of the row (a council's notes); ledgers ignore it.
 	Wrap bool
+	// UnitIn, for an Integer column counted in a unit (a quantity of aid),
+	// is the index of the column that names the unit. The ledger's total
+	// is then written only when every row names the same unit: 2 kg and
+	// 3 paket add up to nothing an auditor can use. Zero: no unit (column
+	// 0 never names one).
+	UnitIn int
 }
 
 // Properties are the workbook's document properties.
@@ -78,6 +84,8 @@ type Ledger struct {
 	row      int // the last row written on the current sheet
 	rows     int // data rows written on all sheets
 	sums     []int64
+	units    []any  // per column counted in a unit: the first row's unit
+	mixed    []bool // per column counted in a unit: rows name more than one
 	props    Properties
 }
 
@@ -85,7 +93,7 @@ type Ledger struct {
 // bold, with the columns sized. Close it when done.
 func NewLedger(sheet string, props Properties, cols []Column) (*Ledger, error) {
 	f := excelize.NewFile()
-	l := &Ledger{file: f, sheet: sheet, cols: cols, styles: map[Kind]int{}, sums: make([]int64, len(cols)), perSheet: excelize.TotalRows, props: props}
+	l := &Ledger{file: f, sheet: sheet, cols: cols, styles: map[Kind]int{}, sums: make([]int64, len(cols)), units: make([]any, len(cols)), mixed: make([]bool, len(cols)), perSheet: excelize.TotalRows, props: props}
 	if err := l.init(props); err != nil {
 		f.Close()
 		return nil, err
@@ -192,6 +200,20 @@ func (l *Ledger) Add(values ...any) error {
 			return fmt.Errorf("row %d, column %q: %w", l.row+1, l.cols[i].Header, err)
 		}
 		row[i] = cell
+		if u := l.cols[i].UnitIn; u > 0 && u < len(values) {
+			unit := values[u]
+			if p, ok := unit.(*string); ok {
+				unit = ""
+				if p != nil {
+					unit = *p
+				}
+			}
+			if l.rows == 0 {
+				l.units[i] = unit
+			} else if l.units[i] != unit {
+				l.mixed[i] = true
+			}
+		}
 	}
 	l.row++
 	l.rows++
@@ -331,7 +353,7 @@ func (l *Ledger) Finish(label string) error {
 	totals := make([]any, len(l.cols))
 	totals[0] = excelize.Cell{StyleID: l.header, Value: label}
 	for i, c := range l.cols {
-		if i > 0 && (c.Kind == Money || c.Kind == Integer) {
+		if i > 0 && (c.Kind == Money || c.Kind == Integer) && !l.mixed[i] {
 			totals[i] = excelize.Cell{StyleID: l.styles[c.Kind], Value: l.sums[i]}
 		}
 	}

@@ -123,3 +123,55 @@ func TestNumbersPrintTheIndonesianWay(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantitiesTotalOnlyInOneUnit: a quantity column counted in a unit
+// gets a total when every row names the same unit, and none when the rows
+// mix units; the money beside it is totalled either way.
+func TestQuantitiesTotalOnlyInOneUnit(t *testing.T) {
+	for _, tc := range []struct {
+		units []string
+		want  string // the quantity's total
+	}{
+		{[]string{"kg", "kg", "kg"}, "6"},
+		{[]string{"kg", "paket", "kg"}, ""},
+		{[]string{"paket"}, "1"},
+	} {
+		l, err := NewLedger("Penyaluran", Properties{Created: time.Now()}, []Column{
+			{Header: "No", Kind: Ordinal}, {Header: "Satuan", Kind: Text},
+			{Header: "Jumlah", Kind: Integer, UnitIn: 1}, {Header: "Biaya", Kind: Money}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = l.Fill(context.Background(), func(emit func(...any) error) error {
+			for i, u := range tc.units {
+				if err := emit(i+1, &u, i+1, money.Rupiah(1000)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Finish("Jumlah"); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, err := l.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows("Penyaluran", excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := append(rows[len(rows)-1], "", "", "", "")
+		if total[0] != "Jumlah" || total[2] != tc.want || total[3] != fmt.Sprint(1000*len(tc.units)) {
+			t.Errorf("units %v: totals row %q, want quantity %q and cost %d", tc.units, rows[len(rows)-1], tc.want, 1000*len(tc.units))
+		}
+	}
+}
