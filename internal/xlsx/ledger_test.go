@@ -34,18 +34,7 @@ func TestLedgerContinuesOnNextSheet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := l.Finish("Jumlah"); err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if _, err := l.WriteTo(&buf); err != nil {
-			t.Fatal(err)
-		}
-		l.Close()
-		f, err := excelize.OpenReader(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := finished(t, l, "Jumlah")
 		var seen []string
 		var last [][]string
 		for i, name := range f.GetSheetList() {
@@ -153,18 +142,7 @@ func TestQuantitiesTotalOnlyInOneUnit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := l.Finish("Jumlah"); err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if _, err := l.WriteTo(&buf); err != nil {
-			t.Fatal(err)
-		}
-		l.Close()
-		f, err := excelize.OpenReader(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := finished(t, l, "Jumlah")
 		rows, err := f.GetRows("Penyaluran", excelize.Options{RawCellValue: true})
 		if err != nil {
 			t.Fatal(err)
@@ -174,4 +152,22 @@ func TestQuantitiesTotalOnlyInOneUnit(t *testing.T) {
 			t.Errorf("units %v: totals row %q, want quantity %q and cost %d", tc.units, rows[len(rows)-1], tc.want, 1000*len(tc.units))
 		}
 	}
+}
+
+// finished ends l with a totals row labelled label and opens what it wrote.
+func finished(t *testing.T, l *Ledger, label string) *excelize.File {
+	t.Helper()
+	if err := l.Finish(label); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := l.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
