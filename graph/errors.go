@@ -39,6 +39,9 @@ const (
 // request id in extensions.requestId.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		if invalid, ok := errors.AsType[*fault.InvalidInput](err); ok && len(invalid.Fields) > 1 {
+			err = splitInvalidInput(ctx, err, invalid)
+		}
 		out := present(ctx, log, err)
 		if out.Extensions == nil {
 			out.Extensions = map[string]any{}
@@ -105,11 +108,17 @@ func present(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
 }
 
 // GuardMutations refuses every mutation to roles that never write, before
-// any input is read: auditors and partner accounts get FORBIDDEN.
-func GuardMutations(ctx context.Context, next graphql.Resolver) (any, error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Mutation" {
+// any input is read: auditors and partner accounts get FORBIDDEN. It runs
+// around root fields only, so the fields beneath them (fifty rows of a page
+// and their names) pass through no middleware of ours.
+func GuardMutations(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	if root := graphql.GetRootFieldContext(ctx); root != nil && root.Object == "Mutation" {
 		if err := scope(ctx).CanWrite(); err != nil {
-			return nil, err
+			// The field's own context is made after this; the error still
+			// names the field and its place in the query.
+			fc := graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: root.Object, Field: root.Field})
+			graphql.AddError(fc, graphql.AddFieldLocationToError(fc, err))
+			return graphql.Null
 		}
 	}
 	return next(ctx)
@@ -119,14 +128,11 @@ func GuardMutations(ctx context.Context, next graphql.Resolver) (any, error) {
 // error then says how many more there were.
 const MaxFieldErrors = 100
 
-// SplitInvalidInput answers one GraphQL error per refused field, so a form
-// can put each message beside its field, at most MaxFieldErrors of them.
-func SplitInvalidInput(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	var invalid *fault.InvalidInput
-	if err == nil || !errors.As(err, &invalid) || len(invalid.Fields) < 2 {
-		return res, err
-	}
+// splitInvalidInput answers one GraphQL error per refused field, so a form
+// can put each message beside its field, at most MaxFieldErrors of them: it
+// adds all but the last to the response and returns the last, for the
+// presenter to present as the error it was given.
+func splitInvalidInput(ctx context.Context, err error, invalid *fault.InvalidInput) error {
 	fields := invalid.Fields
 	if len(fields) > MaxFieldErrors {
 		more := len(fields) - (MaxFieldErrors - 1)
@@ -134,11 +140,19 @@ func SplitInvalidInput(ctx context.Context, next graphql.Resolver) (any, error) 
 			Path: "input", Reason: fault.Invalid,
 			Message: fmt.Sprintf("and %d more refused fields not listed here", more)})
 	}
+	var at gqlerror.Error // where the field is: its path and place in the query
+	if e, ok := errors.AsType[*gqlerror.Error](err); ok {
+		at.Path, at.Locations = e.Path, e.Locations
+	}
+	one := func(f fault.Field) *gqlerror.Error {
+		e := &fault.InvalidInput{Fields: []fault.Field{f}}
+		return &gqlerror.Error{Err: e, Message: e.Error(), Path: at.Path, Locations: at.Locations}
+	}
 	last := len(fields) - 1
 	for _, f := range fields[:last] {
-		graphql.AddError(ctx, &fault.InvalidInput{Fields: []fault.Field{f}})
+		graphql.AddError(ctx, one(f))
 	}
-	return res, &fault.InvalidInput{Fields: fields[last:]}
+	return one(fields[last])
 }
 
 // Recover turns a resolver panic into an internal error and logs the stack;

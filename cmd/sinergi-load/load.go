@@ -89,6 +89,7 @@ type result struct {
 	took      time.Duration
 	latencies []time.Duration
 	firstErr  error
+	cpu       time.Duration // the server process's CPU time meanwhile, when its pid is known
 }
 
 func (r result) rate() float64 { return float64(r.n) / r.took.Seconds() }
@@ -102,6 +103,10 @@ func (r result) pct(p float64) time.Duration {
 
 func (r result) String() string {
 	s := fmt.Sprintf("%8.0f req/s  p50 %6.1f ms  p95 %6.1f ms  p99 %6.1f ms", r.rate(), ms(r.pct(0.50)), ms(r.pct(0.95)), ms(r.pct(0.99)))
+	if r.cpu > 0 && r.n > 0 {
+		// Steadier than req/s on a shared machine: what one request costs the server.
+		s += fmt.Sprintf("  server CPU %.2f ms/req", ms(r.cpu)/float64(r.n))
+	}
 	if r.errors > 0 {
 		s += fmt.Sprintf("  %d errors (first: %v)", r.errors, r.firstErr)
 	}
@@ -338,6 +343,40 @@ func (l *load) exportFloor(ctx context.Context) error {
 	return export.Donations(ctx, l.sc, l.donations, donation.Filter{From: &from, To: &to, OrganizationID: &nas.ID}, export.Indonesian, time.Now(), io.Discard)
 }
 
+// hammerServer is hammer against the server, with the CPU time the server
+// process spent meanwhile.
+func (l *load) hammerServer(ctx context.Context, clients int, d time.Duration, op func(ctx context.Context, client, i int) error) result {
+	before := cpuTime(l.cfg.serverPID)
+	r := hammer(ctx, clients, d, op)
+	if before > 0 {
+		r.cpu = cpuTime(l.cfg.serverPID) - before
+	}
+	return r
+}
+
+// cpuTime reads a process's user and system CPU time from /proc; 0 when
+// it cannot.
+func cpuTime(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces; utime and stime are the
+	// 12th and 13th fields after its closing parenthesis, in clock ticks
+	// of 10 ms (USER_HZ is 100 on Linux).
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
 // rss reads a process's resident memory and its peak, in MB.
 func rss(pid int) (now, peak float64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -382,7 +421,7 @@ func (l *load) run(ctx context.Context, name string) error {
 	case "W1":
 		fmt.Println("W1 dashboard: a province's year report (by aid type × regency, by source × month, by aid type)")
 		floor := hammer(ctx, c, d, func(ctx context.Context, _, _ int) error { return l.dashboardFloor(ctx) })
-		server := hammer(ctx, c, d, func(ctx context.Context, _, _ int) error { return l.graphql(ctx, dashboardQuery, vars) })
+		server := l.hammerServer(ctx, c, d, func(ctx context.Context, _, _ int) error { return l.graphql(ctx, dashboardQuery, vars) })
 		side("floor", floor, "")
 		side("sinergi", server, "   (target ≥ 450 req/s, p99 ≤ 40 ms)")
 		ratio(floor, server)
@@ -392,7 +431,7 @@ func (l *load) run(ctx context.Context, name string) error {
 	case "W2":
 		fmt.Println("W2 list: a page of 50 donations with organization, its parent and partner")
 		floor := hammer(ctx, c, d, func(ctx context.Context, _, _ int) error { return l.listFloor(ctx) })
-		server := hammer(ctx, c, d, func(ctx context.Context, _, _ int) error { return l.graphql(ctx, listQuery, vars) })
+		server := l.hammerServer(ctx, c, d, func(ctx context.Context, _, _ int) error { return l.graphql(ctx, listQuery, vars) })
 		side("floor", floor, "")
 		side("sinergi", server, "   (target ≥ 2,000 req/s, p99 ≤ 15 ms)")
 		ratio(floor, server)
@@ -400,7 +439,7 @@ func (l *load) run(ctx context.Context, name string) error {
 	case "W3":
 		fmt.Println("W3 write: recordDonation with an idempotency key, one in ten a replay")
 		floor := hammer(ctx, c, d, l.writeFloor)
-		server := hammer(ctx, c, d, l.write)
+		server := l.hammerServer(ctx, c, d, l.write)
 		side("floor", floor, "")
 		side("sinergi", server, "   (target ≥ 2,000 req/s, p99 ≤ 15 ms)")
 		for _, s := range []string{"floor", "http"} {
@@ -503,7 +542,7 @@ func (l *load) run(ctx context.Context, name string) error {
 		floor := hammer(ctx, c, d, mix(l.listFloor, l.dashboardFloor, l.writeFloor))
 		stopFloorExport()
 		stop := background()
-		server := hammer(ctx, c, d, mix(func(ctx context.Context) error { return l.graphql(ctx, listQuery, vars) },
+		server := l.hammerServer(ctx, c, d, mix(func(ctx context.Context) error { return l.graphql(ctx, listQuery, vars) },
 			func(ctx context.Context) error { return l.graphql(ctx, dashboardQuery, vars) }, l.write))
 		stop()
 		side("floor", floor, "")

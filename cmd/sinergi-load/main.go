@@ -39,7 +39,7 @@ func run(ctx context.Context) error {
 	flag.IntVar(&cfg.year, "year", 2014, "the dashboard's year")
 	flag.StringVar(&cfg.exportFrom, "export-from", "2010-01-01", "first day of the exported ledger (all councils)")
 	flag.StringVar(&cfg.exportTo, "export-to", "2010-06-30", "last day of the exported ledger")
-	flag.IntVar(&cfg.serverPID, "server-pid", 0, "the server's process id, to read its memory growth during exports")
+	flag.IntVar(&cfg.serverPID, "server-pid", 0, "the server's process id, to read its CPU time per request and its memory growth during exports")
 	flag.StringVar(&cfg.compare, "compare", "", "GraphQL endpoint of a PostGraphile server over the same database (bench/postgraphile); W1, W2, W3 and W5 also run against it")
 	workloads := flag.String("workloads", "W1,W2,W3,W4,W5", "which workloads, comma separated")
 	flag.Parse()

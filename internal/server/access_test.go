@@ -232,14 +232,17 @@ func TestAuditorReadsEverythingAndWritesNothing(t *testing.T) {
 	}
 	before := admin.written()
 	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
-	for _, q := range []string{
-		`mutation { createPartner(input: {kind: BUSINESS, name: "x"}) { id } }`,
-		`mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY, receivedOn: "2014-05-01", amount: 1000}) { id } }`,
-		`mutation($o: ID!) { createOrganization(input: {parentId: $o, kind: REGENCY_COUNCIL, code: "X-1", name: "X"}) { id } }`,
+	for _, tc := range []struct{ field, q string }{
+		{"createPartner", `mutation { createPartner(input: {kind: BUSINESS, name: "x"}) { id } }`},
+		{"recordDonation", `mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY, receivedOn: "2014-05-01", amount: 1000}) { id } }`},
+		{"createOrganization", `mutation($o: ID!) { createOrganization(input: {parentId: $o, kind: REGENCY_COUNCIL, code: "X-1", name: "X"}) { id } }`},
+		// Refused before its input is read: no word about the bad amount and date.
+		{"recordDonation", `mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY, receivedOn: "2099-05-01", amount: -5}) { id } }`},
 	} {
-		r := aud.post(q, map[string]any{"o": bali})
-		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "FORBIDDEN" {
-			t.Errorf("auditor: %s answered %+v", q, r.Errors)
+		r := aud.post(tc.q, map[string]any{"o": bali})
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "FORBIDDEN" ||
+			len(r.Errors[0].Path) != 1 || r.Errors[0].Path[0] != tc.field || len(r.Errors[0].Locations) != 1 {
+			t.Errorf("auditor: %s answered %+v", tc.q, r.Errors)
 		}
 	}
 	if after := admin.written(); !equal(before, after) {

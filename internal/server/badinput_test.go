@@ -53,6 +53,9 @@ func TestBadInputIsTheClientsError(t *testing.T) {
 	fields := map[string]string{}
 	for _, e := range r.Errors {
 		fields[fmt.Sprint(e.Extensions["field"])] = fmt.Sprint(e.Extensions["reason"])
+		if len(e.Path) != 1 || e.Path[0] != "recordDonation" || len(e.Locations) != 1 || e.Extensions["requestId"] == nil {
+			t.Errorf("a refused field's error does not say where it is: %+v", e)
+		}
 	}
 	if len(r.Errors) != 3 || fields["input.amount"] != "INVALID" || fields["input.receivedOn"] != "FUTURE_DATE" || fields["input.partnerId"] != "UNKNOWN" {
 		t.Errorf("three refused fields answered as %v", fields)

@@ -114,8 +114,9 @@ func (e *env) as(role auth.Role, scope string) *env {
 }
 
 type gqlError struct {
-	Message    string         `json:"message"`
-	Path       []any          `json:"path"`
+	Message    string `json:"message"`
+	Path       []any  `json:"path"`
+	Locations  []struct{ Line, Column int }
 	Extensions map[string]any `json:"extensions"`
 }
 
