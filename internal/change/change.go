@@ -45,6 +45,9 @@ type Tx struct {
 	// Import is the import the write is one row of, nil for a write on
 	// its own: what the write numbers, it numbers through Import.Next.
 	Import *Import
+	// audits are the write's audit rows, appended in one statement when
+	// the write is done (a donation and its receipt: one round trip).
+	audits audit.Batch
 }
 
 // A write's queries: through the import's prepared statements when the
@@ -89,10 +92,16 @@ func (tx *Tx) SelectContext(ctx context.Context, dest any, query string, args ..
 // Audit records a further record that the write changed (the donation a
 // box collection becomes), with before and after as stored.
 func (tx *Tx) Audit(ctx context.Context, action, entity, id string, before, after any) error {
+	row := audit.Row{Actor: tx.Scope.Principal().Name(), Action: action, Entity: entity, ID: id, Before: before, After: after}
 	if tx.Import != nil {
-		return tx.Import.audit(ctx, audit.Row{Actor: tx.Scope.Principal().Name(), Action: action, Entity: entity, ID: id, Before: before, After: after})
+		return tx.Import.audit(ctx, row)
 	}
-	return audit.Record(ctx, tx, tx.Scope.Principal().Name(), action, entity, id, before, after)
+	return tx.audits.Add(row)
+}
+
+// writeAudits appends the audit rows the write kept, before it commits.
+func (tx *Tx) writeAudits(ctx context.Context) error {
+	return tx.audits.Write(ctx, tx.Tx)
 }
 
 // Getter reads one stored record by id within a scope, through a database
@@ -163,6 +172,9 @@ func write[T any](ctx context.Context, sqlTx *sqlx.Tx, sc auth.Scope, im *Import
 		}
 	}
 	if err := tx.Audit(ctx, w.Action, w.Entity, done.ID, done.Before, out); err != nil {
+		return zero, "", err
+	}
+	if err := tx.writeAudits(ctx); err != nil {
 		return zero, "", err
 	}
 	return out, done.ID, nil
@@ -370,6 +382,9 @@ func Batch(ctx context.Context, db *sqlx.DB, sc auth.Scope, check func(v *fault.
 		if err := apply(tx); err != nil {
 			return err
 		}
-		return tx.Refused.Failed()
+		if err := tx.Refused.Failed(); err != nil {
+			return err
+		}
+		return tx.writeAudits(ctx)
 	})
 }

@@ -110,16 +110,27 @@ func Current(rs []Receipt) *Receipt {
 // donations take numbers in turn, and a rolled-back donation gives its
 // number back.
 func Issue(ctx context.Context, tx *change.Tx, donationID, organizationID string, receivedOn calendar.Date) (string, error) {
-	number, err := nextNumber(ctx, tx, organizationID, receivedOn.Year)
-	if err != nil {
-		return "", fmt.Errorf("next receipt number: %w", err)
+	// Numbered, inserted and read back as stored in one statement: the
+	// council's counter row gives the next number (gap-free, as the row
+	// stays locked until the transaction ends). An import counts on in
+	// memory and gives the number itself: it issues thousands.
+	args := postgres.Args{donationID, organizationID, receivedOn.Year}
+	numbered := `WITH n AS (
+			INSERT INTO receipt_counters (organization_id, year, last) VALUES ($2, $3, 1)
+			ON CONFLICT (organization_id, year) DO UPDATE SET last = receipt_counters.last + 1
+			RETURNING last),
+		r AS (INSERT INTO receipts (donation_id, organization_id, year, number)
+			SELECT $1::uuid, $2::uuid, $3::int, n.last FROM n RETURNING *)`
+	if tx.Import != nil {
+		number, err := importNumber(ctx, tx, organizationID, receivedOn.Year)
+		if err != nil {
+			return "", fmt.Errorf("next receipt number: %w", err)
+		}
+		numbered = `WITH r AS (INSERT INTO receipts (donation_id, organization_id, year, number)
+			VALUES ($1, $2, $3, ` + args.Add(number) + `) RETURNING *)`
 	}
-	// Inserted and read back as stored in one statement: an import issues
-	// thousands.
-	args := postgres.Args{donationID, organizationID, receivedOn.Year, number}
 	var issued Receipt
-	err = tx.GetContext(ctx, &issued, `
-		WITH r AS (INSERT INTO receipts (donation_id, organization_id, year, number) VALUES ($1, $2, $3, $4) RETURNING *)
+	err := tx.GetContext(ctx, &issued, numbered+`
 		SELECT `+columns+` FROM `+strings.Replace(from, "receipts r ", "r ", 1)+` WHERE `+scope(tx.Scope, &args), args...)
 	if err != nil {
 		return "", fmt.Errorf("issue receipt: %w", err)
@@ -131,24 +142,16 @@ func Issue(ctx context.Context, tx *change.Tx, donationID, organizationID string
 	return id, nil
 }
 
-// nextNumber is the next receipt number of a council's year: gap-free, as
-// the counter's row is locked until the transaction ends.
-func nextNumber(ctx context.Context, tx *change.Tx, organizationID string, year int) (int, error) {
-	take := func() (int, error) {
-		var number int
-		err := tx.GetContext(ctx, &number, `
+// importNumber is the next receipt number of a council's year within an
+// import: the first is taken as any write takes it, which creates and
+// locks the counter, and the import counts on from there in memory.
+func importNumber(ctx context.Context, tx *change.Tx, organizationID string, year int) (int, error) {
+	return tx.Import.Next(fmt.Sprintf("receipt|%s|%d", organizationID, year), func() (int, error) {
+		var first int
+		err := tx.GetContext(ctx, &first, `
 			INSERT INTO receipt_counters (organization_id, year, last) VALUES ($1, $2, 1)
 			ON CONFLICT (organization_id, year) DO UPDATE SET last = receipt_counters.last + 1
 			RETURNING last`, organizationID, year)
-		return number, err
-	}
-	if tx.Import == nil {
-		return take()
-	}
-	// An import takes its first number as any write does, which creates
-	// and locks the counter, and counts on from there in memory.
-	return tx.Import.Next(fmt.Sprintf("receipt|%s|%d", organizationID, year), func() (int, error) {
-		first, err := take()
 		return first - 1, err
 	}, func(last int) error {
 		_, err := tx.ExecContext(ctx, `

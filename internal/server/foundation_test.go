@@ -963,3 +963,34 @@ func TestReversalReadsTheCloseOnce(t *testing.T) {
 	}
 	t.Logf("a reversal: %d statements", asked)
 }
+
+// TestRecordDonationStatements counts what one recorded gift sends: the
+// caller's token (this test server keeps no token cache), the key's claim, the council and the close in force (a lock, then a read),
+// the gift read back in its insert, the receipt numbered in its insert,
+// the two audit rows in one statement, and the key's completion. Each
+// statement is a round trip inside the write's transaction.
+func TestRecordDonationStatements(t *testing.T) {
+	db, n := countingDB(t)
+	e := newEnvOn(t, db)
+	badung := e.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)
+	record := func(key string) (string, int64) {
+		var gift struct{ RecordDonation struct{ ID string } }
+		before := n.Load()
+		e.query(`mutation($o: ID!, $k: String!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: MONEY,
+			receivedOn: "2014-05-02", amount: 1000, idempotencyKey: $k}) { id } }`, map[string]any{"o": badung, "k": key}, &gift)
+		return gift.RecordDonation.ID, n.Load() - before
+	}
+	record("warm") // the token's first use is noted once
+	id, statements := record("counted")
+	if statements != 9 {
+		t.Errorf("a recorded gift took %d statements, want 9", statements)
+	}
+	var trail []string
+	if err := e.db.Select(&trail, `SELECT a.action || ' ' || a.entity FROM audit_log a
+		WHERE a.entity_id = $1 OR a.entity_id = (SELECT r.id FROM receipts r WHERE r.donation_id = $1) ORDER BY a.id`, id); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(trail, ", ") != "issue receipt, create donation" {
+		t.Errorf("the gift's audit trail: %v", trail)
+	}
+}
