@@ -281,11 +281,28 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 			goods += g.Amount
 		}
 	}
+	// Quantities add up only within one unit: 5 kg and 3 paket are not 8
+	// of anything. When the types delivered count in several units, the
+	// summary says how many types were delivered and the outputs sheet
+	// leaves its quantity total empty; the cost totals either way.
 	var outQty int64
 	var outCost money.Rupiah
+	units := map[string]bool{}
+	typesDelivered := 0 // net of reversals
 	for _, t := range d.byType {
 		outQty += t.Quantity
 		outCost += t.Cost
+		units[d.types[t.AidTypeID].Unit] = true
+		if t.Quantity != 0 {
+			typesDelivered++
+		}
+	}
+	delivered := [2]any{L("Jenis bantuan tersalur", "Aid types delivered"), typesDelivered}
+	var qtyTotal any
+	if len(units) == 1 {
+		unit := d.types[d.byType[0].AidTypeID].Unit
+		delivered = [2]any{L("Bantuan tersalur ("+unit+")", "Aid delivered ("+unit+")"), outQty}
+		qtyTotal = outQty
 	}
 	attendees := 0
 	for _, as := range d.attendance {
@@ -316,7 +333,7 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 		{L("Kotak amal aktif", "Donation boxes in service"), d.activeBox},
 		{L("Pembukaan kotak amal", "Box openings"), d.boxTotals.Openings},
 		{L("Hasil kotak amal", "Collected from boxes"), d.boxTotals.Amount},
-		{L("Bantuan tersalur (satuan)", "Aid delivered (units)"), outQty},
+		delivered,
 		{L("Biaya bantuan tersalur", "Cost of aid delivered"), outCost},
 		{L("Peserta rapat kerja", "Work meeting participants"), attendees},
 	} {
@@ -345,7 +362,7 @@ func Raker(ctx context.Context, sc auth.Scope, st RakerStores, s report.Spec, la
 			return err
 		}
 	}
-	if err := out.Total(L("Jumlah", "Total"), nil, outQty, outCost); err != nil {
+	if err := out.Total(L("Jumlah", "Total"), nil, qtyTotal, outCost); err != nil {
 		return err
 	}
 	cols := []xlsx.Column{{Header: L("Kabupaten/Kota", "Regency/city"), Width: 26}}

@@ -323,8 +323,29 @@ func TestRakerBook(t *testing.T) {
 		}
 	}
 	byName := map[string]string{}
+	units := map[string]bool{}
 	for _, r := range rows[1 : len(rows)-1] {
 		byName[r[0]] = r[total]
+		units[r[1]] = true
+	}
+	// 2014's types count in several units: no quantity total, the cost's
+	// the ledger's; the summary says how many types were delivered.
+	totalRow := rows[len(rows)-1]
+	if len(units) < 2 || totalRow[0] != "Jumlah" || totalRow[total] != "" ||
+		totalRow[cost] != fmt.Sprint(admin.count(`SELECT SUM(cost) FROM aid_outputs WHERE delivered_on BETWEEN '2014-01-01' AND '2014-12-31'`)) {
+		t.Errorf("outputs total row %v over units %v; want no quantity and the ledger's cost", totalRow, units)
+	}
+	delivered := admin.count(`SELECT count(*) FROM (SELECT aid_type_id FROM aid_outputs WHERE delivered_on BETWEEN '2014-01-01' AND '2014-12-31'
+		GROUP BY 1 HAVING SUM(quantity) <> 0) t`)
+	var summarised []string
+	summaryRows, _ := f.GetRows("Ringkasan", excelize.Options{RawCellValue: true})
+	for _, r := range summaryRows {
+		if len(r) > 1 && (strings.HasPrefix(r[0], "Bantuan tersalur") || r[0] == "Jenis bantuan tersalur") {
+			summarised = append(summarised, r[0]+" "+r[1])
+		}
+	}
+	if want := fmt.Sprintf("Jenis bantuan tersalur %d", delivered); len(summarised) != 1 || summarised[0] != want || delivered < 2 {
+		t.Errorf("summary says %v, want %q", summarised, want)
 	}
 	if byName["Paket Pemberian Makanan Tambahan (PMT)"] != "190" || byName["Tongkat kaki tiga (tripod)"] != "1" || byName["Kursi roda"] != "1" ||
 		byName["Pakaian olahraga"] != "106" || byName["Bedah rumah"] != "4" {
