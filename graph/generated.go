@@ -1033,8 +1033,6 @@ type BoxReportResolver interface {
 	ByRegency(ctx context.Context, obj *model.BoxReport) ([]box.Group, error)
 }
 type DonationResolver interface {
-	Organization(ctx context.Context, obj *donation.Donation) (*organization.Organization, error)
-
 	Partner(ctx context.Context, obj *donation.Donation) (*partner.Partner, error)
 
 	Items(ctx context.Context, obj *donation.Donation) ([]donation.Item, error)
@@ -14867,7 +14865,7 @@ func (ec *executionContext) _Donation_organization(ctx context.Context, field gr
 			return ec.fieldContext_Donation_organization(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Donation().Organization(ctx, obj)
+			return obj.Organization, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
@@ -14881,8 +14879,8 @@ func (ec *executionContext) fieldContext_Donation_organization(_ context.Context
 	fc = &graphql.FieldContext{
 		Object:     "Donation",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Organization(ctx, field)
 		},
@@ -33332,11 +33330,10 @@ func (ec *executionContext) _Donation(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "organization":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Donation_organization(ctx, field, obj)
-				})
+			out.Values[i] = ec._Donation_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "source":
 			out.Values[i] = ec._Donation_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

@@ -210,10 +210,6 @@ func (r *boxReportResolver) ByRegency(ctx context.Context, obj *model.BoxReport)
 	return r.BoxStore.CollectionsByRegency(ctx, scope(ctx), collectionsIn(obj.Spec))
 }
 
-func (r *donationResolver) Organization(ctx context.Context, obj *donation.Donation) (*organization.Organization, error) {
-	return load(ctx, r.loaders(ctx).organization, obj.OrganizationID)
-}
-
 func (r *donationResolver) Partner(ctx context.Context, obj *donation.Donation) (*partner.Partner, error) {
 	return loadOptional(ctx, r.loaders(ctx).partner, obj.PartnerID)
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/box"
 	"github.com/sinergi-id/sinergi/internal/donation"
-	"github.com/sinergi-id/sinergi/internal/organization"
 	"github.com/sinergi-id/sinergi/internal/page"
 )
 
@@ -81,10 +80,10 @@ func (r *Resolver) donationPage(ctx context.Context, f donation.Filter, req page
 		p.HasNext = listed.HasNext
 		for _, x := range listed.Items {
 			p.Items = append(p.Items, x.Donation)
-			for _, o := range []organization.Organization{x.Organization, x.Parent} {
-				if o.ID != "" {
-					l.organization.Prime(o.ID, o)
-				}
+			// The council is the donation's own field; its parent is
+			// asked for through the loader.
+			if x.Parent.ID != "" {
+				l.organization.Prime(x.Parent.ID, x.Parent)
 			}
 			if x.Partner.ID != "" {
 				l.partner.Prime(x.Partner.ID, x.Partner)

@@ -994,3 +994,91 @@ func TestRecordDonationStatements(t *testing.T) {
 		t.Errorf("the gift's audit trail: %v", trail)
 	}
 }
+
+// TestEveryDonationCarriesItsCouncil asks for a donation's council on every
+// path that answers donations. The council is read in the donation's own
+// statement, not by a resolver: a read that forgot it would answer an
+// error here, never an empty council.
+func TestEveryDonationCarriesItsCouncil(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	badung := e.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)
+	var rec struct {
+		RecordDonation struct {
+			ID           string
+			Organization struct{ Code string }
+		}
+	}
+	e.query(`mutation($o: ID!) { recordDonation(input: {organizationId: $o, source: INDIVIDUAL, kind: GOODS, receivedOn: "2014-05-02",
+		items: [{description: "beras", quantity: 5, unit: "kg", estimatedValue: 60000}]}) { id organization { code } } }`, map[string]any{"o": badung}, &rec)
+	var rev struct {
+		ReverseDonation struct{ Organization struct{ Code string } }
+	}
+	e.query(`mutation($d: ID!) { reverseDonation(input: {donationId: $d, reason: "salah catat"}) { organization { code } } }`,
+		map[string]any{"d": rec.RecordDonation.ID}, &rev)
+	var one struct {
+		Donation struct {
+			Organization struct{ Code string }
+			ReversedBy   struct{ Organization struct{ Code string } }
+		}
+	}
+	e.query(`query($d: ID!) { donation(id: $d) { organization { code } reversedBy { organization { code } } } }`, map[string]any{"d": rec.RecordDonation.ID}, &one)
+	for what, got := range map[string]string{"recorded": rec.RecordDonation.Organization.Code, "reversal": rev.ReverseDonation.Organization.Code,
+		"by id": one.Donation.Organization.Code, "its reversal": one.Donation.ReversedBy.Organization.Code} {
+		if got != "BALI-BADUNG" {
+			t.Errorf("%s donation's council %q, want BALI-BADUNG", what, got)
+		}
+	}
+	var lists struct {
+		Donations struct {
+			Edges []struct {
+				Node struct {
+					OrganizationID string
+					Organization   struct{ ID string }
+				}
+			}
+		}
+		BoxCollections struct {
+			Edges []struct {
+				Node struct {
+					Donation struct {
+						OrganizationID string
+						Organization   struct{ ID string }
+					}
+				}
+			}
+		}
+		Allocations struct {
+			Edges []struct {
+				Node struct {
+					Donation struct {
+						OrganizationID string
+						Organization   struct{ ID string }
+					}
+				}
+			}
+		}
+	}
+	e.query(`{ donations(first: 100) { edges { node { organizationId: id organization { id } } } }
+		boxCollections(first: 100) { edges { node { donation { organizationId: id organization { id } } } } }
+		allocations(first: 100) { edges { node { donation { organizationId: id organization { id } } } } } }`, nil, &lists)
+	n := 0
+	check := func(what, donationID, councilID string) {
+		n++
+		if want := e.id(`SELECT organization_id::text FROM donations WHERE id = $1`, donationID); councilID != want {
+			t.Errorf("%s: donation %s's council %q, the ledger says %q", what, donationID, councilID, want)
+		}
+	}
+	for _, x := range lists.Donations.Edges {
+		check("list", x.Node.OrganizationID, x.Node.Organization.ID)
+	}
+	for _, x := range lists.BoxCollections.Edges {
+		check("box collection", x.Node.Donation.OrganizationID, x.Node.Donation.Organization.ID)
+	}
+	for _, x := range lists.Allocations.Edges {
+		check("allocation", x.Node.Donation.OrganizationID, x.Node.Donation.Organization.ID)
+	}
+	if len(lists.Donations.Edges) == 0 || len(lists.BoxCollections.Edges) == 0 || len(lists.Allocations.Edges) == 0 {
+		t.Errorf("checked %d donations: %d listed, %d from boxes, %d allocated", n, len(lists.Donations.Edges), len(lists.BoxCollections.Edges), len(lists.Allocations.Edges))
+	}
+}
