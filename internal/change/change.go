@@ -90,7 +90,9 @@ func (tx *Tx) SelectContext(ctx context.Context, dest any, query string, args ..
 }
 
 // Audit records a further record that the write changed (the donation a
-// box collection becomes), with before and after as stored.
+// box collection becomes), with before and after as stored. The row is
+// appended with the write's others when the write is done, in the same
+// transaction.
 func (tx *Tx) Audit(ctx context.Context, action, entity, id string, before, after any) error {
 	row := audit.Row{Actor: tx.Scope.Principal().Name(), Action: action, Entity: entity, ID: id, Before: before, After: after}
 	if tx.Import != nil {
