@@ -30,6 +30,13 @@ func Annotate(file []byte, res Result, l Limits, w io.Writer) error {
 	for _, p := range res.Errors {
 		bySheet[p.Sheet] = append(bySheet[p.Sheet], p)
 	}
+	// A workbook annotated before and sent back: what the last import
+	// refused is cleared first, so only what this one refuses is shown.
+	for _, sheet := range f.GetSheetList() {
+		if err := clearAnnotations(f, sheet, bySheet[sheet] == nil); err != nil {
+			return err
+		}
+	}
 	red := map[int]int{} // a cell's style → that style filled red
 	for sheet, problems := range bySheet {
 		col, err := nextColumn(f, sheet)
@@ -124,6 +131,64 @@ func nextColumn(f *excelize.File, sheet string) (int, error) {
 	return len(cells) + 1, nil
 }
 
+// refusedFill and refusedFont are what fillRed gives a refused cell.
+const refusedFill, refusedFont = "FFC7CE", "9C0006"
+
+// clearAnnotations takes back what Annotate wrote on sheet the last time:
+// the error column's messages (and its header too when dropHeader) and the
+// red of the cells it filled, which get their own style back without the
+// fill. A sheet never annotated is left alone.
+func clearAnnotations(f *excelize.File, sheet string, dropHeader bool) error {
+	col, err := nextColumn(f, sheet)
+	if err != nil {
+		return err
+	}
+	head, _ := excelize.CoordinatesToCellName(col, 1)
+	if v, _ := f.GetCellValue(sheet, head); v != ErrorHeader {
+		return nil
+	}
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", sheet, err)
+	}
+	plain := map[int]int{} // a red style → the same without the red
+	for r := range rows {
+		for c := 1; c <= col; c++ {
+			cell, _ := excelize.CoordinatesToCellName(c, r+1)
+			if c == col && (r > 0 || dropHeader) {
+				if err := f.SetCellValue(sheet, cell, nil); err != nil {
+					return err
+				}
+			}
+			id, err := f.GetCellStyle(sheet, cell)
+			if err != nil {
+				return err
+			}
+			unred, ok := plain[id]
+			if !ok {
+				st, err := f.GetStyle(id)
+				if err != nil {
+					return err
+				}
+				unred = id
+				if len(st.Fill.Color) == 1 && st.Fill.Color[0] == refusedFill && st.Font != nil && st.Font.Color == refusedFont {
+					st.Fill, st.Font.Color = excelize.Fill{}, ""
+					if unred, err = f.NewStyle(st); err != nil {
+						return err
+					}
+				}
+				plain[id] = unred
+			}
+			if unred != id {
+				if err := f.SetCellStyle(sheet, cell, cell, unred); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // fillRed fills cell red, keeping its number format, font and borders.
 func fillRed(f *excelize.File, sheet, cell string, red map[int]int) error {
 	id, err := f.GetCellStyle(sheet, cell)
@@ -136,11 +201,11 @@ func fillRed(f *excelize.File, sheet, cell string, red map[int]int) error {
 		if err != nil {
 			return err
 		}
-		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}
+		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{refusedFill}}
 		if st.Font == nil {
 			st.Font = &excelize.Font{}
 		}
-		st.Font.Color = "9C0006"
+		st.Font.Color = refusedFont
 		if styled, err = f.NewStyle(st); err != nil {
 			return err
 		}

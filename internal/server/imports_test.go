@@ -482,9 +482,40 @@ func TestImportErrorsBackInFile(t *testing.T) {
 		t.Error("the drop-downs are gone")
 	}
 
-	// Corrected in the file sent back, it imports.
+	// Row 4 corrected, row 5 not, and sent back: the answer shows only
+	// what is still wrong — row 4 neither red nor blamed, one error column.
 	f.SetCellInt("Data", "E4", 100_000)
 	f.SetCellStr("Data", "F4", "PT Samudra Dewata Energi")
+	var partly bytes.Buffer
+	f.Write(&partly)
+	res, body = admin.upload("/imports/donations.xlsx?dryRun=true&format=xlsx", partly.Bytes())
+	again, err := excelize.OpenReader(bytes.NewReader(body))
+	if res.StatusCode != 200 || res.Header.Get("X-Import-Errors") != "1" || err != nil {
+		t.Fatalf("sent back: %d %v %.200s", res.StatusCode, res.Header, body)
+	}
+	redAgain := func(cell string) bool {
+		id, _ := again.GetCellStyle("Data", cell)
+		st, _ := again.GetStyle(id)
+		return len(st.Fill.Color) == 1 && st.Fill.Color[0] == "FFC7CE"
+	}
+	for cell, refused := range map[string]bool{"E4": false, "F4": false, "I4": false, "A5": true, "I5": true, "A4": false} {
+		if redAgain(cell) != refused {
+			t.Errorf("sent back, %s red: %v, want %v", cell, redAgain(cell), refused)
+		}
+	}
+	headers, _ := again.GetRows("Data")
+	row4, _ := again.GetCellValue("Data", "I4")
+	row5, _ := again.GetCellValue("Data", "I5")
+	if len(headers[0]) != 9 || headers[0][8] != imports.ErrorHeader || row4 != "" || !strings.Contains(row5, "no such organization") {
+		t.Errorf("sent back: headers %q, row 4 says %q, row 5 %q", headers[0], row4, row5)
+	}
+	if id, _ := again.GetCellStyle("Data", "E4"); true {
+		if st, _ := again.GetStyle(id); st.CustomNumFmt == nil {
+			t.Error("the corrected amount cell lost its rupiah format")
+		}
+	}
+
+	// Corrected in the file sent back, it imports.
 	f.SetCellStr("Data", "A5", "BALI-BADUNG")
 	var buf bytes.Buffer
 	f.Write(&buf)
