@@ -214,6 +214,9 @@ func TestDashboardInABrowser(t *testing.T) {
 		for _, m := range r.DonationsByMonth {
 			months[m.Month] = m.Amount
 		}
+		if !strings.HasSuffix(got.Heading, "Periode 1 Januari 2014 – 31 Desember 2014") {
+			t.Errorf("%s: heading %q, want the period written out", tc.role, got.Heading)
+		}
 		if got.Ready != "BALI 2014-01-01 2014-12-31" || got.Scope != tc.scope || r.Scope != tc.scope {
 			t.Errorf("%s: page for %q, scope %s (report %s), want %s", tc.role, got.Ready, got.Scope, r.Scope, tc.scope)
 		}

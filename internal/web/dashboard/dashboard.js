@@ -20,7 +20,8 @@
       period: 'Periode', badToken: 'Token tidak diterima.', failed: 'Gagal memuat: ',
       sources: { CSR: 'CSR perusahaan', DONATION_BOX: 'Kotak amal', GOVERNMENT: 'Pemerintah (SKPD)', INDIVIDUAL: 'Perorangan',
         BUSINESS: 'Usaha', COMMUNITY: 'Komunitas', OTHER: 'Lainnya' },
-      months: ['Jan', 'Feb', 'Mar', 'Apr', 'Mei', 'Jun', 'Jul', 'Agu', 'Sep', 'Okt', 'Nov', 'Des']
+      months: ['Jan', 'Feb', 'Mar', 'Apr', 'Mei', 'Jun', 'Jul', 'Agu', 'Sep', 'Okt', 'Nov', 'Des'],
+      monthNames: ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober', 'November', 'Desember']
     },
     en: {
       title: 'Council dashboard', token: 'API token', signIn: 'Sign in', council: 'Council', year: 'Year', show: 'Show',
@@ -36,7 +37,8 @@
       period: 'Period', badToken: 'The token was not accepted.', failed: 'Could not load: ',
       sources: { CSR: 'CSR companies', DONATION_BOX: 'Donation boxes', GOVERNMENT: 'Government units', INDIVIDUAL: 'Individuals',
         BUSINESS: 'Businesses', COMMUNITY: 'Communities', OTHER: 'Other' },
-      months: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+      months: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'],
+      monthNames: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
     }
   };
 
@@ -47,6 +49,25 @@
   var charts = [];
 
   function t(key) { return text[lang][key]; }
+  // wrap breaks a chart label into lines of about width characters at
+  // spaces: a long aid type's name is otherwise cut at the chart's edge.
+  function wrap(label, width) {
+    var lines = [];
+    label.split(' ').forEach(function (word) {
+      var last = lines.length - 1;
+      if (last >= 0 && (lines[last] + ' ' + word).length <= width) {
+        lines[last] += ' ' + word;
+      } else {
+        lines.push(word);
+      }
+    });
+    return lines;
+  }
+  // A business date as people write it: 2014-01-01 is "1 Januari 2014".
+  function longDate(iso) {
+    var p = iso.split('-');
+    return Number(p[2]) + ' ' + t('monthNames')[Number(p[1]) - 1] + ' ' + p[0];
+  }
   function $(id) { return document.getElementById(id); }
 
   function rupiah(n) {
@@ -178,7 +199,7 @@
     charts = [];
     $('scope').textContent = r.scope === 'PARTNER_OWN' ? t('partnerScope') : t('councilScope');
     $('scope').setAttribute('data-scope', r.scope);
-    $('heading').textContent = r.organization.name + ' · ' + t('period') + ' ' + r.from + ' – ' + r.to;
+    $('heading').textContent = r.organization.name + ' · ' + t('period') + ' ' + longDate(r.from) + ' – ' + longDate(r.to);
 
     var cost = r.outputsByAidType.reduce(function (s, x) { return s + x.cost; }, 0);
     var outputs = r.outputsByAidType.reduce(function (s, x) { return s + x.outputs; }, 0);
@@ -222,7 +243,7 @@
     // are not added up.
     chart('chart-outputs', {
       type: 'bar',
-      data: { labels: r.outputsByAidType.map(function (x) { return typeName(x.aidType) + ' (' + x.aidType.unit + ')'; }),
+      data: { labels: r.outputsByAidType.map(function (x) { return wrap(typeName(x.aidType) + ' (' + x.aidType.unit + ')', 24); }),
         datasets: [{ data: r.outputsByAidType.map(function (x) { return x.quantity; }), backgroundColor: '#5b8bb8' }] },
       options: { indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } }
     });
