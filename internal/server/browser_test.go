@@ -138,8 +138,17 @@ func TestDashboardInABrowser(t *testing.T) {
 	admin := newEnv(t)
 	ctx, outside := browser(t)
 	bali := admin.id(`SELECT id FROM organizations WHERE code = 'BALI'`)
+	// More councils than one page holds: the picker must list them all.
+	var province struct{ CreateOrganization struct{ ID string } }
+	admin.query(`mutation { createOrganization(input: {kind: PROVINCE_COUNCIL, code: "NUSA", name: "BKKKS Provinsi Nusa"}) { id } }`, nil, &province)
+	for i := range 120 {
+		admin.query(`mutation($p: ID!, $c: String!) { createOrganization(input: {parentId: $p, kind: REGENCY_COUNCIL, code: $c, name: $c}) { id } }`,
+			map[string]any{"p": province.CreateOrganization.ID, "c": fmt.Sprintf("NUSA-%03d", i)}, &struct{}{})
+	}
+	councils := admin.count(`SELECT count(*) FROM organizations WHERE kind <> 'INSTITUTION'`)
 	type shown struct {
 		Ready, Scope, Heading      string
+		Councils                   int64
 		MoneyIn, AidCost, BoxTotal int64
 		Months                     map[string]int64
 		Outputs                    map[string]int64
@@ -150,6 +159,7 @@ func TestDashboardInABrowser(t *testing.T) {
 		return {
 			ready: document.body.dataset.ready, scope: document.getElementById('scope').dataset.scope,
 			heading: document.getElementById('heading').textContent,
+			councils: document.getElementById('council').options.length,
 			moneyIn: v('kpi-money-in'), aidCost: v('kpi-aid-cost'), boxTotal: v('kpi-box-total'),
 			months: Object.fromEntries([...document.querySelectorAll('#months tr[data-month]')].map(tr => [tr.dataset.month, Number(tr.lastChild.dataset.value)])),
 			outputs: Object.fromEntries([...document.querySelectorAll('#outputs tr[data-aid-type]')].map(tr => [tr.dataset.aidType, Number(tr.children[tr.children.length - 2].dataset.value)])),
@@ -213,6 +223,9 @@ func TestDashboardInABrowser(t *testing.T) {
 		months := map[string]int64{}
 		for _, m := range r.DonationsByMonth {
 			months[m.Month] = m.Amount
+		}
+		if got.Councils != councils || councils < 130 {
+			t.Errorf("%s: the picker lists %d councils of %d", tc.role, got.Councils, councils)
 		}
 		if !strings.HasSuffix(got.Heading, "Periode 1 Januari 2014 – 31 Desember 2014") {
 			t.Errorf("%s: heading %q, want the period written out", tc.role, got.Heading)

@@ -122,12 +122,11 @@
     e.preventDefault();
     token = $('token').value.trim();
     $('error').hidden = true;
-    graphql('{ viewer { role account organization { id name } partner { name } } organizations(first: 100) { edges { node { id code name kind } } } }')
-      .then(function (data) {
-        var v = data.viewer;
+    var v;
+    graphql('{ viewer { role account organization { id name } partner { name } } }')
+      .then(function (data) { v = data.viewer; return allCouncils(); })
+      .then(function (councils) {
         $('who').textContent = t('signedInAs') + ' ' + v.account + ' (' + v.role + (v.partner ? ', ' + v.partner.name : '') + ')';
-        var councils = data.organizations.edges.map(function (x) { return x.node; })
-          .filter(function (o) { return o.kind !== 'INSTITUTION'; });
         var select = $('council');
         select.replaceChildren();
         councils.forEach(function (o) { select.append(el('option', { value: o.id }, [o.name + ' (' + o.code + ')'])); });
@@ -146,6 +145,24 @@
       })
       .catch(fail);
   });
+
+  // Every council, the national one, then the provinces, then the
+  // regencies and cities, a page of 100 at a time: the country has some 550.
+  var councilQuery = 'query($k: OrganizationKind!, $a: String) { organizations(filter: {kind: $k}, first: 100, after: $a) { ' +
+    'edges { node { id code name kind } } pageInfo { hasNextPage endCursor } } }';
+  function allCouncils() {
+    var got = [];
+    function page(kind, after) {
+      return graphql(councilQuery, { k: kind, a: after }).then(function (data) {
+        var c = data.organizations;
+        got = got.concat(c.edges.map(function (x) { return x.node; }));
+        return c.pageInfo.hasNextPage ? page(kind, c.pageInfo.endCursor) : null;
+      });
+    }
+    return ['NATIONAL', 'PROVINCE_COUNCIL', 'REGENCY_COUNCIL'].reduce(function (done, kind) {
+      return done.then(function () { return page(kind, null); });
+    }, Promise.resolve()).then(function () { return got; });
+  }
 
   $('controls').addEventListener('submit', function (e) { e.preventDefault(); load(); });
 
