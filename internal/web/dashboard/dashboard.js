@@ -265,7 +265,8 @@
       options: { indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } }
     });
 
-    // Outputs by type × regency: regencies as rows.
+    // Outputs by type × regency: an aid type per row, a regency per column
+    // (the table scrolls sideways inside its box when there are many).
     var regencies = [];
     r.outputsByAidTypeAndRegency.forEach(function (g) {
       if (!regencies.some(function (x) { return x.code === g.regency.code; })) { regencies.push(g.regency); }
