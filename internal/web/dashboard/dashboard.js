@@ -149,7 +149,7 @@
   // Every council, the national one, then the provinces, then the
   // regencies and cities, a page of 100 at a time: the country has some 550.
   var councilQuery = 'query($k: OrganizationKind!, $a: String) { organizations(filter: {kind: $k}, first: 100, after: $a) { ' +
-    'edges { node { id code name kind } } pageInfo { hasNextPage endCursor } } }';
+    'edges { node { id code name } } pageInfo { hasNextPage endCursor } } }';
   function allCouncils() {
     var got = [];
     function page(kind, after) {
