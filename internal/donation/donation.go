@@ -98,7 +98,7 @@ type Donation struct {
 	ReversedByID    *string   `db:"reversed_by_id" json:"-"`
 	CreatedAt       time.Time `db:"created_at" json:"createdAt"`
 	// Organization is the receiving council, read in the donation's own
-	// statement by every read the API answers from (withCouncil): the API
+	// statement by every read the API answers from (WithCouncil): the API
 	// serves it as a plain field, not a resolver per donation. Nil where
 	// the read did not ask for it (the streamed ledger), which the API
 	// would answer as an error, never as an empty council.
@@ -143,9 +143,10 @@ const columns = `d.id, d.seq, d.organization_id, d.source, d.partner_id, d.kind,
 	d.reverses_id, d.reversal_reason, d.created_at,
 	(SELECT r.id FROM donations r WHERE r.reverses_id = d.id) AS reversed_by_id`
 
-// withCouncil is columns with the receiving council (o), for the reads
-// the API answers from; the streamed ledger reads columns alone.
-var withCouncil = columns + `, ` + organization.JoinedColumns("o", "org")
+// WithCouncil is what a Donation the API answers is read with: its
+// columns and its receiving council, over "donations d JOIN organizations
+// o". The streamed ledger reads the columns alone.
+var WithCouncil = columns + `, ` + organization.JoinedColumns("o", "org")
 
 // Store reads and writes the donation ledger.
 type Store struct {
@@ -159,7 +160,7 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db, hot: postgres.NewPrepa
 // Get returns donation id through q (a database or a transaction).
 func Get(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Donation, error) {
 	args := postgres.Args{id}
-	query := `SELECT ` + withCouncil + ` FROM ` + scopedFrom + ` WHERE d.id = $1 AND ` + scope(sc, &args)
+	query := `SELECT ` + WithCouncil + ` FROM ` + scopedFrom + ` WHERE d.id = $1 AND ` + scope(sc, &args)
 	return postgres.ByID[Donation](ctx, q, "donation", query, id, args[1:]...)
 }
 
@@ -182,7 +183,7 @@ func (s *Store) Donation(ctx context.Context, sc auth.Scope, id string) (Donatio
 // ByIDs returns the donations with the given ids, in no set order.
 func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Donation, error) {
 	args := postgres.Args{pq.Array(postgres.IDs(ids))}
-	query := `SELECT ` + withCouncil + ` FROM ` + scopedFrom + ` WHERE d.id::text = ANY($1) AND ` + scope(sc, &args)
+	query := `SELECT ` + WithCouncil + ` FROM ` + scopedFrom + ` WHERE d.id::text = ANY($1) AND ` + scope(sc, &args)
 	var out []Donation
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get donations by id: %w", err)
@@ -291,7 +292,7 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	if err != nil {
 		return page.Page[Donation]{}, err
 	}
-	query := `SELECT ` + withCouncil + ` FROM ` + pageFrom(cond, k.Clause(&args, "d.received_on", "d.seq")) + `
+	query := `SELECT ` + WithCouncil + ` FROM ` + pageFrom(cond, k.Clause(&args, "d.received_on", "d.seq")) + `
 		ORDER BY d.received_on, d.seq`
 	var items []Donation
 	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
@@ -335,7 +336,7 @@ func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r pa
 	} else if cond, args, err = s.where(ctx, sc, f); err != nil {
 		return page.Page[Listed]{}, err
 	}
-	query := `SELECT ` + withCouncil + `, ` + organization.JoinedColumns("po", "parent") + `,
+	query := `SELECT ` + WithCouncil + `, ` + organization.JoinedColumns("po", "parent") + `,
 		` + partner.JoinedColumns("pp", "partner") + `
 		FROM ` + pageFrom(cond, k.Clause(&args, "d.received_on", "d.seq")) + `
 		LEFT JOIN organizations po ON po.id = o.parent_id LEFT JOIN partners pp ON pp.id = d.partner_id
@@ -537,7 +538,7 @@ func (in NewDonation) record(ctx context.Context) (change.Write, func(tx *change
 				earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes,
 				permit_id, permit_exception)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *)
-			SELECT `+withCouncil+` FROM `+strings.Replace(scopedFrom, "donations d ", "d ", 1)+` WHERE `+scope(sc, &args), args...)
+			SELECT `+WithCouncil+` FROM `+strings.Replace(scopedFrom, "donations d ", "d ", 1)+` WHERE `+scope(sc, &args), args...)
 		id := stored.ID
 		if c, ok := postgres.Violation(err); ok && c == "donations_reference_key" {
 			return change.Applied{}, fault.Refuse("input.reference", fault.Duplicate, "this organization already recorded a donation with this reference")

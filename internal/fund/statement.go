@@ -69,10 +69,7 @@ func (s *Store) Statement(ctx context.Context, sc auth.Scope, partnerID string, 
 		Allocated money.Rupiah `db:"allocated"`
 	}
 	args := postgres.Args{partnerID, from, to}
-	query := `SELECT d.id, d.seq, d.organization_id, d.source, d.partner_id, d.kind, d.received_on, d.amount, d.reference,
-			d.earmark_programme, d.earmark_aid_type_id, d.earmark_regency_id, d.earmark_beneficiary_group, d.notes,
-			d.reverses_id, d.reversal_reason, d.created_at,
-			(SELECT r.id FROM donations r WHERE r.reverses_id = d.id) AS reversed_by_id,
+	query := `SELECT ` + donation.WithCouncil + `,
 			COALESCE((SELECT SUM(r.amount) FROM donations r WHERE r.reverses_id = d.id AND r.received_on <= $3), 0)::bigint AS reversal,
 			COALESCE((SELECT SUM(x.amount) FROM allocations x WHERE x.donation_id = d.id AND x.allocated_on <= $3), 0)::bigint AS allocated
 		FROM donations d JOIN organizations o ON o.id = d.organization_id

@@ -1081,4 +1081,25 @@ func TestEveryDonationCarriesItsCouncil(t *testing.T) {
 	if len(lists.Donations.Edges) == 0 || len(lists.BoxCollections.Edges) == 0 || len(lists.Allocations.Edges) == 0 {
 		t.Errorf("checked %d donations: %d listed, %d from boxes, %d allocated", n, len(lists.Donations.Edges), len(lists.BoxCollections.Edges), len(lists.Allocations.Edges))
 	}
+
+	// A partner's statement reads its gifts in a statement of its own.
+	giver := e.id(`SELECT partner_id::text FROM donations WHERE partner_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)
+	var st struct {
+		PartnerStatement struct {
+			Gifts []struct {
+				Donation struct {
+					OrganizationID string
+					Organization   struct{ ID string }
+				}
+			}
+		}
+	}
+	e.query(`query($p: ID!) { partnerStatement(partnerId: $p, from: "2012-01-01", to: "2021-12-31") {
+		gifts { donation { organizationId: id organization { id } } } } }`, map[string]any{"p": giver}, &st)
+	for _, g := range st.PartnerStatement.Gifts {
+		check("partner statement", g.Donation.OrganizationID, g.Donation.Organization.ID)
+	}
+	if len(st.PartnerStatement.Gifts) == 0 {
+		t.Errorf("partner %s's statement has no gifts", giver)
+	}
 }
