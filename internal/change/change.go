@@ -51,34 +51,35 @@ type Tx struct {
 }
 
 // A write's queries: through the import's prepared statements when the
-// write is one row of an import, else as they are.
+// write is one row of an import, else prepared once per connection (the
+// same few statements run for every write of a kind).
 
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if tx.Import != nil {
 		return tx.Import.QueryContext(ctx, query, args...)
 	}
-	return tx.Tx.QueryContext(ctx, query, args...)
+	return tx.Tx.QueryContext(postgres.WithPreparedStatements(ctx), query, args...)
 }
 
 func (tx *Tx) QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
 	if tx.Import != nil {
 		return tx.Import.QueryxContext(ctx, query, args...)
 	}
-	return tx.Tx.QueryxContext(ctx, query, args...)
+	return tx.Tx.QueryxContext(postgres.WithPreparedStatements(ctx), query, args...)
 }
 
 func (tx *Tx) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
 	if tx.Import != nil {
 		return tx.Import.QueryRowxContext(ctx, query, args...)
 	}
-	return tx.Tx.QueryRowxContext(ctx, query, args...)
+	return tx.Tx.QueryRowxContext(postgres.WithPreparedStatements(ctx), query, args...)
 }
 
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if tx.Import != nil {
 		return tx.Import.ExecContext(ctx, query, args...)
 	}
-	return tx.Tx.ExecContext(ctx, query, args...)
+	return tx.Tx.ExecContext(postgres.WithPreparedStatements(ctx), query, args...)
 }
 
 func (tx *Tx) GetContext(ctx context.Context, dest any, query string, args ...any) error {
@@ -103,7 +104,7 @@ func (tx *Tx) Audit(ctx context.Context, action, entity, id string, before, afte
 
 // writeAudits appends the audit rows the write kept, before it commits.
 func (tx *Tx) writeAudits(ctx context.Context) error {
-	return tx.audits.Write(ctx, tx.Tx)
+	return tx.audits.Write(postgres.WithPreparedStatements(ctx), tx.Tx)
 }
 
 // Getter reads one stored record by id within a scope, through a database
@@ -129,6 +130,7 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 	if err := sc.CanWrite(); err != nil {
 		return out, err
 	}
+	ctx = postgres.WithPreparedStatements(ctx)
 	err := postgres.InTx(ctx, db, func(sqlTx *sqlx.Tx) error {
 		prior, err := idempotency.Claim(ctx, sqlTx, sc, w.Key, w.Mutation, w.Input)
 		if err != nil {

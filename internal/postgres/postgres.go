@@ -84,7 +84,7 @@ func connector(dsn string, opts []Option) (driver.Connector, error) {
 }
 
 func pool(c driver.Connector) *sqlx.DB {
-	db := sqlx.NewDb(sql.OpenDB(c), "postgres")
+	db := sqlx.NewDb(sql.OpenDB(preparingConnector{c}), "postgres")
 	db.SetMaxOpenConns(MaxConns())
 	db.SetMaxIdleConns(MaxIdleConns)
 	return db
