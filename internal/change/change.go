@@ -48,7 +48,21 @@ type Tx struct {
 	// audits are the write's audit rows, appended in one statement when
 	// the write is done (a donation and its receipt: one round trip).
 	audits audit.Batch
+	// held names the locks the write took in passing, so that a later
+	// step that needs one does not take it again.
+	held map[string]bool
 }
+
+// Hold notes that the write holds the lock name until it ends.
+func (tx *Tx) Hold(name string) {
+	if tx.held == nil {
+		tx.held = map[string]bool{}
+	}
+	tx.held[name] = true
+}
+
+// Holds reports whether the write took the lock name.
+func (tx *Tx) Holds(name string) bool { return tx.held[name] }
 
 // A write's queries: through the import's prepared statements when the
 // write is one row of an import, else prepared once per connection (the
@@ -102,9 +116,11 @@ func (tx *Tx) Audit(ctx context.Context, action, entity, id string, before, afte
 	return tx.audits.Add(row)
 }
 
-// writeAudits appends the audit rows the write kept, before it commits.
-func (tx *Tx) writeAudits(ctx context.Context) error {
-	return tx.audits.Write(postgres.WithPreparedStatements(ctx), tx.Tx)
+// writeAudits appends the audit rows the write kept, before it commits,
+// with the statement with and its arguments (numbered from 9), if any, in
+// the same round trip.
+func (tx *Tx) writeAudits(ctx context.Context, with string, args []any) error {
+	return tx.audits.WriteWith(postgres.WithPreparedStatements(ctx), tx.Tx, with, args)
 }
 
 // Getter reads one stored record by id within a scope, through a database
@@ -140,12 +156,11 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 			out, err = get(ctx, sqlTx, sc, prior)
 			return err
 		}
-		var id string
-		out, id, err = write(ctx, sqlTx, sc, nil, w, get, apply)
-		if err != nil {
-			return err
-		}
-		return idempotency.Complete(ctx, sqlTx, sc, w.Key, id)
+		// The audit rows and the key's completion go in one statement.
+		out, err = write(ctx, sqlTx, sc, nil, w, get, apply, func(id string) (string, []any) {
+			return idempotency.Completion(sc, w.Key, id, 9)
+		})
+		return err
 	})
 	if err != nil {
 		var zero T
@@ -154,8 +169,11 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 	return out, nil
 }
 
-// write checks, applies, reads back and audits w inside sqlTx.
-func write[T any](ctx context.Context, sqlTx *sqlx.Tx, sc auth.Scope, im *Import, w Write, get Getter[T], apply func(tx *Tx) (Applied, error)) (T, string, error) {
+// write checks, applies, reads back and audits w inside sqlTx; with, if
+// not nil, gives a statement to send with the audit rows for the id
+// written.
+func write[T any](ctx context.Context, sqlTx *sqlx.Tx, sc auth.Scope, im *Import, w Write, get Getter[T], apply func(tx *Tx) (Applied, error),
+	with func(id string) (string, []any)) (T, error) {
 	var zero T
 	tx := &Tx{Tx: sqlTx, Scope: sc, Import: im}
 	if w.Check != nil {
@@ -163,25 +181,30 @@ func write[T any](ctx context.Context, sqlTx *sqlx.Tx, sc auth.Scope, im *Import
 	}
 	done, err := apply(tx)
 	if err != nil {
-		return zero, "", err
+		return zero, err
 	}
 	if err := tx.Refused.Failed(); err != nil {
-		return zero, "", err // refused fields that apply did not stop at: nothing is written
+		return zero, err // refused fields that apply did not stop at: nothing is written
 	}
 	out, stored := done.Stored.(T)
 	if !stored {
 		var err error
 		if out, err = get(ctx, tx, sc, done.ID); err != nil {
-			return zero, "", fmt.Errorf("read back %s %s: %w", w.Entity, done.ID, err)
+			return zero, fmt.Errorf("read back %s %s: %w", w.Entity, done.ID, err)
 		}
 	}
 	if err := tx.Audit(ctx, w.Action, w.Entity, done.ID, done.Before, out); err != nil {
-		return zero, "", err
+		return zero, err
 	}
-	if err := tx.writeAudits(ctx); err != nil {
-		return zero, "", err
+	var also string
+	var args []any
+	if with != nil {
+		also, args = with(done.ID)
 	}
-	return out, done.ID, nil
+	if err := tx.writeAudits(ctx, also, args); err != nil {
+		return zero, err
+	}
+	return out, nil
 }
 
 // Import is many independent writes in one transaction: a spreadsheet
@@ -350,8 +373,7 @@ func RunImport(ctx context.Context, db *sqlx.DB, sc auth.Scope, fn func(im *Impo
 // In runs w inside the import im. Idempotency keys do not apply: an
 // import recognises its rows by their natural keys.
 func In[T any](ctx context.Context, im *Import, w Write, get Getter[T], apply func(tx *Tx) (Applied, error)) (T, error) {
-	out, _, err := write(ctx, im.Tx, im.Scope, im, w, get, apply)
-	return out, err
+	return write(ctx, im.Tx, im.Scope, im, w, get, apply, nil)
 }
 
 // MaxReason is the longest reason a reversal or a reopening gives.
@@ -389,6 +411,6 @@ func Batch(ctx context.Context, db *sqlx.DB, sc auth.Scope, check func(v *fault.
 		if err := tx.Refused.Failed(); err != nil {
 			return err
 		}
-		return tx.writeAudits(ctx)
+		return tx.writeAudits(ctx, "", nil)
 	})
 }

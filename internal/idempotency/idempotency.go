@@ -20,11 +20,12 @@ import (
 // MaxKeyLength is the longest key accepted.
 const MaxKeyLength = 200
 
-// Claim reserves key for operation with input inside tx. It returns the id of
-// the earlier result when the key was already used with the same operation
-// and input, "" when the caller should go on and write (then call Complete
-// in the same transaction), and a refused-field error when the key was used
-// for something else. An empty key claims nothing.
+// Claim reserves key for operation with input inside tx. It returns the id
+// of the earlier result when the key was already used with the same
+// operation and input, "" when the caller should go on and write (then run
+// Completion's statement in the same transaction), and a refused-field
+// error when the key was used for something else. An empty key claims
+// nothing.
 //
 // A concurrent claim of the same key waits on the primary key until the
 // first transaction ends, so two racing requests never both write.
@@ -71,16 +72,14 @@ func Claim(ctx context.Context, tx *sqlx.Tx, sc auth.Scope, key, operation strin
 	return prior.ResultID.String, nil
 }
 
-// Complete records the id that the write under key produced.
-func Complete(ctx context.Context, tx *sqlx.Tx, sc auth.Scope, key, id string) error {
+// Completion is the statement that records the id the write under key
+// produced, to send with another one in the same transaction: its text,
+// with placeholders numbered from first, and its arguments; "" for no key.
+func Completion(sc auth.Scope, key, id string, first int) (string, []any) {
 	if key == "" {
-		return nil
+		return "", nil
 	}
-	key = accountKey(sc, key)
-	if _, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET result_id = $2 WHERE key = $1`, key, id); err != nil {
-		return fmt.Errorf("complete idempotency key: %w", err)
-	}
-	return nil
+	return fmt.Sprintf(`UPDATE idempotency_keys SET result_id = $%d WHERE key = $%d`, first, first+1), []any{id, accountKey(sc, key)}
 }
 
 // accountKey makes keys per account: one caller's key never answers

@@ -428,12 +428,40 @@ func RequireWritable(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, 
 		}
 		return o, err
 	}
-	o, err := Require(ctx, q, sc, field, id)
+	var o Organization
+	var err error
+	if tx, ok := q.(*change.Tx); ok {
+		o, err = requireLocked(ctx, tx, field, id)
+	} else {
+		o, err = Require(ctx, q, sc, field, id)
+	}
 	if err == nil && !sc.Reaches(o.Path) {
 		return Organization{}, fault.Refuse(field, fault.Invalid, "lies outside the part of the council tree this account may record in")
 	}
 	return o, err
 }
+
+// requireLocked is Require inside a write, which also takes the key-share
+// lock on the council and the councils above it that the closed-period
+// check takes (closedThrough), in the same statement: a write's round trip
+// less. The lock is taken whichever check follows, so a write that reads
+// the close in force afterwards reads it after the lock, as it must.
+func requireLocked(ctx context.Context, tx *change.Tx, field, id string) (Organization, error) {
+	args := postgres.Args{id}
+	o, err := postgres.ByID[Organization](ctx, tx, "organization", `SELECT `+columns+` FROM organizations o
+		WHERE o.id = $1 AND `+tx.Scope.Tree(&args)+`
+		  AND (SELECT count(*) FROM (SELECT 1 FROM organizations a WHERE a.path @> o.path FOR KEY SHARE) l) > 0`, id, args[1:]...)
+	if errors.Is(err, fault.ErrNotFound) {
+		return Organization{}, fault.Refuse(field, fault.Unknown, "no such organization")
+	}
+	if err == nil {
+		tx.Hold(ancestorsLock(o))
+	}
+	return o, err
+}
+
+// ancestorsLock names the key-share lock on o and the councils above it.
+func ancestorsLock(o Organization) string { return "councils above " + o.Path }
 
 // RequireRegency is Require for a regency/city council.
 func RequireRegency(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, field, id string) (Organization, error) {

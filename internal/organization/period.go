@@ -67,7 +67,7 @@ func ClosedThrough(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, o 
 }
 
 func closedThrough(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, o Organization) (*Close, error) {
-	if tx, inTx := q.(*change.Tx); inTx {
+	if tx, inTx := q.(*change.Tx); inTx && !tx.Holds(ancestorsLock(o)) {
 		// Lock first, then read in a statement of its own: in READ
 		// COMMITTED a statement that waited for a lock still reads with the
 		// snapshot it started with, and would miss the close it waited for.
