@@ -523,6 +523,46 @@ func TestRakerBook(t *testing.T) {
 // TestWorkbookNamesSayWhatTheyHold: the download name says the workbook,
 // the council (its code even when given by id), the period and the
 // language.
+// TestRakerBookOfOneUnit: when every type delivered in the year counts in
+// the same unit, the outputs sheet totals the quantity and the summary
+// says how much was delivered in that unit — both the ledger's sum.
+func TestRakerBookOfOneUnit(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	badung := admin.id(`SELECT id FROM organizations WHERE code = 'BALI-BADUNG'`)
+	pmt := admin.id(`SELECT id FROM aid_types WHERE unit = 'paket' ORDER BY seq LIMIT 1`)
+	if n := admin.count(`SELECT count(*) FROM aid_outputs o JOIN organizations c ON c.id = o.organization_id
+		WHERE c.code = 'BALI-BADUNG' AND o.delivered_on BETWEEN '2020-01-01' AND '2020-12-31'`); n != 0 {
+		t.Fatalf("the demo has %d outputs of Badung in 2020; the test needs a year of its own", n)
+	}
+	for _, x := range []struct {
+		on       string
+		quantity int
+	}{{"2020-03-03", 12}, {"2020-09-09", 30}} {
+		admin.query(`mutation($o: ID!, $t: ID!, $d: Date!, $q: Int!) { recordAidOutput(input: {organizationId: $o, aidTypeId: $t,
+			quantity: $q, cost: 150000, deliveredOn: $d, beneficiaryGroup: ELDERLY, pmksCategory: NEGLECT, regencyId: $o}) { id } }`,
+			map[string]any{"o": badung, "t": pmt, "d": x.on, "q": x.quantity}, &struct{}{})
+	}
+	want := admin.count(`SELECT SUM(quantity) FROM aid_outputs o JOIN organizations c ON c.id = o.organization_id
+		WHERE c.code = 'BALI-BADUNG' AND o.delivered_on BETWEEN '2020-01-01' AND '2020-12-31'`)
+	rows := sheet(t, admin, "/exports/raker.xlsx?org=BALI-BADUNG&year=2020", "Bantuan")
+	header, totalRow := rows[0], rows[len(rows)-1]
+	if totalRow[0] != "Jumlah" || totalRow[len(header)-2] != fmt.Sprint(want) || want != 42 {
+		t.Errorf("outputs total row %v under %v; want the quantity %d", totalRow, header, want)
+	}
+	cost := admin.count(`SELECT SUM(cost) FROM aid_outputs o JOIN organizations c ON c.id = o.organization_id
+		WHERE c.code = 'BALI-BADUNG' AND o.delivered_on BETWEEN '2020-01-01' AND '2020-12-31'`)
+	var summarised []string
+	for _, r := range sheet(t, admin, "/exports/raker.xlsx?org=BALI-BADUNG&year=2020", "Ringkasan") {
+		if len(r) > 1 && (strings.HasPrefix(r[0], "Bantuan tersalur") || strings.HasPrefix(r[0], "Jenis bantuan") || r[0] == "Biaya bantuan tersalur") {
+			summarised = append(summarised, r[0]+" "+r[1])
+		}
+	}
+	if got, wantSummary := strings.Join(summarised, "; "), fmt.Sprintf("Bantuan tersalur (paket) %d; Biaya bantuan tersalur %d", want, cost); got != wantSummary {
+		t.Errorf("summary says %q, want %q", got, wantSummary)
+	}
+}
+
 func TestWorkbookNamesSayWhatTheyHold(t *testing.T) {
 	t.Parallel()
 	admin := newEnv(t)
