@@ -16,8 +16,10 @@ import (
 // default; other statements (reports, lists, whose plans depend on their
 // arguments) are sent unnamed as before.
 
-// maxPrepared bounds the statements one connection keeps prepared; later
-// texts run unnamed.
+// maxPrepared bounds the statements one connection keeps prepared (each
+// holds its plan in the server's memory). A text past it takes the place
+// of one chosen at random: a statement that runs often is soon prepared
+// again, one that ran once is not.
 const maxPrepared = 200
 
 type preparedKey struct{}
@@ -55,13 +57,19 @@ type preparingConn struct {
 	stmts map[string]driver.Stmt
 }
 
-// stmt returns query prepared on c, nil when c keeps its maximum already.
+// stmt returns query prepared on c.
 func (c *preparingConn) stmt(ctx context.Context, query string) (driver.Stmt, error) {
 	if st, ok := c.stmts[query]; ok {
 		return st, nil
 	}
-	if len(c.stmts) >= maxPrepared {
-		return nil, nil
+	for text, st := range c.stmts { // a map's order is unspecified; in practice random
+		if len(c.stmts) < maxPrepared {
+			break
+		}
+		delete(c.stmts, text)
+		if err := st.Close(); err != nil {
+			return nil, err
+		}
 	}
 	st, err := c.PrepareContext(ctx, query)
 	if err != nil {

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -65,5 +66,41 @@ func TestWritesRunPrepared(t *testing.T) {
 	var n int64
 	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM gift`); err != nil || n != 8 {
 		t.Errorf("%d gifts stored (%v), want 8", n, err)
+	}
+}
+
+// TestPreparedStatementsAreBounded sends more distinct statements than a
+// connection keeps: it keeps at most its maximum, and a statement sent
+// again afterwards runs prepared again.
+func TestPreparedStatementsAreBounded(t *testing.T) {
+	ctx := postgres.WithPreparedStatements(context.Background())
+	db := pgtest.DB(t)
+	db.SetMaxOpenConns(1)
+	const hot = `SELECT $1::int + 1`
+	for i := range 250 {
+		var n int
+		if err := db.GetContext(ctx, &n, fmt.Sprintf(`SELECT $1::int + %d`, i+2), i); err != nil {
+			t.Fatal(err)
+		}
+		if n != 2*i+2 {
+			t.Fatalf("statement %d answered %d", i, n)
+		}
+	}
+	var n int
+	for range 3 {
+		if err := db.GetContext(ctx, &n, hot, 41); err != nil || n != 42 {
+			t.Fatalf("the hot statement answered %d, %v", n, err)
+		}
+	}
+	var kept, hotRuns int64
+	if err := db.GetContext(context.Background(), &kept, `SELECT count(*) FROM pg_prepared_statements`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.GetContext(context.Background(), &hotRuns, `SELECT COALESCE(SUM(generic_plans + custom_plans), 0)
+		FROM pg_prepared_statements WHERE statement = $1`, hot); err != nil {
+		t.Fatal(err)
+	}
+	if kept != 200 || hotRuns != 3 {
+		t.Errorf("the connection keeps %d statements (want its 200) and ran the hot one prepared %d times, want 3", kept, hotRuns)
 	}
 }
