@@ -176,11 +176,13 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	}
 	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// If this process dies without stopping the cluster, the kernel sends the
-	// server a fast-shutdown signal, so no orphan keeps the data folder.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGINT, Setpgid: true}
+	// If this process dies without stopping the cluster, Linux sends the
+	// server a fast-shutdown signal, so no orphan keeps the data folder
+	// (serverProcAttr; elsewhere the next start finds the orphan running
+	// and uses it).
+	cmd.SysProcAttr = serverProcAttr()
 	owner.apply(cmd)
-	// The kernel sends that signal when the thread that started the server
+	// Linux sends that signal when the thread that started the server
 	// ends, not the process; and the Go runtime ends a thread whenever a
 	// goroutine locked to it ends. Any such goroutine (ours or a library's)
 	// could land on the starting thread and stop the cluster — it did, when

@@ -6,8 +6,8 @@ import (
 )
 
 // A write sends the same few statements every time (claim the key, read
-// the council, lock and read the closed period, insert, number the
-// receipt, audit, complete the key). Sent unnamed, PostgreSQL parses and
+// and lock the council, read the closed period, insert, number the
+// receipt, audit and complete the key). Sent unnamed, PostgreSQL parses and
 // plans each of them anew: on the national data that was two thirds of the
 // time a gift's statements took inside PostgreSQL (pgbench of the write's
 // statements, six clients: 450–520 writes/s unnamed, 680–890 prepared). So
