@@ -431,7 +431,7 @@ func RequireWritable(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, 
 	var o Organization
 	var err error
 	if tx, ok := q.(*change.Tx); ok {
-		o, err = requireLocked(ctx, tx, field, id)
+		o, err = requireLocked(ctx, tx, sc, field, id)
 	} else {
 		o, err = Require(ctx, q, sc, field, id)
 	}
@@ -446,10 +446,10 @@ func RequireWritable(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, 
 // check takes (closedThrough), in the same statement: a write's round trip
 // less. The lock is taken whichever check follows, so a write that reads
 // the close in force afterwards reads it after the lock, as it must.
-func requireLocked(ctx context.Context, tx *change.Tx, field, id string) (Organization, error) {
+func requireLocked(ctx context.Context, tx *change.Tx, sc auth.Scope, field, id string) (Organization, error) {
 	args := postgres.Args{id}
 	o, err := postgres.ByID[Organization](ctx, tx, "organization", `SELECT `+columns+` FROM organizations o
-		WHERE o.id = $1 AND `+tx.Scope.Tree(&args)+`
+		WHERE o.id = $1 AND `+sc.Tree(&args)+`
 		  AND (SELECT count(*) FROM (SELECT 1 FROM organizations a WHERE a.path @> o.path FOR KEY SHARE) l) > 0`, id, args[1:]...)
 	if errors.Is(err, fault.ErrNotFound) {
 		return Organization{}, fault.Refuse(field, fault.Unknown, "no such organization")
