@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -411,6 +412,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 		}
 	}
 
+	var importJobs sync.WaitGroup
+	cfg.ImportJobs = &importJobs
 	srv := &http.Server{
 		Addr:              *addr,
 		Handler:           server.Handler(db, log, cfg),
@@ -433,6 +436,16 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	// An import already answered 202 runs on: let it finish and record its
+	// result, within the same window. One cut short wrote nothing (an
+	// import is one transaction) and is reported LOST.
+	jobsDone := make(chan struct{})
+	go func() { importJobs.Wait(); close(jobsDone) }()
+	select {
+	case <-jobsDone:
+	case <-shutdownCtx.Done():
+		log.Warn("stopped with import jobs still running: they wrote nothing and will be reported LOST; upload them again")
 	}
 	log.Info("stopped")
 	return nil

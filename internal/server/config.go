@@ -1,6 +1,7 @@
 package server
 
 import (
+	"sync"
 	"time"
 
 	"github.com/sinergi-id/sinergi/internal/nik"
@@ -30,6 +31,10 @@ type Config struct {
 	// 429), each within ExportTimeout.
 	MaxExports    int
 	ExportTimeout time.Duration
+	// ImportJobs, if set, counts the import jobs running after their
+	// request was answered, so that whoever stops the server can let them
+	// finish (serve waits within its shutdown window).
+	ImportJobs *sync.WaitGroup
 
 	RateLimit float64 // requests per second per client (token, else address); 0 turns it off
 	RateBurst int     // requests a client may send at once above the rate

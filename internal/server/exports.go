@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sinergi-id/sinergi/graph"
@@ -32,10 +33,15 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 type exportGate struct {
 	slots   chan struct{}
 	timeout time.Duration
+	jobs    *sync.WaitGroup // import jobs running after their answer
 }
 
 func newExportGate(cfg Config) *exportGate {
-	return &exportGate{slots: make(chan struct{}, max(1, cfg.MaxExports)), timeout: cfg.ExportTimeout}
+	jobs := cfg.ImportJobs
+	if jobs == nil {
+		jobs = new(sync.WaitGroup)
+	}
+	return &exportGate{slots: make(chan struct{}, max(1, cfg.MaxExports)), timeout: cfg.ExportTimeout, jobs: jobs}
 }
 
 // exportRetryAfter is what a refused export is told to wait, in seconds.

@@ -144,7 +144,9 @@ func startJob(w http.ResponseWriter, req *http.Request, log *slog.Logger, db *sq
 	// The job outlives the request: its context keeps the request's values
 	// (who, the request id for the audit trail) but not its end.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), gate.timeout)
+	gate.jobs.Add(1)
 	go func() {
+		defer gate.jobs.Done()
 		defer func() { <-gate.slots }()
 		defer cancel()
 		res, err := imports.Run(ctx, db, sc, st, kind, file, imports.Options{DryRun: dryRun, FileName: name, Progress: imports.Reporter(ctx, db, id)})

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -599,5 +600,34 @@ func TestImportJob(t *testing.T) {
 		VALUES ('donations', 'x.xlsx', '', false, 'test-admin', now() - interval '5 minutes') RETURNING id`)
 	if got := poll(admin, lost); got == nil || got.State != "LOST" {
 		t.Errorf("a job that stopped reporting: %+v", got)
+	}
+}
+
+// TestImportJobsCanBeAwaited: an import answered 202 is counted in
+// Config.ImportJobs until it has recorded its result, so that serve, when
+// it stops, lets it finish instead of cutting it short (LOST, nothing
+// written, the workbook to upload again).
+func TestImportJobsCanBeAwaited(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	var jobs sync.WaitGroup
+	cfg.ImportJobs = &jobs
+	e := newEnvWith(t, pgtest.DB(t), cfg)
+	badung := e.as(auth.Operator, "BALI-BADUNG")
+	var rows [][]any
+	for i := range 300 {
+		rows = append(rows, []any{"BALI-BADUNG", fmt.Sprintf("%02d/04/2015", 1+i%28), "INDIVIDUAL", "MONEY", 10_000 + i, "", fmt.Sprintf("W-%03d", i), ""})
+	}
+	res, body := badung.upload("/imports/donations.xlsx?dryRun=false&async=true", filledTemplate(t, badung, "donations", rows))
+	var out struct{ JobID string }
+	if res.StatusCode != 202 || json.Unmarshal(body, &out) != nil || out.JobID == "" {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	jobs.Wait() // what serve does once it takes no more requests
+	if state := e.id(`SELECT state FROM import_jobs WHERE id = $1`, out.JobID); state != "DONE" {
+		t.Errorf("the job is %s when the wait for it ends, want DONE", state)
+	}
+	if n := e.count(`SELECT count(*) FROM donations WHERE reference LIKE 'W-%'`); n != 300 {
+		t.Errorf("%d donations imported when the wait ends, want 300", n)
 	}
 }
