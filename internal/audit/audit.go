@@ -91,30 +91,36 @@ func (b *Batch) Len() int { return len(b.ids) }
 
 // Write appends the rows kept, in the order they were added, and empties b.
 func (b *Batch) Write(ctx context.Context, tx sqlx.ExecerContext) error {
-	return b.WriteWith(ctx, tx, "", nil)
+	return b.WriteWith(ctx, tx, nil)
 }
 
-// WriteWith is Write with another statement that modifies data (with, its
-// placeholders numbered from 9 and its arguments args) run in the same
-// statement: one round trip for both. A write completes its idempotency
-// key so.
-func (b *Batch) WriteWith(ctx context.Context, tx sqlx.ExecerContext, with string, args []any) error {
-	if b.Len() == 0 && with == "" {
+// WriteWith is Write with another statement that modifies data run in the
+// same statement: one round trip for both. with, if not nil, returns that
+// statement, its placeholders numbered from first, and its arguments; ""
+// for none. A write completes its idempotency key so.
+func (b *Batch) WriteWith(ctx context.Context, tx sqlx.ExecerContext, with func(first int) (string, []any)) error {
+	r := RequestFrom(ctx)
+	all := []any{r.ID, r.Correlation, pq.Array(b.actors), pq.Array(b.actions), pq.Array(b.entities), pq.Array(b.ids),
+		pq.Array(b.befores), pq.Array(b.afters)}
+	var also string
+	if with != nil {
+		var args []any
+		also, args = with(len(all) + 1)
+		all = append(all, args...)
+	}
+	if b.Len() == 0 && also == "" {
 		return nil
 	}
-	r := RequestFrom(ctx)
 	query := `
 		INSERT INTO audit_log (actor, request_id, correlation_id, action, entity, entity_id, before, after)
 		SELECT actor, $1, $2, action, entity, entity_id::uuid, before::jsonb, after::jsonb
 		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY
 			AS e(actor, action, entity, entity_id, before, after, n)
 		ORDER BY n`
-	if with != "" {
+	if also != "" {
 		// A data-modifying WITH runs once whether or not it is read.
-		query = `WITH also AS (` + with + `)` + query
+		query = `WITH also AS (` + also + `)` + query
 	}
-	all := append([]any{r.ID, r.Correlation, pq.Array(b.actors), pq.Array(b.actions), pq.Array(b.entities), pq.Array(b.ids),
-		pq.Array(b.befores), pq.Array(b.afters)}, args...)
 	_, err := tx.ExecContext(ctx, query, all...)
 	if err != nil {
 		return fmt.Errorf("write %d audit rows: %w", b.Len(), err)

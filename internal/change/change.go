@@ -117,10 +117,10 @@ func (tx *Tx) Audit(ctx context.Context, action, entity, id string, before, afte
 }
 
 // writeAudits appends the audit rows the write kept, before it commits,
-// with the statement with and its arguments (numbered from 9), if any, in
-// the same round trip.
-func (tx *Tx) writeAudits(ctx context.Context, with string, args []any) error {
-	return tx.audits.WriteWith(postgres.WithPreparedStatements(ctx), tx.Tx, with, args)
+// with the statement with gives, if any, in the same round trip
+// (audit.Batch.WriteWith).
+func (tx *Tx) writeAudits(ctx context.Context, with func(first int) (string, []any)) error {
+	return tx.audits.WriteWith(postgres.WithPreparedStatements(ctx), tx.Tx, with)
 }
 
 // Getter reads one stored record by id within a scope, through a database
@@ -157,8 +157,8 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 			return err
 		}
 		// The audit rows and the key's completion go in one statement.
-		out, err = write(ctx, sqlTx, sc, nil, w, get, apply, func(id string) (string, []any) {
-			return idempotency.Completion(sc, w.Key, id, 9)
+		out, err = write(ctx, sqlTx, sc, nil, w, get, apply, func(id string, first int) (string, []any) {
+			return idempotency.Completion(sc, w.Key, id, first)
 		})
 		return err
 	})
@@ -171,9 +171,9 @@ func Do[T any](ctx context.Context, db *sqlx.DB, sc auth.Scope, w Write, get Get
 
 // write checks, applies, reads back and audits w inside sqlTx; with, if
 // not nil, gives a statement to send with the audit rows for the id
-// written.
+// written (its placeholders numbered from first).
 func write[T any](ctx context.Context, sqlTx *sqlx.Tx, sc auth.Scope, im *Import, w Write, get Getter[T], apply func(tx *Tx) (Applied, error),
-	with func(id string) (string, []any)) (T, error) {
+	with func(id string, first int) (string, []any)) (T, error) {
 	var zero T
 	tx := &Tx{Tx: sqlTx, Scope: sc, Import: im}
 	if w.Check != nil {
@@ -196,12 +196,11 @@ func write[T any](ctx context.Context, sqlTx *sqlx.Tx, sc auth.Scope, im *Import
 	if err := tx.Audit(ctx, w.Action, w.Entity, done.ID, done.Before, out); err != nil {
 		return zero, err
 	}
-	var also string
-	var args []any
+	var also func(first int) (string, []any)
 	if with != nil {
-		also, args = with(done.ID)
+		also = func(first int) (string, []any) { return with(done.ID, first) }
 	}
-	if err := tx.writeAudits(ctx, also, args); err != nil {
+	if err := tx.writeAudits(ctx, also); err != nil {
 		return zero, err
 	}
 	return out, nil
@@ -411,6 +410,6 @@ func Batch(ctx context.Context, db *sqlx.DB, sc auth.Scope, check func(v *fault.
 		if err := tx.Refused.Failed(); err != nil {
 			return err
 		}
-		return tx.writeAudits(ctx, "", nil)
+		return tx.writeAudits(ctx, nil)
 	})
 }
