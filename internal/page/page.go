@@ -101,15 +101,28 @@ func (r Request) Keyset() (Keyset, error) {
 // Clause ends a page's query: the rows after the cursor, in the order of
 // the SQL expressions date (empty for undated lists) and seq, and one more
 // than the page holds, to learn whether a next page exists.
+//
+// The first page has no cursor condition and the limit is written into the
+// text (it is a validated int): a prepared page then has a generic plan as
+// good as a custom one, and PostgreSQL stops planning it on every run. With
+// "LIMIT $n" the generic plan was costed for an unknown share of the table
+// (a parallel scan, 70 ms instead of 3) and each run was planned again.
 func (k Keyset) Clause(a *postgres.Args, date, seq string) string {
-	s := a.Add(k.AfterSeq)
+	limit := ` LIMIT ` + strconv.Itoa(k.Limit+1)
 	if date == "" {
-		return `AND (` + s + `::bigint IS NULL OR ` + seq + ` > ` + s + `)
-		ORDER BY ` + seq + ` LIMIT ` + a.Add(k.Limit+1)
+		if k.AfterSeq == nil {
+			return `ORDER BY ` + seq + limit
+		}
+		return `AND ` + seq + ` > ` + a.Add(k.AfterSeq) + `::bigint
+		ORDER BY ` + seq + limit
 	}
+	if k.AfterSeq == nil {
+		return `ORDER BY ` + date + `, ` + seq + limit
+	}
+	s := a.Add(k.AfterSeq)
 	d := a.Add(k.AfterDate)
-	return `AND (` + s + `::bigint IS NULL OR (` + date + `, ` + seq + `) > (` + d + `::date, ` + s + `::bigint))
-		ORDER BY ` + date + `, ` + seq + ` LIMIT ` + a.Add(k.Limit+1)
+	return `AND (` + date + `, ` + seq + `) > (` + d + `::date, ` + s + `::bigint)
+		ORDER BY ` + date + `, ` + seq + limit
 }
 
 // Trim cuts the extra row fetched to detect a next page.
