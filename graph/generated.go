@@ -109,12 +109,13 @@ type ComplexityRoot struct {
 	}
 
 	AidOutputConnection struct {
-		ByAidType     func(childComplexity int) int
-		Edges         func(childComplexity int) int
-		PageInfo      func(childComplexity int) int
-		TotalCost     func(childComplexity int) int
-		TotalCount    func(childComplexity int) int
-		TotalQuantity func(childComplexity int) int
+		ByAidType      func(childComplexity int) int
+		Edges          func(childComplexity int) int
+		PageInfo       func(childComplexity int) int
+		QuantityByUnit func(childComplexity int) int
+		TotalCost      func(childComplexity int) int
+		TotalCount     func(childComplexity int) int
+		TotalQuantity  func(childComplexity int) int
 	}
 
 	AidOutputEdge struct {
@@ -928,6 +929,11 @@ type ComplexityRoot struct {
 		Year             func(childComplexity int) int
 	}
 
+	UnitQuantity struct {
+		Quantity func(childComplexity int) int
+		Unit     func(childComplexity int) int
+	}
+
 	Viewer struct {
 		Account      func(childComplexity int) int
 		Organization func(childComplexity int) int
@@ -1377,6 +1383,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AidOutputConnection.PageInfo(childComplexity), true
+	case "AidOutputConnection.quantityByUnit":
+		if e.ComplexityRoot.AidOutputConnection.QuantityByUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidOutputConnection.QuantityByUnit(childComplexity), true
 	case "AidOutputConnection.totalCost":
 		if e.ComplexityRoot.AidOutputConnection.TotalCost == nil {
 			break
@@ -5148,6 +5160,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TargetProgress.Year(childComplexity), true
 
+	case "UnitQuantity.quantity":
+		if e.ComplexityRoot.UnitQuantity.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitQuantity.Quantity(childComplexity), true
+	case "UnitQuantity.unit":
+		if e.ComplexityRoot.UnitQuantity.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitQuantity.Unit(childComplexity), true
+
 	case "Viewer.account":
 		if e.ComplexityRoot.Viewer.Account == nil {
 			break
@@ -6159,10 +6184,19 @@ type AidOutputConnection {
   edges: [AidOutputEdge!]!
   pageInfo: PageInfo!
   totalCount: Int!
-  totalQuantity: Int!
+  "Every matching output's quantity added up, whatever its unit: a figure only where the filter leaves one unit."
+  totalQuantity: Int! @deprecated(reason: "Adds paket to orang and unit when the outputs have several units; use quantityByUnit.")
   totalCost: Rupiah!
+  "The matching outputs' quantities summed per unit (paket, orang, unit …), units in alphabetical order: quantities of different units are never added up."
+  quantityByUnit: [UnitQuantity!]!
   "The matching outputs summed per aid type, in catalogue order."
   byAidType: [AidTypeTotal!]!
+}
+
+"A quantity of aid in one unit."
+type UnitQuantity {
+  unit: String!
+  quantity: Int!
 }
 
 type AidOutputEdge {
@@ -7435,6 +7469,8 @@ func (ec *executionContext) childFields_AidOutputConnection(ctx context.Context,
 		return ec.fieldContext_AidOutputConnection_totalQuantity(ctx, field)
 	case "totalCost":
 		return ec.fieldContext_AidOutputConnection_totalCost(ctx, field)
+	case "quantityByUnit":
+		return ec.fieldContext_AidOutputConnection_quantityByUnit(ctx, field)
 	case "byAidType":
 		return ec.fieldContext_AidOutputConnection_byAidType(ctx, field)
 	}
@@ -8917,6 +8953,16 @@ func (ec *executionContext) childFields_TargetProgress(ctx context.Context, fiel
 		return ec.fieldContext_TargetProgress_realisedCost(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TargetProgress", field.Name)
+}
+
+func (ec *executionContext) childFields_UnitQuantity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unit":
+		return ec.fieldContext_UnitQuantity_unit(ctx, field)
+	case "quantity":
+		return ec.fieldContext_UnitQuantity_quantity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnitQuantity", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11022,6 +11068,38 @@ func (ec *executionContext) _AidOutputConnection_totalCost(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_AidOutputConnection_totalCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AidOutputConnection", field, true, false, "Rupiah")
+}
+
+func (ec *executionContext) _AidOutputConnection_quantityByUnit(ctx context.Context, field graphql.CollectedField, obj *model.AidOutputConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidOutputConnection_quantityByUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuantityByUnit()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.UnitQuantity) graphql.Marshaler {
+			return ec.marshalNUnitQuantity2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐUnitQuantityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidOutputConnection_quantityByUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AidOutputConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnitQuantity(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AidOutputConnection_byAidType(ctx context.Context, field graphql.CollectedField, obj *model.AidOutputConnection) (ret graphql.Marshaler) {
@@ -26566,6 +26644,52 @@ func (ec *executionContext) fieldContext_TargetProgress_realisedCost(_ context.C
 	return graphql.NewScalarFieldContext("TargetProgress", field, false, false, "Rupiah")
 }
 
+func (ec *executionContext) _UnitQuantity_unit(ctx context.Context, field graphql.CollectedField, obj *model.UnitQuantity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitQuantity_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitQuantity_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitQuantity", field, false, false, "String")
+}
+
+func (ec *executionContext) _UnitQuantity_quantity(ctx context.Context, field graphql.CollectedField, obj *model.UnitQuantity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitQuantity_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitQuantity_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitQuantity", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Viewer_account(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31740,6 +31864,11 @@ func (ec *executionContext) _AidOutputConnection(ctx context.Context, sel ast.Se
 			}
 		case "totalCost":
 			out.Values[i] = ec._AidOutputConnection_totalCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantityByUnit":
+			out.Values[i] = ec._AidOutputConnection_quantityByUnit(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37156,6 +37285,44 @@ func (ec *executionContext) _TargetProgress(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var unitQuantityImplementors = []string{"UnitQuantity"}
+
+func (ec *executionContext) _UnitQuantity(ctx context.Context, sel ast.SelectionSet, obj *model.UnitQuantity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unitQuantityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnitQuantity")
+		case "unit":
+			out.Values[i] = ec._UnitQuantity_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._UnitQuantity_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
@@ -39772,6 +39939,26 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNUnitQuantity2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐUnitQuantity(ctx context.Context, sel ast.SelectionSet, v model.UnitQuantity) graphql.Marshaler {
+	return ec._UnitQuantity(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNUnitQuantity2ᚕgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐUnitQuantityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.UnitQuantity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUnitQuantity2githubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐUnitQuantity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋsinergiᚑidᚋsinergiᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {

@@ -69,6 +69,7 @@ func Complexity() ComplexityRoot {
 	c.Organization.Ancestors = fixed(4)
 	c.Donation.Items = fixed(10)
 	c.AidOutputConnection.ByAidType = fixed(10)
+	c.AidOutputConnection.QuantityByUnit = fixed(10)
 	c.WorkMeeting.Attendance = fixed(7)
 	return c
 }

@@ -3,6 +3,9 @@
 package model
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/sinergi-id/sinergi/internal/aid"
 	"github.com/sinergi-id/sinergi/internal/audit"
 	"github.com/sinergi-id/sinergi/internal/auth"
@@ -163,6 +166,30 @@ func (c *AidOutputConnection) TotalCost() (money.Rupiah, error) {
 
 // ByAidType sums the matching outputs per aid type.
 func (c *AidOutputConnection) ByAidType() ([]AidTypeTotal, error) { return c.ByType() }
+
+// UnitQuantity is a quantity of aid in one unit.
+type UnitQuantity struct {
+	Unit     string
+	Quantity int64
+}
+
+// QuantityByUnit sums the matching outputs' quantities per unit, from the
+// same sums as ByAidType (so the two always agree), units in order.
+func (c *AidOutputConnection) QuantityByUnit() ([]UnitQuantity, error) {
+	types, err := c.ByType()
+	if err != nil {
+		return nil, err
+	}
+	sums := map[string]int64{}
+	for _, t := range types {
+		sums[t.AidType.Unit] += t.Quantity
+	}
+	out := make([]UnitQuantity, 0, len(sums))
+	for _, unit := range slices.Sorted(maps.Keys(sums)) {
+		out = append(out, UnitQuantity{Unit: unit, Quantity: sums[unit]})
+	}
+	return out, nil
+}
 
 // AidOutputEdge is one output of a page.
 type AidOutputEdge = Edge[aid.Output]

@@ -17,8 +17,12 @@ func TestBali2014OutputsByAidType(t *testing.T) {
 	e := newEnv(t)
 	var got struct {
 		AidOutputs struct {
-			TotalQuantity int
-			ByAidType     []struct {
+			TotalQuantity  int
+			QuantityByUnit []struct {
+				Unit     string
+				Quantity int
+			}
+			ByAidType []struct {
 				AidType  struct{ Code, Unit string }
 				Quantity int
 				Cost     int64
@@ -26,7 +30,7 @@ func TestBali2014OutputsByAidType(t *testing.T) {
 		}
 	}
 	e.query(`query($org: ID) { aidOutputs(filter: {organizationId: $org, from: "2014-01-01", to: "2014-12-31"}) {
-		totalQuantity byAidType { aidType { code unit } quantity cost } } }`,
+		totalQuantity quantityByUnit { unit quantity } byAidType { aidType { code unit } quantity cost } } }`,
 		map[string]any{"org": e.id(`SELECT id FROM organizations WHERE code = 'BALI'`)}, &got)
 
 	want := map[string]int{"PMT": 190, "TRIPOD": 1, "KURSI_RODA": 1, "PAKAIAN_OLAHRAGA": 106, "BEDAH_RUMAH": 4}
@@ -46,6 +50,31 @@ func TestBali2014OutputsByAidType(t *testing.T) {
 	}
 	if got.AidOutputs.TotalQuantity != 190+1+1+106+4 {
 		t.Errorf("total quantity %d, want 302", got.AidOutputs.TotalQuantity)
+	}
+
+	// Per unit: what the ledger holds, what the aid types add up to, never
+	// paket added to orang.
+	var units []struct {
+		Unit     string
+		Quantity int
+	}
+	if err := e.db.Select(&units, `SELECT t.unit, SUM(a.quantity) AS quantity FROM aid_outputs a JOIN aid_types t ON t.id = a.aid_type_id
+		JOIN organizations o ON o.id = a.organization_id
+		WHERE o.path <@ (SELECT path FROM organizations WHERE code = 'BALI') AND delivered_on BETWEEN '2014-01-01' AND '2014-12-31'
+		GROUP BY t.unit ORDER BY t.unit`); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got.AidOutputs.QuantityByUnit) != fmt.Sprint(units) || len(units) < 2 {
+		t.Errorf("quantity by unit %v, the ledger says %v (want several units)", got.AidOutputs.QuantityByUnit, units)
+	}
+	byType := map[string]int{}
+	for _, row := range got.AidOutputs.ByAidType {
+		byType[row.AidType.Unit] += row.Quantity
+	}
+	for _, u := range got.AidOutputs.QuantityByUnit {
+		if byType[u.Unit] != u.Quantity {
+			t.Errorf("%s: %d by unit, %d from the aid types", u.Unit, u.Quantity, byType[u.Unit])
+		}
 	}
 
 	// The same figure by filtering on one aid type, in one regency's subtree.
