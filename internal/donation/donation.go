@@ -143,6 +143,15 @@ const columns = `d.id, d.seq, d.organization_id, d.source, d.partner_id, d.kind,
 	d.reverses_id, d.reversal_reason, d.created_at,
 	(SELECT r.id FROM donations r WHERE r.reverses_id = d.id) AS reversed_by_id`
 
+// fields are where a row of columns is scanned, in their order.
+func (d *Donation) fields() []any {
+	return []any{&d.ID, &d.Seq, &d.OrganizationID, &d.Source, &d.PartnerID, &d.Kind, &d.ReceivedOn, &d.Amount,
+		&d.Reference, &d.EarmarkProgramme, &d.EarmarkAidTypeID, &d.EarmarkRegencyID, &d.EarmarkBeneficiaryGroup, &d.PledgeID,
+		&d.PermitID, &d.PermitException, &d.Notes,
+		&d.ReversesID, &d.ReversalReason, &d.CreatedAt,
+		&d.ReversedByID}
+}
+
 // WithCouncil is what a Donation the API answers is read with: its
 // columns and its receiving council, over "donations d JOIN organizations
 // o". The streamed ledger reads the columns alone.
@@ -341,8 +350,8 @@ func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r pa
 		FROM ` + pageFrom(cond, k.Clause(&args, "d.received_on", "d.seq")) + `
 		LEFT JOIN organizations po ON po.id = o.parent_id LEFT JOIN partners pp ON pp.id = d.partner_id
 		ORDER BY d.received_on, d.seq`
-	var items []Listed
-	if err := s.hot.SelectContext(ctx, &items, query, args...); err != nil {
+	items, err := scanListed(ctx, s.hot, k.Limit+1, query, args)
+	if err != nil {
 		return page.Page[Listed]{}, fmt.Errorf("list donations: %w", err)
 	}
 	if inline && len(items) == 0 {
@@ -351,6 +360,32 @@ func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r pa
 		}
 	}
 	return page.Trim(items, k), nil
+}
+
+// scanListed reads the rows of ListWithNames, scanning each into its
+// fields directly: the dashboard's list is the hottest read, and sqlx's
+// mapping of its 47 columns by name was a sixth of its server time.
+func scanListed(ctx context.Context, db *postgres.Prepared, limit int, query string, args []any) ([]Listed, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := make([]Listed, 0, limit)
+	dest := make([]any, 0, 47)
+	for rows.Next() {
+		items = append(items, Listed{})
+		x := &items[len(items)-1]
+		x.Organization = new(organization.Organization)
+		dest = append(dest[:0], x.fields()...)
+		dest = append(dest, x.Organization.Fields()...)
+		dest = append(dest, x.Parent.Fields()...)
+		dest = append(dest, x.Partner.Fields()...)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+	}
+	return items, rows.Err()
 }
 
 // Totals counts and sums the ledger entries f matches.

@@ -95,6 +95,13 @@ func (o Organization) NotFuture(path string, d calendar.Date) error {
 
 const columns = `o.id, o.seq, o.parent_id, o.path::text AS path, o.kind, o.code, o.name, o.time_zone, o.address, o.created_at`
 
+// Fields are where a row of columns (or of JoinedColumns) is scanned, in
+// their order: for a hot read that scans its rows itself rather than
+// through sqlx's reflection (TestHandScansMatchSqlx keeps them in step).
+func (o *Organization) Fields() []any {
+	return []any{&o.ID, &o.Seq, &o.ParentID, &o.Path, &o.Kind, &o.Code, &o.Name, &o.TimeZone, &o.Address, &o.CreatedAt}
+}
+
 // JoinedColumns are the columns of the organization joined as t, named
 // prefix.column for a struct field tagged db:"prefix", and empty rather
 // than NULL where an outer join found none (its ID is then "").

@@ -46,6 +46,12 @@ type Partner struct {
 
 const columns = `p.id, p.seq, p.kind, p.name, p.notes, p.created_at`
 
+// Fields are where a row of columns (or of JoinedColumns) is scanned, in
+// their order (see organization.Organization.Fields).
+func (p *Partner) Fields() []any {
+	return []any{&p.ID, &p.Seq, &p.Kind, &p.Name, &p.Notes, &p.CreatedAt}
+}
+
 // JoinedColumns are the columns of the partner joined as t, named
 // prefix.column for a struct field tagged db:"prefix", and empty rather
 // than NULL where an outer join found none (its ID is then "").

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 
@@ -39,6 +40,19 @@ func (p *Prepared) SelectContext(ctx context.Context, dest any, query string, ar
 		return p.db.SelectContext(ctx, dest, query, args...)
 	}
 	return st.SelectContext(ctx, dest, args...)
+}
+
+// QueryContext is database/sql's QueryContext through the prepared
+// statement of query, for a caller that scans the rows itself.
+func (p *Prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return p.db.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 func (p *Prepared) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
