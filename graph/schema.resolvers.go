@@ -211,6 +211,9 @@ func (r *boxReportResolver) ByRegency(ctx context.Context, obj *model.BoxReport)
 }
 
 func (r *donationResolver) Partner(ctx context.Context, obj *donation.Donation) (*partner.Partner, error) {
+	if obj.Partner != nil {
+		return obj.Partner, nil
+	}
 	return loadOptional(ctx, r.loaders(ctx).partner, obj.PartnerID)
 }
 
@@ -598,6 +601,9 @@ func (r *officersResolver) Organization(ctx context.Context, obj *organization.O
 }
 
 func (r *organizationResolver) Parent(ctx context.Context, obj *organization.Organization) (*organization.Organization, error) {
+	if obj.Parent != nil {
+		return obj.Parent, nil
+	}
 	return loadOptional(ctx, r.loaders(ctx).organization, obj.ParentID)
 }
 

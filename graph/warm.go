@@ -78,16 +78,18 @@ func (r *Resolver) donationPage(ctx context.Context, f donation.Filter, req page
 			return p, err
 		}
 		p.HasNext = listed.HasNext
-		for _, x := range listed.Items {
-			p.Items = append(p.Items, x.Donation)
-			// The council is the donation's own field; its parent is
-			// asked for through the loader.
+		p.Items = make([]donation.Donation, len(listed.Items))
+		for i := range listed.Items {
+			x := &listed.Items[i]
+			// The council is the donation's own field; its parent and the
+			// partner ride on it, so that their resolvers need no loader.
 			if x.Parent.ID != "" {
-				l.organization.Prime(x.Parent.ID, x.Parent)
+				x.Organization.Parent = &x.Parent
 			}
 			if x.Partner.ID != "" {
-				l.partner.Prime(x.Partner.ID, x.Partner)
+				x.Donation.Partner = &x.Partner
 			}
+			p.Items[i] = x.Donation
 		}
 	} else {
 		var err error

@@ -103,6 +103,9 @@ type Donation struct {
 	// the read did not ask for it (the streamed ledger), which the API
 	// would answer as an error, never as an empty council.
 	Organization *organization.Organization `db:"org" json:"-"`
+	// Partner is the partner when the read joined it in (ListWithNames);
+	// nil otherwise, and then the API loads it by PartnerID.
+	Partner *partner.Partner `db:"-" json:"-"`
 	// Lines is filled in only where a donation is read for the audit
 	// trail; the API reads the goods lines through a batched loader.
 	Lines []Item `db:"-" json:"items,omitempty"`

@@ -60,6 +60,10 @@ type Organization struct {
 	TimeZone  string    `db:"time_zone" json:"timeZone"`
 	Address   string    `db:"address" json:"address"`
 	CreatedAt time.Time `db:"created_at" json:"createdAt"`
+	// Parent is the parent council when the read that found this one
+	// joined it in (the dashboard's page of donations); nil otherwise,
+	// and then the API loads it by ParentID.
+	Parent *Organization `db:"-" json:"-"`
 }
 
 // Location returns the organization's time zone, which decides its "today"
