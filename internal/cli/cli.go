@@ -294,6 +294,23 @@ func loadDemo(ctx context.Context, args []string, log *slog.Logger, stdout, stde
 	return nil
 }
 
+// serverGCPercent is the garbage collector's target for serve: a request's
+// garbage is short-lived over a small live heap, so collecting at 200 %
+// growth instead of Go's 100 % spends less CPU on it (the donations list:
+// 2.73–3.76 ms of server CPU a page against 3.31–3.99; one export's peak
+// 111 MB against 90 — docs/PERFORMANCE.md).
+const serverGCPercent = 200
+
+// tuneGC sets serverGCPercent unless the operator set GOGC, and reports
+// what it set.
+func tuneGC(getenv func(string) string) (int, bool) {
+	if getenv("GOGC") != "" {
+		return 0, false
+	}
+	debug.SetGCPercent(serverGCPercent)
+	return serverGCPercent, true
+}
+
 func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sinergi serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -338,6 +355,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger, stdout, stderr 
 	cfg.PermitRules.CostCapBP = int(math.Round(*costCap * 100))
 	if err := cfg.PermitRules.Check(); err != nil {
 		return err
+	}
+	if percent, ok := tuneGC(os.Getenv); ok {
+		log.Info("garbage collection", "gogc", percent)
 	}
 	modeChosen := isSet(fs, "mode")
 	if *withDemo && !modeChosen {
