@@ -566,17 +566,28 @@ func (in NewDonation) record(ctx context.Context) (change.Write, func(tx *change
 		if err := v.Failed(); err != nil {
 			return change.Applied{}, err
 		}
-		// Inserted and read back as stored in one statement.
+		// Inserted, given its receipt and read back as stored in one
+		// statement.
 		args := postgres.Args{in.OrganizationID, in.Source, in.PartnerID, in.Kind, in.ReceivedOn, amount, in.Reference,
 			in.EarmarkProgramme, in.EarmarkAidTypeID, in.EarmarkRegencyID, in.EarmarkBeneficiaryGroup, in.PledgeID, in.Notes,
 			permitID, exception}
-		var stored Donation
-		err = tx.GetContext(ctx, &stored, `
+		numbered, err := receipt.IssueWith(ctx, tx, &args, "d", in.OrganizationID, in.ReceivedOn.Year)
+		if err != nil {
+			return change.Applied{}, err
+		}
+		var row struct {
+			Donation
+			Receipt receipt.Receipt `db:"receipt"`
+		}
+		err = tx.GetContext(ctx, &row, `
 			WITH d AS (INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference,
 				earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes,
 				permit_id, permit_exception)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *)
-			SELECT `+WithCouncil+` FROM `+strings.Replace(scopedFrom, "donations d ", "d ", 1)+` WHERE `+scope(sc, &args), args...)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *),
+			`+numbered.CTEs+`
+			SELECT `+WithCouncil+`, `+numbered.Columns+`
+			FROM `+strings.Replace(scopedFrom, "donations d ", "d ", 1)+numbered.Join+` WHERE `+scope(sc, &args), args...)
+		stored := row.Donation
 		id := stored.ID
 		if c, ok := postgres.Violation(err); ok && c == "donations_reference_key" {
 			return change.Applied{}, fault.Refuse("input.reference", fault.Duplicate, "this organization already recorded a donation with this reference")
@@ -591,7 +602,7 @@ func (in NewDonation) record(ctx context.Context) (change.Write, func(tx *change
 				return change.Applied{}, fmt.Errorf("insert donation item %d: %w", i+1, err)
 			}
 		}
-		if _, err := receipt.Issue(ctx, tx, id, in.OrganizationID, in.ReceivedOn); err != nil {
+		if err := receipt.Issued(ctx, tx, row.Receipt); err != nil {
 			return change.Applied{}, err
 		}
 		if in.Kind == Goods {
@@ -616,15 +627,25 @@ type BoxDonation struct {
 // InsertBoxDonation records, inside the collection's own transaction, the
 // donation that a box opening becomes, and audits it as stored.
 func InsertBoxDonation(ctx context.Context, tx *change.Tx, b BoxDonation) (string, error) {
-	var id string
-	err := tx.GetContext(ctx, &id, `
-		INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference, permit_id, permit_exception)
-		VALUES ($1, 'DONATION_BOX', $2, 'MONEY', $3, $4, $5, $6, $7) RETURNING id`,
-		b.OrganizationID, b.HostPartnerID, b.CollectedOn, b.Amount, b.Reference, b.PermitID, b.PermitException)
+	args := postgres.Args{b.OrganizationID, b.HostPartnerID, b.CollectedOn, b.Amount, b.Reference, b.PermitID, b.PermitException}
+	numbered, err := receipt.IssueWith(ctx, tx, &args, "d", b.OrganizationID, b.CollectedOn.Year)
+	if err != nil {
+		return "", err
+	}
+	var row struct {
+		ID      string          `db:"id"`
+		Receipt receipt.Receipt `db:"receipt"`
+	}
+	err = tx.GetContext(ctx, &row, `
+		WITH d AS (INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference, permit_id, permit_exception)
+			VALUES ($1, 'DONATION_BOX', $2, 'MONEY', $3, $4, $5, $6, $7) RETURNING *),
+		`+numbered.CTEs+`
+		SELECT d.id, `+numbered.Columns+` FROM d JOIN organizations o ON o.id = d.organization_id`+numbered.Join, args...)
 	if err != nil {
 		return "", fmt.Errorf("insert box donation: %w", err)
 	}
-	if _, err := receipt.Issue(ctx, tx, id, b.OrganizationID, b.CollectedOn); err != nil {
+	id := row.ID
+	if err := receipt.Issued(ctx, tx, row.Receipt); err != nil {
 		return "", err
 	}
 	created, err := Get(ctx, tx, tx.Scope, id)
