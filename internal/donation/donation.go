@@ -661,7 +661,9 @@ func InsertBoxDonation(ctx context.Context, tx *change.Tx, b BoxDonation) (strin
 // InsertReversal records, inside tx, the entry that cancels donation orig
 // (as read in tx), dated on, and audits it as stored. A concurrent reversal
 // of the same donation loses on the unique reverses_id and is refused at
-// field.
+// field; so is a reversal of a donation that still funds something, or
+// one that would leave its permit's operating costs above the permit's
+// cap of the smaller collection (the database refuses both).
 func InsertReversal(ctx context.Context, tx *change.Tx, field string, orig Donation, on calendar.Date, reason string) (string, error) {
 	var id string
 	err := tx.GetContext(ctx, &id, `
@@ -678,6 +680,11 @@ func InsertReversal(ctx context.Context, tx *change.Tx, field string, orig Donat
 	if c, ok := postgres.Violation(err); ok && c == "donations_allocated" {
 		return "", fault.Refuse(field, fault.Invalid,
 			"this donation funds aid outputs or costs ("+postgres.Message(err)+"): release them with releaseAllocation before reversing it")
+	}
+	if c, ok := postgres.Violation(err); ok && c == "donations_permit_cost_cap" {
+		return "", fault.Refuse(field, fault.Invalid,
+			"reversing this donation would leave its permit's operating costs above the cap ("+postgres.Message(err)+
+				"): release costs with releaseAllocation first")
 	}
 	if err != nil {
 		return "", fmt.Errorf("insert reversal: %w", err)

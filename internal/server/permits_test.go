@@ -517,6 +517,50 @@ func TestPermitCostCap(t *testing.T) {
 	}
 }
 
+// TestPermitReversalUnderCostCap: a gift reversed after operating costs
+// were booked shrinks the collection the cap is a share of; a reversal
+// that would leave the costs above the cap is refused (by the API and by
+// the database) until costs are released.
+func TestPermitReversalUnderCostCap(t *testing.T) {
+	admin := newEnv(t)
+	admin.query(`mutation { createPermit(input: {number: "CAP-2015", authority: "Dinas Sosial Provinsi Bali", organizationId: "BALI",
+		purpose: "Bantuan lansia", methods: [APPEAL], regencyIds: ["BALI-BADUNG"], validFrom: "2015-01-01", validTo: "2015-03-31"}) { id } }`, nil, &struct{}{})
+	var a, b struct{ RecordDonation struct{ ID string } }
+	record := `mutation { recordDonation(input: {organizationId: "BALI-BADUNG", source: INDIVIDUAL, kind: MONEY, receivedOn: "2015-02-01",
+		amount: 1000000, permitId: "CAP-2015"}) { id } }`
+	admin.query(record, nil, &a)
+	admin.query(record, nil, &b)
+	// 10 % of 2,000,000: the costs at the cap.
+	var cost struct{ AllocateDonation struct{ ID string } }
+	admin.query(`mutation($d: ID!) { allocateDonation(input: {donationId: $d, operational: "Transport", amount: 200000,
+		allocatedOn: "2015-02-10"}) { id } }`, map[string]any{"d": a.RecordDonation.ID}, &cost)
+
+	before := admin.written()
+	reverse := `mutation($d: ID!) { reverseDonation(input: {donationId: $d, reason: "salah catat", reversedOn: "2015-02-12"}) { id } }`
+	r := admin.post(reverse, map[string]any{"d": b.RecordDonation.ID})
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["field"] != "input.donationId" || !strings.Contains(r.Errors[0].Message, "above the cap") ||
+		!strings.Contains(r.Errors[0].Message, "allows 100000 of costs; 200000 are booked") {
+		t.Errorf("a reversal that leaves the costs above the cap: %+v", r.Errors)
+	}
+	if after := admin.written(); !maps.Equal(before, after) {
+		t.Errorf("a refused reversal wrote: %v -> %v", before, after)
+	}
+	if _, err := admin.db.Exec(`INSERT INTO donations (organization_id, source, kind, received_on, amount, reverses_id, reversal_reason, permit_id)
+		SELECT organization_id, source, kind, '2015-02-12', -amount, id, 'langsung', permit_id FROM donations WHERE id = $1`, b.RecordDonation.ID); err == nil ||
+		!strings.Contains(err.Error(), "allows") {
+		t.Errorf("the same reversal straight to the database: %v", err)
+	}
+	// Half the costs released: 100,000 booked, the cap of 1,000,000.
+	admin.query(`mutation($a: ID!) { releaseAllocation(input: {allocationId: $a, reason: "dibatalkan"}) { id } }`,
+		map[string]any{"a": cost.AllocateDonation.ID}, &struct{}{})
+	admin.query(`mutation($d: ID!) { allocateDonation(input: {donationId: $d, operational: "Transport", amount: 100000,
+		allocatedOn: "2015-02-10"}) { id } }`, map[string]any{"d": a.RecordDonation.ID}, &struct{}{})
+	admin.query(reverse, map[string]any{"d": b.RecordDonation.ID}, &struct{}{})
+	if r := admin.permitReport("CAP-2015"); r.Collected != 1_000_000 || r.Costs != 100_000 || r.CostCap == nil || *r.CostCap != 100_000 {
+		t.Errorf("after the release and the reversal: collected %d, costs %d, cap %v", r.Collected, r.Costs, r.CostCap)
+	}
+}
+
 // TestPermitReportScope: a hosting chain's partner token reads its own
 // version of a permit's report (only its boxes), another partner none of
 // it; an operator below the organiser is refused; an operator of the
