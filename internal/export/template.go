@@ -124,6 +124,12 @@ func TemplateFields(ctx context.Context, sc auth.Scope, st TemplateStores, kind 
 				Explain: L("Nomor bukti milik dewan (kuitansi, transfer); satu nomor satu donasi, sehingga impor ulang tidak menggandakan.",
 					"The council's own reference (receipt, transfer); one per gift, so a second import does not record it twice."), Example: "KW-2014-0001"},
 			{Header: L("Catatan", "Notes"), Width: 30, Explain: L("Bebas, paling banyak 2000 karakter.", "Free text, at most 2000 characters."), Example: ""},
+			{Header: L("Izin PUB", "Fundraising permit"), Width: 24,
+				Explain: L("Nomor izin pengumpulan uang atau barang (PUB) tempat donasi ini digalang, bila ada: izinnya harus untuk penggalangan (APPEAL) dan mencakup tanggal dan kabupaten/kota penerima.",
+					"Number of the public fundraising permit (PUB) the gift was appealed for under, if any: it must allow appeals and cover the day and the receiver's regency."), Example: ""},
+			{Header: L("Pengecualian izin", "Permit exception"), Width: 30,
+				Explain: L("Bila donasi di luar izin itu (tanggal atau wilayah): alasan tetap dicatat. Tanpa alasan, donasi di luar izin ditolak.",
+					"If the gift falls outside that permit (day or area): why it is kept anyway. Without a reason it is refused."), Example: ""},
 		}
 	case "box-collections":
 		title = L("Templat impor pembukaan kotak amal", "Box opening import template")

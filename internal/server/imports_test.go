@@ -231,6 +231,37 @@ func TestImportDonations(t *testing.T) {
 	}
 }
 
+// TestImportDonationsUnderAPermit: the donation template carries the
+// appeal permit and the exception a gift is kept under, as the form does:
+// a gift inside the permit comes in under it, one after it ended is refused
+// at its date unless the row gives the exception.
+func TestImportDonationsUnderAPermit(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	admin.query(`mutation { createPermit(input: {number: "APPEAL-IMP", authority: "Dinas Sosial Provinsi Bali", organizationId: "BALI",
+		purpose: "Bantuan lansia", methods: [APPEAL], regencyIds: ["BALI-BADUNG"], validFrom: "2015-01-01", validTo: "2015-03-31"}) { id } }`, nil, &struct{}{})
+	inside := []any{"BALI-BADUNG", "02/02/2015", "INDIVIDUAL", "MONEY", 100_000, "", "IMP-1", "", "APPEAL-IMP", ""}
+	late := []any{"BALI-BADUNG", "04/05/2015", "INDIVIDUAL", "MONEY", 40_000, "", "IMP-2", "", "APPEAL-IMP", ""}
+	file := filledTemplate(t, admin, "donations", [][]any{inside, late})
+	dry := admin.importResult("/imports/donations.xlsx?dryRun=true", file, 200)
+	if len(dry.Errors) != 1 || dry.Errors[0].Row != 4 || dry.Errors[0].Column != "Tanggal diterima" || dry.Errors[0].Reason != "OUTSIDE_PERMIT" {
+		t.Fatalf("a gift after the permit's end, no exception: %+v", dry.Errors)
+	}
+	late[9] = "diterima setelah izin berakhir"
+	done := admin.importResult("/imports/donations.xlsx?dryRun=false", filledTemplate(t, admin, "donations", [][]any{inside, late}), 200)
+	if len(done.Errors) != 0 || done.Created != 2 {
+		t.Fatalf("with the exception: %d created, errors %+v", done.Created, done.Errors)
+	}
+	var got []string
+	if err := admin.db.Select(&got, `SELECT d.reference || ' ' || p.number || ' ' || COALESCE(d.permit_exception, '-')
+		FROM donations d JOIN permits p ON p.id = d.permit_id WHERE d.reference LIKE 'IMP-%' ORDER BY d.reference`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, "; ") != "IMP-1 APPEAL-IMP -; IMP-2 APPEAL-IMP diterima setelah izin berakhir" {
+		t.Errorf("imported under the permit: %v", got)
+	}
+}
+
 // TestImportRefusals: who may import, and what is refused before a row is
 // read.
 func TestImportRefusals(t *testing.T) {
@@ -442,7 +473,7 @@ func TestImportErrorsBackInFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := f.GetRows("Data")
-	if len(got[0]) != 9 || got[0][8] != imports.ErrorHeader {
+	if len(got[0]) != 11 || got[0][10] != imports.ErrorHeader {
 		t.Fatalf("headers: %q", got[0])
 	}
 	want := map[int][]string{ // row → what its error cell says
@@ -451,8 +482,8 @@ func TestImportErrorsBackInFile(t *testing.T) {
 	}
 	for n := 2; n <= 5; n++ {
 		msg := ""
-		if len(got[n-1]) > 8 {
-			msg = got[n-1][8]
+		if len(got[n-1]) > 10 {
+			msg = got[n-1][10]
 		}
 		for _, w := range want[n] {
 			if !strings.Contains(msg, w) {
@@ -468,7 +499,7 @@ func TestImportErrorsBackInFile(t *testing.T) {
 		st, _ := f.GetStyle(id)
 		return len(st.Fill.Color) == 1 && st.Fill.Color[0] == "FFC7CE"
 	}
-	for cell, refused := range map[string]bool{"E4": true, "F4": true, "A5": true, "I4": true, "E3": false, "A4": false, "A3": false, "E5": false} {
+	for cell, refused := range map[string]bool{"E4": true, "F4": true, "A5": true, "K4": true, "E3": false, "A4": false, "A3": false, "E5": false} {
 		if red(cell) != refused {
 			t.Errorf("%s red: %v, want %v", cell, red(cell), refused)
 		}
@@ -499,15 +530,15 @@ func TestImportErrorsBackInFile(t *testing.T) {
 		st, _ := again.GetStyle(id)
 		return len(st.Fill.Color) == 1 && st.Fill.Color[0] == "FFC7CE"
 	}
-	for cell, refused := range map[string]bool{"E4": false, "F4": false, "I4": false, "A5": true, "I5": true, "A4": false} {
+	for cell, refused := range map[string]bool{"E4": false, "F4": false, "K4": false, "A5": true, "K5": true, "A4": false} {
 		if redAgain(cell) != refused {
 			t.Errorf("sent back, %s red: %v, want %v", cell, redAgain(cell), refused)
 		}
 	}
 	headers, _ := again.GetRows("Data")
-	row4, _ := again.GetCellValue("Data", "I4")
-	row5, _ := again.GetCellValue("Data", "I5")
-	if len(headers[0]) != 9 || headers[0][8] != imports.ErrorHeader || row4 != "" || !strings.Contains(row5, "no such organization") {
+	row4, _ := again.GetCellValue("Data", "K4")
+	row5, _ := again.GetCellValue("Data", "K5")
+	if len(headers[0]) != 11 || headers[0][10] != imports.ErrorHeader || row4 != "" || !strings.Contains(row5, "no such organization") {
 		t.Errorf("sent back: headers %q, row 4 says %q, row 5 %q", headers[0], row4, row5)
 	}
 	if id, _ := again.GetCellStyle("Data", "E4"); true {
