@@ -567,7 +567,10 @@ func (in NewDonation) record(ctx context.Context) (change.Write, func(tx *change
 			return change.Applied{}, err
 		}
 		// Inserted, given its receipt and read back as stored in one
-		// statement.
+		// statement. A reference the council already used inserts nothing
+		// (and numbers no receipt) rather than failing the transaction: a
+		// gift recorded with it while this write ran would otherwise abort
+		// an import of thousands, not refuse its one row.
 		args := postgres.Args{in.OrganizationID, in.Source, in.PartnerID, in.Kind, in.ReceivedOn, amount, in.Reference,
 			in.EarmarkProgramme, in.EarmarkAidTypeID, in.EarmarkRegencyID, in.EarmarkBeneficiaryGroup, in.PledgeID, in.Notes,
 			permitID, exception}
@@ -583,13 +586,15 @@ func (in NewDonation) record(ctx context.Context) (change.Write, func(tx *change
 			WITH d AS (INSERT INTO donations (organization_id, source, partner_id, kind, received_on, amount, reference,
 				earmark_programme, earmark_aid_type_id, earmark_regency_id, earmark_beneficiary_group, pledge_id, notes,
 				permit_id, permit_exception)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *),
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			ON CONFLICT ON CONSTRAINT donations_reference_key DO NOTHING RETURNING *),
 			`+numbered.CTEs+`
 			SELECT `+WithCouncil+`, `+numbered.Columns+`
 			FROM `+strings.Replace(scopedFrom, "donations d ", "d ", 1)+numbered.Join+` WHERE `+scope(sc, &args), args...)
 		stored := row.Donation
 		id := stored.ID
-		if c, ok := postgres.Violation(err); ok && c == "donations_reference_key" {
+		if errors.Is(err, sql.ErrNoRows) && in.Reference != nil {
+			// The writer reads what it may write: no row is the reference.
 			return change.Applied{}, fault.Refuse("input.reference", fault.Duplicate, "this organization already recorded a donation with this reference")
 		}
 		if err != nil {

@@ -262,6 +262,79 @@ func TestImportDonationsUnderAPermit(t *testing.T) {
 	}
 }
 
+// TestReferenceTakenMeanwhile: a council's reference names one gift. Sent
+// twice through the API, the second is refused at input.reference; taken
+// by another writer while an import runs (after the import looked for the
+// file's references), the import refuses that one row and writes nothing,
+// instead of failing whole with an aborted transaction.
+func TestReferenceTakenMeanwhile(t *testing.T) {
+	t.Parallel()
+	admin := newEnv(t)
+	gift := `mutation { recordDonation(input: {organizationId: "BALI-BADUNG", source: INDIVIDUAL, kind: MONEY, receivedOn: "2015-02-02",
+		amount: 10000, reference: "API-1"}) { id } }`
+	admin.query(gift, nil, &struct{}{})
+	before := admin.written()
+	r := admin.post(gift, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["field"] != "input.reference" || r.Errors[0].Extensions["reason"] != "DUPLICATE" {
+		t.Errorf("the same reference again: %+v", r.Errors)
+	}
+	if after := admin.written(); !maps.Equal(before, after) {
+		t.Errorf("a refused gift wrote: %v -> %v", before, after)
+	}
+
+	// Another writer holds an uncommitted gift with RACE-2 when the import
+	// reaches its row; it commits; the import's row is then a duplicate.
+	other, err := admin.db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	if _, err := other.Exec(`INSERT INTO donations (organization_id, source, kind, received_on, amount, reference)
+		SELECT id, 'INDIVIDUAL', 'MONEY', '2015-02-03', 20000, 'RACE-2' FROM organizations WHERE code = 'BALI-BADUNG'`); err != nil {
+		t.Fatal(err)
+	}
+	file := filledTemplate(t, admin, "donations", [][]any{
+		{"BALI-BADUNG", "03/02/2015", "INDIVIDUAL", "MONEY", 30_000, "", "RACE-1", ""},
+		{"BALI-BADUNG", "03/02/2015", "INDIVIDUAL", "MONEY", 20_000, "", "RACE-2", ""},
+		{"BALI-BADUNG", "03/02/2015", "INDIVIDUAL", "MONEY", 40_000, "", "RACE-3", ""},
+	})
+	before = admin.written()
+	type answer struct {
+		status int
+		body   []byte
+	}
+	done := make(chan answer, 1)
+	go func() {
+		res, body := admin.upload("/imports/donations.xlsx?dryRun=false", file)
+		done <- answer{res.StatusCode, body}
+	}()
+	waiting := false
+	for range 100 {
+		if admin.count(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO donations%'`) > 0 {
+			waiting = true
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !waiting {
+		t.Fatal("the import never waited for the other writer's gift")
+	}
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	a := <-done
+	var res imports.Result
+	if err := json.Unmarshal(a.body, &res); err != nil || a.status != 422 {
+		t.Fatalf("the import after RACE-2 was taken: %d %s", a.status, a.body)
+	}
+	if len(res.Errors) != 1 || res.Errors[0].Row != 4 || res.Errors[0].Column != "Nomor referensi" || res.Errors[0].Reason != "DUPLICATE" || res.Committed {
+		t.Errorf("the import after RACE-2 was taken: committed %v, errors %+v", res.Committed, res.Errors)
+	}
+	if after := admin.written(); after["donations"] != before["donations"]+1 || after["receipts"] != before["receipts"] {
+		t.Errorf("written: %v -> %v; want only the other writer's gift", before, after)
+	}
+}
+
 // TestImportRefusals: who may import, and what is refused before a row is
 // read.
 func TestImportRefusals(t *testing.T) {
