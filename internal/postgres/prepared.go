@@ -29,21 +29,9 @@ func NewPrepared(db *sqlx.DB, max int) *Prepared {
 	return &Prepared{db: db, max: max, stmts: map[string]*sqlx.Stmt{}}
 }
 
-// SelectContext is sqlx's SelectContext through the prepared statement of
-// query.
-func (p *Prepared) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
-	st, err := p.stmt(ctx, query)
-	if err != nil {
-		return err
-	}
-	if st == nil {
-		return p.db.SelectContext(ctx, dest, query, args...)
-	}
-	return st.SelectContext(ctx, dest, args...)
-}
-
 // QueryContext is database/sql's QueryContext through the prepared
-// statement of query, for a caller that scans the rows itself.
+// statement of query (the caller scans the rows itself: the hot reads are
+// scanned by hand, not by sqlx's reflection).
 func (p *Prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	st, err := p.stmt(ctx, query)
 	if err != nil {

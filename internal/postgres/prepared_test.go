@@ -23,10 +23,22 @@ func TestPreparedKeepsItsStatements(t *testing.T) {
 		arg   int
 		want  []int
 	}{{first, 3, []int{1, 2, 3}}, {first, 2, []int{1, 2}}, {second, 2, []int{2, 3}}, {second, 3, []int{3}}} {
-		var got []int
-		if err := p.SelectContext(ctx, &got, tc.query, tc.arg); err != nil {
+		rows, err := p.QueryContext(ctx, tc.query, tc.arg)
+		if err != nil {
 			t.Fatal(err)
 		}
+		var got []int
+		for rows.Next() {
+			var n int
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, n)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s with %d: %v, want %v", tc.query, tc.arg, got, tc.want)
 		}
