@@ -104,7 +104,7 @@ func Current(rs []Receipt) *Receipt {
 
 // Numbering is the receipt of a donation numbered, inserted and read back in
 // the statement that inserts the donation (IssueWith): a round trip less
-// per gift than Issue after the insert.
+// per gift than a statement of its own after the insert.
 type Numbering struct {
 	// CTEs follow the CTE that inserts the donation (WITH d AS (…), …).
 	CTEs string
@@ -122,7 +122,9 @@ type Numbering struct {
 // and its lock, held until the transaction ends, makes concurrent gifts
 // take numbers in turn while a rolled-back gift gives its number back
 // (gap-free). An import counts on in memory and gives the number itself:
-// it issues thousands. The receipt read back must be audited with Issued.
+// it issues thousands (a row that then inserts nothing refuses the import,
+// which commits nothing, so the number it took leaves no gap). The receipt
+// read back must be audited with Issued.
 func IssueWith(ctx context.Context, tx *change.Tx, args *postgres.Args, donation, organizationID string, year int) (Numbering, error) {
 	y := args.Add(year)
 	counter := `n AS (INSERT INTO receipt_counters (organization_id, year, last) SELECT organization_id, ` + y + `::int, 1 FROM ` + donation + `
