@@ -66,36 +66,18 @@ func (w *warmer) wait() {
 
 // donationPage reads a page of the ledger for the donations list. When the
 // page shows councils or partners, they (and each council's parent) come
-// in the page's own statement and go straight into the loaders: a page
-// with its names costs one statement, not one per kind of name.
+// in the page's own statement and ride on the donations, so their
+// resolvers need no loader: a page with its names costs one statement,
+// not one per kind of name.
 func (r *Resolver) donationPage(ctx context.Context, f donation.Filter, req page.Request) (page.Page[donation.Donation], error) {
 	fields := nodeFields(ctx, "DonationConnection", "DonationEdge", "Donation")
-	l := r.loaders(ctx)
-	var p page.Page[donation.Donation]
+	list := r.DonationStore.List
 	if fields["organization"] || fields["partner"] {
-		listed, err := r.DonationStore.ListWithNames(ctx, scope(ctx), f, req)
-		if err != nil {
-			return p, err
-		}
-		p.HasNext = listed.HasNext
-		p.Items = make([]donation.Donation, len(listed.Items))
-		for i := range listed.Items {
-			x := &listed.Items[i]
-			// The council is the donation's own field; its parent and the
-			// partner ride on it, so that their resolvers need no loader.
-			if x.Parent.ID != "" {
-				x.Organization.Parent = &x.Parent
-			}
-			if x.Partner.ID != "" {
-				x.Donation.Partner = &x.Partner
-			}
-			p.Items[i] = x.Donation
-		}
-	} else {
-		var err error
-		if p, err = r.DonationStore.List(ctx, scope(ctx), f, req); err != nil {
-			return p, err
-		}
+		list = r.DonationStore.ListWithNames
+	}
+	p, err := list(ctx, scope(ctx), f, req)
+	if err != nil {
+		return p, err
 	}
 	if fields["items"] {
 		var w warmer
@@ -103,7 +85,7 @@ func (r *Resolver) donationPage(ctx context.Context, f donation.Filter, req page
 		for i := range p.Items {
 			ids[i] = &p.Items[i].ID
 		}
-		warm(&w, ctx, l.items, ids)
+		warm(&w, ctx, r.loaders(ctx).items, ids)
 		w.wait()
 	}
 	return p, nil

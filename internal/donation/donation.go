@@ -313,23 +313,16 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	return page.Trim(items, k), nil
 }
 
-// Listed is a donation with the council that received it, that council's
-// parent and the partner who gave, read in the page's own statement (an
-// empty ID where there is none).
-type Listed struct {
-	Donation
-	Parent  organization.Organization `db:"parent"`
-	Partner partner.Partner           `db:"partner"`
-}
-
 // ListWithNames is List with each donation's council, its parent and the
-// partner joined in: a page and the names it shows in one statement. The
+// partner joined in: a page and the names it shows in one statement. Each
+// donation's council carries its parent (Organization.Parent) and the
+// donation its partner (Donation.Partner), nil where there is none. The
 // council tree is visible to every caller, and the partner of a gift to
 // whoever sees the gift.
-func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Listed], error) {
+func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Donation], error) {
 	k, err := r.Keyset()
 	if err != nil {
-		return page.Page[Listed]{}, err
+		return page.Page[Donation]{}, err
 	}
 	// A council named by id is found inside the page's own statement (one
 	// round trip and one plan less than asking for its path first); the
@@ -340,13 +333,13 @@ func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r pa
 	var args postgres.Args
 	inline := f.OrganizationID != nil && postgres.IsID(*f.OrganizationID)
 	if err := f.check(); err != nil {
-		return page.Page[Listed]{}, err
+		return page.Page[Donation]{}, err
 	}
 	if inline {
 		root := `(SELECT r.path FROM organizations r WHERE r.id = ` + args.Add(*f.OrganizationID) + `::uuid)`
 		cond = condition(sc, f, root, &args) + ` AND ` + sc.SeesPath(&args, root)
 	} else if cond, args, err = s.where(ctx, sc, f); err != nil {
-		return page.Page[Listed]{}, err
+		return page.Page[Donation]{}, err
 	}
 	query := `SELECT ` + WithCouncil + `, ` + organization.JoinedColumns("po", "parent") + `,
 		` + partner.JoinedColumns("pp", "partner") + `
@@ -355,11 +348,11 @@ func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r pa
 		ORDER BY d.received_on, d.seq`
 	items, err := scanListed(ctx, s.hot, k.Limit+1, query, args)
 	if err != nil {
-		return page.Page[Listed]{}, fmt.Errorf("list donations: %w", err)
+		return page.Page[Donation]{}, fmt.Errorf("list donations: %w", err)
 	}
 	if inline && len(items) == 0 {
 		if _, err := organization.SubtreePath(ctx, s.db, sc, "filter.organizationId", f.OrganizationID); err != nil {
-			return page.Page[Listed]{}, err
+			return page.Page[Donation]{}, err
 		}
 	}
 	return page.Trim(items, k), nil
@@ -368,24 +361,35 @@ func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r pa
 // scanListed reads the rows of ListWithNames, scanning each into its
 // fields directly: the dashboard's list is the hottest read, and sqlx's
 // mapping of its 47 columns by name was a sixth of its server time.
-func scanListed(ctx context.Context, db *postgres.Prepared, limit int, query string, args []any) ([]Listed, error) {
+func scanListed(ctx context.Context, db *postgres.Prepared, limit int, query string, args []any) ([]Donation, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := make([]Listed, 0, limit)
+	items := make([]Donation, 0, limit)
 	dest := make([]any, 0, 47)
 	for rows.Next() {
-		items = append(items, Listed{})
-		x := &items[len(items)-1]
-		x.Organization = new(organization.Organization)
-		dest = append(dest[:0], x.fields()...)
-		dest = append(dest, x.Organization.Fields()...)
-		dest = append(dest, x.Parent.Fields()...)
-		dest = append(dest, x.Partner.Fields()...)
+		items = append(items, Donation{})
+		d := &items[len(items)-1]
+		// One allocation a row for the three records the row names.
+		names := new(struct {
+			council, parent organization.Organization
+			partner         partner.Partner
+		})
+		dest = append(dest[:0], d.fields()...)
+		dest = append(dest, names.council.Fields()...)
+		dest = append(dest, names.parent.Fields()...)
+		dest = append(dest, names.partner.Fields()...)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
+		}
+		d.Organization = &names.council
+		if names.parent.ID != "" { // an outer join found none: empty, not NULL
+			names.council.Parent = &names.parent
+		}
+		if names.partner.ID != "" {
+			d.Partner = &names.partner
 		}
 	}
 	return items, rows.Err()
