@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/sinergi-id/sinergi/internal/aid"
@@ -20,22 +21,59 @@ import (
 // nodeFields returns the names of the fields selected under
 // edges { node { … } } of the connection being resolved.
 func nodeFields(ctx context.Context, connection, edge, node string) map[string]bool {
-	op := graphql.GetOperationContext(ctx)
 	out := map[string]bool{}
-	for _, e := range graphql.CollectFields(op, graphql.GetFieldContext(ctx).Field.Selections, []string{connection}) {
+	for _, f := range nodeSelection(ctx, connection, edge, node) {
+		out[f.Name] = true
+	}
+	return out
+}
+
+// nodeSelection returns the fields selected under edges { node { … } } of
+// the connection being resolved.
+func nodeSelection(ctx context.Context, connection, edge, node string) []graphql.CollectedField {
+	return nodesUnder(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field.Selections, connection, edge, node)
+}
+
+// nodesUnder returns the fields selected under edges { node { … } } in
+// sel, the selection of a connection.
+func nodesUnder(op *graphql.OperationContext, sel ast.SelectionSet, connection, edge, node string) []graphql.CollectedField {
+	var out []graphql.CollectedField
+	for _, e := range graphql.CollectFields(op, sel, []string{connection}) {
 		if e.Name != "edges" {
 			continue
 		}
 		for _, n := range graphql.CollectFields(op, e.Selections, []string{edge}) {
-			if n.Name != "node" {
-				continue
-			}
-			for _, f := range graphql.CollectFields(op, n.Selections, []string{node}) {
-				out[f.Name] = true
+			if n.Name == "node" {
+				out = append(out, graphql.CollectFields(op, n.Selections, []string{node})...)
 			}
 		}
 	}
 	return out
+}
+
+// summaryFields are the fields that a donation read with
+// donation.SummaryColumns answers, by type, each with the type of what it
+// selects in turn ("" for a scalar). Any other field needs AllColumns.
+var summaryFields = map[string]map[string]string{
+	"Donation": {"__typename": "", "id": "", "receivedOn": "", "source": "", "kind": "", "amount": "", "reference": "",
+		"organization": "Organization", "partner": "Partner"},
+	"Organization": {"__typename": "", "id": "", "kind": "", "code": "", "name": "", "parent": "Organization"},
+	"Partner":      {"__typename": "", "id": "", "kind": "", "name": ""},
+}
+
+// withinSummary says whether fields (of type typ), and all they select,
+// are summaryFields.
+func withinSummary(op *graphql.OperationContext, fields []graphql.CollectedField, typ string) bool {
+	for _, f := range fields {
+		sub, ok := summaryFields[typ][f.Name]
+		if !ok {
+			return false
+		}
+		if sub != "" && !withinSummary(op, graphql.CollectFields(op, f.Selections, []string{sub}), sub) {
+			return false
+		}
+	}
+	return true
 }
 
 // warmer gathers keys per loader and loads them all concurrently.
@@ -70,12 +108,21 @@ func (w *warmer) wait() {
 // resolvers need no loader: a page with its names costs one statement,
 // not one per kind of name.
 func (r *Resolver) donationPage(ctx context.Context, f donation.Filter, req page.Request) (page.Page[donation.Donation], error) {
-	fields := nodeFields(ctx, "DonationConnection", "DonationEdge", "Donation")
-	list := r.DonationStore.List
-	if fields["organization"] || fields["partner"] {
-		list = r.DonationStore.ListWithNames
+	nodes := nodeSelection(ctx, "DonationConnection", "DonationEdge", "Donation")
+	fields := map[string]bool{}
+	for _, n := range nodes {
+		fields[n.Name] = true
 	}
-	p, err := list(ctx, scope(ctx), f, req)
+	var p page.Page[donation.Donation]
+	var err error
+	switch {
+	case withinSummary(graphql.GetOperationContext(ctx), nodes, "Donation"):
+		p, err = r.DonationStore.ListWithNames(ctx, scope(ctx), f, req, donation.SummaryColumns)
+	case fields["organization"] || fields["partner"]:
+		p, err = r.DonationStore.ListWithNames(ctx, scope(ctx), f, req, donation.AllColumns)
+	default:
+		p, err = r.DonationStore.List(ctx, scope(ctx), f, req)
+	}
 	if err != nil {
 		return p, err
 	}

@@ -267,7 +267,7 @@ func (l *load) dashboardFloor(ctx context.Context) error {
 // parents and partners in one statement, as the server sends it.
 func (l *load) listFloor(ctx context.Context) error {
 	first := 50
-	_, err := l.donations.ListWithNames(ctx, l.sc, donation.Filter{OrganizationID: &l.province}, page.Request{First: &first})
+	_, err := l.donations.ListWithNames(ctx, l.sc, donation.Filter{OrganizationID: &l.province}, page.Request{First: &first}, donation.SummaryColumns)
 	return err
 }
 

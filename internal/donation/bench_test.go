@@ -56,7 +56,7 @@ func BenchmarkSourceByMonth(b *testing.B) {
 	b.Run("list/page-of-50-with-names", func(b *testing.B) {
 		first := 50
 		for b.Loop() {
-			if _, err := store.ListWithNames(ctx, sc, donation.Filter{OrganizationID: &province}, page.Request{First: &first}); err != nil {
+			if _, err := store.ListWithNames(ctx, sc, donation.Filter{OrganizationID: &province}, page.Request{First: &first}, donation.AllColumns); err != nil {
 				b.Fatal(err)
 			}
 		}

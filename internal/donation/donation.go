@@ -313,13 +313,37 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	return page.Trim(items, k), nil
 }
 
+// Columns says which columns ListWithNames reads.
+type Columns int
+
+const (
+	// AllColumns fills every field of the donation, its council, the
+	// council's parent and the partner.
+	AllColumns Columns = iota
+	// SummaryColumns fills what a list of donations shows and leaves every
+	// other field zero: the donation's ID, Seq, OrganizationID, Source,
+	// PartnerID, Kind, ReceivedOn, Amount and Reference; the council's and
+	// its parent's ID, ParentID, Kind, Code and Name; the partner's ID,
+	// Kind and Name. It is 19 columns instead of 47: that much less for
+	// PostgreSQL to send and the server to decode on the dashboard's page.
+	SummaryColumns
+)
+
+// summaryColumns are SummaryColumns' select list, in the order
+// scanListed scans it. The ids of the council, the parent and the partner
+// are the donation's and the council's references to them.
+const summaryColumns = `d.id, d.seq, d.organization_id, d.source, d.partner_id, d.kind, d.received_on, d.amount, d.reference,
+	o.parent_id, o.kind, o.code, o.name,
+	po.parent_id, COALESCE(po.kind, ''), COALESCE(po.code, ''), COALESCE(po.name, ''),
+	COALESCE(pp.kind, ''), COALESCE(pp.name, '')`
+
 // ListWithNames is List with each donation's council, its parent and the
 // partner joined in: a page and the names it shows in one statement. Each
 // donation's council carries its parent (Organization.Parent) and the
-// donation its partner (Donation.Partner), nil where there is none. The
-// council tree is visible to every caller, and the partner of a gift to
-// whoever sees the gift.
-func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r page.Request) (page.Page[Donation], error) {
+// donation its partner (Donation.Partner), nil where there is none. cols
+// says which of their fields are filled. The council tree is visible to
+// every caller, and the partner of a gift to whoever sees the gift.
+func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r page.Request, cols Columns) (page.Page[Donation], error) {
 	k, err := r.Keyset()
 	if err != nil {
 		return page.Page[Donation]{}, err
@@ -341,12 +365,15 @@ func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r pa
 	} else if cond, args, err = s.where(ctx, sc, f); err != nil {
 		return page.Page[Donation]{}, err
 	}
-	query := `SELECT ` + WithCouncil + `, ` + organization.JoinedColumns("po", "parent") + `,
-		` + partner.JoinedColumns("pp", "partner") + `
+	selected := summaryColumns
+	if cols == AllColumns {
+		selected = WithCouncil + `, ` + organization.JoinedColumns("po", "parent") + `, ` + partner.JoinedColumns("pp", "partner")
+	}
+	query := `SELECT ` + selected + `
 		FROM ` + pageFrom(cond, k.Clause(&args, "d.received_on", "d.seq")) + `
 		LEFT JOIN organizations po ON po.id = o.parent_id LEFT JOIN partners pp ON pp.id = d.partner_id
 		ORDER BY d.received_on, d.seq`
-	items, err := scanListed(ctx, s.hot, k.Limit+1, query, args)
+	items, err := scanListed(ctx, s.hot, cols, k.Limit+1, query, args)
 	if err != nil {
 		return page.Page[Donation]{}, fmt.Errorf("list donations: %w", err)
 	}
@@ -361,7 +388,7 @@ func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r pa
 // scanListed reads the rows of ListWithNames, scanning each into its
 // fields directly: the dashboard's list is the hottest read, and sqlx's
 // mapping of its 47 columns by name was a sixth of its server time.
-func scanListed(ctx context.Context, db *postgres.Prepared, limit int, query string, args []any) ([]Donation, error) {
+func scanListed(ctx context.Context, db *postgres.Prepared, cols Columns, limit int, query string, args []any) ([]Donation, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -377,12 +404,27 @@ func scanListed(ctx context.Context, db *postgres.Prepared, limit int, query str
 			council, parent organization.Organization
 			partner         partner.Partner
 		})
-		dest = append(dest[:0], d.fields()...)
-		dest = append(dest, names.council.Fields()...)
-		dest = append(dest, names.parent.Fields()...)
-		dest = append(dest, names.partner.Fields()...)
+		if cols == AllColumns {
+			dest = append(dest[:0], d.fields()...)
+			dest = append(dest, names.council.Fields()...)
+			dest = append(dest, names.parent.Fields()...)
+			dest = append(dest, names.partner.Fields()...)
+		} else {
+			c, p := &names.council, &names.parent
+			dest = append(dest[:0], &d.ID, &d.Seq, &d.OrganizationID, &d.Source, &d.PartnerID, &d.Kind, &d.ReceivedOn, &d.Amount, &d.Reference,
+				&c.ParentID, &c.Kind, &c.Code, &c.Name, &p.ParentID, &p.Kind, &p.Code, &p.Name, &names.partner.Kind, &names.partner.Name)
+		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
+		}
+		if cols == SummaryColumns {
+			names.council.ID = d.OrganizationID
+			if names.council.ParentID != nil {
+				names.parent.ID = *names.council.ParentID
+			}
+			if d.PartnerID != nil {
+				names.partner.ID = *d.PartnerID
+			}
 		}
 		d.Organization = &names.council
 		if names.parent.ID != "" { // an outer join found none: empty, not NULL

@@ -36,7 +36,7 @@ func TestListPageRunsFromAGenericPlan(t *testing.T) {
 	sc := auth.System("test")
 	first := 50
 	for i := range 8 {
-		p, err := store.ListWithNames(ctx, sc, donation.Filter{OrganizationID: &province}, page.Request{First: &first})
+		p, err := store.ListWithNames(ctx, sc, donation.Filter{OrganizationID: &province}, page.Request{First: &first}, donation.AllColumns)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package donation_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -20,7 +21,9 @@ import (
 // order of the column lists, and hangs the parent and partner on the
 // donation. Every donation of the demo ledger, paged
 // through, must equal what the reads through sqlx's mapping by name
-// answer for the same donation, council, parent and partner.
+// answer for the same donation, council, parent and partner. The same page
+// read with SummaryColumns must hold the same values in the fields it
+// fills, and nothing in the others.
 func TestHandScansMatchSqlx(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.DB(t)
@@ -54,11 +57,21 @@ func TestHandScansMatchSqlx(t *testing.T) {
 	first := page.Max
 	var after *string
 	for {
-		p, err := store.ListWithNames(ctx, sc, donation.Filter{OrganizationID: &root}, page.Request{First: &first, After: after})
+		p, err := store.ListWithNames(ctx, sc, donation.Filter{OrganizationID: &root}, page.Request{First: &first, After: after}, donation.AllColumns)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, x := range p.Items {
+		s, err := store.ListWithNames(ctx, sc, donation.Filter{OrganizationID: &root}, page.Request{First: &first, After: after}, donation.SummaryColumns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Items) != len(p.Items) || s.HasNext != p.HasNext {
+			t.Fatalf("summary page: %d donations (more: %v), full page %d (more: %v)", len(s.Items), s.HasNext, len(p.Items), p.HasNext)
+		}
+		for i, x := range p.Items {
+			if got, want := s.Items[i], summary(x); !reflect.DeepEqual(got, want) {
+				t.Fatalf("summary of %s read\n%s\nwant\n%s", x.ID, show(got), show(want))
+			}
 			want, err := donation.Get(ctx, db, sc, x.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -123,4 +136,38 @@ func TestHandScansMatchSqlx(t *testing.T) {
 	if len(set) != 12 {
 		t.Errorf("optional columns seen filled: %v, want all 12", set)
 	}
+}
+
+// summary is what a donation read in full holds in the fields that
+// SummaryColumns fills.
+func summary(d donation.Donation) donation.Donation {
+	names := func(o *organization.Organization) *organization.Organization {
+		if o == nil {
+			return nil
+		}
+		return &organization.Organization{ID: o.ID, ParentID: o.ParentID, Kind: o.Kind, Code: o.Code, Name: o.Name, Parent: o.Parent}
+	}
+	council := names(d.Organization)
+	council.Parent = names(d.Organization.Parent)
+	if council.Parent != nil {
+		council.Parent.Parent = nil
+	}
+	s := donation.Donation{ID: d.ID, Seq: d.Seq, OrganizationID: d.OrganizationID, Source: d.Source, PartnerID: d.PartnerID,
+		Kind: d.Kind, ReceivedOn: d.ReceivedOn, Amount: d.Amount, Reference: d.Reference, Organization: council}
+	if d.Partner != nil {
+		s.Partner = &partner.Partner{ID: d.Partner.ID, Kind: d.Partner.Kind, Name: d.Partner.Name}
+	}
+	return s
+}
+
+// show prints a listed donation with the records it points to.
+func show(d donation.Donation) string {
+	out := fmt.Sprintf("%+v\ncouncil %+v", d, *d.Organization)
+	if d.Organization.Parent != nil {
+		out += fmt.Sprintf("\nparent %+v", *d.Organization.Parent)
+	}
+	if d.Partner != nil {
+		out += fmt.Sprintf("\npartner %+v", *d.Partner)
+	}
+	return out
 }
