@@ -357,12 +357,12 @@ type ComplexityRoot struct {
 		BoxCollection   func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		Earmark         func(childComplexity int) int
+		Giver           func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Items           func(childComplexity int) int
 		Kind            func(childComplexity int) int
 		Notes           func(childComplexity int) int
 		Organization    func(childComplexity int) int
-		Partner         func(childComplexity int) int
 		Permit          func(childComplexity int) int
 		PermitException func(childComplexity int) int
 		Pledge          func(childComplexity int) int
@@ -1039,8 +1039,6 @@ type BoxReportResolver interface {
 	ByRegency(ctx context.Context, obj *model.BoxReport) ([]box.Group, error)
 }
 type DonationResolver interface {
-	Partner(ctx context.Context, obj *donation.Donation) (*partner.Partner, error)
-
 	Items(ctx context.Context, obj *donation.Donation) ([]donation.Item, error)
 
 	Earmark(ctx context.Context, obj *donation.Donation) (*model.Earmark, error)
@@ -2360,6 +2358,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Donation.Earmark(childComplexity), true
+	case "Donation.partner":
+		if e.ComplexityRoot.Donation.Giver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Donation.Giver(childComplexity), true
 	case "Donation.id":
 		if e.ComplexityRoot.Donation.ID == nil {
 			break
@@ -2390,12 +2394,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Donation.Organization(childComplexity), true
-	case "Donation.partner":
-		if e.ComplexityRoot.Donation.Partner == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Donation.Partner(childComplexity), true
 	case "Donation.permit":
 		if e.ComplexityRoot.Donation.Permit == nil {
 			break
@@ -14998,7 +14996,7 @@ func (ec *executionContext) _Donation_partner(ctx context.Context, field graphql
 			return ec.fieldContext_Donation_partner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Donation().Partner(ctx, obj)
+			return obj.Giver()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *partner.Partner) graphql.Marshaler {
@@ -15013,7 +15011,7 @@ func (ec *executionContext) fieldContext_Donation_partner(_ context.Context, fie
 		Object:     "Donation",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Partner(ctx, field)
 		},
@@ -33469,11 +33467,10 @@ func (ec *executionContext) _Donation(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "partner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Donation_partner(ctx, field, obj)
-				})
+			out.Values[i] = ec._Donation_partner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "kind":
 			out.Values[i] = ec._Donation_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

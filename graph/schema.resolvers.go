@@ -210,13 +210,6 @@ func (r *boxReportResolver) ByRegency(ctx context.Context, obj *model.BoxReport)
 	return r.BoxStore.CollectionsByRegency(ctx, scope(ctx), collectionsIn(obj.Spec))
 }
 
-func (r *donationResolver) Partner(ctx context.Context, obj *donation.Donation) (*partner.Partner, error) {
-	if obj.Partner != nil {
-		return obj.Partner, nil
-	}
-	return loadOptional(ctx, r.loaders(ctx).partner, obj.PartnerID)
-}
-
 func (r *donationResolver) Items(ctx context.Context, obj *donation.Donation) ([]donation.Item, error) {
 	items, err := load(ctx, r.loaders(ctx).items, obj.ID)
 	if err != nil {

@@ -98,17 +98,32 @@ type Donation struct {
 	ReversedByID    *string   `db:"reversed_by_id" json:"-"`
 	CreatedAt       time.Time `db:"created_at" json:"createdAt"`
 	// Organization is the receiving council, read in the donation's own
-	// statement by every read the API answers from (WithCouncil): the API
+	// statement by every read the API answers from (WithNames): the API
 	// serves it as a plain field, not a resolver per donation. Nil where
 	// the read did not ask for it (the streamed ledger), which the API
 	// would answer as an error, never as an empty council.
 	Organization *organization.Organization `db:"org" json:"-"`
-	// Partner is the partner when the read joined it in (ListWithNames);
-	// nil otherwise, and then the API loads it by PartnerID.
-	Partner *partner.Partner `db:"-" json:"-"`
+	// Partner is the partner, read in the donation's own statement by
+	// every read the API answers from (WithNames): the API serves it
+	// through Giver, not a resolver per donation. Where the donation has
+	// no partner it is nil or empty.
+	Partner *partner.Partner `db:"partner" json:"-"`
 	// Lines is filled in only where a donation is read for the audit
 	// trail; the API reads the goods lines through a batched loader.
 	Lines []Item `db:"-" json:"items,omitempty"`
+}
+
+// Giver is the partner who gave d, as read with it: nil for a gift
+// without one. A read that did not join the partner is an error here,
+// never an empty answer.
+func (d *Donation) Giver() (*partner.Partner, error) {
+	if d.PartnerID == nil {
+		return nil, nil
+	}
+	if d.Partner == nil || d.Partner.ID != *d.PartnerID {
+		return nil, fmt.Errorf("donation %s was read without its partner", d.ID)
+	}
+	return d.Partner, nil
 }
 
 // Item is one line of a goods donation.
@@ -126,6 +141,10 @@ type Item struct {
 // donations of its subtree, a partner its own gifts.
 const scopedFrom = `donations d JOIN organizations o ON o.id = d.organization_id`
 
+// WithNamesFrom is scopedFrom with each donation's partner pp joined in:
+// what WithNames reads from.
+const WithNamesFrom = scopedFrom + ` LEFT JOIN partners pp ON pp.id = d.partner_id`
+
 // scope is the caller's condition on scopedFrom.
 func scope(sc auth.Scope, a *postgres.Args) string { return sc.Gifts(a, "o.path", "d.partner_id") }
 
@@ -137,7 +156,7 @@ func scope(sc auth.Scope, a *postgres.Args) string { return sc.Gifts(a, "o.path"
 // order again by the caller.
 func pageFrom(cond, clause string) string {
 	return `(SELECT d.seq FROM ` + scopedFrom + ` WHERE ` + cond + ` ` + clause + `) page
-		JOIN donations d ON d.seq = page.seq JOIN organizations o ON o.id = d.organization_id`
+		JOIN donations d ON d.seq = page.seq JOIN organizations o ON o.id = d.organization_id LEFT JOIN partners pp ON pp.id = d.partner_id`
 }
 
 const columns = `d.id, d.seq, d.organization_id, d.source, d.partner_id, d.kind, d.received_on, d.amount,
@@ -155,10 +174,10 @@ func (d *Donation) fields() []any {
 		&d.ReversedByID}
 }
 
-// WithCouncil is what a Donation the API answers is read with: its
-// columns and its receiving council, over "donations d JOIN organizations
-// o". The streamed ledger reads the columns alone.
-var WithCouncil = columns + `, ` + organization.JoinedColumns("o", "org")
+// WithNames is what a Donation the API answers is read with: its columns,
+// its receiving council and its partner, over WithNamesFrom. The
+// streamed ledger reads the columns alone.
+var WithNames = columns + `, ` + organization.JoinedColumns("o", "org") + `, ` + partner.JoinedColumns("pp", "partner")
 
 // Store reads and writes the donation ledger.
 type Store struct {
@@ -172,7 +191,7 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db, hot: postgres.NewPrepa
 // Get returns donation id through q (a database or a transaction).
 func Get(ctx context.Context, q sqlx.QueryerContext, sc auth.Scope, id string) (Donation, error) {
 	args := postgres.Args{id}
-	query := `SELECT ` + WithCouncil + ` FROM ` + scopedFrom + ` WHERE d.id = $1 AND ` + scope(sc, &args)
+	query := `SELECT ` + WithNames + ` FROM ` + WithNamesFrom + ` WHERE d.id = $1 AND ` + scope(sc, &args)
 	return postgres.ByID[Donation](ctx, q, "donation", query, id, args[1:]...)
 }
 
@@ -195,7 +214,7 @@ func (s *Store) Donation(ctx context.Context, sc auth.Scope, id string) (Donatio
 // ByIDs returns the donations with the given ids, in no set order.
 func (s *Store) ByIDs(ctx context.Context, sc auth.Scope, ids []string) ([]Donation, error) {
 	args := postgres.Args{pq.Array(postgres.IDs(ids))}
-	query := `SELECT ` + WithCouncil + ` FROM ` + scopedFrom + ` WHERE d.id::text = ANY($1) AND ` + scope(sc, &args)
+	query := `SELECT ` + WithNames + ` FROM ` + WithNamesFrom + ` WHERE d.id::text = ANY($1) AND ` + scope(sc, &args)
 	var out []Donation
 	if err := s.db.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("get donations by id: %w", err)
@@ -304,7 +323,7 @@ func (s *Store) List(ctx context.Context, sc auth.Scope, f Filter, r page.Reques
 	if err != nil {
 		return page.Page[Donation]{}, err
 	}
-	query := `SELECT ` + WithCouncil + ` FROM ` + pageFrom(cond, k.Clause(&args, "d.received_on", "d.seq")) + `
+	query := `SELECT ` + WithNames + ` FROM ` + pageFrom(cond, k.Clause(&args, "d.received_on", "d.seq")) + `
 		ORDER BY d.received_on, d.seq`
 	var items []Donation
 	if err := s.db.SelectContext(ctx, &items, query, args...); err != nil {
@@ -337,8 +356,8 @@ const summaryColumns = `d.id, d.seq, d.organization_id, d.source, d.partner_id, 
 	po.parent_id, COALESCE(po.kind, ''), COALESCE(po.code, ''), COALESCE(po.name, ''),
 	COALESCE(pp.kind, ''), COALESCE(pp.name, '')`
 
-// ListWithNames is List with each donation's council, its parent and the
-// partner joined in: a page and the names it shows in one statement. Each
+// ListWithNames is List with each council's parent joined in too: a page
+// and the names it shows in one statement, scanned by hand. Each
 // donation's council carries its parent (Organization.Parent) and the
 // donation its partner (Donation.Partner), nil where there is none. cols
 // says which of their fields are filled. The council tree is visible to
@@ -367,11 +386,11 @@ func (s *Store) ListWithNames(ctx context.Context, sc auth.Scope, f Filter, r pa
 	}
 	selected := summaryColumns
 	if cols == AllColumns {
-		selected = WithCouncil + `, ` + organization.JoinedColumns("po", "parent") + `, ` + partner.JoinedColumns("pp", "partner")
+		selected = WithNames + `, ` + organization.JoinedColumns("po", "parent")
 	}
 	query := `SELECT ` + selected + `
 		FROM ` + pageFrom(cond, k.Clause(&args, "d.received_on", "d.seq")) + `
-		LEFT JOIN organizations po ON po.id = o.parent_id LEFT JOIN partners pp ON pp.id = d.partner_id
+		LEFT JOIN organizations po ON po.id = o.parent_id
 		ORDER BY d.received_on, d.seq`
 	items, err := scanListed(ctx, s.hot, cols, k.Limit+1, query, args)
 	if err != nil {
@@ -407,8 +426,8 @@ func scanListed(ctx context.Context, db *postgres.Prepared, cols Columns, limit 
 		if cols == AllColumns {
 			dest = append(dest[:0], d.fields()...)
 			dest = append(dest, names.council.Fields()...)
-			dest = append(dest, names.parent.Fields()...)
 			dest = append(dest, names.partner.Fields()...)
+			dest = append(dest, names.parent.Fields()...)
 		} else {
 			c, p := &names.council, &names.parent
 			dest = append(dest[:0], &d.ID, &d.Seq, &d.OrganizationID, &d.Source, &d.PartnerID, &d.Kind, &d.ReceivedOn, &d.Amount, &d.Reference,
@@ -635,8 +654,8 @@ func (in NewDonation) record(ctx context.Context) (change.Write, func(tx *change
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			ON CONFLICT ON CONSTRAINT donations_reference_key DO NOTHING RETURNING *),
 			`+numbered.CTEs+`
-			SELECT `+WithCouncil+`, `+numbered.Columns+`
-			FROM `+strings.Replace(scopedFrom, "donations d ", "d ", 1)+numbered.Join+` WHERE `+scope(sc, &args), args...)
+			SELECT `+WithNames+`, `+numbered.Columns+`
+			FROM `+strings.Replace(WithNamesFrom, "donations d ", "d ", 1)+numbered.Join+` WHERE `+scope(sc, &args), args...)
 		stored := row.Donation
 		id := stored.ID
 		if errors.Is(err, sql.ErrNoRows) && in.Reference != nil {

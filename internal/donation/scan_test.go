@@ -76,12 +76,18 @@ func TestHandScansMatchSqlx(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The names ride on the donation; compared apart.
+			// The parent rides on the council and the partners are
+			// compared apart: sqlx leaves an empty one for none.
 			parent, pt := x.Organization.Parent, x.Partner
 			council := *x.Organization
 			council.Parent = nil
 			got := x
 			got.Organization, got.Partner = &council, nil
+			sqlxGiver, err := want.Giver()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.Partner = nil
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("donation %s scanned\n%+v\nsqlx reads\n%+v", x.ID, got, want)
 			}
@@ -105,9 +111,12 @@ func TestHandScansMatchSqlx(t *testing.T) {
 				if pt == nil || !reflect.DeepEqual(*pt, sqlxPartner) {
 					t.Fatalf("partner of %s scanned %+v, sqlx reads %+v", x.ID, pt, sqlxPartner)
 				}
+				if sqlxGiver == nil || !reflect.DeepEqual(*sqlxGiver, sqlxPartner) {
+					t.Fatalf("partner of %s read with it by sqlx %+v, by itself %+v", x.ID, sqlxGiver, sqlxPartner)
+				}
 				set["partner"] = true
-			} else if pt != nil {
-				t.Fatalf("donation %s without a partner has partner %+v", x.ID, pt)
+			} else if pt != nil || sqlxGiver != nil {
+				t.Fatalf("donation %s without a partner has partner %+v (sqlx: %+v)", x.ID, pt, sqlxGiver)
 			}
 			for name, v := range map[string]*string{"reference": want.Reference, "earmarkProgramme": want.EarmarkProgramme,
 				"earmarkAidType": want.EarmarkAidTypeID, "earmarkRegency": want.EarmarkRegencyID, "earmarkGroup": want.EarmarkBeneficiaryGroup,
@@ -170,4 +179,30 @@ func show(d donation.Donation) string {
 		out += fmt.Sprintf("\npartner %+v", *d.Partner)
 	}
 	return out
+}
+
+// TestGiver: a donation answers the partner read with it, nothing for a
+// gift without one, and an error, not a missing partner, when the read
+// did not join it.
+func TestGiver(t *testing.T) {
+	id := "01a21ebd-f9c3-70c0-b20e-2a6402c4a805"
+	other := "01a21ebd-f96e-7142-9fb3-ec7006f034ca"
+	read := &partner.Partner{ID: id, Name: "PT Maju"}
+	for _, c := range []struct {
+		name    string
+		d       donation.Donation
+		want    *partner.Partner
+		wantErr bool
+	}{
+		{"no partner", donation.Donation{}, nil, false},
+		{"no partner, an empty one joined", donation.Donation{Partner: &partner.Partner{}}, nil, false},
+		{"partner read with it", donation.Donation{PartnerID: &id, Partner: read}, read, false},
+		{"partner not read", donation.Donation{PartnerID: &id}, nil, true},
+		{"another partner", donation.Donation{PartnerID: &other, Partner: read}, nil, true},
+	} {
+		got, err := c.d.Giver()
+		if (err != nil) != c.wantErr || got != c.want {
+			t.Errorf("%s: Giver() = %v, %v; want %v (error: %v)", c.name, got, err, c.want, c.wantErr)
+		}
+	}
 }

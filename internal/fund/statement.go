@@ -69,10 +69,10 @@ func (s *Store) Statement(ctx context.Context, sc auth.Scope, partnerID string, 
 		Allocated money.Rupiah `db:"allocated"`
 	}
 	args := postgres.Args{partnerID, from, to}
-	query := `SELECT ` + donation.WithCouncil + `,
+	query := `SELECT ` + donation.WithNames + `,
 			COALESCE((SELECT SUM(r.amount) FROM donations r WHERE r.reverses_id = d.id AND r.received_on <= $3), 0)::bigint AS reversal,
 			COALESCE((SELECT SUM(x.amount) FROM allocations x WHERE x.donation_id = d.id AND x.allocated_on <= $3), 0)::bigint AS allocated
-		FROM donations d JOIN organizations o ON o.id = d.organization_id
+		FROM ` + donation.WithNamesFrom + `
 		WHERE d.partner_id = $1 AND d.received_on BETWEEN $2 AND $3 AND d.reverses_id IS NULL
 		  AND ` + sc.Gifts(&args, "o.path", "d.partner_id") + `
 		ORDER BY d.received_on, d.seq`

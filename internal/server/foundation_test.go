@@ -1080,6 +1080,7 @@ func TestEveryDonationCarriesItsCouncil(t *testing.T) {
 				Node struct {
 					OrganizationID string
 					Organization   struct{ ID string }
+					Partner        *struct{ ID string }
 				}
 			}
 		}
@@ -1089,6 +1090,7 @@ func TestEveryDonationCarriesItsCouncil(t *testing.T) {
 					Donation struct {
 						OrganizationID string
 						Organization   struct{ ID string }
+						Partner        *struct{ ID string }
 					}
 				}
 			}
@@ -1099,29 +1101,40 @@ func TestEveryDonationCarriesItsCouncil(t *testing.T) {
 					Donation struct {
 						OrganizationID string
 						Organization   struct{ ID string }
+						Partner        *struct{ ID string }
 					}
 				}
 			}
 		}
 	}
-	e.query(`{ donations(first: 100) { edges { node { organizationId: id organization { id } } } }
-		boxCollections(first: 100) { edges { node { donation { organizationId: id organization { id } } } } }
-		allocations(first: 100) { edges { node { donation { organizationId: id organization { id } } } } } }`, nil, &lists)
-	n := 0
-	check := func(what, donationID, councilID string) {
+	e.query(`{ donations(first: 100) { edges { node { organizationId: id organization { id } partner { id } } } }
+		boxCollections(first: 100) { edges { node { donation { organizationId: id organization { id } partner { id } } } } }
+		allocations(first: 100) { edges { node { donation { organizationId: id organization { id } partner { id } } } } } }`, nil, &lists)
+	n, partners := 0, 0
+	// The partner, too, is read with the donation (Donation.Giver): a
+	// read that forgot it answers an error, never a missing partner.
+	check := func(what, donationID, councilID string, giver *struct{ ID string }) {
 		n++
 		if want := e.id(`SELECT organization_id::text FROM donations WHERE id = $1`, donationID); councilID != want {
 			t.Errorf("%s: donation %s's council %q, the ledger says %q", what, donationID, councilID, want)
 		}
+		got := ""
+		if giver != nil {
+			got = giver.ID
+			partners++
+		}
+		if want := e.id(`SELECT COALESCE(partner_id::text, '') FROM donations WHERE id = $1`, donationID); got != want {
+			t.Errorf("%s: donation %s's partner %q, the ledger says %q", what, donationID, got, want)
+		}
 	}
 	for _, x := range lists.Donations.Edges {
-		check("list", x.Node.OrganizationID, x.Node.Organization.ID)
+		check("list", x.Node.OrganizationID, x.Node.Organization.ID, x.Node.Partner)
 	}
 	for _, x := range lists.BoxCollections.Edges {
-		check("box collection", x.Node.Donation.OrganizationID, x.Node.Donation.Organization.ID)
+		check("box collection", x.Node.Donation.OrganizationID, x.Node.Donation.Organization.ID, x.Node.Donation.Partner)
 	}
 	for _, x := range lists.Allocations.Edges {
-		check("allocation", x.Node.Donation.OrganizationID, x.Node.Donation.Organization.ID)
+		check("allocation", x.Node.Donation.OrganizationID, x.Node.Donation.Organization.ID, x.Node.Donation.Partner)
 	}
 	if len(lists.Donations.Edges) == 0 || len(lists.BoxCollections.Edges) == 0 || len(lists.Allocations.Edges) == 0 {
 		t.Errorf("checked %d donations: %d listed, %d from boxes, %d allocated", n, len(lists.Donations.Edges), len(lists.BoxCollections.Edges), len(lists.Allocations.Edges))
@@ -1135,17 +1148,31 @@ func TestEveryDonationCarriesItsCouncil(t *testing.T) {
 				Donation struct {
 					OrganizationID string
 					Organization   struct{ ID string }
+					Partner        *struct{ ID string }
 				}
 			}
 		}
 	}
 	e.query(`query($p: ID!) { partnerStatement(partnerId: $p, from: "2012-01-01", to: "2021-12-31") {
-		gifts { donation { organizationId: id organization { id } } } } }`, map[string]any{"p": giver}, &st)
+		gifts { donation { organizationId: id organization { id } partner { id } } } } }`, map[string]any{"p": giver}, &st)
 	for _, g := range st.PartnerStatement.Gifts {
-		check("partner statement", g.Donation.OrganizationID, g.Donation.Organization.ID)
+		check("partner statement", g.Donation.OrganizationID, g.Donation.Organization.ID, g.Donation.Partner)
 	}
 	if len(st.PartnerStatement.Gifts) == 0 {
 		t.Errorf("partner %s's statement has no gifts", giver)
+	}
+	// A gift without a partner, read by id.
+	var alone struct {
+		Donation struct {
+			ID           string
+			Organization struct{ ID string }
+			Partner      *struct{ ID string }
+		}
+	}
+	e.query(`query($d: ID!) { donation(id: $d) { id organization { id } partner { id } } }`, map[string]any{"d": rec.RecordDonation.ID}, &alone)
+	check("by id", alone.Donation.ID, alone.Donation.Organization.ID, alone.Donation.Partner)
+	if partners == 0 || partners == n {
+		t.Errorf("of %d donations checked, %d had a partner: want some of each", n, partners)
 	}
 }
 
