@@ -35,6 +35,7 @@ type config struct {
 	url, dsn             string
 	clients              int
 	duration             time.Duration
+	rounds               int // each side's duration is split into this many turns
 	province             string
 	year                 int
 	exportFrom, exportTo string
@@ -113,7 +114,54 @@ func (r result) String() string {
 	return s
 }
 
+// add is r and o together: two turns of one side.
+func (r result) add(o result) result {
+	r.n += o.n
+	r.errors += o.errors
+	r.took += o.took
+	r.cpu += o.cpu
+	if r.firstErr == nil {
+		r.firstErr = o.firstErr
+	}
+	r.latencies = append(r.latencies, o.latencies...)
+	slices.Sort(r.latencies)
+	return r
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// sides runs a workload's floor, its server side and (with -compare and
+// a compareOp) the compared server for the workload's duration each, in
+// turns: -rounds turns of duration/rounds, one side after the other. On a
+// shared machine whose speed drifts over minutes, the drift then falls on
+// every side alike rather than on whichever ran last. Each client's
+// request numbers go on from turn to turn (W3's keys and replays rely on
+// them). other is zero without a compared server.
+func (l *load) sides(ctx context.Context, floorOp, serverOp, compareOp func(ctx context.Context, client, i int) error) (floor, server, other result) {
+	turns := max(l.cfg.rounds, 1)
+	d := l.cfg.duration / time.Duration(turns)
+	numbered := func(op func(ctx context.Context, client, i int) error) func(ctx context.Context, client, i int) error {
+		next := make([]int, l.cfg.clients) // each client's goroutine touches only its own, one turn at a time
+		return func(ctx context.Context, client, _ int) error {
+			i := next[client]
+			next[client]++
+			return op(ctx, client, i)
+		}
+	}
+	floorOp, serverOp = numbered(floorOp), numbered(serverOp)
+	compared := l.cfg.compare != "" && compareOp != nil
+	if compared {
+		compareOp = numbered(compareOp)
+	}
+	for range turns {
+		floor = floor.add(hammer(ctx, l.cfg.clients, d, floorOp))
+		server = server.add(l.hammerServer(ctx, l.cfg.clients, d, serverOp))
+		if compared {
+			other = other.add(hammer(ctx, l.cfg.clients, d, compareOp))
+		}
+	}
+	return floor, server, other
+}
 
 // hammer runs op from clients goroutines for d and measures each call.
 func hammer(ctx context.Context, clients int, d time.Duration, op func(ctx context.Context, client, i int) error) result {
@@ -402,7 +450,11 @@ func (l *load) compareWith(ctx context.Context, sinergi result, op func(ctx cont
 	if l.cfg.compare == "" {
 		return
 	}
-	other := hammer(ctx, l.cfg.clients, l.cfg.duration, op)
+	compared(sinergi, hammer(ctx, l.cfg.clients, l.cfg.duration, op))
+}
+
+// compared prints the compared server's figures beside Sinergi's.
+func compared(sinergi, other result) {
 	fmt.Printf("  %-8s %s\n", "compared", other)
 	fmt.Printf("  sinergi  %.2f× the compared server's throughput, p99 %.2f× its p99\n\n",
 		sinergi.rate()/max(other.rate(), 0.001), ms(sinergi.pct(0.99))/max(ms(other.pct(0.99)), 0.001))
@@ -420,26 +472,31 @@ func (l *load) run(ctx context.Context, name string) error {
 	switch name {
 	case "W1":
 		fmt.Println("W1 dashboard: a province's year report (by aid type × regency, by source × month, by aid type)")
-		floor := hammer(ctx, c, d, func(ctx context.Context, _, _ int) error { return l.dashboardFloor(ctx) })
-		server := l.hammerServer(ctx, c, d, func(ctx context.Context, _, _ int) error { return l.graphql(ctx, dashboardQuery, vars) })
+		floor, server, other := l.sides(ctx, func(ctx context.Context, _, _ int) error { return l.dashboardFloor(ctx) },
+			func(ctx context.Context, _, _ int) error { return l.graphql(ctx, dashboardQuery, vars) },
+			func(ctx context.Context, _, _ int) error {
+				return l.compared(ctx, compareDashboardQuery, l.compareVars())
+			})
 		side("floor", floor, "")
 		side("sinergi", server, "   (target ≥ 450 req/s, p99 ≤ 40 ms)")
 		ratio(floor, server)
-		l.compareWith(ctx, server, func(ctx context.Context, _, _ int) error {
-			return l.compared(ctx, compareDashboardQuery, l.compareVars())
-		})
+		if l.cfg.compare != "" {
+			compared(server, other)
+		}
 	case "W2":
 		fmt.Println("W2 list: a page of 50 donations with organization, its parent and partner")
-		floor := hammer(ctx, c, d, func(ctx context.Context, _, _ int) error { return l.listFloor(ctx) })
-		server := l.hammerServer(ctx, c, d, func(ctx context.Context, _, _ int) error { return l.graphql(ctx, listQuery, vars) })
+		floor, server, other := l.sides(ctx, func(ctx context.Context, _, _ int) error { return l.listFloor(ctx) },
+			func(ctx context.Context, _, _ int) error { return l.graphql(ctx, listQuery, vars) },
+			func(ctx context.Context, _, _ int) error { return l.compared(ctx, compareListQuery, vars) })
 		side("floor", floor, "")
 		side("sinergi", server, "   (target ≥ 2,000 req/s, p99 ≤ 15 ms)")
 		ratio(floor, server)
-		l.compareWith(ctx, server, func(ctx context.Context, _, _ int) error { return l.compared(ctx, compareListQuery, vars) })
+		if l.cfg.compare != "" {
+			compared(server, other)
+		}
 	case "W3":
 		fmt.Println("W3 write: recordDonation with an idempotency key, one in ten a replay")
-		floor := hammer(ctx, c, d, l.writeFloor)
-		server := l.hammerServer(ctx, c, d, l.write)
+		floor, server, other := l.sides(ctx, l.writeFloor, l.write, l.compareWrite)
 		side("floor", floor, "")
 		side("sinergi", server, "   (target ≥ 2,000 req/s, p99 ≤ 15 ms)")
 		for _, s := range []string{"floor", "http"} {
@@ -450,7 +507,9 @@ func (l *load) run(ctx context.Context, name string) error {
 			fmt.Printf("  %-8s %s\n", s, got)
 		}
 		ratio(floor, server)
-		l.compareWith(ctx, server, l.compareWrite)
+		if l.cfg.compare != "" {
+			compared(server, other)
+		}
 	case "W4":
 		fmt.Printf("W4 export: the donation ledger of every council, %s to %s\n", l.cfg.exportFrom, l.cfg.exportTo)
 		var rows int64

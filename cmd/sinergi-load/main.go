@@ -35,6 +35,7 @@ func run(ctx context.Context) error {
 	flag.StringVar(&cfg.dsn, "database-url", os.Getenv("DATABASE_URL"), "the server's PostgreSQL (for the floor, the token and the checks)")
 	flag.IntVar(&cfg.clients, "clients", 10, "concurrent clients")
 	flag.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long each workload runs")
+	flag.IntVar(&cfg.rounds, "rounds", 4, "W1–W3 run their sides (floor, sinergi, compared) in this many turns each, alternating, so that a drifting machine weighs on each alike")
 	flag.StringVar(&cfg.province, "province", "JATIM", "the province council (code) of the dashboard and list workloads")
 	flag.IntVar(&cfg.year, "year", 2014, "the dashboard's year")
 	flag.StringVar(&cfg.exportFrom, "export-from", "2010-01-01", "first day of the exported ledger (all councils)")
