@@ -6774,8 +6774,10 @@ extend type Query {
   allocations(filter: AllocationFilter, first: Int, after: String): AllocationConnection!
   """
   A partner's own statement: each gift received between from and to (else
-  the year, else this year), what it paid for and what is left; allocated +
-  available = received for every gift. A partner account reads only its own.
+  the year, else this year in the caller's council's time zone — the root
+  council's for admins, auditors and partners), what it paid for and what
+  is left; allocated + available = received for every gift. A partner
+  account reads only its own.
   """
   partnerStatement(partnerId: ID!, from: Date, to: Date, year: Int): PartnerStatement!
 }

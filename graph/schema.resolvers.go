@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/sinergi-id/sinergi/graph/model"
 	"github.com/sinergi-id/sinergi/internal/aid"
@@ -872,7 +871,11 @@ func (r *queryResolver) Allocations(ctx context.Context, filter *fund.Filter, fi
 }
 
 func (r *queryResolver) PartnerStatement(ctx context.Context, partnerID string, from *calendar.Date, to *calendar.Date, year *int) (*fund.Statement, error) {
-	from2, to2, err := report.Period(time.UTC, from, to, year)
+	loc, err := r.OrganizationStore.CallerLocation(ctx, scope(ctx))
+	if err != nil {
+		return nil, err
+	}
+	from2, to2, err := report.Period(loc, from, to, year)
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ var workbooks = map[string]func(ctx context.Context, sc auth.Scope, db *sqlx.DB,
 	"partner-statement": func(ctx context.Context, sc auth.Scope, db *sqlx.DB, key *nik.Key, q url.Values, w io.Writer) error {
 		st := export.StatementStores{Funds: fund.NewStore(db), Partners: partner.NewStore(db), Organizations: organization.NewStore(db),
 			Aid: aid.NewStore(db), Receipts: receipt.NewStore(db)}
-		r, lang, err := export.StatementQuery(ctx, sc, st.Partners, q)
+		r, lang, err := export.StatementQuery(ctx, sc, st, q)
 		if err != nil {
 			return err
 		}

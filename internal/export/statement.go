@@ -36,7 +36,7 @@ type StatementRequest struct {
 // StatementQuery reads the parameters of a partner statement: partner (an
 // id or an exact name; a partner account's own by default), from, to or
 // year, lang.
-func StatementQuery(ctx context.Context, sc auth.Scope, partners *partner.Store, q url.Values) (StatementRequest, Language, error) {
+func StatementQuery(ctx context.Context, sc auth.Scope, st StatementStores, q url.Values) (StatementRequest, Language, error) {
 	if err := checkParams(q); err != nil {
 		return StatementRequest{}, "", err
 	}
@@ -50,8 +50,12 @@ func StatementQuery(ctx context.Context, sc auth.Scope, partners *partner.Store,
 	if err := v.Err(); err != nil {
 		return StatementRequest{}, "", err
 	}
+	loc, err := st.Organizations.CallerLocation(ctx, sc)
+	if err != nil {
+		return StatementRequest{}, "", err
+	}
 	var r StatementRequest
-	if r.From, r.To, err = report.Period(time.UTC, from, to, year); err != nil {
+	if r.From, r.To, err = report.Period(loc, from, to, year); err != nil {
 		return StatementRequest{}, "", err
 	}
 	ref := q.Get("partner")
@@ -61,7 +65,7 @@ func StatementQuery(ctx context.Context, sc auth.Scope, partners *partner.Store,
 	if ref == "" {
 		return StatementRequest{}, "", fault.Refuse("partner", fault.Required, "name the partner by id or name")
 	}
-	p, err := partners.Find(ctx, sc, ref)
+	p, err := st.Partners.Find(ctx, sc, ref)
 	if err != nil {
 		return StatementRequest{}, "", fault.Refuse("partner", fault.Unknown, "no partner has this id or name")
 	}

@@ -87,6 +87,27 @@ func (o Organization) Location() *time.Location {
 // Indonesia has three, so the map stays small.
 var locations sync.Map
 
+// CallerLocation is the time zone in which a caller's "this year" is
+// reckoned: an operator's council's; for anyone else (an admin, an
+// auditor, a partner account) the root council's, the council the
+// deployment serves. Not UTC: Indonesia's zones are 7 to 9 hours ahead,
+// and a year would otherwise turn those hours late. A scope without a
+// caller has none.
+func (s *Store) CallerLocation(ctx context.Context, sc auth.Scope) (*time.Location, error) {
+	if !sc.Valid() {
+		return nil, auth.ErrForbidden
+	}
+	query, args := `SELECT time_zone FROM organizations WHERE parent_id IS NULL ORDER BY seq LIMIT 1`, []any{}
+	if id := sc.Principal().OrganizationID; id != nil {
+		query, args = `SELECT time_zone FROM organizations WHERE id = $1`, []any{*id}
+	}
+	var o Organization
+	if err := s.db.GetContext(ctx, &o.TimeZone, query, args...); err != nil {
+		return nil, fmt.Errorf("read the caller's time zone: %w", err)
+	}
+	return o.Location(), nil
+}
+
 // NotFuture refuses, at path, a date after today in o's time zone.
 func (o Organization) NotFuture(path string, d calendar.Date) error {
 	today := calendar.Today(o.Location())

@@ -173,7 +173,7 @@ func aidOutputWorkbook(orgs *organization.Store, outputs *aid.Store) func(contex
 // statementWorkbook is GET /exports/partner-statement.xlsx?partner=&from=&to=&year=&lang=.
 func statementWorkbook(st export.StatementStores) func(context.Context, auth.Scope, url.Values, io.Writer) error {
 	return func(ctx context.Context, sc auth.Scope, q url.Values, w io.Writer) error {
-		r, lang, err := export.StatementQuery(ctx, sc, st.Partners, q)
+		r, lang, err := export.StatementQuery(ctx, sc, st, q)
 		if err != nil {
 			return err
 		}
