@@ -128,8 +128,7 @@ type Numbering struct {
 func IssueWith(ctx context.Context, tx *change.Tx, args *postgres.Args, donation, organizationID string, year int) (Numbering, error) {
 	y := args.Add(year)
 	counter := `n AS (INSERT INTO receipt_counters (organization_id, year, last) SELECT organization_id, ` + y + `::int, 1 FROM ` + donation + `
-			ON CONFLICT (organization_id, year) DO UPDATE SET last = receipt_counters.last + 1
-			RETURNING last), `
+			` + nextNumber + `), `
 	number := `n.last FROM ` + donation + `, n`
 	if tx.Import != nil {
 		next, err := importNumber(ctx, tx, organizationID, year)
@@ -150,6 +149,11 @@ func IssueWith(ctx context.Context, tx *change.Tx, args *postgres.Args, donation
 	}, nil
 }
 
+// nextNumber ends an insert of a council's year's counter at 1: a counter
+// already there counts on by one instead (and its row stays locked to the
+// commit, which keeps the numbers gap-free). It answers the number taken.
+const nextNumber = `ON CONFLICT (organization_id, year) DO UPDATE SET last = receipt_counters.last + 1 RETURNING last`
+
 // Issued audits a receipt read back from IssueWith's statement.
 func Issued(ctx context.Context, tx *change.Tx, r Receipt) error {
 	return tx.Audit(ctx, "issue", "receipt", r.ID, nil, r)
@@ -163,8 +167,7 @@ func importNumber(ctx context.Context, tx *change.Tx, organizationID string, yea
 		var first int
 		err := tx.GetContext(ctx, &first, `
 			INSERT INTO receipt_counters (organization_id, year, last) VALUES ($1, $2, 1)
-			ON CONFLICT (organization_id, year) DO UPDATE SET last = receipt_counters.last + 1
-			RETURNING last`, organizationID, year)
+			`+nextNumber, organizationID, year)
 		return first - 1, err
 	}, func(last int) error {
 		_, err := tx.ExecContext(ctx, `
