@@ -149,14 +149,14 @@ func (l *load) sides(ctx context.Context, floorOp, serverOp, compareOp func(ctx 
 		}
 	}
 	floorOp, serverOp = numbered(floorOp), numbered(serverOp)
-	compared := l.cfg.compare != "" && compareOp != nil
-	if compared {
+	withCompared := l.cfg.compare != "" && compareOp != nil
+	if withCompared {
 		compareOp = numbered(compareOp)
 	}
 	for range turns {
 		floor = floor.add(hammer(ctx, l.cfg.clients, d, floorOp))
 		server = server.add(l.hammerServer(ctx, l.cfg.clients, d, serverOp))
-		if compared {
+		if withCompared {
 			other = other.add(hammer(ctx, l.cfg.clients, d, compareOp))
 		}
 	}
@@ -450,11 +450,11 @@ func (l *load) compareWith(ctx context.Context, sinergi result, op func(ctx cont
 	if l.cfg.compare == "" {
 		return
 	}
-	compared(sinergi, hammer(ctx, l.cfg.clients, l.cfg.duration, op))
+	printCompared(sinergi, hammer(ctx, l.cfg.clients, l.cfg.duration, op))
 }
 
-// compared prints the compared server's figures beside Sinergi's.
-func compared(sinergi, other result) {
+// printCompared prints the compared server's figures beside Sinergi's.
+func printCompared(sinergi, other result) {
 	fmt.Printf("  %-8s %s\n", "compared", other)
 	fmt.Printf("  sinergi  %.2f× the compared server's throughput, p99 %.2f× its p99\n\n",
 		sinergi.rate()/max(other.rate(), 0.001), ms(sinergi.pct(0.99))/max(ms(other.pct(0.99)), 0.001))
@@ -481,7 +481,7 @@ func (l *load) run(ctx context.Context, name string) error {
 		side("sinergi", server, "   (target ≥ 450 req/s, p99 ≤ 40 ms)")
 		ratio(floor, server)
 		if l.cfg.compare != "" {
-			compared(server, other)
+			printCompared(server, other)
 		}
 	case "W2":
 		fmt.Println("W2 list: a page of 50 donations with organization, its parent and partner")
@@ -492,7 +492,7 @@ func (l *load) run(ctx context.Context, name string) error {
 		side("sinergi", server, "   (target ≥ 2,000 req/s, p99 ≤ 15 ms)")
 		ratio(floor, server)
 		if l.cfg.compare != "" {
-			compared(server, other)
+			printCompared(server, other)
 		}
 	case "W3":
 		fmt.Println("W3 write: recordDonation with an idempotency key, one in ten a replay")
@@ -508,7 +508,7 @@ func (l *load) run(ctx context.Context, name string) error {
 		}
 		ratio(floor, server)
 		if l.cfg.compare != "" {
-			compared(server, other)
+			printCompared(server, other)
 		}
 	case "W4":
 		fmt.Printf("W4 export: the donation ledger of every council, %s to %s\n", l.cfg.exportFrom, l.cfg.exportTo)
