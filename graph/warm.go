@@ -21,8 +21,13 @@ import (
 // nodeFields returns the names of the fields selected under
 // edges { node { … } } of the connection being resolved.
 func nodeFields(ctx context.Context, connection, edge, node string) map[string]bool {
+	return names(nodeSelection(ctx, connection, edge, node))
+}
+
+// names returns the names of fields.
+func names(fields []graphql.CollectedField) map[string]bool {
 	out := map[string]bool{}
-	for _, f := range nodeSelection(ctx, connection, edge, node) {
+	for _, f := range fields {
 		out[f.Name] = true
 	}
 	return out
@@ -106,13 +111,11 @@ func (w *warmer) wait() {
 // page shows councils or partners, they (and each council's parent) come
 // in the page's own statement and ride on the donations, so their
 // resolvers need no loader: a page with its names costs one statement,
-// not one per kind of name.
+// not one per kind of name. A page that asks only what a list shows reads
+// only those columns (donation.SummaryColumns).
 func (r *Resolver) donationPage(ctx context.Context, f donation.Filter, req page.Request) (page.Page[donation.Donation], error) {
 	nodes := nodeSelection(ctx, "DonationConnection", "DonationEdge", "Donation")
-	fields := map[string]bool{}
-	for _, n := range nodes {
-		fields[n.Name] = true
-	}
+	fields := names(nodes)
 	var p page.Page[donation.Donation]
 	var err error
 	switch {
